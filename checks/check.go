@@ -1,0 +1,90 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/whymail/whymail/checks/lookup"
+)
+
+// A Check is one unit of work of the pipeline, declared once as a package
+// value (mx.Check, spf.Lint). The Runner validates a set of checks, orders
+// them by Requires and runs independent ones concurrently.
+type Check struct {
+	// Name is unique in a set, lower-case, and appears in reports and JSON.
+	Name string
+	// Doc says in a sentence or two what the check looks at.
+	Doc string
+	// Requires names the checks whose results Run reads through Pass.ResultOf.
+	Requires []string
+	// Run does the work. It reports findings through the Pass and returns a
+	// typed result for the checks that require it (see facts.go), or nil.
+	// An *InputError stops the run (exit 2); any other error marks the check
+	// failed (exit 3), after whatever it reported.
+	Run func(*Pass) (any, error)
+}
+
+func (c *Check) String() string { return c.Name }
+
+// A Pass is a check's only window on the world during one run.
+type Pass struct {
+	Check   *Check
+	Context context.Context
+	Ticket  *Ticket
+	// DNS answers every lookup; it is cached and traced for the whole run.
+	DNS lookup.Resolver
+
+	open    func(string) (io.ReadCloser, error)
+	results map[string]any
+
+	mu         sync.Mutex
+	findings   []Finding
+	skipReason string
+}
+
+// Open opens an input file named by the ticket.
+func (p *Pass) Open(name string) (io.ReadCloser, error) { return p.open(name) }
+
+// ResultOf returns the result of a required check, nil when it had none or
+// failed. Asking for a check not in Requires is a programming error.
+func (p *Pass) ResultOf(name string) any {
+	for _, r := range p.Check.Requires {
+		if r == name {
+			return p.results[name]
+		}
+	}
+	panic(fmt.Sprintf("check %s reads the result of %s without requiring it", p.Check.Name, name))
+}
+
+// Report records a finding.
+func (p *Pass) Report(f Finding) {
+	f.Check = p.Check.Name
+	if f.Cause != "" && f.Verdict == "" {
+		f.Verdict = Possible
+	}
+	p.mu.Lock()
+	p.findings = append(p.findings, f)
+	p.mu.Unlock()
+}
+
+// Reportf records a finding with a formatted message.
+func (p *Pass) Reportf(f Finding, format string, args ...any) {
+	f.Message = fmt.Sprintf(format, args...)
+	p.Report(f)
+}
+
+// Skip marks the check skipped, saying why (typically the input that would
+// let it run). The check should still report `unknown` for the causes it
+// would have spoken to.
+func (p *Pass) Skip(format string, args ...any) {
+	p.mu.Lock()
+	p.skipReason = fmt.Sprintf(format, args...)
+	p.mu.Unlock()
+}
+
+// Unknown reports that cause could not be settled and what would settle it.
+func (p *Pass) Unknown(cause CauseID, format string, args ...any) {
+	p.Report(Finding{Severity: Info, Cause: cause, Verdict: Unknown, Message: fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,78 @@
+// Package checktest runs checks in tests: zone text in, findings out.
+package checktest
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/lookup"
+)
+
+// Zones parses each zone text (each with $ORIGIN or an SOA) into one
+// zone-file resolver, failing the test on a parse error.
+func Zones(t testing.TB, texts ...string) *lookup.Zones {
+	t.Helper()
+	z := &lookup.Zones{}
+	for i, text := range texts {
+		if err := z.Add(strings.NewReader(text), "zone "+string(rune('A'+i)), ""); err != nil {
+			t.Fatalf("zone %d: %v", i, err)
+		}
+	}
+	return z
+}
+
+// Run runs set (requirements included) for ticket against r and returns
+// the result; an input error fails the test unless wantInputErr is used.
+func Run(t testing.TB, r lookup.Resolver, ticket *checks.Ticket, set ...*checks.Check) *checks.Result {
+	t.Helper()
+	res, err := RunErr(r, ticket, set...)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
+}
+
+// RunErr is Run returning the error instead of failing.
+func RunErr(r lookup.Resolver, ticket *checks.Ticket, set ...*checks.Check) (*checks.Result, error) {
+	if r == nil {
+		r = &lookup.Zones{}
+	}
+	runner := &checks.Runner{DNS: lookup.NewCache(r)}
+	return runner.Run(context.Background(), set, ticket)
+}
+
+// Verdicts returns, for each cause some finding spoke to, the verdicts of
+// its findings in report order.
+func Verdicts(res *checks.Result) map[checks.CauseID][]checks.Verdict {
+	out := map[checks.CauseID][]checks.Verdict{}
+	for _, f := range res.Findings() {
+		if f.Cause != "" {
+			out[f.Cause] = append(out[f.Cause], f.Verdict)
+		}
+	}
+	return out
+}
+
+// Best returns the strongest verdict any finding gave cause, or "" if none spoke to it.
+func Best(res *checks.Result, cause checks.CauseID) checks.Verdict {
+	var best checks.Verdict
+	for _, f := range res.Findings() {
+		if f.Cause == cause && (best == "" || f.Verdict.Rank() < best.Rank()) {
+			best = f.Verdict
+		}
+	}
+	return best
+}
+
+// Messages returns the messages of the findings of the named check.
+func Messages(res *checks.Result, check string) []string {
+	var out []string
+	if c := res.Check(check); c != nil {
+		for _, f := range c.Findings {
+			out = append(out, f.Message)
+		}
+	}
+	return out
+}

@@ -1,0 +1,86 @@
+package lookup
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Exchange is one question and what came of it, as kept for --trace.
+type Exchange struct {
+	Question Question
+	Answer   *Answer // nil when Err is set
+	Err      error
+	Status   Status
+	Start    time.Time
+	Duration time.Duration
+	Shared   bool // answered from the cache or by merging with an identical in-flight query
+}
+
+// Cache wraps a Resolver for one run: each distinct question is asked once,
+// concurrent identical questions wait for the same answer, and every
+// exchange is kept in order for the trace.
+type Cache struct {
+	next Resolver
+
+	mu      sync.Mutex
+	entries map[Question]*entry
+	trace   []Exchange
+}
+
+type entry struct {
+	done chan struct{}
+	a    *Answer
+	err  error
+}
+
+// NewCache returns a Cache in front of r.
+func NewCache(r Resolver) *Cache {
+	return &Cache{next: r, entries: map[Question]*entry{}}
+}
+
+// Lookup answers q once per run.
+func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
+	q = q.normal()
+	start := time.Now()
+	c.mu.Lock()
+	e, shared := c.entries[q]
+	if !shared {
+		e = &entry{done: make(chan struct{})}
+		c.entries[q] = e
+	}
+	c.mu.Unlock()
+	if shared {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		e.a, e.err = c.next.Lookup(ctx, q)
+		close(e.done)
+	}
+	c.record(Exchange{Question: q, Answer: e.a, Err: e.err, Status: StatusOf(e.a, e.err),
+		Start: start, Duration: time.Since(start), Shared: shared})
+	return e.a, e.err
+}
+
+func (c *Cache) record(x Exchange) {
+	c.mu.Lock()
+	c.trace = append(c.trace, x)
+	c.mu.Unlock()
+}
+
+// Trace returns every exchange so far, in the order they finished.
+func (c *Cache) Trace() []Exchange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Exchange(nil), c.trace...)
+}
+
+// Asked returns how many questions went to the resolver behind the cache.
+func (c *Cache) Asked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

@@ -1,0 +1,249 @@
+package lookup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Zones answers from RFC 1035 zone files, as their authoritative servers
+// would: the loaded zone with the longest matching origin answers; a name it
+// does not hold is NXDOMAIN, a name without the type NODATA; CNAMEs are
+// followed (across zones too). A name outside every zone is REFUSED, so a
+// report says "could not check", never a false NXDOMAIN.
+type Zones struct {
+	zones []*zone // longest origin first
+}
+
+type zone struct {
+	origin string // lower-case FQDN
+	source string
+	names  map[string][]dns.RR // owner (lower-case FQDN) -> records
+}
+
+// ZoneError is a zone file that does not parse, naming file and line.
+type ZoneError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ZoneError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *ZoneError) Unwrap() error { return e.Err }
+
+// LoadZoneFiles reads each zone file. The origin is the file's $ORIGIN, or
+// else the owner of its SOA record.
+func LoadZoneFiles(paths ...string) (*Zones, error) {
+	z := &Zones{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, &ZoneError{File: p, Err: err}
+		}
+		err = z.Add(f, p, "")
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return z, nil
+}
+
+// ParseZones parses zone text, for tests and embedded data. origin may be
+// "" when the text has $ORIGIN or an SOA.
+func ParseZones(text, origin string) (*Zones, error) {
+	z := &Zones{}
+	if err := z.Add(strings.NewReader(text), "zone text", origin); err != nil {
+		return nil, err
+	}
+	return z, nil
+}
+
+// Add parses one zone from r; source names it in errors and traces.
+func (z *Zones) Add(r io.Reader, source, origin string) error {
+	zp := dns.NewZoneParser(r, dns.Fqdn(origin), source)
+	if origin == "" {
+		zp = dns.NewZoneParser(r, "", source)
+	}
+	zp.SetIncludeAllowed(false)
+	zn := &zone{source: source, names: map[string][]dns.RR{}}
+	var soaOwner string
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		h := rr.Header()
+		h.Name = strings.ToLower(h.Name)
+		zn.names[h.Name] = append(zn.names[h.Name], rr)
+		if h.Rrtype == dns.TypeSOA && soaOwner == "" {
+			soaOwner = h.Name
+		}
+	}
+	if err := zp.Err(); err != nil {
+		line := 0
+		if pe, ok := err.(*dns.ParseError); ok {
+			line = parseErrorLine(pe)
+		}
+		return &ZoneError{File: source, Line: line, Err: cleanParseError(err)}
+	}
+	switch {
+	case origin != "":
+		zn.origin = strings.ToLower(dns.Fqdn(origin))
+	case soaOwner != "":
+		zn.origin = soaOwner
+	default:
+		return &ZoneError{File: source, Err: fmt.Errorf("no $ORIGIN and no SOA record: cannot tell which zone this is")}
+	}
+	if len(zn.names) == 0 {
+		return &ZoneError{File: source, Err: fmt.Errorf("no records")}
+	}
+	for name := range zn.names {
+		if !dns.IsSubDomain(zn.origin, name) {
+			return &ZoneError{File: source, Err: fmt.Errorf("record %s is outside the zone %s", name, zn.origin)}
+		}
+	}
+	z.zones = append(z.zones, zn)
+	sort.SliceStable(z.zones, func(i, j int) bool {
+		return dns.CountLabel(z.zones[i].origin) > dns.CountLabel(z.zones[j].origin)
+	})
+	return nil
+}
+
+// Origins lists the loaded zones' origins, longest first.
+func (z *Zones) Origins() []string {
+	var out []string
+	for _, zn := range z.zones {
+		out = append(out, zn.origin)
+	}
+	return out
+}
+
+// Lookup answers q from the zone with the longest origin holding q.Name.
+func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	q = q.normal()
+	a := &Answer{Question: q}
+	name := q.Name
+	// Follow CNAMEs, at most 16 deep (a loop ends there too).
+	for range 16 {
+		zn := z.find(name)
+		if zn == nil {
+			if len(a.Records) == 0 {
+				a.Rcode, a.Server = dns.RcodeRefused, "zone files (no zone holds "+name+")"
+			}
+			return a, nil // a CNAME out of every zone: return what we have
+		}
+		a.Server = "zone " + zn.source
+		rrs, exists := zn.names[name]
+		if !exists {
+			exists = zn.hasBelow(name)
+		}
+		if !exists {
+			if wild := zn.wildcard(name); wild != nil {
+				rrs, exists = wild, true
+			}
+		}
+		if !exists {
+			a.Rcode = dns.RcodeNameError
+			return a, nil
+		}
+		var cname *dns.CNAME
+		for _, rr := range rrs {
+			switch {
+			case rr.Header().Rrtype == q.Type || q.Type == dns.TypeANY:
+				a.Records = append(a.Records, withName(rr, name))
+			case rr.Header().Rrtype == dns.TypeCNAME:
+				cname = withName(rr, name).(*dns.CNAME)
+			}
+		}
+		if cname == nil || q.Type == dns.TypeCNAME || len(a.Records) > 0 {
+			a.Rcode = dns.RcodeSuccess
+			return a, nil
+		}
+		a.Records = append(a.Records, cname)
+		name = strings.ToLower(cname.Target)
+	}
+	a.Rcode = dns.RcodeServerFailure
+	return a, nil
+}
+
+func (z *Zones) find(name string) *zone {
+	for _, zn := range z.zones {
+		if dns.IsSubDomain(zn.origin, name) {
+			return zn
+		}
+	}
+	return nil
+}
+
+// hasBelow reports whether name is an empty non-terminal: it owns nothing
+// but names below it exist, so it answers NODATA, not NXDOMAIN (RFC 8020).
+func (zn *zone) hasBelow(name string) bool {
+	for owner := range zn.names {
+		if owner != name && dns.IsSubDomain(name, owner) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcard returns the records of the closest *.parent wildcard (RFC 4592).
+func (zn *zone) wildcard(name string) []dns.RR {
+	labels := dns.SplitDomainName(name)
+	for i := 1; i < len(labels); i++ {
+		parent := dns.Fqdn(strings.Join(labels[i:], "."))
+		if !dns.IsSubDomain(zn.origin, parent) {
+			break
+		}
+		if rrs, ok := zn.names["*."+parent]; ok {
+			return rrs
+		}
+		if _, ok := zn.names[parent]; ok {
+			break // the closest encloser exists without a wildcard
+		}
+	}
+	return nil
+}
+
+func withName(rr dns.RR, name string) dns.RR {
+	if rr.Header().Name == name {
+		return rr
+	}
+	c := dns.Copy(rr)
+	c.Header().Name = name
+	return c
+}
+
+func parseErrorLine(pe *dns.ParseError) int {
+	// ParseError prints "dns: <err>: "<token>" at line: L:C"; keep L.
+	s := pe.Error()
+	i := strings.LastIndex(s, "at line: ")
+	if i < 0 {
+		return 0
+	}
+	var line, col int
+	fmt.Sscanf(s[i+len("at line: "):], "%d:%d", &line, &col)
+	return line
+}
+
+func cleanParseError(err error) error {
+	s := err.Error()
+	if i := strings.LastIndex(s, " at line: "); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimPrefix(s, "dns: ")
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "zone text") {
+		s = s[i+2:]
+	}
+	return fmt.Errorf("%s", s)
+}

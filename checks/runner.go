@@ -1,0 +1,229 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks/lookup"
+)
+
+// Status is the outcome of one check in a run.
+type Status string
+
+const (
+	StatusOK      Status = "ok"      // ran; nothing worse than info
+	StatusWarning Status = "warning" // ran; a warning finding
+	StatusError   Status = "error"   // ran; an error finding
+	StatusSkipped Status = "skipped" // did not run: its input was not given
+	StatusFailed  Status = "failed"  // could not complete (DNS unreachable, internal error)
+)
+
+// CheckResult is what one check did in a run.
+type CheckResult struct {
+	Name       string        `json:"name"`
+	Doc        string        `json:"-"`
+	Status     Status        `json:"status"`
+	Reason     string        `json:"reason,omitempty"` // why skipped or failed
+	Findings   []Finding     `json:"findings"`
+	Duration   time.Duration `json:"-"`
+	DurationMS int64         `json:"duration_ms"`
+	Result     any           `json:"-"`
+}
+
+// Result is the outcome of a run: one CheckResult per check, in set order.
+type Result struct {
+	Ticket *Ticket
+	Checks []*CheckResult
+}
+
+// Findings returns every finding of the run, in check order.
+func (r *Result) Findings() []Finding {
+	var all []Finding
+	for _, c := range r.Checks {
+		all = append(all, c.Findings...)
+	}
+	return all
+}
+
+// Failed reports whether any check could not complete.
+func (r *Result) Failed() bool {
+	for _, c := range r.Checks {
+		if c.Status == StatusFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// Check returns the result of the named check, or nil.
+func (r *Result) Check(name string) *CheckResult {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Runner runs a set of checks against one ticket.
+type Runner struct {
+	// DNS answers lookups; wrap it in a lookup.Cache for one cache per run.
+	DNS lookup.Resolver
+	// Open opens input files; nil means os.Open.
+	Open func(name string) (io.ReadCloser, error)
+}
+
+// Validate checks a set before it runs: names unique and non-empty, docs
+// present, Run set, every requirement in the set, no cycles.
+func Validate(set []*Check) error {
+	byName := map[string]*Check{}
+	for _, c := range set {
+		switch {
+		case c == nil:
+			return errors.New("nil check in set")
+		case c.Name == "":
+			return errors.New("check with empty name")
+		case strings.TrimSpace(c.Doc) == "":
+			return fmt.Errorf("check %s has no doc", c.Name)
+		case c.Run == nil:
+			return fmt.Errorf("check %s has no Run", c.Name)
+		case byName[c.Name] != nil:
+			return fmt.Errorf("two checks named %s", c.Name)
+		}
+		byName[c.Name] = c
+	}
+	for _, c := range set {
+		for _, r := range c.Requires {
+			if byName[r] == nil {
+				return fmt.Errorf("check %s requires %s, which is not in the set", c.Name, r)
+			}
+		}
+	}
+	// Depth-first search for cycles: 1 = on the stack, 2 = done.
+	state := map[string]int{}
+	var visit func(c *Check, path []string) error
+	visit = func(c *Check, path []string) error {
+		switch state[c.Name] {
+		case 1:
+			return fmt.Errorf("requirement cycle: %s -> %s", strings.Join(path, " -> "), c.Name)
+		case 2:
+			return nil
+		}
+		state[c.Name] = 1
+		for _, r := range c.Requires {
+			if err := visit(byName[r], append(path, c.Name)); err != nil {
+				return err
+			}
+		}
+		state[c.Name] = 2
+		return nil
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := visit(byName[n], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run validates set and runs it: each check starts as soon as the checks it
+// requires are done, so independent checks (and their DNS lookups) run
+// concurrently. It returns an *InputError when a check found bad input.
+func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, error) {
+	if err := Validate(set); err != nil {
+		return nil, err
+	}
+	open := r.Open
+	if open == nil {
+		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+	}
+	done := make(map[string]chan struct{}, len(set))
+	out := make(map[string]*CheckResult, len(set))
+	for _, c := range set {
+		done[c.Name] = make(chan struct{})
+		out[c.Name] = &CheckResult{Name: c.Name, Doc: c.Doc}
+	}
+	errs := make(chan error, len(set))
+	for _, c := range set {
+		go func(c *Check) {
+			defer close(done[c.Name])
+			results := map[string]any{}
+			for _, req := range c.Requires {
+				<-done[req]
+				results[req] = out[req].Result
+			}
+			p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, open: open, results: results}
+			cr := out[c.Name]
+			start := time.Now()
+			res, err := runOne(c, p)
+			cr.Duration = time.Since(start)
+			cr.DurationMS = cr.Duration.Milliseconds()
+			cr.Result = res
+			cr.Findings = p.findings
+			if cr.Findings == nil {
+				cr.Findings = []Finding{}
+			}
+			cr.Status = status(cr.Findings)
+			if p.skipReason != "" {
+				cr.Status, cr.Reason = StatusSkipped, p.skipReason
+			}
+			if err != nil {
+				cr.Status, cr.Reason = StatusFailed, err.Error()
+				if IsInputError(err) {
+					errs <- err
+				}
+			}
+		}(c)
+	}
+	res := &Result{Ticket: t}
+	for _, c := range set {
+		<-done[c.Name]
+		res.Checks = append(res.Checks, out[c.Name])
+	}
+	close(errs)
+	if err := <-errs; err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// runOne runs a check, turning a panic into a failure so that one broken
+// check never takes the report down with it.
+func runOne(c *Check, p *Pass) (res any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error in check %s: %v", c.Name, v)
+			debugStack = debug.Stack()
+		}
+	}()
+	return c.Run(p)
+}
+
+func status(fs []Finding) Status {
+	worst := OK
+	for _, f := range fs {
+		worst = max(worst, f.Severity)
+	}
+	switch worst {
+	case Error:
+		return StatusError
+	case Warning:
+		return StatusWarning
+	}
+	return StatusOK
+}
+
+// debugStack keeps the stack of the last check panic, for a debugger.
+var debugStack []byte

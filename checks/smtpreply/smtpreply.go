@@ -1,0 +1,288 @@
+// Package smtpreply classifies SMTP replies and bounce diagnostics into
+// reasons (user unknown, mailbox full, blocklisted, ...) and maps them to
+// the causes of the catalog. Bounce parsing and mail-log reading share it.
+package smtpreply
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Reason is what a reply says went wrong, finer than a cause.
+type Reason string
+
+const (
+	UserUnknown     Reason = "user-unknown"
+	MailboxFull     Reason = "mailbox-full"
+	HostUnknown     Reason = "host-unknown"
+	Blocklisted     Reason = "blocklisted"
+	AuthFailure     Reason = "auth-failure"
+	Policy          Reason = "policy"
+	Spam            Reason = "spam"
+	TooBig          Reason = "too-big"
+	RateLimited     Reason = "rate-limited"
+	Expired         Reason = "expired"
+	Greylisted      Reason = "greylisted"
+	MailboxDisabled Reason = "mailbox-disabled"
+	RelayDenied     Reason = "relay-denied"
+	Network         Reason = "network"
+	Other           Reason = "other"
+	// Delivered is a 2xx / 2.x.x reply: not a failure.
+	Delivered Reason = "delivered"
+)
+
+// Class is one classified reply.
+type Class struct {
+	Reason    Reason
+	Code      int            // SMTP basic code (550), 0 if none
+	Status    string         // RFC 3463 enhanced status "5.1.1", "" if none
+	Permanent bool           // 5xx / 5.x.x
+	Cause     checks.CauseID // the catalog cause, "" when none applies
+	List      string         // the blocklist named in the text, if any
+	Text      string         // the reply text as given
+}
+
+// Temporary reports whether the reply is a transient failure (4xx / 4.x.x).
+func (c Class) Temporary() bool {
+	return !c.Permanent && (strings.HasPrefix(c.Status, "4.") || (c.Code >= 400 && c.Code < 500))
+}
+
+var (
+	// RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39
+	codeRE = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ \-]|$)`)
+	// RFC 3463 §2: class "." subject "." detail
+	statusRE = regexp.MustCompile(`(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+)
+
+// ParseCode finds the SMTP basic code and RFC 3463 enhanced status in text.
+func ParseCode(text string) (code int, status string) {
+	if m := statusRE.FindStringSubmatch(text); m != nil {
+		status = m[1] + "." + m[2] + "." + m[3]
+	}
+	if m := codeRE.FindStringSubmatch(text); m != nil {
+		code, _ = strconv.Atoi(m[1])
+	}
+	return code, status
+}
+
+// Classify classifies a reply whose code and enhanced status, if any, are in
+// the text itself ("550 5.1.1 <a@b>: Recipient address rejected").
+func Classify(text string) Class {
+	code, status := ParseCode(text)
+	return classify(code, status, text)
+}
+
+// ClassifyStatus classifies a reply whose enhanced status is known
+// separately (a DSN's Status: field, Postfix's dsn=); status may be "".
+func ClassifyStatus(status, text string) Class {
+	code, st := ParseCode(text)
+	if s := normStatus(status); s != "" {
+		st = s
+	}
+	return classify(code, st, text)
+}
+
+func normStatus(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t("); i >= 0 {
+		s = s[:i]
+	}
+	if m := statusRE.FindStringSubmatch(s); m != nil {
+		return m[1] + "." + m[2] + "." + m[3]
+	}
+	return ""
+}
+
+type rule struct {
+	reason Reason
+	re     *regexp.Regexp
+}
+
+func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
+
+// textRules are tried in order before the enhanced status: the wording of
+// a reply is usually more specific than its code (a 5.7.1 that says
+// "blocked using zen.spamhaus.org" is a blocklisting).
+var textRules = []rule{
+	{Blocklisted, rx(`blocked using |spamhaus|listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
+	{AuthFailure, rx(`\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated|authentication (?:failed|failure|required|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
+	{Greylisted, rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
+	{Expired, rx(`too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|giving up on|\btimed? ?out.*queue|queue lifetime`)},
+	{RateLimited, rx(`rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
+	{MailboxFull, rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|storage (?:space|allocation) exceeded|\bquota\b`)},
+	{MailboxDisabled, rx(`mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
+	{UserUnknown, rx(`user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? account|recipient (?:address )?rejected|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:rejected|unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|unrouteable address|unroutable address|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
+	{HostUnknown, rx(`host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|no route to host|name or service not known`)},
+	{TooBig, rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
+	{RelayDenied, rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
+	{Spam, rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
+	{Network, rx(`connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
+	{Policy, rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
+}
+
+// statusReason maps RFC 3463 enhanced status codes to reasons (§3.1-3.8 and
+// the IANA registry additions of RFC 7372 and RFC 7505).
+func statusReason(status string) Reason {
+	switch status[2:] {
+	case "1.1", "1.10", "1.0", "1.6":
+		return UserUnknown
+	case "1.2":
+		return HostUnknown
+	case "1.3":
+		return UserUnknown
+	case "1.8", "7.27":
+		return AuthFailure
+	case "2.1":
+		return MailboxDisabled
+	case "2.2":
+		return MailboxFull
+	case "2.3", "3.4":
+		return TooBig
+	case "3.2":
+		return Policy
+	case "4.7":
+		return Expired
+	case "4.0", "4.1", "4.2", "4.3", "4.4", "4.6":
+		return Network
+	case "7.25", "7.26", "7.20", "7.21", "7.22", "7.23", "7.24", "7.5", "7.7", "7.8", "7.30":
+		return AuthFailure
+	case "7.28":
+		return RateLimited
+	case "7.1", "7.0", "7.2", "7.3":
+		return Policy
+	case "7.9", "7.10", "7.11":
+		return AuthFailure
+	}
+	switch status[2] {
+	case '1':
+		return UserUnknown
+	case '7':
+		return Policy
+	}
+	return Other
+}
+
+// CauseOf maps a reason to the catalog cause it stands for. Temporary
+// failures of any reason are `delayed`: the mail is still queued.
+func CauseOf(r Reason, permanent bool) checks.CauseID {
+	switch r {
+	case Delivered, Other:
+		if !permanent && r == Other {
+			return ""
+		}
+	}
+	switch r {
+	case UserUnknown, MailboxDisabled:
+		if permanent {
+			return checks.MailboxUnknown
+		}
+	case MailboxFull:
+		return checks.MailboxFull
+	case HostUnknown:
+		if permanent {
+			return checks.DomainNoMail
+		}
+	case Blocklisted:
+		return checks.SenderBlocklisted
+	case AuthFailure:
+		return checks.SenderAuth
+	case Policy, Spam, TooBig, RelayDenied:
+		if permanent {
+			return checks.RejectedByRecipient
+		}
+	case Greylisted, Expired, RateLimited, Network:
+		return checks.Delayed
+	}
+	if !permanent {
+		return checks.Delayed
+	}
+	if r == Other {
+		return checks.RejectedByRecipient
+	}
+	return checks.RejectedByRecipient
+}
+
+func classify(code int, status, text string) Class {
+	c := Class{Code: code, Status: status, Text: text}
+	switch {
+	case status != "":
+		c.Permanent = status[0] == '5'
+	case code != 0:
+		c.Permanent = code >= 500
+	}
+	if status != "" && status[0] == '2' || status == "" && code >= 200 && code < 300 {
+		c.Reason = Delivered
+		return c
+	}
+	c.List = listName(text)
+	for _, r := range textRules {
+		if r.reason == Policy {
+			break
+		}
+		if r.re.MatchString(text) {
+			c.Reason = r.reason
+			break
+		}
+	}
+	if c.Reason == "" && status != "" {
+		c.Reason = statusReason(status)
+	}
+	if c.Reason == "" || c.Reason == Other {
+		if textRules[len(textRules)-1].re.MatchString(text) {
+			c.Reason = Policy
+		}
+	}
+	if c.Reason == "" {
+		switch {
+		case code == 552:
+			c.Reason = TooBig
+		case code == 550 || code == 553 || code == 554:
+			c.Reason = Policy
+		case code == 450 || code == 451:
+			c.Reason = Greylisted
+		case code == 421:
+			c.Reason = Network
+		default:
+			c.Reason = Other
+		}
+	}
+	if status == "" && code == 0 {
+		// No code: the reason decides. Greylisting, rate limits and network
+		// trouble are retried; the rest ends delivery.
+		switch c.Reason {
+		case Greylisted, RateLimited, Network:
+		default:
+			c.Permanent = true
+		}
+	}
+	if c.Reason != Blocklisted {
+		c.List = ""
+	}
+	c.Cause = CauseOf(c.Reason, c.Permanent)
+	return c
+}
+
+var listRE = regexp.MustCompile(`(?i)(?:blocked using|listed (?:at|on|in|by)|see|rbl|dnsbl)[: ]+((?:https?://)?[a-z0-9][a-z0-9.-]*\.[a-z]{2,})`)
+
+var knownLists = []string{"zen.spamhaus.org", "sbl.spamhaus.org", "xbl.spamhaus.org", "pbl.spamhaus.org", "dbl.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org", "dnsbl.sorbs.net", "cbl.abuseat.org", "dnsbl-1.uceprotect.net", "psbl.surriel.com", "bl.mailspike.net", "spamhaus.org", "spamcop.net", "barracudacentral.org", "sorbs.net", "uceprotect.net", "abuseat.org"}
+
+// listName returns the blocklist a reply names, if any.
+func listName(text string) string {
+	lower := strings.ToLower(text)
+	if m := listRE.FindStringSubmatch(lower); m != nil {
+		s := strings.TrimPrefix(strings.TrimPrefix(m[1], "https://"), "http://")
+		s = strings.TrimPrefix(s, "www.")
+		if strings.Contains(s, ".") && !strings.HasPrefix(s, "your") {
+			return strings.TrimRight(s, ".")
+		}
+	}
+	for _, l := range knownLists {
+		if strings.Contains(lower, l) {
+			return l
+		}
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+package smtpreply
+
+import (
+	"testing"
+
+	"github.com/whymail/whymail/checks"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		text   string
+		reason Reason
+		cause  checks.CauseID
+		code   int
+		status string
+		perm   bool
+		list   string
+	}{
+		{"550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in virtual mailbox table", UserUnknown, checks.MailboxUnknown, 550, "5.1.1", true, ""},
+		{"550-5.1.1 The email account that you tried to reach does not exist.", UserUnknown, checks.MailboxUnknown, 550, "5.1.1", true, ""},
+		{"552 5.2.2 <bob@example.com>: Mailbox full", MailboxFull, checks.MailboxFull, 552, "5.2.2", true, ""},
+		{"452 4.2.2 The email account that you tried to reach is over quota.", MailboxFull, checks.MailboxFull, 452, "4.2.2", false, ""},
+		{"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", Blocklisted, checks.SenderBlocklisted, 554, "5.7.1", true, "zen.spamhaus.org"},
+		{"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy.", AuthFailure, checks.SenderAuth, 550, "5.7.26", true, ""},
+		{"550 5.7.1 Message rejected by policy", Policy, checks.RejectedByRecipient, 550, "5.7.1", true, ""},
+		{"450 4.2.0 <bob@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/", Greylisted, checks.Delayed, 450, "4.2.0", false, ""},
+		{"451 4.7.1 Please try again later", Greylisted, checks.Delayed, 451, "4.7.1", false, ""},
+		{"552 5.3.4 Message size exceeds fixed maximum message size", TooBig, checks.RejectedByRecipient, 552, "5.3.4", true, ""},
+		{"421 4.7.0 Our system has detected an unusual rate of unsolicited mail", RateLimited, checks.Delayed, 421, "4.7.0", false, ""},
+		{"550 5.2.1 The email account that you tried to reach is disabled.", MailboxDisabled, checks.MailboxUnknown, 550, "5.2.1", true, ""},
+		{"Host or domain name not found. Name service error for name=exmple.com type=MX", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		{"250 2.0.0 Ok: queued as 1234", Delivered, "", 250, "2.0.0", false, ""},
+	}
+	for _, tt := range tests {
+		c := Classify(tt.text)
+		if c.Reason != tt.reason || c.Cause != tt.cause || c.Code != tt.code || c.Status != tt.status || c.Permanent != tt.perm || c.List != tt.list {
+			t.Errorf("Classify(%q) = %+v, want reason %s cause %s code %d status %s perm %v list %q", tt.text, c, tt.reason, tt.cause, tt.code, tt.status, tt.perm, tt.list)
+		}
+	}
+}
+
+func TestClassifyStatus(t *testing.T) {
+	c := ClassifyStatus("5.1.2", "Host or domain name not found")
+	if c.Reason != HostUnknown || c.Cause != checks.DomainNoMail || !c.Permanent || c.Status != "5.1.2" {
+		t.Errorf("got %+v", c)
+	}
+	c = ClassifyStatus("4.4.7", "delivery temporarily suspended")
+	if c.Reason != Expired || c.Cause != checks.Delayed {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	f.Add("550 5.1.1 user unknown")
+	f.Add("5.2.2")
+	f.Add("blocked using zen.spamhaus.org")
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Classify(s)
+		if c.Reason == "" {
+			t.Fatalf("empty reason for %q", s)
+		}
+		if c.Status != "" && len(c.Status) < 5 {
+			t.Fatalf("bad status %q", c.Status)
+		}
+		ClassifyStatus(s, s)
+	})
+}

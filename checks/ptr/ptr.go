@@ -178,8 +178,8 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		data["confirmed"] = o.Confirmed
 		p.Report(checks.Finding{
 			Severity: checks.OK, Record: "ptr",
-			Message:  fmt.Sprintf("sending IP %s has PTR %s, which resolves back to it (forward-confirmed)", ip, o.Confirmed),
-			Data:     data,
+			Message: fmt.Sprintf("sending IP %s has PTR %s, which resolves back to it (forward-confirmed)", ip, o.Confirmed),
+			Data:    data,
 		})
 	}
 	for _, n := range o.Names {

@@ -120,7 +120,7 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	}
 	start := time.Now()
 	var (
-		failed   *Answer         // first SERVFAIL/REFUSED answer
+		failed   *Answer          // first SERVFAIL/REFUSED answer
 		answered = map[int]bool{} // servers that gave a failure rcode
 		lastErr  error
 		tries    int

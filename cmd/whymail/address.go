@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/report"
+)
+
+// AddressSchema is the version of the address JSON lines.
+const AddressSchema = "whymail.address/v1"
+
+type addressOptions struct {
+	config  string
+	input   string
+	workers int
+	out     outputOptions
+	dns     dnsOptions
+}
+
+func newAddress(e *env) *cobra.Command {
+	o := &addressOptions{}
+	cmd := &cobra.Command{
+		Use:   "address ADDRESS... | --input FILE|-",
+		Short: "Check addresses: syntax, typos, whether the domain takes mail (batch: one JSON object a line)",
+		Long: `address gives one verdict per address: ok, invalid, typo, no-domain, no-mail
+or unknown (DNS could not answer), with the reason and any suggested
+correction. With --input it reads one address a line, or a CSV whose header
+has an "email" column, and streams results in input order; repeated domains
+are looked up once.
+
+` + exitCodesHelp,
+		Example: `  whymail address alice@gmial.com bob@example.org
+  whymail address --input list.csv --format json > verdicts.jsonl
+  cat list.txt | whymail address --input -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd, o.config); err != nil {
+				return err
+			}
+			if len(args) == 0 && o.input == "" {
+				return usageError("give addresses as arguments or --input FILE (- for standard input)")
+			}
+			return o.run(cmd.Context(), e, args)
+		},
+	}
+	fs := cmd.Flags()
+	bindConfig(fs, &o.config)
+	fs.StringVar(&o.input, "input", "", "read addresses from FILE (- for standard input): one a line, or CSV with an email column")
+	fs.IntVar(&o.workers, "workers", 32, "addresses checked at once")
+	markPath(fs, "input")
+	o.out.bind(fs, "text", "json")
+	o.dns.bind(fs)
+	return cmd
+}
+
+// AddressVerdict is one line of `whymail address --format json`.
+type AddressVerdict struct {
+	Schema     string           `json:"schema"`
+	Address    string           `json:"address"`
+	Source     string           `json:"source,omitempty"` // file:line for --input
+	Verdict    string           `json:"verdict"`          // ok, invalid, typo, no-domain, no-mail, unknown
+	Reason     string           `json:"reason,omitempty"`
+	Suggestion string           `json:"suggestion,omitempty"`
+	Findings   []checks.Finding `json:"findings"`
+}
+
+type addressItem struct {
+	address, source string
+	out             chan *AddressVerdict
+}
+
+func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	if o.workers < 1 {
+		return usageError("--workers must be at least 1")
+	}
+	cache, err := o.dns.resolver()
+	if err != nil {
+		return err
+	}
+	// Items flow in input order through a bounded queue; workers check them
+	// concurrently and the writer prints each as soon as its turn comes.
+	queue := make(chan *addressItem, o.workers)
+	work := make(chan *addressItem)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(queue)
+		defer close(work)
+		emit := func(addr, source string) {
+			it := &addressItem{address: addr, source: source, out: make(chan *AddressVerdict, 1)}
+			queue <- it
+			work <- it
+		}
+		for _, a := range args {
+			emit(a, "")
+		}
+		if o.input != "" {
+			readErr <- o.readInput(e, emit)
+		}
+		close(readErr)
+	}()
+	for range o.workers {
+		go func() {
+			for it := range work {
+				it.out <- checkAddress(ctx, cache, it.address, it.source)
+			}
+		}()
+	}
+	failed := false
+	for it := range queue {
+		v := <-it.out
+		failed = failed || v.Verdict == "unknown"
+		if err := o.write(e, v); err != nil {
+			return err
+		}
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	if failed {
+		return silentExit(ExitFailed)
+	}
+	return nil
+}
+
+func (o *addressOptions) write(e *env, v *AddressVerdict) error {
+	if o.out.format == "json" {
+		return report.WriteJSONLine(e.stdout, v)
+	}
+	line := v.Address + "\t" + v.Verdict
+	if v.Reason != "" {
+		line += "\t" + v.Reason
+	}
+	_, err := fmt.Fprintln(e.stdout, line)
+	return err
+}
+
+// readInput streams addresses from --input: plain lines, or CSV when the
+// first line is a header naming an email column.
+func (o *addressOptions) readInput(e *env, emit func(addr, source string)) error {
+	var r io.Reader = e.stdin
+	name := "stdin"
+	if o.input != "-" {
+		f, err := os.Open(o.input)
+		if err != nil {
+			return usageError("--input: %v", err)
+		}
+		defer f.Close()
+		r, name = f, o.input
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, err := br.Peek(1)
+	if err != nil && len(first) == 0 {
+		return nil // empty input: nothing to check
+	}
+	head, _ := br.Peek(4096)
+	firstLine := strings.ToLower(strings.SplitN(string(head), "\n", 2)[0])
+	if strings.Contains(firstLine, ",") || strings.TrimSpace(strings.TrimPrefix(firstLine, "\ufeff")) == "email" {
+		return readCSV(br, name, emit)
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		emit(line, fmt.Sprintf("%s:%d", name, n))
+	}
+	if err := sc.Err(); err != nil {
+		return usageError("%s: %v", name, err)
+	}
+	return nil
+}
+
+func readCSV(r io.Reader, name string, emit func(addr, source string)) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return usageError("%s:1: %v", name, err)
+	}
+	col := -1
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if h == "email" || h == "email_address" || h == "address" {
+			col = i
+			break
+		}
+	}
+	if col < 0 {
+		return usageError("%s:1: CSV header has no email column (found %s)", name, strings.Join(header, ", "))
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return usageError("%s: %v", name, err)
+		}
+		if col >= len(rec) {
+			return usageError("%s:%d: row has %d fields, the email column is field %d", name, line, len(rec), col+1)
+		}
+		emit(strings.TrimSpace(rec[col]), fmt.Sprintf("%s:%d", name, line))
+	}
+}
+
+// checkAddress runs the address checks for one address and sums them up.
+func checkAddress(ctx context.Context, cache lookup.Resolver, address, source string) *AddressVerdict {
+	v := &AddressVerdict{Schema: AddressSchema, Address: address, Source: source}
+	t := &checks.Ticket{Address: strings.TrimSpace(address)}
+	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
+		t.Domain = t.Address[i+1:]
+	}
+	runner := &checks.Runner{DNS: cache}
+	res, err := runner.Run(ctx, addressChecks, t)
+	if err != nil {
+		v.Verdict, v.Reason = "unknown", err.Error()
+		return v
+	}
+	v.Findings = res.Findings()
+	v.Verdict, v.Reason, v.Suggestion = summarize(res)
+	return v
+}
+
+// summarize picks the one verdict a list owner acts on.
+func summarize(res *checks.Result) (verdict, reason, suggestion string) {
+	pick := func(cause checks.CauseID, verdicts ...checks.Verdict) *checks.Finding {
+		for _, f := range res.Findings() {
+			if f.Cause != cause {
+				continue
+			}
+			for _, v := range verdicts {
+				if f.Verdict == v {
+					return &f
+				}
+			}
+		}
+		return nil
+	}
+	if f := pick(checks.AddressInvalid, checks.Confirmed, checks.Likely); f != nil {
+		return "invalid", f.Message, ""
+	}
+	if f := pick(checks.AddressTypo, checks.Likely, checks.Confirmed); f != nil {
+		s, _ := f.Data["suggestion"].(string)
+		return "typo", f.Message, s
+	}
+	if f := pick(checks.DomainNotFound, checks.Confirmed); f != nil {
+		return "no-domain", f.Message, ""
+	}
+	if f := pick(checks.DomainNoMail, checks.Confirmed, checks.Likely); f != nil {
+		return "no-mail", f.Message, ""
+	}
+	for _, c := range res.Checks {
+		if c.Status == checks.StatusFailed {
+			return "unknown", c.Name + ": " + c.Reason, ""
+		}
+	}
+	if f := pick(checks.AddressTypo, checks.Possible); f != nil {
+		s, _ := f.Data["suggestion"].(string)
+		return "ok", f.Message, s
+	}
+	return "ok", "", ""
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/miekg/dns"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/report"
+)
+
+// outputOptions are the flags every command has for its output.
+type outputOptions struct {
+	format  string
+	formats []string
+	noColor bool
+	trace   bool
+}
+
+func (o *outputOptions) bind(fs *pflag.FlagSet, formats ...string) {
+	o.formats = formats
+	fs.StringVar(&o.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	fs.BoolVar(&o.noColor, "no-color", false, "no colour in text output (also NO_COLOR, and when stdout is not a terminal)")
+}
+
+func (o *outputOptions) validate() error {
+	if !slices.Contains(o.formats, o.format) {
+		return usageError("unknown --format %q: want one of %s", o.format, strings.Join(o.formats, ", "))
+	}
+	return nil
+}
+
+// style decides colour once for the command: only for a terminal, never
+// with --no-color or NO_COLOR (https://no-color.org).
+func (o *outputOptions) style(e *env) report.Style {
+	if o.noColor || e.getenv("NO_COLOR") != "" || e.getenv("TERM") == "dumb" {
+		return report.Style{}
+	}
+	f, ok := e.stdout.(*os.File)
+	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return report.Style{}
+	}
+	return report.Style{Color: true}
+}
+
+// dnsOptions say where DNS answers come from.
+type dnsOptions struct {
+	zones   []string
+	servers []string
+	timeout time.Duration
+}
+
+func (o *dnsOptions) bind(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.zones, "zone", nil, "answer DNS from this RFC 1035 zone file instead of the network (repeatable)")
+	fs.StringArrayVar(&o.servers, "dns", nil, "ask this DNS server, HOST:PORT (repeatable; default: /etc/resolv.conf)")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "timeout of one DNS query attempt")
+	markPath(fs, "zone")
+}
+
+// resolver builds the run's DNS: zone files or the network, behind one
+// cache that merges identical questions and keeps the trace.
+func (o *dnsOptions) resolver() (*lookup.Cache, error) {
+	if len(o.zones) > 0 && len(o.servers) > 0 {
+		return nil, usageError("--zone and --dns are exclusive: answers come from zone files or from a server")
+	}
+	if o.timeout <= 0 {
+		return nil, usageError("--timeout must be positive, got %s", o.timeout)
+	}
+	if len(o.zones) > 0 {
+		z, err := lookup.LoadZoneFiles(o.zones...)
+		if err != nil {
+			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("--zone %w", err)}
+		}
+		return lookup.NewCache(z), nil
+	}
+	var n *lookup.Network
+	var err error
+	if len(o.servers) > 0 {
+		n, err = lookup.NewNetwork(o.servers...)
+		if err != nil {
+			return nil, usageError("--dns: %v", err)
+		}
+	} else {
+		n, err = lookup.FromResolvConf("/etc/resolv.conf")
+		if err != nil {
+			return nil, &exitError{code: ExitFailed, err: fmt.Errorf("%v (give --dns HOST:PORT or --zone FILE)", err)}
+		}
+	}
+	n.Timeout = o.timeout
+	return lookup.NewCache(n), nil
+}
+
+// traceOf turns the cache's exchanges into the report's trace.
+func traceOf(c *lookup.Cache) []report.TraceExchange {
+	var out []report.TraceExchange
+	for _, x := range c.Trace() {
+		t := report.TraceExchange{Question: x.Question.String(), Status: string(x.Status),
+			MS: float64(x.Duration.Microseconds()) / 1000, Shared: x.Shared}
+		if x.Err != nil {
+			t.Error = x.Err.Error()
+		}
+		if x.Answer != nil {
+			t.Server = x.Answer.Server
+			for _, rr := range x.Answer.Records {
+				t.Records = append(t.Records, strings.ReplaceAll(rr.String(), "\t", " "))
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// pathAnnotation marks flags naming files, so that paths in a --config file
+// are taken relative to that file.
+const pathAnnotation = "whymail_path"
+
+func markPath(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		_ = fs.SetAnnotation(n, pathAnnotation, []string{"true"})
+	}
+}
+
+// bindConfig adds --config to cmd.
+func bindConfig(fs *pflag.FlagSet, path *string) {
+	fs.StringVar(path, "config", "", "YAML file of settings: keys are flag names (sender, sending-ip, users, log, zone, ...); flags override it")
+}
+
+// applyConfig reads the YAML config and sets every flag the command line
+// did not set. Keys are the flags' long names; lists set repeatable flags.
+func applyConfig(cmd *cobra.Command, path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return usageError("--config: %v", err)
+	}
+	var settings map[string]any
+	if err := yaml.Unmarshal(data, &settings); err != nil {
+		return usageError("--config %s: %v", path, err)
+	}
+	fs := cmd.Flags()
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		fl := fs.Lookup(key)
+		if fl == nil || key == "config" {
+			return usageError("--config %s: unknown setting %q for %s (settings are the command's flag names)", path, key, cmd.Name())
+		}
+		if fl.Changed {
+			continue // the command line wins
+		}
+		values, err := configValues(settings[key])
+		if err != nil {
+			return usageError("--config %s: %s: %v", path, key, err)
+		}
+		for _, v := range values {
+			if len(fl.Annotations[pathAnnotation]) > 0 && v != "-" && !filepath.IsAbs(v) {
+				v = filepath.Join(filepath.Dir(path), v)
+			}
+			if err := fs.Set(key, v); err != nil {
+				return usageError("--config %s: %s: %v", path, key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func configValues(v any) ([]string, error) {
+	switch v := v.(type) {
+	case []any:
+		var out []string
+		for _, x := range v {
+			s, err := configValues(x)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		return out, nil
+	case map[string]any:
+		return nil, fmt.Errorf("want a value or a list, got a mapping")
+	case nil:
+		return nil, nil
+	case time.Time:
+		return []string{v.Format(time.RFC3339)}, nil
+	}
+	return []string{fmt.Sprint(v)}, nil
+}
+
+// runChecks runs set for t with the run's DNS, and says whether any check
+// failed (exit 3). Bad input comes back as an exit-2 error.
+func runChecks(ctx context.Context, cache *lookup.Cache, set []*checks.Check, t *checks.Ticket) (*checks.Result, error) {
+	runner := &checks.Runner{DNS: cache}
+	res, err := runner.Run(ctx, set, t)
+	if err != nil {
+		if checks.IsInputError(err) {
+			return nil, &exitError{code: ExitUsage, err: err}
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// parseAt reads --at; empty means now.
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usageError("invalid --at %q: want an RFC 3339 time such as 2026-11-22T10:00:00Z", s)
+	}
+	return t, nil
+}
+
+// domainName checks a domain argument's syntax before DNS is asked.
+func domainName(s string) (string, error) {
+	d := strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if d == "" {
+		return "", usageError("empty domain")
+	}
+	if _, ok := dns.IsDomainName(d); !ok || strings.ContainsAny(d, " @/") {
+		return "", usageError("%q is not a domain name", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/report"
+)
+
+type diagnoseOptions struct {
+	config      string
+	at          string
+	sender      string
+	helo        string
+	sendingIPs  []string
+	selectors   []string
+	dnsbl       []string
+	users       string
+	user        string
+	linkTTL     time.Duration
+	suppression []string
+	logs        []string
+	bounces     []string
+	message     string
+	out         outputOptions
+	dns         dnsOptions
+}
+
+func newDiagnose(e *env) *cobra.Command {
+	o := &diagnoseOptions{}
+	cmd := &cobra.Command{
+		Use:   "diagnose ADDRESS",
+		Short: "Rank the causes for one \"I never got the email\" ticket",
+		Long: `diagnose runs every check that the given inputs allow for one recipient
+address and prints the causes of the catalog in rank order: the most likely
+cause first with its evidence, the agent's next steps and a reply for the
+user; then what could not be checked (and which flag would let it), and what
+was ruled out.
+
+` + exitCodesHelp,
+		Example: `  # The address alone: syntax, typos, the domain's mail setup.
+  whymail diagnose alice@exmaple.com
+
+  # With the evidence an agent usually has.
+  whymail diagnose alice@example.com --users users.csv --log mail.log \
+      --suppressions sendgrid-bounces.json --sender noreply@app.example
+
+  # Offline, from zone files; as of the time of the ticket; for a script.
+  whymail diagnose bob@example.org --zone example.org.zone \
+      --at 2026-11-22T10:00:00Z --format json
+
+  # Settings in a file, so the agent types only the address.
+  whymail diagnose carol@example.net --config whymail.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd, o.config); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), e, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	bindConfig(fs, &o.config)
+	fs.StringVar(&o.at, "at", "", "diagnose as of this RFC 3339 time (default now), to reproduce a past ticket")
+	fs.StringVar(&o.sender, "sender", "", "the address or domain the app sends from")
+	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name the app's mail server uses")
+	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
+	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
+	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, "a DNS blocklist zone to query (repeatable; default: the built-in list)")
+	fs.StringVar(&o.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
+	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
+	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
+	fs.StringArrayVar(&o.suppression, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
+	fs.StringArrayVar(&o.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
+	fs.StringArrayVar(&o.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir) (repeatable)")
+	fs.StringVar(&o.message, "message", "", "a copy of the sent message (.eml)")
+	markPath(fs, "users", "suppressions", "log", "bounce", "message")
+	o.out.bind(fs, "text", "json", "markdown")
+	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
+	o.dns.bind(fs)
+	return cmd
+}
+
+func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
+	at, err := parseAt(o.at)
+	if err != nil {
+		return nil, err
+	}
+	if o.linkTTL <= 0 {
+		return nil, usageError("--link-ttl must be positive, got %s", o.linkTTL)
+	}
+	t := &checks.Ticket{
+		Address: strings.TrimSpace(address), At: at,
+		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
+		UsersFile: o.users, UserID: o.user, LinkTTL: o.linkTTL,
+		SuppressionFiles: o.suppression, LogFiles: o.logs, BounceFiles: o.bounces, MessageFile: o.message,
+	}
+	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
+		t.Domain = t.Address[i+1:]
+	}
+	for _, s := range o.sendingIPs {
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, usageError("invalid --sending-ip %q: want an IPv4 or IPv6 address", s)
+		}
+		t.SendingIPs = append(t.SendingIPs, ip.Unmap())
+	}
+	if t.Sender != "" && (t.SenderDomain() == "" || strings.ContainsAny(t.SenderDomain(), " /")) {
+		return nil, usageError("invalid --sender %q: want an address or a domain", o.sender)
+	}
+	return t, nil
+}
+
+func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	t, err := o.ticket(address)
+	if err != nil {
+		return err
+	}
+	cache, err := o.dns.resolver()
+	if err != nil {
+		return err
+	}
+	res, err := runChecks(ctx, cache, diagnoseChecks, t)
+	if err != nil {
+		return err
+	}
+	d := report.Diagnose(res, report.English)
+	if o.out.trace {
+		d.Trace = traceOf(cache)
+	}
+	switch o.out.format {
+	case "json":
+		err = report.WriteJSON(e.stdout, d)
+	case "markdown":
+		err = report.Markdown(e.stdout, d)
+	default:
+		err = report.Text(e.stdout, d, o.out.style(e))
+	}
+	if err != nil {
+		return err
+	}
+	if res.Failed() {
+		return silentExit(ExitFailed)
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/report"
+)
+
+type domainOptions struct {
+	config     string
+	failOn     string
+	sendingIPs []string
+	selectors  []string
+	dnsbl      []string
+	helo       string
+	out        outputOptions
+	dns        dnsOptions
+}
+
+func newDomain(e *env) *cobra.Command {
+	o := &domainOptions{}
+	cmd := &cobra.Command{
+		Use:   "domain DOMAIN...",
+		Short: "Lint a sender domain's mail DNS: MX, SPF, DKIM, DMARC, PTR, blocklists, MTA-STS, TLS-RPT, BIMI",
+		Long: `domain checks the records a receiver looks at before it trusts mail from
+a domain, and prints findings per record with a severity (error, warning,
+info, ok). It exits 1 when any finding reaches --fail-on, so it can guard
+the sender domain in CI.
+
+` + exitCodesHelp,
+		Example: `  whymail domain example.com
+  whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
+  whymail domain example.com --format github      # GitHub Actions annotations
+  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd, o.config); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), e, args)
+		},
+	}
+	fs := cmd.Flags()
+	bindConfig(fs, &o.config)
+	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding reaches this severity: error, warning, info, never")
+	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the domain sends from: SPF check_host, PTR, blocklists (repeatable)")
+	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
+	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, "a DNS blocklist zone to query (repeatable; default: the built-in list)")
+	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
+	o.out.bind(fs, "text", "json", "github")
+	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text)")
+	o.dns.bind(fs)
+	return cmd
+}
+
+func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	never := o.failOn == "never"
+	failOn := checks.Error
+	if !never {
+		var err error
+		if failOn, err = checks.ParseSeverity(o.failOn); err != nil || failOn == checks.OK {
+			return usageError("invalid --fail-on %q: want error, warning, info or never", o.failOn)
+		}
+	}
+	var domains []string
+	for _, a := range args {
+		d, err := domainName(a)
+		if err != nil {
+			return err
+		}
+		domains = append(domains, d)
+	}
+	var ips []netip.Addr
+	for _, s := range o.sendingIPs {
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return usageError("invalid --sending-ip %q: want an IPv4 or IPv6 address", s)
+		}
+		ips = append(ips, ip.Unmap())
+	}
+	cache, err := o.dns.resolver()
+	if err != nil {
+		return err
+	}
+	// Domains run concurrently over one cache; each keeps its place.
+	results := make([]*checks.Result, len(domains))
+	errs := make([]error, len(domains))
+	var wg sync.WaitGroup
+	for i, d := range domains {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := &checks.Ticket{Domain: d, Sender: d, HELO: o.helo, SendingIPs: ips,
+				DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl, At: time.Now().UTC()}
+			results[i], errs[i] = runChecks(ctx, cache, domainChecks, t)
+		}()
+	}
+	wg.Wait()
+	lint := report.NewLint(failOn, never)
+	failed := false
+	for i, d := range domains {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		lint.Add(d, results[i])
+		failed = failed || results[i].Failed()
+	}
+	style := o.out.style(e)
+	switch o.out.format {
+	case "json":
+		err = report.WriteJSON(e.stdout, lint)
+	case "github":
+		err = report.LintGitHub(e.stdout, lint)
+	default:
+		err = report.LintText(e.stdout, lint, style)
+		if err == nil && o.out.trace {
+			err = report.TraceText(e.stdout, traceOf(cache))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case lint.Failed:
+		return silentExit(ExitFindings)
+	case failed:
+		return silentExit(ExitFailed)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/whymail/whymail/checks"
+)
+
+// Exit codes: the scripting contract (README.md, `whymail --help`).
+const (
+	ExitOK       = 0 // the command did its job (domain: nothing reached --fail-on)
+	ExitFindings = 1 // findings reached --fail-on
+	ExitUsage    = 2 // bad usage or unreadable input
+	ExitFailed   = 3 // checks could not complete (DNS unreachable)
+)
+
+// exitError carries an exit code up to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// silentExit ends the command with code after its output was written.
+func silentExit(code int) error { return &exitError{code: code} }
+
+const exitCodesHelp = `Exit status:
+  0  the command did its job (domain: no finding reached --fail-on)
+  1  findings reached --fail-on (domain)
+  2  bad usage or unreadable input (the error names the file, line and what)
+  3  checks could not complete (DNS unreachable); the report is still printed`
+
+// env is what a command sees of the process: streams and environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// Main runs the command line args and returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe.err != nil {
+			fmt.Fprintf(stderr, "whymail: %v\n", xe.err)
+		}
+		return xe.code
+	}
+	fmt.Fprintf(stderr, "whymail: %v\n", oneLine(err))
+	if checks.IsInputError(err) {
+		return ExitUsage
+	}
+	// cobra's own errors (unknown flag, wrong arg count) are usage errors.
+	return ExitUsage
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "whymail",
+		Short: "Why didn't the email arrive? Ranked causes, evidence, next steps.",
+		Long: `whymail runs a pipeline of checks over an address, its domain's DNS
+(MX, SPF, DKIM, DMARC), suppression lists, the user's account, the mail log
+and any bounce, and prints a ranked report: the most likely cause first,
+with evidence, next steps and a reply for the user. The same checks lint a
+sender domain in CI. Every command speaks JSON with --format json.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see %s --help)", err, c.CommandPath())
+	})
+	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newVersion(e))
+	return root
+}

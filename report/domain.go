@@ -1,0 +1,155 @@
+package report
+
+import (
+	"io"
+	"strings"
+
+	"github.com/fatih/color"
+	"github.com/whymail/whymail/checks"
+)
+
+// DomainSchema is the version of the domain lint JSON document.
+const DomainSchema = "whymail.domain/v1"
+
+// Lint is the report of `whymail domain`: findings about each domain's
+// records, graded by severity for CI.
+type Lint struct {
+	Schema  string        `json:"schema"`
+	FailOn  string        `json:"fail_on"`
+	Failed  bool          `json:"failed"` // some finding reached FailOn
+	Domains []*DomainLint `json:"domains"`
+}
+
+// DomainLint is the lint of one domain.
+type DomainLint struct {
+	Domain string          `json:"domain"`
+	Worst  checks.Severity `json:"worst"`
+	Groups []*RecordGroup  `json:"records"`
+	Checks []CheckOutcome  `json:"checks"`
+}
+
+// RecordGroup is the findings about one record (spf, dkim, dmarc, mx, ...).
+type RecordGroup struct {
+	Record   string           `json:"record"`
+	Worst    checks.Severity  `json:"worst"`
+	Findings []checks.Finding `json:"findings"`
+}
+
+// NewLint starts a lint report. failOn < 0 means never fail.
+func NewLint(failOn checks.Severity, never bool) *Lint {
+	l := &Lint{Schema: DomainSchema, FailOn: failOn.String(), Domains: []*DomainLint{}}
+	if never {
+		l.FailOn = "never"
+	}
+	return l
+}
+
+// Add adds the run for one domain, grouping its findings by record in the
+// order the checks ran.
+func (l *Lint) Add(domain string, res *checks.Result) {
+	dl := &DomainLint{Domain: domain, Checks: Outcomes(res), Groups: []*RecordGroup{}}
+	groups := map[string]*RecordGroup{}
+	for _, f := range res.Findings() {
+		rec := f.Record
+		if rec == "" {
+			rec = f.Check
+		}
+		g := groups[rec]
+		if g == nil {
+			g = &RecordGroup{Record: rec}
+			groups[rec] = g
+			dl.Groups = append(dl.Groups, g)
+		}
+		g.Findings = append(g.Findings, f)
+		g.Worst = max(g.Worst, f.Severity)
+		dl.Worst = max(dl.Worst, f.Severity)
+	}
+	if l.FailOn != "never" {
+		if fo, err := checks.ParseSeverity(l.FailOn); err == nil && dl.Worst >= fo && fo > checks.OK {
+			l.Failed = true
+		}
+	}
+	l.Domains = append(l.Domains, dl)
+}
+
+func (s Style) severity(sev checks.Severity) string {
+	label := sev.String()
+	switch sev {
+	case checks.Error:
+		return s.paint("✗ "+label, color.FgRed, color.Bold)
+	case checks.Warning:
+		return s.paint("! "+label, color.FgYellow)
+	case checks.Info:
+		return s.paint("i "+label, color.FgCyan)
+	}
+	return s.paint("✓ "+label, color.FgGreen)
+}
+
+// LintText writes the lint for a mail administrator: per domain, per record,
+// each finding with its severity.
+func LintText(w io.Writer, l *Lint, s Style) error {
+	p := &printer{w: w}
+	for _, d := range l.Domains {
+		p.f("%s  %s\n", s.paint(d.Domain, color.Bold), s.severity(d.Worst))
+		for _, g := range d.Groups {
+			p.f("  %s\n", s.paint(g.Record, color.Bold))
+			for _, f := range g.Findings {
+				lines := strings.Split(f.Message, "\n")
+				p.f("    %-10s %s\n", s.severity(f.Severity), lines[0])
+				for _, more := range lines[1:] {
+					p.f("    %-10s %s\n", "", more)
+				}
+			}
+		}
+		for _, c := range d.Checks {
+			if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
+				p.f("  %s %s: %s\n", s.paint(c.Name, color.Faint), c.Status, c.Reason)
+			}
+		}
+		p.f("\n")
+	}
+	switch {
+	case l.FailOn == "never":
+		p.f("result: not failing (--fail-on never)\n")
+	case l.Failed:
+		p.f("result: %s (findings reached --fail-on %s)\n", s.paint("FAIL", color.FgRed, color.Bold), l.FailOn)
+	default:
+		p.f("result: %s (nothing reached --fail-on %s)\n", s.paint("pass", color.FgGreen), l.FailOn)
+	}
+	return p.err
+}
+
+// LintGitHub writes GitHub Actions workflow commands: one annotation a
+// finding of severity info or worse.
+func LintGitHub(w io.Writer, l *Lint) error {
+	p := &printer{w: w}
+	for _, d := range l.Domains {
+		for _, g := range d.Groups {
+			for _, f := range g.Findings {
+				level := ""
+				switch f.Severity {
+				case checks.Error:
+					level = "error"
+				case checks.Warning:
+					level = "warning"
+				case checks.Info:
+					level = "notice"
+				default:
+					continue
+				}
+				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(f.Message))
+			}
+		}
+	}
+	return p.err
+}
+
+// ghEscape escapes workflow command data (actions/toolkit's escapeData).
+func ghEscape(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghEscapeProp escapes workflow command properties (escapeProperty).
+func ghEscapeProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

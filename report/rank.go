@@ -1,0 +1,225 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// DiagnoseSchema is the version of the diagnose JSON document.
+const DiagnoseSchema = "whymail.diagnose/v1"
+
+// Diagnosis is the ranked answer for one ticket; its JSON form is the
+// documented whymail.diagnose/v1 contract (docs/json.md).
+type Diagnosis struct {
+	Schema  string    `json:"schema"`
+	Address string    `json:"address"`
+	At      time.Time `json:"at"`
+	Sender  string    `json:"sender,omitempty"`
+	// Causes are in rank order, every catalog cause present, ruled-out last.
+	Causes []*Cause        `json:"causes"`
+	Checks []CheckOutcome  `json:"checks"`
+	Trace  []TraceExchange `json:"trace,omitempty"`
+}
+
+// Cause is one catalog cause with the verdict of this run.
+type Cause struct {
+	ID          checks.CauseID  `json:"id"`
+	Verdict     checks.Verdict  `json:"verdict"`
+	Title       string          `json:"title"`
+	Explanation string          `json:"explanation"`
+	Strength    checks.Strength `json:"strength"`
+	Evidence    []Evidence      `json:"evidence"`
+	AgentSteps  []string        `json:"agent_steps"`
+	UserReply   string          `json:"user_reply"`
+	// ExplainedBy names the root cause that accounts for this symptom.
+	ExplainedBy checks.CauseID `json:"explained_by,omitempty"`
+	// SettledBy says which input would let a run speak to the cause.
+	SettledBy string `json:"settled_by,omitempty"`
+
+	common int
+	key    int // rank key: lower is shown first
+}
+
+// Evidence is one finding behind a cause.
+type Evidence struct {
+	Check   string         `json:"check"`
+	Verdict checks.Verdict `json:"verdict"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data,omitempty"`
+	// Symptom names the cause this evidence was first reported for, when
+	// it was folded in from a symptom.
+	Symptom checks.CauseID `json:"symptom,omitempty"`
+}
+
+// CheckOutcome is what one check did.
+type CheckOutcome struct {
+	Name       string           `json:"name"`
+	Status     checks.Status    `json:"status"`
+	Reason     string           `json:"reason,omitempty"`
+	Findings   []checks.Finding `json:"findings"`
+	DurationMS int64            `json:"duration_ms"`
+}
+
+// TraceExchange is one DNS question and its answer, for --trace.
+type TraceExchange struct {
+	Question string   `json:"question"`
+	Status   string   `json:"status"`
+	Server   string   `json:"server,omitempty"`
+	Records  []string `json:"records,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	MS       float64  `json:"ms"`
+	Shared   bool     `json:"shared,omitempty"`
+}
+
+// Outcomes lists the checks of a run for the report.
+func Outcomes(res *checks.Result) []CheckOutcome {
+	var out []CheckOutcome
+	for _, c := range res.Checks {
+		out = append(out, CheckOutcome{Name: c.Name, Status: c.Status, Reason: c.Reason,
+			Findings: c.Findings, DurationMS: c.DurationMS})
+	}
+	return out
+}
+
+// Diagnose builds the ranked diagnosis of a run with the catalog cat.
+func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
+	d := &Diagnosis{Schema: DiagnoseSchema, Address: res.Ticket.Address, At: res.Ticket.At.UTC(),
+		Sender: res.Ticket.Sender, Checks: Outcomes(res)}
+	byID := map[checks.CauseID][]checks.Finding{}
+	for _, f := range res.Findings() {
+		if f.Cause != "" {
+			byID[f.Cause] = append(byID[f.Cause], f)
+		}
+	}
+	for _, id := range checks.Causes {
+		d.Causes = append(d.Causes, newCause(cat[id], byID[id]))
+	}
+	Rank(d.Causes, cat)
+	return d
+}
+
+// newCause decides a cause's verdict from its findings: the strongest
+// evidence wins, and among equally strong evidence the more definite
+// verdict (confirmed before ruled-out, both before unknown).
+func newCause(e *Entry, fs []checks.Finding) *Cause {
+	c := &Cause{ID: e.ID, Title: e.Title, Explanation: e.Explanation, common: e.Common, SettledBy: e.SettledBy}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Strength != fs[j].Strength {
+			return fs[i].Strength > fs[j].Strength
+		}
+		return decisive(fs[i].Verdict) < decisive(fs[j].Verdict)
+	})
+	if len(fs) == 0 {
+		c.Verdict = e.Default
+		if e.DefaultMessage != "" {
+			c.Evidence = append(c.Evidence, Evidence{Check: "catalog", Verdict: e.Default, Message: e.DefaultMessage})
+		}
+	} else {
+		c.Verdict, c.Strength = fs[0].Verdict, fs[0].Strength
+	}
+	for _, f := range fs {
+		c.Evidence = append(c.Evidence, Evidence{Check: f.Check, Verdict: f.Verdict, Message: f.Message, Data: f.Data})
+		for _, s := range f.Steps {
+			if !slices.Contains(c.AgentSteps, s) {
+				c.AgentSteps = append(c.AgentSteps, s)
+			}
+		}
+	}
+	c.AgentSteps = append(c.AgentSteps, e.Steps...)
+	c.UserReply = e.Reply
+	if c.Evidence == nil {
+		c.Evidence = []Evidence{}
+	}
+	return c
+}
+
+// decisive orders verdicts of equally strong evidence.
+func decisive(v checks.Verdict) int {
+	switch v {
+	case checks.Confirmed:
+		return 0
+	case checks.Likely:
+		return 1
+	case checks.RuledOut:
+		return 2
+	case checks.Possible:
+		return 3
+	}
+	return 4
+}
+
+// Rank orders causes in place: verdict (confirmed > likely > possible >
+// unknown > ruled-out), then strength of evidence, then how common the
+// cause is. A root cause that explains a symptom takes the symptom's place
+// if it ranks higher, and the symptom follows it with its evidence copied
+// under the root (DESIGN.md: symptoms are not root causes).
+func Rank(cs []*Cause, cat Catalog) {
+	for _, c := range cs {
+		c.key = c.Verdict.Rank()*1000 + (9-int(c.Strength))*100 + (99 - c.common)
+	}
+	byID := map[checks.CauseID]*Cause{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	// Fold symptoms under their roots, strongest roots first.
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].key < cs[j].key })
+	for _, root := range cs {
+		if root.Verdict != checks.Confirmed && root.Verdict != checks.Likely {
+			continue
+		}
+		for _, sid := range cat[root.ID].Explains {
+			s := byID[sid]
+			if s == nil || s.ExplainedBy != "" || s.Verdict.Rank() > checks.Possible.Rank() {
+				continue
+			}
+			if byID[root.ID].ExplainedBy == sid {
+				continue // never fold two causes into each other
+			}
+			s.ExplainedBy = root.ID
+			for _, ev := range s.Evidence {
+				ev.Symptom = s.ID
+				root.Evidence = append(root.Evidence, ev)
+			}
+			if s.key < root.key {
+				root.key = s.key
+			}
+		}
+	}
+	// A symptom sorts right after its root.
+	for _, c := range cs {
+		if c.ExplainedBy != "" {
+			c.key = byID[c.ExplainedBy].key
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].key != cs[j].key {
+			return cs[i].key < cs[j].key
+		}
+		// Same key: the root before the symptoms it explains.
+		return cs[i].ExplainedBy == "" && cs[j].ExplainedBy != ""
+	})
+}
+
+// Top returns the first cause that is confirmed, likely or possible, or nil.
+func (d *Diagnosis) Top() *Cause {
+	for _, c := range d.Causes {
+		if c.Verdict.Rank() <= checks.Possible.Rank() && c.ExplainedBy == "" {
+			return c
+		}
+	}
+	return nil
+}
+
+// Cause returns the cause with id.
+func (d *Diagnosis) Cause(id checks.CauseID) *Cause {
+	for _, c := range d.Causes {
+		if c.ID == id {
+			return c
+		}
+	}
+	panic(fmt.Sprintf("cause %s not in diagnosis", id))
+}

@@ -40,8 +40,9 @@ type Cause struct {
 	// SettledBy says which input would let a run speak to the cause.
 	SettledBy string `json:"settled_by,omitempty"`
 
-	common int
-	key    int // rank key: lower is shown first
+	common   int
+	key      int  // rank key: lower is shown first
+	reported bool // some check spoke to it (not only the catalog default)
 }
 
 // Evidence is one finding behind a cause.
@@ -119,7 +120,7 @@ func newCause(e *Entry, fs []checks.Finding) *Cause {
 			c.Evidence = append(c.Evidence, Evidence{Check: "catalog", Verdict: e.Default, Message: e.DefaultMessage})
 		}
 	} else {
-		c.Verdict, c.Strength = fs[0].Verdict, fs[0].Strength
+		c.Verdict, c.Strength, c.reported = fs[0].Verdict, fs[0].Strength, true
 	}
 	for _, f := range fs {
 		c.Evidence = append(c.Evidence, Evidence{Check: f.Check, Verdict: f.Verdict, Message: f.Message, Data: f.Data})
@@ -173,7 +174,7 @@ func Rank(cs []*Cause, cat Catalog) {
 		}
 		for _, sid := range cat[root.ID].Explains {
 			s := byID[sid]
-			if s == nil || s.ExplainedBy != "" || s.Verdict.Rank() > checks.Possible.Rank() {
+			if s == nil || !s.reported || s.ExplainedBy != "" || s.Verdict.Rank() > checks.Possible.Rank() {
 				continue
 			}
 			if byID[root.ID].ExplainedBy == sid {

@@ -1,0 +1,203 @@
+// Package suppression looks the recipient up in the suppression lists the
+// agent exported from the sending provider (SendGrid, Amazon SES, Postmark,
+// Mailgun, or a generic CSV): a provider silently drops mail to an address
+// on its list, so a hit is a confirmed cause, with the way to remove it.
+package suppression
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Check reports whether the recipient is on one of --suppressions.
+var Check = &checks.Check{
+	Name: "suppression",
+	Doc: "Looks the recipient up in the given suppression lists (generic CSV, SendGrid, Amazon SES, " +
+		"Postmark, Mailgun exports); a hit means the provider drops mail to it without trying.",
+	Run: run,
+}
+
+// A Hit is one list entry that matched the recipient.
+type Hit struct {
+	File   string
+	Format Format
+	Entry  Entry
+	// CaseFolded is set when only a case-insensitive comparison of the
+	// local part matched (RFC 5321 §2.4: the local part may be case-sensitive).
+	CaseFolded bool
+}
+
+// Match compares a list address with the recipient: the domain
+// case-insensitively (RFC 5321 §2.4), the local part exactly or, failing
+// that, case-folded. It reports whether they match and whether only
+// case folding made them.
+func Match(listed, recipient string) (ok, folded bool) {
+	listed = strings.Trim(strings.TrimSpace(listed), "<>")
+	recipient = strings.Trim(strings.TrimSpace(recipient), "<>")
+	li, ri := strings.LastIndexByte(listed, '@'), strings.LastIndexByte(recipient, '@')
+	if li < 0 || ri < 0 {
+		return false, false
+	}
+	if !strings.EqualFold(strings.TrimSuffix(listed[li+1:], "."), strings.TrimSuffix(recipient[ri+1:], ".")) {
+		return false, false
+	}
+	if listed[:li] == recipient[:ri] {
+		return true, false
+	}
+	if strings.EqualFold(listed[:li], recipient[:ri]) {
+		return true, true
+	}
+	return false, false
+}
+
+type fileSummary struct {
+	name    string
+	format  Format
+	entries int
+}
+
+func run(p *checks.Pass) (any, error) {
+	t := p.Ticket
+	if len(t.SuppressionFiles) == 0 {
+		p.Skip("no --suppressions given")
+		p.Unknown(checks.Suppressed, "No suppression list was given: export the sending provider's bounce, block, "+
+			"spam-report and unsubscribe lists and pass them with --suppressions to settle this.")
+		return nil, nil
+	}
+	var hits []Hit
+	var files []fileSummary
+	for _, name := range t.SuppressionFiles {
+		rc, err := p.Open(name)
+		if err != nil {
+			return nil, &checks.InputError{File: name, Err: err}
+		}
+		n := 0
+		f, err := Read(rc, name, func(e Entry) error {
+			n++
+			if ok, folded := Match(e.Address, t.Address); ok {
+				hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded})
+			}
+			return nil
+		})
+		rc.Close()
+		if err != nil {
+			var le *LineError
+			if errors.As(err, &le) {
+				return nil, checks.Inputf(name, le.Line, "%s: %v", f, le.Err)
+			}
+			return nil, &checks.InputError{File: name, Err: err}
+		}
+		for i := range hits {
+			if hits[i].File == name {
+				hits[i].Format = f
+			}
+		}
+		files = append(files, fileSummary{name, f, n})
+	}
+	for _, h := range hits {
+		report(p, h)
+	}
+	if len(hits) == 0 {
+		var parts []string
+		for _, f := range files {
+			parts = append(parts, fmt.Sprintf("%s: %s, %d entries", f.name, f.format, f.entries))
+		}
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.Suppressed, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord,
+			Message:  fmt.Sprintf("%s is on none of the suppression lists given (%s).", t.Address, strings.Join(parts, "; ")),
+			Data:     map[string]any{"files": len(files)}})
+	}
+	return nil, nil
+}
+
+func report(p *checks.Pass, h Hit) {
+	e := h.Entry
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is on the %s %s list (%s:%d)", p.Ticket.Address, e.Provider, e.List, h.File, e.Line)
+	if h.CaseFolded {
+		fmt.Fprintf(&b, " as %s: only the local part's case differs, and the provider compares addresses without case", e.Address)
+	}
+	if e.Reason != "" {
+		fmt.Fprintf(&b, "; reason: %q", e.Reason)
+	}
+	if e.Status != "" {
+		fmt.Fprintf(&b, " (%s)", e.Status)
+	}
+	switch {
+	case !e.Created.IsZero():
+		fmt.Fprintf(&b, "; listed since %s", e.Created.UTC().Format(time.RFC3339))
+	case e.CreatedText != "":
+		fmt.Fprintf(&b, "; listed since %s", e.CreatedText)
+	}
+	b.WriteString(". The provider drops mail to a suppressed address without trying to deliver it.")
+	data := map[string]any{
+		"file": h.File, "line": e.Line, "provider": e.Provider, "list": e.List,
+		"address": e.Address, "case_folded": h.CaseFolded, "format": h.Format.String(),
+	}
+	if e.Reason != "" {
+		data["reason"] = e.Reason
+	}
+	if e.Status != "" {
+		data["status"] = e.Status
+	}
+	if !e.Created.IsZero() {
+		data["created"] = e.Created.UTC().Format(time.RFC3339)
+	} else if e.CreatedText != "" {
+		data["created"] = e.CreatedText
+	}
+	p.Report(checks.Finding{
+		Severity: checks.Warning,
+		Record:   fmt.Sprintf("%s:%d", h.File, e.Line),
+		Cause:    checks.Suppressed, Verdict: checks.Confirmed, Strength: checks.OfRecord,
+		Message: b.String(),
+		Steps:   Steps(e),
+		Data:    data,
+	})
+}
+
+// Steps says how to take an address off a provider's list.
+func Steps(e Entry) []string {
+	addr := e.Address
+	first := "Make sure the address is right and the user wants the mail (a bounce or complaint put it there), then remove it from the list."
+	switch e.Provider {
+	case SendGrid:
+		api := map[string]string{
+			"bounces":        "/v3/suppression/bounces/" + addr,
+			"blocks":         "/v3/suppression/blocks/" + addr,
+			"spam_reports":   "/v3/suppression/spam_reports/" + addr,
+			"invalid_emails": "/v3/suppression/invalid_emails/" + addr,
+			"unsubscribes":   "/v3/asm/suppressions/global/" + addr,
+		}[e.List]
+		ui := map[string]string{
+			"bounces": "Bounces", "blocks": "Blocks", "spam_reports": "Spam Reports",
+			"invalid_emails": "Invalid Emails", "unsubscribes": "Global Unsubscribes",
+		}[e.List]
+		if api == "" {
+			api, ui = "/v3/suppression/bounces/"+addr, "Bounces"
+		}
+		return []string{first,
+			fmt.Sprintf("SendGrid: Suppressions > %s, find %s and delete it, or call DELETE https://api.sendgrid.com%s.", ui, addr, api)}
+	case SES:
+		return []string{first,
+			"Amazon SES: aws sesv2 delete-suppressed-destination --email-address " + addr +
+				" (or the SES console: Suppression list > select the address > Remove)."}
+	case Postmark:
+		s := "Postmark: open the message stream's Suppressions tab, search for " + addr + " and reactivate it"
+		if e.Reason == "SpamComplaint" {
+			s += " (a spam complaint can only be reactivated by Postmark support)"
+		}
+		return []string{first, s + "."}
+	case Mailgun:
+		kind := e.List
+		if kind == "" {
+			kind = "bounces"
+		}
+		return []string{first,
+			fmt.Sprintf("Mailgun: Suppressions > %s > delete %s, or call DELETE https://api.mailgun.net/v3/{domain}/%s/%s.", kind, addr, kind, addr)}
+	}
+	return []string{first, "Remove " + addr + " from the suppression list this export came from, in the system that sends the mail."}
+}

@@ -25,6 +25,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[Question]*entry
+	asked   int
 	trace   []Exchange
 }
 
@@ -32,6 +33,9 @@ type entry struct {
 	done chan struct{}
 	a    *Answer
 	err  error
+	// abandoned: the asker's ctx ended first; the error is its own, not
+	// an answer to keep.
+	abandoned bool
 }
 
 // NewCache returns a Cache in front of r.
@@ -39,30 +43,46 @@ func NewCache(r Resolver) *Cache {
 	return &Cache{next: r, entries: map[Question]*entry{}}
 }
 
-// Lookup answers q once per run.
+// Lookup answers q once per run. When the caller that asked first gives up
+// (its ctx is cancelled), its error is not kept: callers still waiting, and
+// later ones, ask again.
 func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	q = q.normal()
 	start := time.Now()
-	c.mu.Lock()
-	e, shared := c.entries[q]
-	if !shared {
-		e = &entry{done: make(chan struct{})}
-		c.entries[q] = e
-	}
-	c.mu.Unlock()
-	if shared {
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	for {
+		c.mu.Lock()
+		e, shared := c.entries[q]
+		if !shared {
+			e = &entry{done: make(chan struct{})}
+			c.entries[q] = e
+			c.asked++
 		}
-	} else {
-		e.a, e.err = c.next.Lookup(ctx, q)
-		close(e.done)
+		c.mu.Unlock()
+		if shared {
+			select {
+			case <-e.done:
+			case <-ctx.Done():
+				c.record(Exchange{Question: q, Err: ctx.Err(), Status: StatusOf(nil, ctx.Err()),
+					Start: start, Duration: time.Since(start), Shared: true})
+				return nil, ctx.Err()
+			}
+			if e.abandoned {
+				continue
+			}
+		} else {
+			e.a, e.err = c.next.Lookup(ctx, q)
+			if e.err != nil && ctx.Err() != nil {
+				e.abandoned = true
+				c.mu.Lock()
+				delete(c.entries, q)
+				c.mu.Unlock()
+			}
+			close(e.done)
+		}
+		c.record(Exchange{Question: q, Answer: e.a, Err: e.err, Status: StatusOf(e.a, e.err),
+			Start: start, Duration: time.Since(start), Shared: shared})
+		return e.a, e.err
 	}
-	c.record(Exchange{Question: q, Answer: e.a, Err: e.err, Status: StatusOf(e.a, e.err),
-		Start: start, Duration: time.Since(start), Shared: shared})
-	return e.a, e.err
 }
 
 func (c *Cache) record(x Exchange) {
@@ -82,5 +102,5 @@ func (c *Cache) Trace() []Exchange {
 func (c *Cache) Asked() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries)
+	return c.asked
 }

@@ -1,7 +1,9 @@
 package lookup
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,11 +74,17 @@ func ParseZones(text, origin string) (*Zones, error) {
 
 // Add parses one zone from r; source names it in errors and traces.
 func (z *Zones) Add(r io.Reader, source, origin string) error {
-	zp := dns.NewZoneParser(r, dns.Fqdn(origin), source)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return &ZoneError{File: source, Err: err}
+	}
+	zp := dns.NewZoneParser(bytes.NewReader(data), dns.Fqdn(origin), source)
 	if origin == "" {
-		zp = dns.NewZoneParser(r, "", source)
+		zp = dns.NewZoneParser(bytes.NewReader(data), "", source)
 	}
 	zp.SetIncludeAllowed(false)
+	// Zone files often lack $TTL; a TTL does not change any answer here.
+	zp.SetDefaultTTL(3600)
 	zn := &zone{source: source, names: map[string][]dns.RR{}}
 	var soaOwner string
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
@@ -92,13 +100,15 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 		if pe, ok := err.(*dns.ParseError); ok {
 			line = parseErrorLine(pe)
 		}
-		return &ZoneError{File: source, Line: line, Err: cleanParseError(err)}
+		return &ZoneError{File: source, Line: line, Err: cleanParseError(err, source)}
 	}
 	switch {
 	case origin != "":
 		zn.origin = strings.ToLower(dns.Fqdn(origin))
 	case soaOwner != "":
 		zn.origin = soaOwner
+	case originDirective(data) != "":
+		zn.origin = originDirective(data)
 	default:
 		return &ZoneError{File: source, Err: fmt.Errorf("no $ORIGIN and no SOA record: cannot tell which zone this is")}
 	}
@@ -134,16 +144,30 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	q = q.normal()
 	a := &Answer{Question: q}
 	name := q.Name
-	// Follow CNAMEs, at most 16 deep (a loop ends there too).
+	seen := map[string]bool{}
+	// Follow CNAMEs, at most 16 deep.
 	for range 16 {
+		if seen[name] {
+			// A CNAME loop: a resolver gives up with SERVFAIL.
+			a.Rcode = dns.RcodeServerFailure
+			return a, nil
+		}
+		seen[name] = true
 		zn := z.find(name)
 		if zn == nil {
-			if len(a.Records) == 0 {
-				a.Rcode, a.Server = dns.RcodeRefused, "zone files (no zone holds "+name+")"
-			}
-			return a, nil // a CNAME out of every zone: return what we have
+			// Outside every zone, or a CNAME leading out of them: we cannot
+			// tell, so REFUSED (keeping the chain so far), never a false
+			// NXDOMAIN or NODATA.
+			a.Rcode, a.Server = dns.RcodeRefused, "zone files (no zone holds "+name+")"
+			return a, nil
 		}
 		a.Server = "zone " + zn.source
+		if cut := zn.delegation(name); cut != "" && !(cut == name && q.Type == dns.TypeNS) {
+			// The name is delegated to servers whose zone is not loaded
+			// (RFC 1034 §4.3.2): its parent's file does not know the answer.
+			a.Rcode, a.Server = dns.RcodeRefused, "zone "+zn.source+" (delegates "+cut+"; that zone is not loaded)"
+			return a, nil
+		}
 		rrs, exists := zn.names[name]
 		if !exists {
 			exists = zn.hasBelow(name)
@@ -158,22 +182,24 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			return a, nil
 		}
 		var cname *dns.CNAME
+		found := false
 		for _, rr := range rrs {
 			switch {
 			case rr.Header().Rrtype == q.Type || q.Type == dns.TypeANY:
 				a.Records = append(a.Records, withName(rr, name))
+				found = true
 			case rr.Header().Rrtype == dns.TypeCNAME:
 				cname = withName(rr, name).(*dns.CNAME)
 			}
 		}
-		if cname == nil || q.Type == dns.TypeCNAME || len(a.Records) > 0 {
+		if cname == nil || found {
 			a.Rcode = dns.RcodeSuccess
 			return a, nil
 		}
 		a.Records = append(a.Records, cname)
 		name = strings.ToLower(cname.Target)
 	}
-	a.Rcode = dns.RcodeServerFailure
+	a.Rcode = dns.RcodeServerFailure // chain too long
 	return a, nil
 }
 
@@ -208,11 +234,43 @@ func (zn *zone) wildcard(name string) []dns.RR {
 		if rrs, ok := zn.names["*."+parent]; ok {
 			return rrs
 		}
-		if _, ok := zn.names[parent]; ok {
-			break // the closest encloser exists without a wildcard
+		if _, ok := zn.names[parent]; ok || zn.hasBelow(parent) {
+			// The closest encloser (empty non-terminals included,
+			// RFC 4592 §2.2.2) has no wildcard.
+			break
 		}
 	}
 	return nil
+}
+
+// originDirective returns the name of the first absolute $ORIGIN in a zone
+// file (RFC 1035 §5.1), lower-cased, or "".
+func originDirective(data []byte) string {
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		if len(f) >= 2 && strings.EqualFold(f[0], "$ORIGIN") && strings.HasSuffix(f[1], ".") {
+			return strings.ToLower(f[1])
+		}
+	}
+	return ""
+}
+
+// delegation returns the delegation point at or above name (below the
+// origin), a name with NS records, or "".
+func (zn *zone) delegation(name string) string {
+	for n := name; n != zn.origin && dns.IsSubDomain(zn.origin, n); {
+		for _, rr := range zn.names[n] {
+			if rr.Header().Rrtype == dns.TypeNS {
+				return n
+			}
+		}
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		n = n[i:]
+	}
+	return ""
 }
 
 func withName(rr dns.RR, name string) dns.RR {
@@ -236,14 +294,14 @@ func parseErrorLine(pe *dns.ParseError) int {
 	return line
 }
 
-func cleanParseError(err error) error {
+// cleanParseError drops what ZoneError says itself (file and line) from a
+// miekg/dns parse error: "bad A A: \"300.1.1.1\"".
+func cleanParseError(err error, source string) error {
 	s := err.Error()
 	if i := strings.LastIndex(s, " at line: "); i >= 0 {
 		s = s[:i]
 	}
+	s = strings.TrimPrefix(s, source+": ")
 	s = strings.TrimPrefix(s, "dns: ")
-	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "zone text") {
-		s = s[i+2:]
-	}
-	return fmt.Errorf("%s", s)
+	return errors.New(s)
 }

@@ -1,0 +1,277 @@
+package address
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Typo suggests the mailbox-provider domain a misspelled recipient domain
+// stands for. It is conservative: address-typo is likely only when the
+// typed domain takes no mail at all and the suggestion is a known mailbox
+// provider; a typed domain that receives mail makes it possible at most.
+var Typo = &checks.Check{
+	Name: "typo",
+	Doc: "Compares the recipient domain with the big mailbox providers' domains (gmial.com, hotmial.com, " +
+		"gmail.con) and, when one is a slip away, says so: likely when the typed domain takes no mail, " +
+		"possible when it does.",
+	Requires: []string{"address", "mx"},
+	Run:      runTypo,
+}
+
+// providers are the mailbox providers' domains a recipient domain is
+// compared with, most used first (ties go to the earlier one).
+var providers = strings.Fields(`
+	gmail.com googlemail.com
+	yahoo.com yahoo.co.uk yahoo.fr yahoo.de yahoo.it yahoo.es yahoo.ca yahoo.in
+	yahoo.com.au yahoo.com.br yahoo.co.jp yahoo.com.mx yahoo.co.in ymail.com rocketmail.com
+	outlook.com outlook.fr outlook.de outlook.es outlook.it outlook.jp
+	hotmail.com hotmail.co.uk hotmail.fr hotmail.de hotmail.it hotmail.es hotmail.ca hotmail.com.br
+	live.com live.co.uk live.fr live.de live.it live.ca live.nl msn.com
+	icloud.com me.com mac.com
+	aol.com aim.com
+	protonmail.com protonmail.ch proton.me pm.me
+	gmx.com gmx.net gmx.de gmx.at gmx.ch web.de t-online.de freenet.de
+	yandex.com yandex.ru ya.ru mail.ru bk.ru inbox.ru list.ru rambler.ru
+	comcast.net verizon.net att.net sbcglobal.net bellsouth.net cox.net charter.net
+	earthlink.net optonline.net frontier.com windstream.net
+	mail.com email.com zoho.com fastmail.com tutanota.com hey.com
+	orange.fr wanadoo.fr free.fr laposte.net sfr.fr
+	libero.it virgilio.it tiscali.it
+	btinternet.com sky.com virginmedia.com
+	shaw.ca rogers.com sympatico.ca
+	bigpond.com optusnet.com.au
+	qq.com 163.com 126.com naver.com daum.net
+	rediffmail.com uol.com.br bol.com.br terra.com.br
+	seznam.cz wp.pl o2.pl interia.pl onet.pl
+`)
+
+// legit are real domains close to a provider's that must never be
+// "corrected": comcast.com is Comcast's company domain (the mailboxes are
+// at comcast.net), and the rest are mail services of their own.
+var legit = map[string]bool{}
+
+func init() {
+	for _, d := range providers {
+		legit[d] = true
+	}
+	for _, d := range strings.Fields(`comcast.com verizon.com att.com yahoo.net gmx.us
+		hotmail.net outlook.net icloud.net mail.de email.de gmail.de`) {
+		legit[d] = true
+	}
+}
+
+// tldSlips maps a mistyped public suffix to the one meant. They are applied
+// only with a provider's own name (gmail.cm, never any .cm domain: .cm, .co,
+// .om and .ne are real country domains).
+var tldSlips = map[string]string{
+	"con": "com", "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "cpm": "com",
+	"xom": "com", "vom": "com", "cim": "com", "cok": "com", "co": "com", "cm": "com",
+	"om": "com", "c0m": "com", "comn": "com", "coml": "com",
+	"nt": "net", "nte": "net", "ner": "net", "ne": "net", "met": "net", "bet": "net", "nett": "net",
+	"ogr": "org", "prg": "org", "orh": "org", "or": "org",
+	"co.uj": "co.uk", "co.ik": "co.uk", "couk": "co.uk", "co.k": "co.uk", "c.uk": "co.uk",
+	"fe": "fr", "ft": "fr", "dr": "fr", "dee": "de", "ed": "de",
+}
+
+// A Suggestion is the provider domain a typed domain probably stands for.
+type Suggestion struct {
+	Domain   string // the provider's domain, "gmail.com"
+	Distance int    // edit distance of the name, or 1 for a TLD slip
+	TLDSlip  bool   // the name is right and the suffix mistyped (gmail.con)
+}
+
+// Suggest returns the provider domain that domain (A-labels) is most
+// likely a misspelling of, or ok false when it is a provider itself or no
+// provider is close. The name (the label left of the public suffix) and the
+// suffix are compared separately: either the name is a provider's and the
+// suffix a known slip of its suffix, or the suffix is the provider's and
+// the names are within a small Damerau-Levenshtein distance (1 for names of
+// 5-8 letters, 2 from 9). Shorter names (aol, gmx, live, mail) have too
+// many real neighbours to guess at and must match exactly.
+func Suggest(domain string) (Suggestion, bool) {
+	d := strings.ToLower(strings.TrimSuffix(domain, "."))
+	if legit[d] {
+		return Suggestion{}, false
+	}
+	name, suffix, ok := split(d)
+	if !ok {
+		return Suggestion{}, false
+	}
+	var best Suggestion
+	for _, p := range providers {
+		pn, ps, _ := split(p)
+		switch {
+		case name == pn && tldSlips[suffix] == ps:
+			if best.Domain == "" || best.Distance > 1 {
+				best = Suggestion{Domain: p, Distance: 1, TLDSlip: true}
+			}
+		case suffix == ps && name != pn:
+			limit := 0
+			switch n := len(pn); {
+			case n >= 9:
+				limit = 2
+			case n >= 5:
+				limit = 1
+			}
+			if limit == 0 || abs(len(name)-len(pn)) > limit {
+				continue
+			}
+			if dist := distance(name, pn); dist <= limit && (best.Domain == "" || dist < best.Distance) {
+				best = Suggestion{Domain: p, Distance: dist}
+			}
+		}
+	}
+	return best, best.Domain != ""
+}
+
+// split cuts a domain into the label left of its public suffix and the
+// suffix ("yahoo", "co.uk"). A domain with more labels than that (a
+// subdomain) is not split: providers do not hand out addresses there.
+func split(d string) (name, suffix string, ok bool) {
+	suffix, _ = publicsuffix.PublicSuffix(d)
+	if suffix == d {
+		return "", "", false
+	}
+	name = strings.TrimSuffix(d, "."+suffix)
+	if name == "" || strings.Contains(name, ".") {
+		// A slip in a two-label suffix (yahoo.co.uj) makes the
+		// registrable part look like "yahoo.co"; take it apart.
+		if i := strings.IndexByte(name, '.'); i > 0 && !strings.Contains(name[i+1:], ".") {
+			return name[:i], name[i+1:] + "." + suffix, true
+		}
+		return "", "", false
+	}
+	return name, suffix, true
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// distance is the Damerau-Levenshtein distance between a and b (optimal
+// string alignment: insertions, deletions, substitutions and transpositions
+// of adjacent characters each cost 1), over bytes: domains here are A-labels.
+func distance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+func runTypo(p *checks.Pass) (any, error) {
+	m, _ := p.ResultOf("address").(*checks.Mailbox)
+	switch {
+	case m == nil:
+		p.Skip("no address")
+		return nil, nil
+	case !m.Valid:
+		p.Skip("the address is not valid")
+		p.Unknown(checks.AddressTypo, "the address does not parse (%s), so its domain was not compared with the mailbox providers", m.Reason)
+		return nil, nil
+	case IsAddressLiteral(m):
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.AddressTypo, Verdict: checks.RuledOut, Strength: checks.Direct,
+			Message: fmt.Sprintf("the domain is an address literal %s, not a name that could be misspelled", m.Domain)})
+		return nil, nil
+	}
+	typed := m.ASCIIDomain
+	if legit[typed] {
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.AddressTypo, Verdict: checks.RuledOut, Strength: checks.Direct,
+			Message: fmt.Sprintf("%s is a known mailbox provider's domain", typed)})
+		return nil, nil
+	}
+	s, ok := Suggest(typed)
+	if !ok {
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.AddressTypo, Verdict: checks.RuledOut, Strength: checks.Indirect,
+			Message: fmt.Sprintf("%s is not a slip of any big mailbox provider's domain", typed)})
+		return nil, nil
+	}
+	md, _ := p.ResultOf("mx").(*checks.MailDomain)
+	fixed := quoteLocal(m.Local) + "@" + s.Domain
+	f := checks.Finding{
+		Severity: checks.Warning,
+		Record:   "address",
+		Cause:    checks.AddressTypo,
+		Data:     map[string]any{"suggestion": s.Domain, "typed": typed, "address": fixed, "distance": s.Distance},
+		Steps: []string{
+			fmt.Sprintf("ask the user whether their address is %s", fixed),
+			"correct the address on their account, then send the email again",
+		},
+	}
+	lead := fmt.Sprintf("%s looks like a typo of %s", typed, s.Domain)
+	if why := noMail(md); why != "" {
+		// The typed domain cannot receive the mail, and the suggestion is a
+		// provider that can: the evidence names the cause.
+		f.Verdict, f.Strength = checks.Likely, checks.Direct
+		f.Data["mail"] = why
+		f.Message = fmt.Sprintf("%s, and %s accepts no mail (%s)", lead, typed, why)
+	} else {
+		f.Verdict, f.Strength = checks.Possible, checks.Indirect
+		switch {
+		case md == nil || md.AcceptsMail == checks.Maybe:
+			f.Message = fmt.Sprintf("%s; whether %s accepts mail could not be checked", lead, typed)
+		default:
+			f.Message = fmt.Sprintf("%s, but %s does accept mail%s, so it may be a real address", lead, typed, hostsOf(md))
+		}
+	}
+	p.Report(f)
+	return nil, nil
+}
+
+// noMail says why md's domain takes no mail, or "" when it may. A domain
+// without MX whose only address is its own A record counts as taking no
+// mail here: for a typo domain that is the mark of a parked domain.
+func noMail(md *checks.MailDomain) string {
+	switch {
+	case md == nil:
+		return ""
+	case md.Exists == checks.No:
+		return "the domain does not exist: NXDOMAIN"
+	case md.NullMX:
+		return "null MX"
+	case md.AcceptsMail == checks.No && len(md.Hosts) > 0:
+		return "its MX hosts do not resolve"
+	case md.AcceptsMail == checks.No:
+		return "no MX"
+	case md.Implicit:
+		return "no MX, only an address record, typical of a parked domain"
+	}
+	return ""
+}
+
+func hostsOf(md *checks.MailDomain) string {
+	if len(md.Hosts) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(md.Hosts))
+	for _, h := range md.Hosts {
+		names = append(names, strings.TrimSuffix(h.Host, "."))
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "...")
+	}
+	return " (MX " + strings.Join(names, ", ") + ")"
+}

@@ -30,6 +30,12 @@ const (
 	RelayDenied     Reason = "relay-denied"
 	Network         Reason = "network"
 	Other           Reason = "other"
+	// SystemError: the receiving system failed (out of resources, a
+	// delivery program or mail loop failed); it is worth retrying.
+	SystemError Reason = "system-error"
+	// SenderRejected: the receiver refused the envelope sender (MAIL FROM),
+	// not the recipient: 5.1.7 / 5.1.8, "sender address rejected".
+	SenderRejected Reason = "sender-rejected"
 	// Delivered is a 2xx / 2.x.x reply: not a failure.
 	Delivered Reason = "delivered"
 )
@@ -107,19 +113,21 @@ func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
 // a reply is usually more specific than its code (a 5.7.1 that says
 // "blocked using zen.spamhaus.org" is a blocklisting).
 var textRules = []rule{
-	{Blocklisted, rx(`blocked using |spamhaus|listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
-	{AuthFailure, rx(`\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated|authentication (?:failed|failure|required|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
+	{Blocklisted, rx(`blocked using |banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
+	{AuthFailure, rx(`ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated|authentication (?:failed|failure|required|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
 	{Greylisted, rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
-	{Expired, rx(`too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|giving up on|\btimed? ?out.*queue|queue lifetime`)},
 	{RateLimited, rx(`rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
-	{MailboxFull, rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|storage (?:space|allocation) exceeded|\bquota\b`)},
-	{MailboxDisabled, rx(`mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
-	{UserUnknown, rx(`user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? account|recipient (?:address )?rejected|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:rejected|unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|unrouteable address|unroutable address|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
-	{HostUnknown, rx(`host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|no route to host|name or service not known`)},
+	{MailboxFull, rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
+	{SenderRejected, rx(`sender address rejected|domain of sender address|sender (?:address |domain )?(?:is )?(?:rejected|refused|denied|invalid|unknown|not (?:allowed|accepted))|sender verif(?:y|ication) fail|bad sender|invalid sender|unverified sender|sender domain (?:must|does not|not found|unknown)|from address (?:rejected|not allowed)|envelope sender|mail from (?:rejected|refused)`)},
+	{MailboxDisabled, rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
+	{UserUnknown, rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? account|recipient (?:address )?rejected|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:rejected|unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|unrouteable address|unroutable address|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
+	{HostUnknown, rx(`indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|no route to host|name or service not known`)},
+	{Expired, rx(`too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
+	{SystemError, rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|try again|resources temporarily|mail system problem|out of memory`)},
 	{TooBig, rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
 	{RelayDenied, rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
 	{Spam, rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
-	{Network, rx(`connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
+	{Network, rx(`did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
 	{Policy, rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
 }
 
@@ -133,7 +141,9 @@ func statusReason(status string) Reason {
 		return HostUnknown
 	case "1.3":
 		return UserUnknown
-	case "1.8", "7.27":
+	case "1.7", "1.8":
+		return SenderRejected
+	case "7.27":
 		return AuthFailure
 	case "2.1":
 		return MailboxDisabled
@@ -189,11 +199,11 @@ func CauseOf(r Reason, permanent bool) checks.CauseID {
 		return checks.SenderBlocklisted
 	case AuthFailure:
 		return checks.SenderAuth
-	case Policy, Spam, TooBig, RelayDenied:
+	case Policy, Spam, TooBig, RelayDenied, SenderRejected:
 		if permanent {
 			return checks.RejectedByRecipient
 		}
-	case Greylisted, Expired, RateLimited, Network:
+	case Greylisted, Expired, RateLimited, Network, SystemError:
 		return checks.Delayed
 	}
 	if !permanent {

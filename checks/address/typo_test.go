@@ -1,0 +1,164 @@
+package address
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/checktest"
+)
+
+func TestSuggest(t *testing.T) {
+	tests := []struct{ typed, want string }{
+		// Must suggest.
+		{"gmial.com", "gmail.com"},
+		{"gmal.com", "gmail.com"},
+		{"gnail.com", "gmail.com"},
+		{"gmaill.com", "gmail.com"},
+		{"gmail.con", "gmail.com"},
+		{"gmail.cmo", "gmail.com"},
+		{"gmail.ocm", "gmail.com"},
+		{"gmail.comm", "gmail.com"},
+		{"gmail.cm", "gmail.com"},
+		{"hotmial.com", "hotmail.com"},
+		{"hotmal.com", "hotmail.com"},
+		{"hotmail.con", "hotmail.com"},
+		{"yahooo.com", "yahoo.com"},
+		{"yaho.com", "yahoo.com"},
+		{"yahoo.co.uj", "yahoo.co.uk"},
+		{"outlok.com", "outlook.com"},
+		{"outlook.fe", "outlook.fr"},
+		{"iclod.com", "icloud.com"},
+		{"icluod.com", "icloud.com"},
+		{"googlemial.com", "googlemail.com"},
+		{"gogglemail.com", "googlemail.com"},
+		{"protonmial.com", "protonmail.com"},
+		{"comcast.nte", "comcast.net"},
+		{"comcast.nt", "comcast.net"},
+		{"GMIAL.COM", "gmail.com"},
+		{"aol.co", "aol.com"}, // a short name matches exactly; .co is a slip only after a provider's name
+		// Must not suggest: real domains and known false positives.
+		{"gmail.com", ""},
+		{"mailw.com", ""}, // not gmail.com (two edits), not mail.com (short names match exactly)
+		{"gmail.fr", ""},  // not mail.fr, and a real TLD is not a slip
+		{"comcast.com", ""},
+		{"yahoo.co.uk", ""},
+		{"hotmail.co.uk", ""},
+		{"gmx.de", ""},
+		{"outlook.fr", ""},
+		{"ymail.com", ""},
+		{"email.com", ""},
+		{"mail.com", ""},
+		{"live.com", ""},
+		{"love.com", ""},   // live is too short to guess at
+		{"gmz.com", ""},    // so is gmx
+		{"example.cm", ""}, // Cameroon, not .com
+		{"example.con", ""},
+		{"mail.gmial.com", ""}, // a subdomain: providers give no addresses there
+		{"example.com", ""},
+		{"company.co.uk", ""},
+		{"xn--bcher-kva.de", ""},
+		{"localhost", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		s, ok := Suggest(tt.typed)
+		if ok != (tt.want != "") || s.Domain != tt.want {
+			t.Errorf("Suggest(%q) = %+v, %v; want %q", tt.typed, s, ok, tt.want)
+		}
+	}
+}
+
+func TestDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"gmail", "gmail", 0}, {"gmial", "gmail", 1}, {"gmal", "gmail", 1}, {"gmaill", "gmail", 1},
+		{"mailw", "gmail", 2}, {"ca", "abc", 3}, {"", "abc", 3}, {"abc", "", 3}, {"hotmial", "hotmail", 1},
+		{"kitten", "sitting", 3},
+	} {
+		if got := distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := distance(tt.b, tt.a); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d (symmetry)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// standIn is a check named "mx" that returns md, so that Typo can be run
+// without the real mx package: requirements are by name.
+func standIn(md *checks.MailDomain) *checks.Check {
+	return &checks.Check{Name: "mx", Doc: "stand-in for the mx check", Run: func(*checks.Pass) (any, error) {
+		if md == nil {
+			return nil, nil
+		}
+		return md, nil
+	}}
+}
+
+func TestTypo(t *testing.T) {
+	nx := &checks.MailDomain{Exists: checks.No, AcceptsMail: checks.No}
+	noMX := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No}
+	null := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No, NullMX: true, Hosts: []checks.MailHost{{Host: "."}}}
+	dead := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No, Hosts: []checks.MailHost{{Host: "mx.gmial.com."}}}
+	parked := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.Yes, Implicit: true}
+	mail := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []checks.MailHost{{Host: "mx1.gmial.com."}, {Host: "mx2.gmial.com."}}}
+	failed := &checks.MailDomain{Exists: checks.Maybe, AcceptsMail: checks.Maybe}
+	tests := []struct {
+		addr     string
+		md       *checks.MailDomain
+		verdict  checks.Verdict
+		strength checks.Strength
+		msg      string
+	}{
+		{"alice@gmial.com", noMX, checks.Likely, checks.Direct, "gmial.com looks like a typo of gmail.com, and gmial.com accepts no mail (no MX)"},
+		{"alice@gmial.com", nx, checks.Likely, checks.Direct, "accepts no mail (the domain does not exist: NXDOMAIN)"},
+		{"alice@gmail.con", nx, checks.Likely, checks.Direct, "gmail.con looks like a typo of gmail.com"},
+		{"alice@hotmial.com", null, checks.Likely, checks.Direct, "(null MX)"},
+		{"alice@gmial.com", dead, checks.Likely, checks.Direct, "(its MX hosts do not resolve)"},
+		{"alice@yahooo.com", parked, checks.Likely, checks.Direct, "typical of a parked domain"},
+		{"alice@gmial.com", mail, checks.Possible, checks.Indirect, "but gmial.com does accept mail (MX mx1.gmial.com, mx2.gmial.com), so it may be a real address"},
+		{"alice@gmial.com", failed, checks.Possible, checks.Indirect, "whether gmial.com accepts mail could not be checked"},
+		{"alice@gmial.com", nil, checks.Possible, checks.Indirect, "could not be checked"},
+		{"alice@gmail.com", mail, checks.RuledOut, checks.Direct, "gmail.com is a known mailbox provider's domain"},
+		{"alice@comcast.com", noMX, checks.RuledOut, checks.Direct, "known mailbox provider"},
+		{"alice@mailw.com", nx, checks.RuledOut, checks.Indirect, "mailw.com is not a slip of any big mailbox provider's domain"},
+		{"alice@gmail.fr", nx, checks.RuledOut, checks.Indirect, "not a slip"},
+		{"alice@[192.0.2.1]", nil, checks.RuledOut, checks.Direct, "address literal"},
+		{"alice@@gmial.com", nil, checks.Unknown, checks.BaseRate, "the address does not parse"},
+	}
+	for _, tt := range tests {
+		res := checktest.Run(t, nil, ticket(tt.addr), Check, standIn(tt.md), Typo)
+		var f *checks.Finding
+		for i, g := range res.Check("typo").Findings {
+			if g.Cause == checks.AddressTypo {
+				f = &res.Check("typo").Findings[i]
+			}
+		}
+		if f == nil {
+			t.Errorf("%s: no address-typo finding: %+v", tt.addr, res.Check("typo"))
+			continue
+		}
+		if f.Verdict != tt.verdict || f.Strength != tt.strength || !strings.Contains(f.Message, tt.msg) {
+			t.Errorf("%s: %s/%d %q; want %s/%d with %q", tt.addr, f.Verdict, f.Strength, f.Message, tt.verdict, tt.strength, tt.msg)
+		}
+		if tt.verdict == checks.Likely || tt.verdict == checks.Possible {
+			if f.Data["suggestion"] == nil || !strings.Contains(f.Steps[0], "alice@") {
+				t.Errorf("%s: data %v steps %q", tt.addr, f.Data, f.Steps)
+			}
+		}
+	}
+	res := checktest.Run(t, nil, ticket("alice@gmial.com"), Check, standIn(noMX), Typo)
+	if got := res.Check("typo").Findings[0].Data["suggestion"]; got != "gmail.com" {
+		t.Errorf("suggestion %v, want gmail.com", got)
+	}
+	if got := res.Check("typo").Findings[0].Data["address"]; got != "alice@gmail.com" {
+		t.Errorf("suggested address %v, want alice@gmail.com", got)
+	}
+	res = checktest.Run(t, nil, &checks.Ticket{Domain: "gmial.com"}, Check, standIn(noMX), Typo)
+	if cr := res.Check("typo"); cr.Status != checks.StatusSkipped {
+		t.Errorf("no address: typo %+v, want skipped", cr)
+	}
+}

@@ -68,8 +68,10 @@ type Finding struct {
 	Strength Strength `json:"strength,omitempty"`
 	// Message says what was found, in plain words, with the evidence.
 	Message string `json:"message"`
-	// Steps are agent steps specific to this finding (the catalog's general
-	// steps follow them), such as "release it from the Mimecast quarantine".
+	// Steps are agent steps specific to this finding, such as "ask IT to
+	// search the Mimecast held queue". When the deciding findings of a
+	// cause give steps, they replace the catalog's general ones, so give
+	// a complete list.
 	Steps []string `json:"steps,omitempty"`
 	// Data carries the finding's evidence for machines: record text, codes, times.
 	Data map[string]any `json:"data,omitempty"`

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/whymail/whymail/checks"
 )
@@ -122,20 +124,35 @@ func newCause(e *Entry, fs []checks.Finding) *Cause {
 	} else {
 		c.Verdict, c.Strength, c.reported = fs[0].Verdict, fs[0].Strength, true
 	}
+	// Steps specific to the strongest findings replace the catalog's
+	// general ones, which would only say the same less precisely.
 	for _, f := range fs {
 		c.Evidence = append(c.Evidence, Evidence{Check: f.Check, Verdict: f.Verdict, Message: f.Message, Data: f.Data})
-		for _, s := range f.Steps {
-			if !slices.Contains(c.AgentSteps, s) {
-				c.AgentSteps = append(c.AgentSteps, s)
+		if f.Verdict == c.Verdict {
+			for _, s := range f.Steps {
+				if s = sentence(s); !slices.Contains(c.AgentSteps, s) {
+					c.AgentSteps = append(c.AgentSteps, s)
+				}
 			}
 		}
 	}
-	c.AgentSteps = append(c.AgentSteps, e.Steps...)
+	if len(c.AgentSteps) == 0 {
+		c.AgentSteps = append(c.AgentSteps, e.Steps...)
+	}
 	c.UserReply = e.Reply
 	if c.Evidence == nil {
 		c.Evidence = []Evidence{}
 	}
 	return c
+}
+
+// sentence capitalises the first letter of a step.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // decisive orders verdicts of equally strong evidence.

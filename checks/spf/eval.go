@@ -68,15 +68,17 @@ func (r Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) 
 	if !validName(name) {
 		return nil, notFound(name)
 	}
-	txts, a, err := lookup.TXT(ctx, r.DNS, name)
+	a, err := lookup.Do(ctx, r.DNS, escapeName(name), dns.TypeTXT)
 	if err != nil {
 		return nil, dnsError(name, err)
 	}
 	if a.Status() == lookup.StatusNXDomain {
 		return nil, notFound(name)
 	}
-	var spfs []string
-	for _, t := range txts {
+	var txts, spfs []string
+	for _, rr := range a.Of(dns.TypeTXT) {
+		t := strings.Join(txtStrings(rr.(*dns.TXT).Txt), "")
+		txts = append(txts, t)
 		if IsSPF(t) {
 			spfs = append(spfs, t)
 		}
@@ -94,7 +96,7 @@ func (r Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) 
 	if !validName(name) {
 		return nil, notFound(name)
 	}
-	mxs, a, err := lookup.MX(ctx, r.DNS, name)
+	mxs, a, err := lookup.MX(ctx, r.DNS, escapeName(name))
 	if err != nil {
 		return nil, dnsError(name, err)
 	}
@@ -103,7 +105,7 @@ func (r Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) 
 	}
 	out := make([]*net.MX, 0, len(mxs))
 	for _, mx := range mxs {
-		out = append(out, &net.MX{Host: mx.Mx, Pref: mx.Preference})
+		out = append(out, &net.MX{Host: unescape(mx.Mx), Pref: mx.Preference})
 	}
 	return out, nil
 }
@@ -113,7 +115,7 @@ func (r Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, 
 	if !validName(host) {
 		return nil, notFound(host)
 	}
-	addrs, st, err := lookup.Addrs(ctx, r.DNS, host)
+	addrs, st, err := lookup.Addrs(ctx, r.DNS, escapeName(host))
 	if err != nil {
 		return nil, dnsError(host, err)
 	}
@@ -146,7 +148,7 @@ func (r Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error)
 	}
 	var out []string
 	for _, rr := range a.Of(dns.TypePTR) {
-		out = append(out, rr.(*dns.PTR).Ptr)
+		out = append(out, unescape(rr.(*dns.PTR).Ptr))
 	}
 	return out, nil
 }

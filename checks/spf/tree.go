@@ -84,7 +84,7 @@ func Expand(ctx context.Context, r lookup.Resolver, domain string) *Node {
 		a, err := lookup.Do(ctx, r, root.Domain, dns.TypeSPF)
 		if err == nil {
 			for _, rr := range a.Of(dns.TypeSPF) {
-				root.Legacy = append(root.Legacy, strings.Join(rr.(*dns.SPF).Txt, ""))
+				root.Legacy = append(root.Legacy, strings.Join(txtStrings(rr.(*dns.SPF).Txt), ""))
 			}
 		}
 	}()
@@ -109,7 +109,7 @@ func (e *expander) expand(n *Node, path []string) {
 		m.Answer = a.Records
 		n.WireSize = m.Len()
 		for _, rr := range txts {
-			ss := rr.(*dns.TXT).Txt
+			ss := txtStrings(rr.(*dns.TXT).Txt)
 			n.Strings = append(n.Strings, ss)
 			if t := strings.Join(ss, ""); IsSPF(t) {
 				n.SPFs = append(n.SPFs, t)
@@ -175,8 +175,9 @@ func (e *expander) probe(t *Term, target string) *Probe {
 	if t.Name == "mx" {
 		mxs, a, err := lookup.MX(e.ctx, e.dns, target)
 		p.Count, p.Err = len(mxs), err
-		p.Status = lookup.ErrStatus(err)
-		if err == nil {
+		if err != nil {
+			p.Status = lookup.ErrStatus(err)
+		} else {
 			p.Status = a.Status()
 		}
 		return p

@@ -35,6 +35,14 @@ func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]checks
 	if len(sigs) == 0 {
 		return nil, nil
 	}
+	// A message may end after its header section with no empty line
+	// (RFC 5322 §3.5: the body is optional); go-msgauth wants the line.
+	if !bytes.Contains(msg, []byte("\n\r\n")) && !bytes.Contains(msg, []byte("\n\n")) {
+		if !bytes.HasSuffix(msg, []byte("\n")) {
+			msg = append(msg[:len(msg):len(msg)], '\r', '\n')
+		}
+		msg = append(msg[:len(msg):len(msg)], '\r', '\n')
+	}
 	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(msg), &dkim.VerifyOptions{
 		LookupTXT:        txtFunc(ctx, r),
 		MaxVerifications: maxSignatures,

@@ -7,6 +7,7 @@ package spf
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -174,8 +175,9 @@ func Parse(text string) (*Record, error) {
 
 func parseTerm(field string, index int) (*Term, *SyntaxError) {
 	t := &Term{Text: field, Index: index, CIDR4: -1, CIDR6: -1}
+	written := field
 	bad := func(format string, args ...any) *SyntaxError {
-		return &SyntaxError{Term: field, Index: index, Msg: fmt.Sprintf(format, args...)}
+		return &SyntaxError{Term: written, Index: index, Msg: fmt.Sprintf(format, args...)}
 	}
 	// A modifier is name "=" ...; the name has no ":" or "/", which tells
 	// modifiers apart from mechanisms (§4.6.1, §12).
@@ -232,9 +234,13 @@ func parseTerm(field string, index int) (*Term, *SyntaxError) {
 	case "a", "mx":
 		// a = "a" [ ":" domain-spec ] [ dual-cidr-length ] (§5.3, §5.4)
 		sec := map[string]string{"a": "5.3", "mx": "5.4"}[t.Name]
+		// The dual-cidr-length is a trailing /N, //N or /N//N; a "/"
+		// before it belongs to the domain-spec (a macro-literal).
 		spec, cidr := rest, ""
-		if i := strings.Index(rest, "/"); i >= 0 {
-			spec, cidr = rest[:i], rest[i:]
+		if strings.HasPrefix(rest, "/") {
+			spec, cidr = "", rest
+		} else if m := trailingCIDR.FindStringIndex(rest); m != nil && m[0] < m[1] {
+			spec, cidr = rest[:m[0]], rest[m[0]:]
 		}
 		if spec != "" {
 			if len(spec) == 1 {
@@ -280,7 +286,7 @@ func parseTerm(field string, index int) (*Term, *SyntaxError) {
 	case "":
 		return nil, bad("no mechanism name (RFC 7208 §4.6.1)")
 	default:
-		if strings.HasPrefix(rest, "=") {
+		if modifierName(field) != "" {
 			// Only qualified modifiers end up here: "-redirect=...".
 			return nil, bad("modifiers take no qualifier (RFC 7208 §4.6.1)")
 		}
@@ -288,6 +294,8 @@ func parseTerm(field string, index int) (*Term, *SyntaxError) {
 	}
 	return t, nil
 }
+
+var trailingCIDR = regexp.MustCompile(`(/[0-9]+)?(//[0-9]+)?$`)
 
 // modifierName returns the name of a modifier term, "" when field is not
 // one: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) followed by "=".

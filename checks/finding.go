@@ -50,6 +50,18 @@ const (
 	OfRecord Strength = 3
 )
 
+var strengthNames = [...]string{"base-rate", "indirect", "direct", "of-record"}
+
+func (s Strength) String() string {
+	if s < BaseRate || s > OfRecord {
+		return fmt.Sprintf("strength(%d)", int(s))
+	}
+	return strengthNames[s]
+}
+
+// MarshalText makes strengths print by name in JSON.
+func (s Strength) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // A Finding is one thing a check found. It speaks to a record (Severity,
 // Record) for CI, to a cause (Cause, Verdict) for the diagnosis, or both.
 type Finding struct {

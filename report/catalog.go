@@ -26,6 +26,12 @@ type Entry struct {
 	Default checks.Verdict
 	// DefaultMessage explains Default.
 	DefaultMessage string
+	// NothingSent is set for causes that, once confirmed, mean no email
+	// went out at all, so causes about a delivered email cannot apply.
+	NothingSent bool
+	// NeedsDelivery is set for causes that only apply to an email that
+	// was sent (spam folder, quarantine).
+	NeedsDelivery bool
 	// Explains lists the symptoms this cause accounts for when it is
 	// likely or confirmed (DESIGN.md: symptoms are not root causes).
 	Explains []checks.CauseID
@@ -38,6 +44,7 @@ type Catalog map[checks.CauseID]*Entry
 // English is the catalog in English, one entry for every checks.Causes.
 var English = Catalog{
 	checks.AddressInvalid: {
+		NothingSent: true,
 		Title:       "The address on file is not a valid email address",
 		Explanation: "The address breaks email syntax rules, so no mail system will accept it and nothing can be delivered.",
 		Steps: []string{
@@ -109,6 +116,7 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.Delayed},
 	},
 	checks.NoAccount: {
+		NothingSent: true,
 		Title:       "No account uses this address, so nothing was sent",
 		Explanation: "The address matches no user record. Password-reset forms usually say \"email sent\" either way, so the user believes a message is on its way.",
 		Steps: []string{
@@ -133,6 +141,7 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.NoAccount},
 	},
 	checks.AccountInactive: {
+		NothingSent: true,
 		Title:       "The account is inactive, so the app sends it no email",
 		Explanation: "The user record is inactive, disabled or pending, and the app does not send password resets to such accounts.",
 		Steps: []string{
@@ -145,6 +154,7 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.AccountLocked: {
+		NothingSent: true,
 		Title:       "The account is locked",
 		Explanation: "The user record is locked (for example after too many attempts), and the app sends no reset until it is unlocked.",
 		Steps: []string{
@@ -168,6 +178,7 @@ var English = Catalog{
 		SettledBy: "--users (reset_sent_at) or --message",
 	},
 	checks.Suppressed: {
+		NothingSent: true,
 		Title:       "The address is on the email provider's suppression list",
 		Explanation: "After an earlier hard bounce, spam complaint or unsubscribe, the sending provider blocks every email to this address without trying to deliver it.",
 		Steps: []string{
@@ -180,8 +191,9 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.SpamFolder: {
-		Title:       "The email was delivered but filed as spam",
-		Explanation: "The receiving provider accepted the message but its filters put it in the junk or spam folder (or a tab such as Promotions).",
+		NeedsDelivery: true,
+		Title:         "The email was delivered but filed as spam",
+		Explanation:   "The receiving provider accepted the message but its filters put it in the junk or spam folder (or a tab such as Promotions).",
 		Steps: []string{
 			"Ask the user to search their spam/junk folder (and Promotions/Updates tabs) for the sender.",
 			"Ask them to mark it \"not spam\" and add the sender to their contacts.",
@@ -194,8 +206,9 @@ var English = Catalog{
 			"nothing in this run ruled it out.",
 	},
 	checks.CorporateFilter: {
-		Title:       "A company or school mail gateway is holding it",
-		Explanation: "The recipient's mail passes through a security gateway that can quarantine messages before they reach the inbox.",
+		NeedsDelivery: true,
+		Title:         "A company or school mail gateway is holding it",
+		Explanation:   "The recipient's mail passes through a security gateway that can quarantine messages before they reach the inbox.",
 		Steps: []string{
 			"Ask the user to check their quarantine digest or ask their IT team to release the message.",
 			"Ask IT to allow-list the sending domain and IPs.",
@@ -251,6 +264,7 @@ var English = Catalog{
 		SettledBy: "--log",
 	},
 	checks.NotSent: {
+		NothingSent: true,
 		Title:       "There is no record that the app sent it",
 		Explanation: "The mail logs cover the time of the request and hold nothing for this address: the email was probably never handed to the mail system.",
 		Steps: []string{

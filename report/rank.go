@@ -101,6 +101,7 @@ func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
 	for _, id := range checks.Causes {
 		d.Causes = append(d.Causes, newCause(cat[id], byID[id]))
 	}
+	ruleOutUndelivered(d.Causes, cat)
 	Rank(d.Causes, cat)
 	return d
 }
@@ -153,6 +154,29 @@ func sentence(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// ruleOutUndelivered rules out the base-rate guesses about a delivered
+// email (spam folder, quarantine) when a confirmed cause says that nothing
+// was sent at all.
+func ruleOutUndelivered(cs []*Cause, cat Catalog) {
+	var why *Cause
+	for _, c := range cs {
+		if cat[c.ID].NothingSent && c.Verdict == checks.Confirmed && c.ID != checks.NotSent {
+			why = c
+			break
+		}
+	}
+	if why == nil {
+		return
+	}
+	for _, c := range cs {
+		if cat[c.ID].NeedsDelivery && !c.reported {
+			c.Verdict = checks.RuledOut
+			c.Evidence = []Evidence{{Check: "catalog", Verdict: checks.RuledOut,
+				Message: "no email was sent to this address: " + string(why.ID) + " is confirmed"}}
+		}
+	}
 }
 
 // decisive orders verdicts of equally strong evidence.

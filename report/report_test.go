@@ -66,6 +66,8 @@ func TestRank(t *testing.T) {
 		want []string
 		// explained maps symptom -> root.
 		explained map[checks.CauseID]checks.CauseID
+		// verdicts are further verdicts to check.
+		verdicts map[checks.CauseID]checks.Verdict
 	}{
 		{
 			name: "verdict order",
@@ -118,6 +120,14 @@ func TestRank(t *testing.T) {
 			want: []string{"delayed=confirmed"},
 		},
 		{
+			name: "nothing sent rules out the spam-folder base rate",
+			findings: []checks.Finding{
+				{Check: "account", Cause: checks.AccountLocked, Verdict: checks.Confirmed, Strength: checks.OfRecord},
+			},
+			want:     []string{"account-locked=confirmed", "no-account=unknown"},
+			verdicts: map[checks.CauseID]checks.Verdict{checks.SpamFolder: checks.RuledOut, checks.CorporateFilter: checks.RuledOut},
+		},
+		{
 			name: "ruled out last",
 			findings: []checks.Finding{
 				{Check: "mx", Cause: checks.DomainNotFound, Verdict: checks.RuledOut, Strength: checks.Direct},
@@ -134,6 +144,11 @@ func TestRank(t *testing.T) {
 			}
 			if last := d.Causes[len(d.Causes)-1]; tt.name == "ruled out last" && last.ID != checks.DomainNotFound {
 				t.Errorf("last = %s, want the ruled-out domain-not-found", last.ID)
+			}
+			for id, v := range tt.verdicts {
+				if got := d.Cause(id).Verdict; got != v {
+					t.Errorf("%s = %s, want %s", id, got, v)
+				}
 			}
 			for _, c := range d.Causes {
 				if want := tt.explained[c.ID]; c.ExplainedBy != want {

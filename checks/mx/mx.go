@@ -33,16 +33,17 @@ var Check = &checks.Check{
 type host struct {
 	checks.MailHost
 	ipLiteral bool   // the target is an IP address, not a name
+	internal  bool   // every address is loopback, private or otherwise unreachable from the internet
 	cname     string // the target is an alias for this name
 	err       error  // the address lookups failed (servfail, timeout...)
 }
 
 // usable reports whether a sender can deliver to the host.
-func (h *host) usable() bool { return !h.ipLiteral && len(h.Addrs) > 0 }
+func (h *host) usable() bool { return !h.ipLiteral && !h.internal && len(h.Addrs) > 0 }
 
 // dead reports whether DNS says positively that the host has no address.
 func (h *host) dead() bool {
-	return h.ipLiteral || h.Status == lookup.StatusNXDomain || h.Status == lookup.StatusNoData
+	return h.ipLiteral || h.internal || h.Status == lookup.StatusNXDomain || h.Status == lookup.StatusNoData
 }
 
 func (h *host) String() string {
@@ -154,7 +155,7 @@ func explicit(p *checks.Pass, res *checks.MailDomain, mxs []*dns.MX) (any, error
 	}
 	mxData := make([]string, len(mxs))
 	for i, mx := range mxs {
-		mxData[i] = fmt.Sprintf("%d %s", mx.Preference, mx.Mx)
+		mxData[i] = fmt.Sprintf("%d %s", mx.Preference, mx.Mx) // as published
 	}
 
 	// RFC 7505 §3: a null MX is a single MX record with preference 0 and
@@ -234,19 +235,26 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX) []*host {
 	hosts := make([]*host, len(mxs))
 	var wg sync.WaitGroup
 	for i, mx := range mxs {
-		h := &host{MailHost: checks.MailHost{Host: strings.ToLower(mx.Mx), Preference: mx.Preference}}
+		// Hosts are kept lower-case without the final dot, as people write them.
+		h := &host{MailHost: checks.MailHost{Host: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Preference: mx.Preference}}
 		hosts[i] = h
-		name := strings.TrimSuffix(h.Host, ".")
-		if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
+		if _, err := netip.ParseAddr(strings.Trim(h.Host, "[]")); err == nil {
 			h.ipLiteral = true
 		}
 		wg.Go(func() {
 			h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Host)
 			h.cname = aliasOf(ctx, r, h.Host)
+			h.internal = len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
 		})
 	}
 	wg.Wait()
 	return hosts
+}
+
+// public reports whether a sender on the internet could reach a.
+func public(a netip.Addr) bool {
+	return !(a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() || a.IsLinkLocalUnicast() ||
+		a.IsMulticast() || a.IsInterfaceLocalMulticast())
 }
 
 // aliasOf returns the name a CNAME at name points to, or "". The address
@@ -259,7 +267,7 @@ func aliasOf(ctx context.Context, r lookup.Resolver, name string) string {
 		}
 		for _, rr := range a.Of(dns.TypeCNAME) {
 			if strings.EqualFold(dns.Fqdn(rr.Header().Name), dns.Fqdn(name)) {
-				return rr.(*dns.CNAME).Target
+				return strings.TrimSuffix(rr.(*dns.CNAME).Target, ".")
 			}
 		}
 	}
@@ -289,6 +297,13 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 	sev := checks.Error
 	if othersWork {
 		sev = checks.Warning
+	}
+	if h.internal {
+		data["addrs"] = addrStrings(h.Addrs)
+		p.Report(checks.Finding{Severity: sev, Record: "mx", Data: data,
+			Message: fmt.Sprintf("MX %s resolves only to %s, an address no sender on the internet can reach",
+				h.Host, strings.Join(addrStrings(h.Addrs), ", "))})
+		return
 	}
 	msg := fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Host, statusWords(h.Status))
 	if !h.dead() {
@@ -379,6 +394,8 @@ func deadList(hs []*host) string {
 		switch {
 		case h.ipLiteral:
 			parts[i] = h.Host + " is an IP address"
+		case h.internal:
+			parts[i] = fmt.Sprintf("%s resolves only to %s", h.Host, strings.Join(addrStrings(h.Addrs), ", "))
 		default:
 			parts[i] = fmt.Sprintf("%s %s", h.Host, statusWords(h.Status))
 		}

@@ -64,7 +64,7 @@ func TestRules(t *testing.T) {
 		{
 			name: "working MX", zone: "@ MX 10 mx1.mailhost.net.\n@ MX 20 mx2.mailhost.net.\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.RuledOut},
-			wantSev: checks.OK, wantMsg: []string{"accepts mail at mx1.mailhost.net. (preference 10: 192.0.2.10); mx2.mailhost.net. (preference 20: 2001:db8::10)"},
+			wantSev: checks.OK, wantMsg: []string{"accepts mail at mx1.mailhost.net (preference 10: 192.0.2.10); mx2.mailhost.net (preference 20: 2001:db8::10)"},
 			exists: checks.Yes, accepts: checks.Yes, hosts: 2,
 		},
 		{
@@ -112,27 +112,39 @@ func TestRules(t *testing.T) {
 		{
 			name: "CNAME target", zone: "@ MX 10 alias.mailhost.net.\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.RuledOut},
-			wantSev: checks.Error, wantMsg: []string{"alias.mailhost.net. is an alias (CNAME to mx1.mailhost.net.); RFC 2181 §10.3"},
+			wantSev: checks.Error, wantMsg: []string{"alias.mailhost.net is an alias (CNAME to mx1.mailhost.net); RFC 2181 §10.3"},
 			exists: checks.Yes, accepts: checks.Yes, hosts: 1,
 		},
 		{
 			name: "IP literal target", zone: "@ MX 10 192.0.2.1.\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.Confirmed},
-			wantSev: checks.Error, wantMsg: []string{"MX target 192.0.2.1. is an IP address", "192.0.2.1. is an IP address"},
+			wantSev: checks.Error, wantMsg: []string{"MX target 192.0.2.1 is an IP address", "192.0.2.1 is an IP address"},
 			exists: checks.Yes, accepts: checks.No, hosts: 1,
 		},
 		{
 			name: "dead MX hosts", zone: "@ MX 10 gone.mailhost.net.\n@ MX 20 mx.example.com.\nmx TXT \"no address\"\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.Confirmed},
 			wantSev: checks.Error,
-			wantMsg: []string{"MX gone.mailhost.net. has no A/AAAA record (NXDOMAIN: no such name)",
-				"MX mx.example.com. has no A/AAAA record (NODATA", "none of the 2 MX host(s) of example.com can receive mail"},
+			wantMsg: []string{"MX gone.mailhost.net has no A/AAAA record (NXDOMAIN: no such name)",
+				"MX mx.example.com has no A/AAAA record (NODATA", "none of the 2 MX host(s) of example.com can receive mail"},
 			exists: checks.Yes, accepts: checks.No, hosts: 2,
+		},
+		{
+			name: "MX host on loopback", zone: "@ MX 10 mx.example.com.\nmx A 127.0.0.1\nmx AAAA ::1\n", domain: "example.com",
+			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.Confirmed},
+			wantSev: checks.Error, wantMsg: []string{"MX mx.example.com resolves only to 127.0.0.1, ::1, an address no sender on the internet can reach"},
+			exists: checks.Yes, accepts: checks.No, hosts: 1,
+		},
+		{
+			name: "MX host private beside a public one", zone: "@ MX 10 mx.example.com.\n@ MX 20 mx1.mailhost.net.\nmx A 10.1.2.3\n", domain: "example.com",
+			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.RuledOut},
+			wantSev: checks.Warning, wantMsg: []string{"resolves only to 10.1.2.3"},
+			exists: checks.Yes, accepts: checks.Yes, hosts: 2,
 		},
 		{
 			name: "partly dead MX hosts", zone: "@ MX 10 gone.mailhost.net.\n@ MX 20 mx1.mailhost.net.\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.RuledOut},
-			wantSev: checks.Warning, wantMsg: []string{"MX gone.mailhost.net. has no A/AAAA record (NXDOMAIN"},
+			wantSev: checks.Warning, wantMsg: []string{"MX gone.mailhost.net has no A/AAAA record (NXDOMAIN"},
 			exists: checks.Yes, accepts: checks.Yes, hosts: 2,
 		},
 		{

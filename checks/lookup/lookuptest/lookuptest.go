@@ -6,6 +6,7 @@ package lookuptest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -113,16 +114,37 @@ type server struct {
 // the test ends.
 func Serve(t testing.TB, z *lookup.Zones, opts ...Option) string {
 	t.Helper()
+	addr, stop, err := Start(z, opts...)
+	if err != nil {
+		t.Fatalf("lookuptest: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// Start is Serve outside a test (a testscript command, a demo): it returns
+// the address and a function that stops the server.
+func Start(z *lookup.Zones, opts ...Option) (addr string, stop func(), err error) {
 	s := &server{zones: z}
 	for _, o := range opts {
 		o(s)
 	}
-	pc, ln := listen(t)
-	addr := pc.LocalAddr().String()
+	pc, ln, err := listen()
+	if err != nil {
+		return "", nil, err
+	}
+	addr = pc.LocalAddr().String()
 	var started sync.WaitGroup
 	servers := []*dns.Server{
 		{PacketConn: pc, Handler: s},
 		{Listener: ln, Handler: s},
+	}
+	stop = func() {
+		for _, srv := range servers {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			srv.ShutdownContext(ctx)
+			cancel()
+		}
 	}
 	errc := make(chan error, len(servers))
 	for _, srv := range servers {
@@ -134,39 +156,33 @@ func Serve(t testing.TB, z *lookup.Zones, opts ...Option) string {
 	go func() { started.Wait(); close(done) }()
 	select {
 	case <-done:
-	case err := <-errc:
-		t.Fatalf("lookuptest: serving on %s: %v", addr, err)
+		return addr, stop, nil
+	case err = <-errc:
+		err = fmt.Errorf("serving on %s: %w", addr, err)
 	case <-time.After(10 * time.Second):
-		t.Fatalf("lookuptest: server on %s did not start", addr)
+		err = fmt.Errorf("server on %s did not start", addr)
 	}
-	t.Cleanup(func() {
-		for _, srv := range servers {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			srv.ShutdownContext(ctx)
-			cancel()
-		}
-	})
-	return addr
+	pc.Close()
+	ln.Close()
+	return "", nil, err
 }
 
 // listen opens UDP and TCP on one free loopback port.
-func listen(t testing.TB) (net.PacketConn, net.Listener) {
-	t.Helper()
+func listen() (net.PacketConn, net.Listener, error) {
 	var lastErr error
 	for range 20 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("lookuptest: %v", err)
+			return nil, nil, err
 		}
 		ln, err := net.Listen("tcp", pc.LocalAddr().String())
 		if err == nil {
-			return pc, ln
+			return pc, ln, nil
 		}
 		lastErr = err
 		pc.Close()
 	}
-	t.Fatalf("lookuptest: no port free for both UDP and TCP: %v", lastErr)
-	return nil, nil
+	return nil, nil, fmt.Errorf("no port free for both UDP and TCP: %w", lastErr)
 }
 
 // ServeDNS answers one query.

@@ -1,0 +1,54 @@
+package lookup_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/checks/lookup/lookuptest"
+)
+
+// BenchmarkNetworkLookup measures one MX question over loopback UDP: as
+// is, behind 20ms of latency, answered from the cache, and ten distinct
+// questions asked together behind 20ms (they should cost one round trip).
+func BenchmarkNetworkLookup(b *testing.B) {
+	q := lookup.Question{Name: "example.com", Type: dns.TypeMX}
+	ctx := context.Background()
+	lookupLoop := func(b *testing.B, r lookup.Resolver) {
+		for b.Loop() {
+			a, err := r.Lookup(ctx, q)
+			if err != nil || a.Status() != lookup.StatusOK {
+				b.Fatalf("%v %v", a, err)
+			}
+		}
+	}
+	b.Run("loopback", func(b *testing.B) {
+		lookupLoop(b, lookuptest.Network(b, lookuptest.Serve(b, example(b))))
+	})
+	b.Run("delay20ms", func(b *testing.B) {
+		lookupLoop(b, lookuptest.Network(b, lookuptest.Serve(b, example(b), lookuptest.Delay(20*time.Millisecond))))
+	})
+	b.Run("cached", func(b *testing.B) {
+		lookupLoop(b, lookup.NewCache(lookuptest.Network(b, lookuptest.Serve(b, example(b), lookuptest.Delay(20*time.Millisecond)))))
+	})
+	b.Run("delay20ms-10-concurrent", func(b *testing.B) {
+		n := lookuptest.Network(b, lookuptest.Serve(b, example(b), lookuptest.Delay(20*time.Millisecond)))
+		for b.Loop() {
+			c := lookup.NewCache(n)
+			var wg sync.WaitGroup
+			for i := range 10 {
+				wg.Go(func() {
+					name := fmt.Sprintf("h%d.example.com", i)
+					if _, err := c.Lookup(ctx, lookup.Question{Name: name, Type: dns.TypeA}); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+	})
+}

@@ -1,0 +1,80 @@
+// Package delivery weighs what happened to a delivered email against the
+// sender's standing: mail that was accepted but comes from a domain that
+// fails authentication, or from a listed IP, is most likely in the spam
+// folder. It reads only other checks' results.
+package delivery
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Check raises spam-folder from "delivered" plus weak sender standing.
+var Check = &checks.Check{
+	Name: "delivery",
+	Doc: "Weighs a delivery the logs show against the sender's SPF, DMARC and blocklist results: " +
+		"accepted mail from a sender that fails them most likely went to the spam folder.",
+	Requires: []string{"maillog", "spf", "dmarc", "dnsbl"},
+	Run:      run,
+}
+
+func run(p *checks.Pass) (any, error) {
+	d, _ := p.ResultOf("maillog").(*checks.Delivery)
+	if d == nil {
+		p.Skip("no --log given: nothing says whether the email was delivered")
+		return nil, nil
+	}
+	switch d.Outcome {
+	case checks.OutcomeBounced:
+		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "the email bounced, so it never reached a spam folder"})
+		return nil, nil
+	case checks.OutcomeDelivered:
+	default:
+		p.Skip("the logs show no delivery to weigh")
+		return nil, nil
+	}
+	weak := weaknesses(p)
+	if len(weak) == 0 {
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,
+			Strength: checks.Indirect,
+			Message: "the email was delivered and nothing checked about the sender (SPF, DMARC, blocklists) counts against it; " +
+				"filters may still have judged the content"})
+		return nil, nil
+	}
+	p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.SpamFolder, Verdict: checks.Likely,
+		Strength: checks.Direct,
+		Message: fmt.Sprintf("the email was delivered, but %s; receivers file such mail as spam", strings.Join(weak, "; ")),
+		Data:    map[string]any{"weaknesses": weak},
+	})
+	return nil, nil
+}
+
+// weaknesses lists what in the sender's results makes receivers distrust it.
+func weaknesses(p *checks.Pass) []string {
+	var out []string
+	if s, _ := p.ResultOf("spf").(*checks.SPFResult); s != nil {
+		for _, ev := range s.Evaluations {
+			switch ev.Result {
+			case "fail", "softfail", "permerror", "none":
+				out = append(out, fmt.Sprintf("SPF gives %s for %s", ev.Result, ev.IP))
+			}
+		}
+	}
+	if dm, _ := p.ResultOf("dmarc").(*checks.DMARCResult); dm != nil {
+		switch {
+		case !dm.Found:
+			out = append(out, "the sender domain publishes no DMARC record")
+		case dm.Pass == checks.No:
+			out = append(out, "DMARC fails for the sender (no aligned SPF or DKIM pass)")
+		}
+	}
+	if bl, _ := p.ResultOf("dnsbl").(*checks.BlocklistResult); bl != nil {
+		for _, l := range bl.Listings {
+			out = append(out, fmt.Sprintf("%s is listed on %s (%s)", l.Subject, l.Zone, l.Code))
+		}
+	}
+	return out
+}

@@ -46,8 +46,8 @@ func run(p *checks.Pass) (any, error) {
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.SpamFolder, Verdict: checks.Likely,
 		Strength: checks.Direct,
-		Message: fmt.Sprintf("the email was delivered, but %s; receivers file such mail as spam", strings.Join(weak, "; ")),
-		Data:    map[string]any{"weaknesses": weak},
+		Message:  fmt.Sprintf("the email was delivered, but %s; receivers file such mail as spam", strings.Join(weak, "; ")),
+		Data:     map[string]any{"weaknesses": weak},
 	})
 	return nil, nil
 }

@@ -131,14 +131,14 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			if answered[i] {
 				continue
 			}
-			if err := ctx.Err(); err != nil {
-				return nil, err
+			if ctx.Err() != nil {
+				return nil, ctxErr(ctx)
 			}
 			r, via, err := n.ask(ctx, q, server)
 			tries++
 			if err != nil {
 				if ctx.Err() != nil {
-					return nil, ctx.Err()
+					return nil, ctxErr(ctx)
 				}
 				if isTimeout(err) {
 					timeouts++
@@ -224,6 +224,15 @@ func (n *Network) exchange(ctx context.Context, m *dns.Msg, network, server stri
 		}
 	}
 	return r, nil
+}
+
+// ctxErr is the error of a lookup stopped by ctx: a deadline is a timeout.
+func ctxErr(ctx context.Context) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return err
 }
 
 func isTimeout(err error) bool {

@@ -268,8 +268,8 @@ func TestNetworkCancel(t *testing.T) {
 	defer dcancel()
 	n = lookuptest.Network(t, addr)
 	_, err = n.Lookup(dctx, lookup.Question{Name: "example.com", Type: dns.TypeA})
-	if s := lookup.StatusOf(nil, err); s != lookup.StatusTimeout {
-		t.Errorf("deadline: StatusOf(%v) = %s, want timeout", err, s)
+	if s := lookup.StatusOf(nil, err); s != lookup.StatusTimeout || !errors.Is(err, lookup.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("deadline: StatusOf(%v) = %s, want a timeout wrapping ErrTimeout and DeadlineExceeded", err, s)
 	}
 }
 

@@ -1,0 +1,257 @@
+// Package bimi checks a domain's BIMI record (Brand Indicators for Message
+// Identification, draft-brand-indicators-for-message-identification): the
+// default._bimi TXT record that points mail clients at the brand's logo and
+// its mark certificate.
+package bimi
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/lookup"
+)
+
+// Check is the "bimi" check.
+var Check = &checks.Check{
+	Name: "bimi",
+	Doc: "Checks the BIMI record (default._bimi TXT): version, the https: SVG logo location (l=) and " +
+		"the https: mark certificate location (a=).",
+	Run: run,
+}
+
+// Selector is the BIMI selector checked: mail without a BIMI-Selector
+// header uses "default".
+const Selector = "default"
+
+// Record is a parsed BIMI assertion record.
+type Record struct {
+	Logo      string // l=, "" when declined or absent
+	Authority string // a=, "" when absent or empty
+	// Declined is set for "l=; a=" (or no l= and no a=): the domain
+	// publishes no logo.
+	Declined bool
+	Tags     map[string]string // every tag as written
+}
+
+// Problem is one thing wrong with a record.
+type Problem struct {
+	Severity checks.Severity
+	Message  string
+}
+
+// Parse parses a BIMI record, a tag list (tag=value separated by ";", white
+// space around both allowed, as DKIM's RFC 6376 §3.2). It never fails: what
+// it cannot use is reported as a Problem; rec is nil when the record is not
+// usable at all.
+func Parse(txt string) (rec *Record, probs []Problem) {
+	add := func(sev checks.Severity, format string, args ...any) {
+		probs = append(probs, Problem{Severity: sev, Message: fmt.Sprintf(format, args...)})
+	}
+	tags := map[string]string{}
+	var order []string
+	parts := strings.Split(txt, ";")
+	for i, part := range parts {
+		part = strings.Trim(part, " \t\r\n")
+		if part == "" {
+			if i != len(parts)-1 {
+				add(checks.Warning, "empty tag between \";\" separators")
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			add(checks.Error, "%q is not tag=value", clip(part))
+			continue
+		}
+		name = strings.Trim(name, " \t\r\n")
+		value = strings.Trim(value, " \t\r\n")
+		if !validTagName(name) {
+			add(checks.Error, "tag name %q is not valid", clip(name))
+			continue
+		}
+		if _, dup := tags[name]; dup {
+			// RFC 6376 §3.2: a tag list with a duplicated tag is invalid.
+			add(checks.Error, "tag %s= appears twice: receivers reject the record", name)
+			return nil, probs
+		}
+		tags[name] = value
+		order = append(order, name)
+	}
+	if len(order) == 0 || order[0] != "v" || tags["v"] != "BIMI1" {
+		add(checks.Error, "record must start with v=BIMI1 (case-sensitive)")
+		return nil, probs
+	}
+	rec = &Record{Tags: tags}
+	l, hasL := tags["l"]
+	a, hasA := tags["a"]
+	if l == "" && a == "" {
+		rec.Declined = true
+		if !hasL && !hasA {
+			add(checks.Error, "no l= logo location: receivers show no logo")
+		}
+		return rec, probs
+	}
+	if l != "" {
+		if strings.Contains(l, ",") {
+			add(checks.Warning, "l= holds more than one location; the current BIMI draft allows one")
+			l = strings.TrimSpace(strings.Split(l, ",")[0])
+		}
+		if err := checkHTTPS(l); err != nil {
+			add(checks.Error, "l=%s: %v", clip(l), err)
+		} else {
+			rec.Logo = l
+			if !strings.HasSuffix(strings.ToLower(pathOf(l)), ".svg") {
+				add(checks.Warning, "l=%s does not name an .svg file: the logo must be SVG Tiny PS", clip(l))
+			}
+		}
+	} else {
+		add(checks.Error, "a= is set but l= is empty: receivers show no logo")
+	}
+	if a != "" {
+		if err := checkHTTPS(a); err != nil {
+			add(checks.Error, "a=%s: %v", clip(a), err)
+		} else {
+			rec.Authority = a
+			if !strings.HasSuffix(strings.ToLower(pathOf(a)), ".pem") {
+				add(checks.Warning, "a=%s does not name a .pem file: it must be the PEM mark certificate (VMC or CMC)", clip(a))
+			}
+		}
+	}
+	if avp, ok := tags["avp"]; ok && avp != "brand" && avp != "personal" {
+		add(checks.Warning, "avp=%s is not brand or personal", clip(avp))
+	}
+	for _, t := range order {
+		switch t {
+		case "v", "l", "a", "avp":
+		default:
+			add(checks.Info, "unknown tag %s= is ignored by receivers", t)
+		}
+	}
+	return rec, probs
+}
+
+func checkHTTPS(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("not a URL")
+	case u.Scheme != "https":
+		return fmt.Errorf("must be an https: URL")
+	case u.Host == "":
+		return fmt.Errorf("https: URL without a host")
+	}
+	return nil
+}
+
+func pathOf(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Path
+	}
+	return s
+}
+
+func validTagName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i, c := range []byte(s) {
+		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !alpha && !(i > 0 && (c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+// domain is the linted domain for `whymail domain`, else the sender domain.
+func domain(t *checks.Ticket) (string, error) {
+	d := t.SenderDomain()
+	if t.Address == "" && t.Domain != "" {
+		d = t.Domain
+	}
+	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
+	if d == "" {
+		return "", nil
+	}
+	a, err := idna.Lookup.ToASCII(d)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a valid domain name: %v", d, err)
+	}
+	return strings.ToLower(a), nil
+}
+
+func run(p *checks.Pass) (any, error) {
+	d, err := domain(p.Ticket)
+	switch {
+	case err != nil:
+		p.Skip("%v", err)
+		return nil, nil
+	case d == "":
+		p.Skip("no domain: give --sender (or run whymail domain) to check BIMI")
+		return nil, nil
+	}
+	name := Selector + "._bimi." + d
+	txts, _, err := lookup.TXT(p.Context, p.DNS, name)
+	if err != nil {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: "bimi",
+			Message: fmt.Sprintf("could not look up the BIMI record %s TXT (%s)", name, lookup.ErrStatus(err))})
+		return nil, err
+	}
+	var recs []string
+	for _, t := range txts {
+		if strings.HasPrefix(strings.TrimLeft(t, " \t"), "v=BIMI1") {
+			recs = append(recs, t)
+		}
+	}
+	switch len(recs) {
+	case 0:
+		p.Report(checks.Finding{Severity: checks.Info, Record: "bimi",
+			Message: fmt.Sprintf("no BIMI record at %s: optional; it lets mail clients show the brand's logo", name)})
+		return nil, nil
+	case 1:
+	default:
+		p.Report(checks.Finding{Severity: checks.Error, Record: "bimi",
+			Message: fmt.Sprintf("%d BIMI records at %s: receivers treat more than one as none; keep one", len(recs), name),
+			Data:    map[string]any{"records": recs}})
+		return nil, nil
+	}
+	data := map[string]any{"record": recs[0]}
+	rec, probs := Parse(recs[0])
+	for _, pr := range probs {
+		p.Report(checks.Finding{Severity: pr.Severity, Record: "bimi", Data: data,
+			Message: fmt.Sprintf("BIMI record %q: %s", recs[0], pr.Message)})
+	}
+	switch {
+	case rec == nil:
+		return nil, nil
+	case rec.Declined:
+		p.Report(checks.Finding{Severity: checks.Info, Record: "bimi", Data: data,
+			Message: fmt.Sprintf("BIMI record at %s declines to publish a logo", name)})
+		return nil, nil
+	case rec.Logo == "":
+		return nil, nil
+	}
+	data["l"], data["a"] = rec.Logo, rec.Authority
+	p.Report(checks.Finding{Severity: checks.OK, Record: "bimi", Data: data,
+		Message: fmt.Sprintf("BIMI record at %s: logo %s", name, rec.Logo)})
+	if rec.Authority == "" {
+		p.Report(checks.Finding{Severity: checks.Info, Record: "bimi", Data: data,
+			Message: "BIMI record has no a= mark certificate: Gmail and Apple Mail show a logo only with a Verified Mark Certificate (VMC) or Common Mark Certificate (CMC)"})
+	}
+	// BIMI §"Receiver" processing: the logo is shown only for mail that
+	// passes DMARC under an enforcing policy.
+	p.Report(checks.Finding{Severity: checks.Info, Record: "bimi", Data: data,
+		Message: fmt.Sprintf("BIMI logos are shown only when %s's DMARC policy is at enforcement (p=quarantine or p=reject, applied to all mail, sp= not none); see the dmarc check", d)})
+	return nil, nil
+}

@@ -158,8 +158,12 @@ func (l *linter) node(n *Node, depth int) {
 				sec = "6.1"
 			}
 			l.perm("include without record")
+			what := string(n.Status)
+			if n.Status == lookup.StatusOK {
+				what = "only TXT records without v=spf1"
+			}
 			l.report(checks.Error, map[string]any{"domain": n.Domain, "status": n.Status},
-				"%s: %s has no SPF record (%s), so %s (RFC 7208 §%s); fix or remove the term", n.Term, n.Domain, n.Status, permerrMsg, sec)
+				"%s: %s has no SPF record (%s), so %s (RFC 7208 §%s); fix or remove the term", n.Term, n.Domain, what, permerrMsg, sec)
 		}
 		return
 	}

@@ -56,8 +56,11 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 		}
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
 			br.UnreadByte()
-			if c == '[' {
+			switch c {
+			case '[':
 				return readJSON(br, file, line, fn)
+			case '{':
+				return checks.Inputf(file, line, "a JSON users file must be an array of objects ([{\"id\": ...}, ...]), not one object")
 			}
 			return readCSV(br, file, line-1, fn)
 		}

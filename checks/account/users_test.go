@@ -90,6 +90,7 @@ func TestReadUsers(t *testing.T) {
 			err: `users.csv:3: bad JSON: invalid character '"' after object key:value pair`},
 		{name: "json truncated", in: "[\n{\"id\":\"1\",\"email\":\"a@example.com\",\n",
 			err: "users.csv:2: the JSON array ends early (missing ] or })"},
+		{name: "json object, not array", in: "\n{\"users\": []}", err: `users.csv:2: a JSON users file must be an array of objects ([{"id": ...}, ...]), not one object`},
 		{name: "json trailing data", in: "[{\"id\":\"1\",\"email\":\"a@example.com\",\"status\":\"active\"}]\n\n[]",
 			err: "users.csv:3: unexpected data after the closing ] of the array"},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -384,5 +385,29 @@ func TestRecogniseTable(t *testing.T) {
 	}
 	if op := Recognise("ASPMX.L.GOOGLE.COM."); op == nil || op.Name != "Google Workspace" {
 		t.Errorf("Recognise is not case- and dot-insensitive: %v", op)
+	}
+}
+
+// TestHostsResolvedConcurrently: with 30 ms per DNS answer, five MX hosts
+// cost about two round trips (MX, then every host's A and AAAA at once),
+// not eleven.
+func TestHostsResolvedConcurrently(t *testing.T) {
+	zone := soa
+	for i := range 5 {
+		zone += fmt.Sprintf("@ MX %d mx%d\nmx%d A 192.0.2.%d\n", 10*i, i, i, 10+i)
+	}
+	z := checktest.Zones(t, zone)
+	slow := resolverFunc(func(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+		time.Sleep(30 * time.Millisecond)
+		return z.Lookup(ctx, q)
+	})
+	start := time.Now()
+	res := checktest.Run(t, slow, &checks.Ticket{Domain: "example.com"}, Check)
+	took := time.Since(start)
+	if md := res.Check("mx").Result.(*checks.MailDomain); len(md.Hosts) != 5 || md.AcceptsMail != checks.Yes {
+		t.Fatalf("result %+v", md)
+	}
+	if took > 200*time.Millisecond {
+		t.Errorf("took %s; serial lookups would take 330ms, concurrent about 60ms", took)
 	}
 }

@@ -1,0 +1,221 @@
+package bounce
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/smtpreply"
+)
+
+// Check reads the --bounce files and reports what they say about the
+// ticket's address.
+var Check = &checks.Check{
+	Name: "bounce",
+	Doc: "Reads the bounce messages given with --bounce (.eml, mbox or Maildir; RFC 3464 " +
+		"delivery status notifications and the plain-text bounces of common MTAs and " +
+		"providers) and reports the failure they record for the recipient.",
+	Run: run,
+}
+
+// causes the check speaks to when it has no input.
+var causes = []checks.CauseID{checks.MailboxUnknown, checks.MailboxFull}
+
+func run(p *checks.Pass) (any, error) {
+	t := p.Ticket
+	if len(t.BounceFiles) == 0 {
+		p.Skip("no --bounce given: no bounce message to read")
+		for _, c := range causes {
+			p.Unknown(c, "no bounce message was given; a bounce (--bounce FILE) would say whether the mailbox exists and has room")
+		}
+		return nil, nil
+	}
+	res := &checks.BounceResult{}
+	for _, file := range t.BounceFiles {
+		src, err := ReadFile(file, p.Open)
+		if err != nil {
+			return res, checks.Inputf(file, 0, "cannot read bounce: %v", err)
+		}
+		bf := checks.BounceFile{File: file, Format: src.Format, Messages: len(src.Messages)}
+		for _, m := range src.Messages {
+			b, err := parseBytes(m.Data, 0)
+			if err != nil {
+				if errors.Is(err, ErrNotMessage) {
+					return res, checks.Inputf(m.Name, 0, "not an email message (want a bounce in .eml, mbox or Maildir form)")
+				}
+				return res, checks.Inputf(m.Name, 0, "%v", err)
+			}
+			if len(b.Recipients) == 0 {
+				p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
+					Message: fmt.Sprintf("%s is not a bounce: no delivery status and no failed recipient in its text (subject %q)", m.Name, b.Subject)})
+				continue
+			}
+			bf.Bounces++
+			for _, r := range b.Recipients {
+				rec := toRecord(m.Name, b, r)
+				if !sameAddress(r.Address, t.Address) && !sameAddress(r.OriginalRecipient, t.Address) {
+					res.Others++
+					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
+						Message: fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec)),
+						Data:    data(rec)})
+					continue
+				}
+				res.Recipients = append(res.Recipients, rec)
+				report(p, b, r, rec)
+			}
+		}
+		res.Files = append(res.Files, bf)
+	}
+	if len(res.Recipients) == 0 {
+		for _, c := range causes {
+			p.Unknown(c, "the bounce files given hold nothing about %s", t.Address)
+		}
+	}
+	return res, nil
+}
+
+func toRecord(name string, b *Bounce, r Recipient) checks.BounceRecord {
+	at := r.LastAttempt
+	if at.IsZero() {
+		at = b.Date
+	}
+	rec := checks.BounceRecord{
+		File: name, Kind: string(b.Kind), Format: b.Format, Recipient: r.Address,
+		Action: r.Action, Status: firstField(r.Status), Code: r.Class.Code,
+		Reason: string(r.Class.Reason), Cause: r.Class.Cause, Permanent: r.Class.Permanent,
+		List: r.Class.List, Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA, At: at,
+		MessageID: b.Original.MessageID, Subject: b.Original.Subject,
+	}
+	if rec.Status == "" {
+		rec.Status = r.Class.Status
+	}
+	switch b.Kind {
+	case Feedback:
+		rec.Reason, rec.Cause = "complaint", ""
+	case AutoReply:
+		rec.Reason, rec.Cause = "auto-reply", ""
+	}
+	return rec
+}
+
+func describe(rec checks.BounceRecord) string {
+	var parts []string
+	if rec.Action != "" {
+		parts = append(parts, "action "+rec.Action)
+	}
+	if rec.Status != "" {
+		parts = append(parts, "status "+rec.Status)
+	}
+	if rec.Diagnostic != "" {
+		d := rec.Diagnostic
+		if len(d) > 240 {
+			d = d[:240] + "..."
+		}
+		parts = append(parts, fmt.Sprintf("%q", d))
+	}
+	if rec.RemoteMTA != "" {
+		parts = append(parts, "from "+rec.RemoteMTA)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func data(rec checks.BounceRecord) map[string]any {
+	d := map[string]any{
+		"file": rec.File, "kind": rec.Kind, "format": rec.Format, "recipient": rec.Recipient,
+		"action": rec.Action, "status": rec.Status, "reason": rec.Reason,
+		"diagnostic": rec.Diagnostic,
+	}
+	if rec.Code != 0 {
+		d["code"] = rec.Code
+	}
+	if rec.RemoteMTA != "" {
+		d["remote_mta"] = rec.RemoteMTA
+	}
+	if rec.List != "" {
+		d["list"] = rec.List
+	}
+	if rec.MessageID != "" {
+		d["message_id"] = rec.MessageID
+	}
+	if !rec.At.IsZero() {
+		d["at"] = rec.At
+	}
+	return d
+}
+
+var reasonWords = map[smtpreply.Reason]string{
+	smtpreply.UserUnknown:     "the mailbox does not exist",
+	smtpreply.MailboxFull:     "the mailbox is full",
+	smtpreply.HostUnknown:     "the domain accepts no mail",
+	smtpreply.Blocklisted:     "the sender is on a blocklist",
+	smtpreply.AuthFailure:     "the sender failed authentication (SPF/DKIM/DMARC)",
+	smtpreply.Policy:          "the receiver refused it by policy",
+	smtpreply.Spam:            "the receiver refused it as spam",
+	smtpreply.TooBig:          "the message is too big",
+	smtpreply.RateLimited:     "the receiver is rate-limiting the sender",
+	smtpreply.Expired:         "it expired in the queue",
+	smtpreply.Greylisted:      "the receiver deferred it (greylisting)",
+	smtpreply.MailboxDisabled: "the mailbox is disabled",
+	smtpreply.RelayDenied:     "the receiver does not relay for this domain",
+	smtpreply.Network:         "the receiving server could not be reached",
+	smtpreply.SenderRejected:  "the receiver refused the sender address",
+	smtpreply.SystemError:     "the receiving system failed",
+	smtpreply.Other:           "the reason is not recognised",
+}
+
+func report(p *checks.Pass, b *Bounce, r Recipient, rec checks.BounceRecord) {
+	ev := describe(rec)
+	switch {
+	case b.Kind == Feedback:
+		p.Report(checks.Finding{Severity: checks.Warning, Record: rec.File,
+			Message: fmt.Sprintf("%s is a complaint (feedback report, type %q): %s marked the message as spam; providers suppress such addresses", rec.File, b.FeedbackType, rec.Recipient),
+			Data:    data(rec)})
+		return
+	case b.Kind == AutoReply:
+		p.Report(checks.Finding{Severity: checks.Info, Record: rec.File,
+			Message: fmt.Sprintf("%s is an automatic reply from %s (%q): the message reached the mailbox", rec.File, rec.Recipient, b.Subject),
+			Data:    data(rec)})
+		return
+	case !r.Failed():
+		p.Report(checks.Finding{Severity: checks.Info, Record: rec.File,
+			Message: fmt.Sprintf("%s reports the message %s for %s (%s)", rec.File, r.Action, rec.Recipient, ev),
+			Data:    data(rec)})
+		return
+	}
+	words := reasonWords[r.Class.Reason]
+	if words == "" {
+		words = string(r.Class.Reason)
+	}
+	if r.Class.List != "" {
+		words += " (" + r.Class.List + ")"
+	}
+	sev := checks.Error
+	kind := "bounced"
+	if !r.Class.Permanent || r.Action == "delayed" {
+		sev, kind = checks.Warning, "delayed"
+	}
+	f := checks.Finding{Severity: sev, Record: rec.File, Cause: r.Class.Cause,
+		Verdict: checks.Confirmed, Strength: checks.OfRecord, Data: data(rec),
+		Message: fmt.Sprintf("%s: mail to %s %s: %s (%s)", rec.File, rec.Recipient, kind, words, ev)}
+	if f.Cause == "" {
+		f.Verdict = ""
+	}
+	if f.Cause == checks.Delayed && r.Class.Reason != smtpreply.Greylisted && r.Class.Reason != smtpreply.RateLimited && r.Class.Permanent {
+		// Expired or failed for a transient reason and given up: it will not
+		// arrive, but the cause is still the delivery trouble.
+		f.Message += "; the sending server gave up"
+	}
+	p.Report(f)
+}
+
+// sameAddress compares addresses with the local part as given and the
+// domain case-insensitively (RFC 5321 §2.4: only the domain is
+// case-insensitive by rule); a case-folded local part matches too, since
+// nearly every mailbox provider ignores case.
+func sameAddress(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}

@@ -1,0 +1,201 @@
+package bounce
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// A Message is one message read from a bounce file.
+type Message struct {
+	Name string // file, "file#N" for the Nth message of an mbox, or the Maildir entry
+	Data []byte
+}
+
+// Source is a file as read: its form and its messages.
+type Source struct {
+	File     string
+	Format   string // eml, mbox, maildir
+	Messages []Message
+}
+
+// ReadFile reads an .eml file, an mbox file (messages split on "From "
+// lines) or a Maildir directory (cur/ and new/), through open for files.
+// A directory is read from disk (os.ReadDir).
+func ReadFile(name string, open func(string) (io.ReadCloser, error)) (*Source, error) {
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		return readMaildir(name, open)
+	}
+	f, err := open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 1<<30))
+	if err != nil {
+		return nil, err
+	}
+	return splitFile(name, data), nil
+}
+
+// splitFile tells an mbox (first line "From ") from a single message.
+func splitFile(name string, data []byte) *Source {
+	if !bytes.HasPrefix(data, []byte("From ")) {
+		return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}
+	}
+	src := &Source{File: name, Format: "mbox"}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	var cur bytes.Buffer
+	flush := func() {
+		if cur.Len() > 0 {
+			src.Messages = append(src.Messages, Message{Name: fmt.Sprintf("%s#%d", name, len(src.Messages)+1), Data: bytes.Clone(cur.Bytes())})
+			cur.Reset()
+		}
+	}
+	prevBlank := true
+	for sc.Scan() {
+		line := sc.Bytes()
+		// mboxrd/mboxo: a message starts at "From " after a blank line
+		// (or at the top); ">From " inside a message is unquoted.
+		if bytes.HasPrefix(line, []byte("From ")) && prevBlank {
+			flush()
+			prevBlank = false
+			continue
+		}
+		if bytes.HasPrefix(line, []byte(">")) && bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From ")) {
+			line = line[1:]
+		}
+		cur.Write(line)
+		cur.WriteByte('\n')
+		prevBlank = len(bytes.TrimSpace(line)) == 0
+	}
+	flush()
+	return src
+}
+
+func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source, error) {
+	src := &Source{File: dir, Format: "maildir"}
+	found := false
+	for _, sub := range []string{"cur", "new"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		found = true
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+		for _, e := range entries {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			p := filepath.Join(dir, sub, e.Name())
+			f, err := open(p)
+			if err != nil {
+				return nil, err
+			}
+			data, err := io.ReadAll(io.LimitReader(f, maxMessage))
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			src.Messages = append(src.Messages, Message{Name: p, Data: data})
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("directory is not a Maildir (no cur/ or new/)")
+	}
+	return src, nil
+}
+
+// Record is one recipient of one parsed bounce, flat, as the `whymail
+// bounce` command prints it (one JSON object per recipient).
+type Record struct {
+	File       string `json:"file"`
+	Kind       string `json:"kind"`
+	Format     string `json:"format"`
+	Recipient  string `json:"recipient"`
+	Action     string `json:"action"`
+	Status     string `json:"status"`
+	Code       int    `json:"code,omitempty"`
+	Reason     string `json:"reason"`
+	Cause      string `json:"cause"`
+	Permanent  bool   `json:"permanent"`
+	List       string `json:"list,omitempty"`
+	Diagnostic string `json:"diagnostic"`
+	RemoteMTA  string `json:"remote_mta"`
+	MessageID  string `json:"message_id,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+}
+
+// Classify reads each file (.eml, mbox or Maildir) and returns one Record
+// per recipient of every bounce in it, in file order. A message that is not
+// a bounce yields no record; a file holding something that is not an email
+// message at all is an error naming it. open may be nil (os.Open).
+func Classify(open func(string) (io.ReadCloser, error), files ...string) ([]Record, error) {
+	if open == nil {
+		open = func(n string) (io.ReadCloser, error) { return os.Open(n) }
+	}
+	var out []Record
+	for _, file := range files {
+		src, err := ReadFile(file, open)
+		if err != nil {
+			return out, &FileError{File: file, Err: err}
+		}
+		for _, m := range src.Messages {
+			b, err := parseBytes(m.Data, 0)
+			if err != nil {
+				return out, &FileError{File: m.Name, Err: err}
+			}
+			for _, r := range b.Recipients {
+				out = append(out, record(m.Name, b, r))
+			}
+		}
+	}
+	return out, nil
+}
+
+// FileError is a bounce file that could not be read or is not mail.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+func record(name string, b *Bounce, r Recipient) Record {
+	rec := Record{
+		File: name, Kind: string(b.Kind), Format: b.Format,
+		Recipient: r.Address, Action: r.Action, Status: firstField(r.Status),
+		Code: r.Class.Code, Reason: string(r.Class.Reason), Cause: string(r.Class.Cause),
+		Permanent: r.Class.Permanent, List: r.Class.List,
+		Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA,
+		MessageID: b.Original.MessageID, Subject: b.Original.Subject,
+	}
+	if rec.Status == "" {
+		rec.Status = r.Class.Status
+	}
+	switch b.Kind {
+	case Feedback:
+		rec.Reason, rec.Cause = "complaint", ""
+	case AutoReply:
+		rec.Reason, rec.Cause = "auto-reply", ""
+	}
+	return rec
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}

@@ -1,0 +1,222 @@
+package bounce
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/whymail/whymail/checks/smtpreply"
+)
+
+// finish decides what the message is and classifies its recipients.
+func (p *parser) finish() {
+	b := p.b
+	text := p.text.String()
+	own, rest := cutOriginal(text)
+	if !p.haveOriginal && rest != "" {
+		p.original([]byte(strings.TrimLeft(rest, "\r\n -")))
+	}
+	whole := b.Subject + "\n" + own
+
+	switch {
+	case p.feedback != nil:
+		p.finishFeedback()
+		return
+	case p.dsn:
+		b.Kind, b.Format = DSN, "rfc3464"
+		p.finishDSN(own, whole)
+		return
+	}
+
+	bounceLike := bounceSubject.MatchString(b.Subject) || isDaemon(b.From) || bounceBody.MatchString(own)
+	auto := strings.HasPrefix(p.autoSubmitted, "auto-replied") || autoReplySubject.MatchString(b.Subject) || p.topHeader.Get("X-Autoreply") != "" || p.topHeader.Get("X-Autorespond") != ""
+	if auto && !isDaemon(b.From) && !bounceBody.MatchString(own) {
+		b.Kind, b.Format = AutoReply, "rfc3834"
+		if a, err := mail.ParseAddress(b.From); err == nil {
+			b.Recipients = []Recipient{{Address: a.Address, Action: "delivered", Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
+		}
+		return
+	}
+	if !bounceLike {
+		return
+	}
+	exclude := map[string]bool{}
+	for _, h := range []string{b.From, p.topHeader.Get("To"), p.topHeader.Get("Reply-To"), p.topHeader.Get("Return-Path"), b.Original.From} {
+		for _, a := range addrRE.FindAllString(h, -1) {
+			exclude[strings.ToLower(a)] = true
+		}
+	}
+	var failed []string
+	for _, v := range p.topHeader.Values("X-Failed-Recipients") {
+		failed = append(failed, addrRE.FindAllString(v, -1)...)
+	}
+	rs := textRecipients(own, failed, exclude)
+	if len(rs) == 0 && b.Original.To != "" {
+		for _, a := range addrRE.FindAllString(b.Original.To, -1) {
+			if !exclude[strings.ToLower(a)] {
+				rs = append(rs, Recipient{Address: a})
+			}
+		}
+	}
+	if len(rs) == 0 {
+		return
+	}
+	b.Kind, b.Format = Text, textFormat(own)
+	delayed := delaySignals.MatchString(b.Subject) || (delaySignals.MatchString(own) && !permanentSig.MatchString(own))
+	for i := range rs {
+		r := &rs[i]
+		blk := r.Diagnostic
+		if len(rs) == 1 {
+			blk = strings.TrimSpace(blk)
+		}
+		r.Class = classifyText("", blk, whole)
+		cmd := smtpCommand(blk)
+		if cmd == "" && len(rs) == 1 {
+			cmd = smtpCommand(own)
+		}
+		r.Class = byCommand(r.Class, cmd)
+		if m := replyRE.FindStringSubmatch(blk); m != nil {
+			r.Diagnostic = strings.TrimSpace(m[1])
+		}
+		r.Status = r.Class.Status
+		r.Action = "failed"
+		if delayed && !r.Class.Permanent {
+			r.Action = "delayed"
+			r.Class = asDelayed(r.Class)
+		} else if r.Class.Code == 0 && r.Class.Status == "" {
+			r.Class.Permanent = !delayed
+		}
+		r.Class.Cause = smtpreply.CauseOf(r.Class.Reason, r.Class.Permanent)
+	}
+	b.Recipients = rs
+}
+
+var autoReplySubject = rx(`^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|vacation|away from|abwesenheit|auto:|autoreply|réponse automatique|absence)`)
+
+func isDaemon(from string) bool {
+	l := strings.ToLower(from)
+	return strings.Contains(l, "mailer-daemon") || strings.Contains(l, "postmaster") || strings.Contains(l, "mail delivery") || strings.Contains(l, "maildelivery") || strings.Contains(l, "mail administrator") || strings.Contains(l, "mail delivery subsystem")
+}
+
+func textFormat(own string) string {
+	l := strings.ToLower(own)
+	switch {
+	case strings.Contains(l, "qmail-send program") || strings.Contains(l, "qmail"):
+		return "qmail"
+	case strings.Contains(l, "created automatically by mail delivery software"):
+		return "exim"
+	case strings.Contains(l, "google tried to deliver") || strings.Contains(l, "delivery to the following recipient failed"):
+		return "gmail"
+	case strings.Contains(l, "this is the mail system at host"):
+		return "postfix"
+	case strings.Contains(l, "transcript of session follows") || strings.Contains(l, "the following addresses had permanent fatal errors"):
+		return "sendmail"
+	case strings.Contains(l, "yahoo"):
+		return "yahoo"
+	case strings.Contains(l, "office 365") || strings.Contains(l, "microsoft") || strings.Contains(l, "outlook"):
+		return "outlook"
+	}
+	return "text"
+}
+
+// asDelayed turns a class into the transient form of itself: the mail is
+// still queued (RFC 3464 §2.3.3 Action: delayed).
+func asDelayed(c smtpreply.Class) smtpreply.Class {
+	c.Permanent = false
+	c.Cause = smtpreply.CauseOf(c.Reason, false)
+	return c
+}
+
+func (p *parser) finishDSN(own, whole string) {
+	b := p.b
+	lines := strings.Split(own, "\n")
+	expired := expiredBody.MatchString(own)
+	for i := range b.Recipients {
+		r := &b.Recipients[i]
+		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
+		blk := ""
+		if at := findLine(lines, r.Address); at >= 0 {
+			blk = block(lines, at)
+		}
+		if !specific(c) {
+			// The Diagnostic-Code says nothing specific: read what the human
+			// part says about this recipient, then about the message.
+			t := classifyText(r.Status, blk, whole)
+			if specific(t) || c.Reason == smtpreply.Other && t.Reason != smtpreply.Other {
+				t.Text = c.Text
+				if t.Text == "" {
+					t.Text = t.Status
+				}
+				if c.Code != 0 {
+					t.Code = c.Code
+				}
+				c = t
+			}
+			if r.Diagnostic == "" && blk != "" {
+				r.Diagnostic = blk
+			}
+		}
+		cmd := smtpCommand(r.Diagnostic + "\n" + blk)
+		if cmd == "" && len(b.Recipients) == 1 {
+			cmd = smtpCommand(own)
+		}
+		c = byCommand(c, cmd)
+		if expired && r.Action != "delayed" && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
+			c.Reason = smtpreply.Expired
+		}
+		switch r.Action {
+		case "delivered", "relayed", "expanded":
+			c.Reason, c.Permanent = smtpreply.Delivered, false
+		case "delayed":
+			c = asDelayed(c)
+		case "failed":
+			if r.Status == "" && c.Status == "" && c.Code == 0 {
+				c.Permanent = true
+			}
+		}
+		c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)
+		if c.Reason == smtpreply.Delivered {
+			c.Cause = ""
+		}
+		r.Class = c
+	}
+}
+
+var expiredBody = rx(`delivery time expired|too long in (?:the )?queue|could not be delivered (?:for|within) \d|retry time(?:out)? exceeded|message expired|has been in the queue too long|retry timeout exceeded|queue lifetime|giving up on it|expired after|delivery period has expired|time limit exceeded`)
+
+func findLine(lines []string, addr string) int {
+	if addr == "" {
+		return -1
+	}
+	a := strings.ToLower(addr)
+	for i, l := range lines {
+		if strings.Contains(strings.ToLower(l), a) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (p *parser) finishFeedback() {
+	b := p.b
+	b.Kind, b.Format = Feedback, "arf"
+	if v := p.feedback["feedback-type"]; len(v) > 0 {
+		b.FeedbackType = strings.ToLower(v[0])
+	}
+	var addrs []string
+	for _, k := range []string{"original-rcpt-to", "removal-recipient"} {
+		for _, v := range p.feedback[k] {
+			if a := cleanAddr(v); a != "" {
+				addrs = append(addrs, a)
+			}
+		}
+		if len(addrs) > 0 {
+			break
+		}
+	}
+	if len(addrs) == 0 {
+		addrs = addrRE.FindAllString(b.Original.To, -1)
+	}
+	for _, a := range addrs {
+		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: "failed", Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})
+	}
+}

@@ -1,0 +1,253 @@
+package bounce
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/whymail/whymail/checks/smtpreply"
+)
+
+// markers start the copy of the returned message in plain-text bounces.
+var originalMarkers = rx(`(?m)^[ \t]*(?:-*[ \t]*(?:the )?(?:original|returned|unsent|undelivered|bounced)? ?message(?: headers?)? (?:follows|below)|-*[ \t]*(?:a )?copy of (?:the|your) (?:original )?message|-+ ?Below this line is a copy of the message|-+ ?This is a copy of the message|-+ ?Original message|-+ ?Original Message|-+ ?The header of the original message|-+ ?Returned message|-+ ?Unsent message below|-+ ?Message header follows|-+ ?original message follows|-+ ?Headers of the returned message|-+ ?This is a copy of the headers|-+ ?Your message follows|-+ ?Undelivered message follows|-+ ?The original message|Content-Type: message/rfc822|Content-Type: text/rfc822-headers|-+ ?Original message header|-+ ?\s*Original Message Header|-+ ?Bounced message|------ ?The message and )`)
+
+var (
+	addrRE = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`)
+	// A line that is only an address, as qmail, Exim, Gmail and sendmail
+	// list failed recipients ("<bob@example.com>:", "  bob@example.com").
+	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:rfc822;)?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
+	// "<bob@example.com>: host mx said: 550 ..." (Postfix), "<bob@example.com>... User unknown" (sendmail)
+	leadAddrRE = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
+	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
+	rcptRE     = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
+)
+
+func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
+
+// bounceWords marks a plain-text message as a bounce (rather than an
+// ordinary message or an auto-reply).
+var (
+	bounceSubject = rx(`undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|failure notice|mail delivery|non.?delivery|could not be delivered|returned to sender|delivery has failed|mail system error|bounce|nicht zustellbar|ne peut être|permanent (?:error|failure)|message not delivered|warning: could not send|warning: message|delayed mail|delivery delay|mail failure|failed delivery|rejected|error|notification`)
+	bounceBody    = rx(`could not be delivered|couldn't be delivered|wasn't able to deliver|was not delivered|undeliverable|delivery (?:to the following|has failed|failed|problem)|permanent (?:error|failure)|fatal errors?|mail delivery (?:software|failed|system)|returned to you|failed permanently|following address(?:es)? failed|unable to deliver|could not deliver|not be delivered|delivery to the following|message (?:was )?(?:rejected|returned|bounced)|remote host said|said:|in reply to|non-?delivery|delivery status|has not (?:yet )?been delivered|delivery (?:is )?delayed|couldn't deliver|undelivered|will (?:continue|keep) trying|failed to deliver|not delivered|error occurred|smtp error`)
+	delaySignals  = rx(`\(delay\)|delayed|warning: (?:could not send|message)|has not (?:yet )?been delivered|will (?:continue|keep|retry|be retried|try)|still (?:trying|being retried)|not yet been delivered|temporar(?:y|ily)|transient|will be retried|no action is required|deferred`)
+	permanentSig  = rx(`permanent(?:ly)? (?:error|failure|fatal|failed)|failed permanently|given up|giving up|i'm not going to try again|gave up|fatal error`)
+	skipLocal     = rx(`^(?:mailer-daemon|postmaster|double-bounce|bounce[s]?|no-?reply|root|nobody|abuse)$`)
+)
+
+// textPart returns the bounce's own explanation: its human-readable text up
+// to the copy of the returned message. rest is what follows the marker.
+func cutOriginal(text string) (own, rest string) {
+	if loc := originalMarkers.FindStringIndex(text); loc != nil {
+		rest = text[loc[1]:]
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		return text[:loc[0]], rest
+	}
+	return text, ""
+}
+
+// textRecipients finds the failed recipients of a plain-text bounce, in
+// order of appearance, with the block of text that explains each.
+func textRecipients(own string, failed []string, exclude map[string]bool) []Recipient {
+	lines := strings.Split(own, "\n")
+	type hit struct {
+		addr string
+		line int
+	}
+	var tiers [3][]hit
+	seen := [3]map[string]bool{{}, {}, {}}
+	add := func(t int, a string, i int) {
+		a = strings.Trim(a, `'<>.,;:()[] `)
+		if strings.Count(a, `"`) == 1 || strings.HasPrefix(a, `"`) && strings.HasSuffix(a, `"`) && strings.Count(a, `"`) == 2 {
+			a = strings.Trim(a, `"`)
+		}
+		k := strings.ToLower(a)
+		at := strings.LastIndexByte(k, '@')
+		if at <= 0 || t == 2 && exclude[k] || strings.ContainsAny(k, "/|=") || skipLocal.MatchString(k[:at]) || seen[t][k] || !strings.Contains(k[at:], ".") {
+			return
+		}
+		seen[t][k] = true
+		tiers[t] = append(tiers[t], hit{a, i})
+	}
+	for _, a := range failed {
+		at := findLine(lines, a)
+		if at < 0 {
+			at = findLine(lines, a[:max(strings.LastIndexByte(a, '@'), 0)])
+		}
+		add(0, a, at)
+	}
+	for i, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		ll := strings.ToLower(l)
+		if strings.Contains(ll, "message-id") || strings.Contains(ll, "mail from") || strings.Contains(ll, "envelope-from") || strings.Contains(ll, "return-path") || strings.HasPrefix(strings.TrimSpace(ll), "from:") {
+			continue
+		}
+		if m := lineAddrRE.FindStringSubmatch(l); m != nil {
+			add(1, m[1], i)
+			continue
+		}
+		if m := leadAddrRE.FindStringSubmatch(l); m != nil {
+			add(1, m[1], i)
+			continue
+		}
+		if m := startAddrRE.FindStringSubmatch(l); m != nil {
+			add(1, m[1], i)
+			continue
+		}
+		for _, m := range rcptRE.FindAllStringSubmatch(l, -1) {
+			add(1, m[1], i)
+		}
+		for _, m := range addrRE.FindAllString(l, -1) {
+			add(2, m, i)
+		}
+	}
+	// The sender's own address often appears in the text ("Your message to
+	// ... from <sender>"): drop it from the listed addresses unless it is
+	// all there is (a bounce of mail to oneself).
+	var kept []hit
+	for _, h := range tiers[1] {
+		if !exclude[strings.ToLower(h.addr)] {
+			kept = append(kept, h)
+		}
+	}
+	if len(kept) > 0 {
+		tiers[1] = kept
+	}
+	var hits []hit
+	for _, t := range tiers {
+		if len(t) > 0 {
+			hits = t
+			break
+		}
+	}
+	var out []Recipient
+	for _, h := range hits {
+		r := Recipient{Address: h.addr}
+		if h.line >= 0 {
+			r.Diagnostic = block(lines, h.line)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// block returns the explanation that follows a recipient's line: the line
+// itself and the lines after it up to a blank line (skipping blank lines
+// right after the address) or the next recipient.
+func block(lines []string, at int) string {
+	var b []string
+	first := strings.TrimSpace(lines[at])
+	if !lineAddrRE.MatchString(lines[at]) {
+		b = append(b, first)
+	}
+	blank := 0
+	for i := at + 1; i < len(lines) && i < at+14; i++ {
+		l := strings.TrimSpace(lines[i])
+		if l == "" {
+			if len(b) > 0 {
+				break
+			}
+			blank++
+			if blank > 2 {
+				break
+			}
+			continue
+		}
+		if lineAddrRE.MatchString(lines[i]) || leadAddrRE.MatchString(lines[i]) {
+			break
+		}
+		b = append(b, l)
+	}
+	return strings.Join(b, " ")
+}
+
+// replyRE finds the remote server's reply in a block of bounce text.
+var replyRE = rx(`(?:said|returned|replied|reply|response|error|reason)\W{0,3}[:\s]+(.*)`)
+
+// classifyText classifies a text-bounce recipient: its own block first,
+// the whole explanation when the block says nothing specific.
+func classifyText(status, blk, whole string) smtpreply.Class {
+	c := smtpreply.ClassifyStatus(status, blk)
+	if specific(c) {
+		return c
+	}
+	w := smtpreply.ClassifyStatus(status, whole)
+	if c.Reason == smtpreply.Other && w.Reason != smtpreply.Other || strong(w) {
+		if c.Code != 0 && w.Code == 0 {
+			w.Code = c.Code
+		}
+		if c.Status != "" {
+			w.Status, w.Permanent = c.Status, c.Permanent
+		}
+		w.Text = c.Text
+		if w.Text == "" {
+			w.Text = strings.TrimSpace(whole)
+		}
+		return w
+	}
+	return c
+}
+
+func specific(c smtpreply.Class) bool {
+	return c.Reason != smtpreply.Other && c.Reason != smtpreply.Policy && c.Reason != ""
+}
+
+// cmdRE finds the SMTP command a reply answered: Postfix "(in reply to RCPT
+// TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
+var cmdRE = rx(`(?:smtp command\W*|in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
+
+// smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
+// the last reply in s answered, or "".
+func smtpCommand(s string) string {
+	ms := cmdRE.FindAllStringSubmatch(s, -1)
+	if len(ms) == 0 {
+		return ""
+	}
+	switch c := strings.ToLower(ms[len(ms)-1][1]); {
+	case strings.HasPrefix(c, "rcpt"):
+		return "rcpt"
+	case strings.HasPrefix(c, "mail"):
+		return "mail"
+	case c == "data" || c == "bdat":
+		return "data"
+	case c == "helo" || c == "ehlo" || c == "starttls" || c == "auth":
+		return "helo"
+	default:
+		return "conn"
+	}
+}
+
+// byCommand refines a class by the SMTP command the reply answered. A
+// recipient refused after DATA was refused for its content (a filter),
+// whatever the wording; a reply to MAIL FROM is about the sender.
+func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
+	switch cmd {
+	case "data":
+		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" {
+			c.Reason = smtpreply.Policy
+		}
+	case "conn", "helo":
+		// Refused before the envelope: the sending host itself (RFC 5321
+		// §3.1 554 greeting) - its address, name or reputation.
+		if c.Reason == smtpreply.Policy || c.Reason == smtpreply.Other {
+			c.Reason = smtpreply.Blocklisted
+		}
+	case "mail":
+		switch c.Reason {
+		case smtpreply.UserUnknown, smtpreply.HostUnknown, smtpreply.MailboxDisabled, smtpreply.Other:
+			c.Reason = smtpreply.SenderRejected
+		}
+	}
+	c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)
+	return c
+}
+
+// strong reasons are specific enough to take from the whole text of a
+// bounce when the recipient's own block only says "rejected".
+func strong(c smtpreply.Class) bool {
+	switch c.Reason {
+	case smtpreply.UserUnknown, smtpreply.MailboxFull, smtpreply.HostUnknown, smtpreply.Blocklisted, smtpreply.AuthFailure, smtpreply.MailboxDisabled, smtpreply.Expired, smtpreply.TooBig, smtpreply.Spam, smtpreply.RelayDenied:
+		return true
+	}
+	return false
+}

@@ -155,6 +155,19 @@ func TestRules(t *testing.T) {
 			exists: checks.Maybe, accepts: checks.Maybe,
 		},
 		{
+			name: "SERVFAIL from a CNAME loop", zone: "loop CNAME loop2\nloop2 CNAME loop\n", domain: "loop.example.com",
+			want:    verdicts{checks.DomainNotFound: checks.Unknown, checks.DomainNoMail: checks.Unknown},
+			wantErr: true, wantMsg: []string{"MX lookup for loop.example.com failed (servfail)"},
+			exists: checks.Maybe, accepts: checks.Maybe,
+		},
+		{
+			name: "MX host in a CNAME loop", zone: "@ MX 10 loop.example.com.\n@ MX 20 mx1.mailhost.net.\nloop CNAME loop2\nloop2 CNAME loop\n",
+			domain:  "example.com",
+			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.RuledOut},
+			wantSev: checks.Error, wantMsg: []string{"MX loop.example.com could not be resolved (SERVFAIL"},
+			exists: checks.Yes, accepts: checks.Yes, hosts: 2,
+		},
+		{
 			name: "timeout on MX", zone: "@ MX 10 mx1.mailhost.net.\n", domain: "example.com", faults: map[string]string{"example.com": "timeout"},
 			want:    verdicts{checks.DomainNotFound: checks.Unknown, checks.DomainNoMail: checks.Unknown},
 			wantErr: true, wantMsg: []string{"failed (timeout)"},

@@ -127,9 +127,18 @@ func implicit(p *checks.Pass, res *checks.MailDomain) (any, error) {
 			Data:    map[string]any{"domain": d, "mx": "nodata", "address": string(st)}})
 		return res, nil
 	}
-	res.Implicit, res.AcceptsMail = true, checks.Yes
 	h := &host{MailHost: checks.MailHost{Host: d, Addrs: addrs, Status: lookup.StatusOK}}
-	res.Hosts = []checks.MailHost{h.MailHost}
+	res.Implicit, res.Hosts = true, []checks.MailHost{h.MailHost}
+	if !slices.ContainsFunc(addrs, public) {
+		res.AcceptsMail = checks.No
+		p.Report(checks.Finding{Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
+			Verdict: checks.Confirmed, Strength: checks.Direct,
+			Message: fmt.Sprintf("%s has no MX record and its own address %s is one no sender on the internet can reach: there is nowhere to deliver its mail (RFC 5321 §5.1)",
+				d, strings.Join(addrStrings(addrs), ", ")),
+			Data: map[string]any{"domain": d, "implicit": true, "addrs": addrStrings(addrs)}})
+		return res, nil
+	}
+	res.AcceptsMail = checks.Yes
 	p.Report(checks.Finding{Severity: checks.Warning, Record: "mx",
 		Message: fmt.Sprintf("%s has no MX record; mail goes to the domain's own address %s (implicit MX, RFC 5321 §5.1), which is fragile: publish an MX record if this domain receives mail",
 			d, h), Data: map[string]any{"domain": d, "implicit": true, "addrs": addrStrings(addrs)}})

@@ -105,6 +105,12 @@ func TestRules(t *testing.T) {
 			exists: checks.Yes, accepts: checks.Yes, impl: true, hosts: 1,
 		},
 		{
+			name: "implicit MX on loopback", zone: "@ A 127.0.0.1\n", domain: "example.com",
+			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.Confirmed},
+			wantSev: checks.Warning, wantMsg: []string{"its own address 127.0.0.1 is one no sender on the internet can reach"},
+			exists: checks.Yes, accepts: checks.No, impl: true, hosts: 1,
+		},
+		{
 			name: "no MX no address", zone: "@ TXT \"v=spf1 -all\"\n", domain: "example.com",
 			want:    verdicts{checks.DomainNotFound: checks.RuledOut, checks.DomainNoMail: checks.Confirmed},
 			wantSev: checks.Warning, wantMsg: []string{"no MX record and no A/AAAA record (nodata)"},

@@ -86,7 +86,7 @@ func run(p *checks.Pass) (any, error) {
 		res.Status = lookup.ErrStatus(err)
 		unknownBoth(p, "the MX lookup for %s failed (%s), so whether it exists and takes mail is unknown; retry, or check with `dig MX %s`",
 			d, res.Status, d)
-		return res, fmt.Errorf("MX lookup for %s: %w", d, err)
+		return res, err // "lookup example.com. MX: servfail"
 	}
 	res.Status = ans.Status()
 	switch res.Status {
@@ -116,7 +116,7 @@ func implicit(p *checks.Pass, res *checks.MailDomain) (any, error) {
 		p.Unknown(checks.DomainNoMail, "%s has no MX record and the lookup of its own address failed (%s), so whether it takes mail is unknown",
 			d, st)
 		res.AcceptsMail = checks.Maybe
-		return res, fmt.Errorf("address lookup for %s: %w", d, err)
+		return res, err
 	}
 	if len(addrs) == 0 {
 		// RFC 5321 §5.1: no MX and no address record: there is nowhere to deliver.

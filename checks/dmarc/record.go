@@ -52,7 +52,7 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	if p.Tag == "" {
+	if p.Tag == "" || strings.Contains(p.Message, p.Tag+"=") {
 		return p.Message
 	}
 	return p.Tag + "=: " + p.Message

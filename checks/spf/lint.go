@@ -97,7 +97,7 @@ func (l *linter) lint() {
 	l.counts()
 	l.allRules()
 	l.p.Report(checks.Finding{Severity: checks.Info, Record: rec,
-		Message: "SPF include tree of " + d + ", DNS-querying terms per branch:\n" + root.Render(),
+		Message: "SPF include tree of " + d + ", DNS-querying terms per branch:\n" + strings.TrimSuffix(root.Render(), "\n"),
 		Data:    map[string]any{"tree": root}})
 }
 

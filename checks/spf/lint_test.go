@@ -138,8 +138,7 @@ example.com: 6 DNS lookups in all (limit 10), 3 in its own record
   include:a.example.net: 4 lookups (1 for the term, 2 in its record, 1 below)
     include:a1.example.net: 2 lookups (1 for the term, 1 in its record, 0 below)
     include:a2.example.net: 1 lookups (1 for the term, 0 in its record, 0 below)
-  include:b.example.net: 1 lookups (1 for the term, 0 in its record, 0 below)
-`
+  include:b.example.net: 1 lookups (1 for the term, 0 in its record, 0 below)`
 	if tree.Message != want {
 		t.Errorf("tree message:\n%s\nwant:\n%s", tree.Message, want)
 	}

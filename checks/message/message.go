@@ -1,0 +1,450 @@
+// Package message reads a copy of the sent message (--message): the
+// Received chain as hops with the delay of each, the receiving side's
+// Authentication-Results, the alignment of From, Return-Path and DKIM d=,
+// and the message's age against the time of the ticket.
+package message
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-msgauth/authres"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Check reads the --message file.
+var Check = &checks.Check{
+	Name: "message",
+	Doc: "Reads a copy of the sent message (--message): the Received hops and their delays, " +
+		"the receiving side's Authentication-Results, From/Return-Path/DKIM alignment, and the message's age.",
+	Run: run,
+}
+
+// Thresholds for hop delays.
+const (
+	slowHop    = 5 * time.Minute
+	delayedHop = 15 * time.Minute
+)
+
+// Parse reads the header of a message and returns what it shows. A file
+// without a header is an error.
+func Parse(r io.Reader) (*checks.MessageResult, error) {
+	br := bufio.NewReader(io.LimitReader(r, 64<<20))
+	// An mbox "From " line may precede the header.
+	if b, _ := br.Peek(5); string(b) == "From " {
+		br.ReadString('\n')
+	}
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return nil, fmt.Errorf("not an email message: %v", err)
+	}
+	if h.Len() == 0 || !h.Has("From") && !h.Has("Received") && !h.Has("Message-Id") && !h.Has("Date") {
+		return nil, fmt.Errorf("not an email message: no From, Date, Message-ID or Received header")
+	}
+	res := &checks.MessageResult{Slowest: -1}
+	res.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+	res.Subject = strings.TrimSpace(h.Get("Subject"))
+	res.Date, _ = mail.ParseDate(h.Get("Date"))
+	if a, err := mail.ParseAddress(h.Get("From")); err == nil {
+		res.From = a.Address
+	} else if m := addrRE.FindString(h.Get("From")); m != "" {
+		res.From = m
+	}
+	res.FromDomain = domainOf(res.From)
+	res.ReturnPathDomain = domainOf(strings.Trim(strings.TrimSpace(h.Get("Return-Path")), "<>"))
+	for _, sig := range h.Values("Dkim-Signature") {
+		if d := tag(sig, "d"); d != "" {
+			res.DKIMDomains = append(res.DKIMDomains, strings.ToLower(d))
+		}
+	}
+	// Received fields are prepended (RFC 5321 §4.4): the first is the
+	// newest. Hops are kept oldest first.
+	recv := h.Values("Received")
+	for i := len(recv) - 1; i >= 0; i-- {
+		res.Hops = append(res.Hops, parseReceived(recv[i]))
+	}
+	prev := res.Date
+	var worst time.Duration
+	for i := range res.Hops {
+		hop := &res.Hops[i]
+		if !hop.Time.IsZero() && !prev.IsZero() {
+			hop.Delay = hop.Time.Sub(prev)
+			if hop.Delay > worst {
+				worst, res.Slowest = hop.Delay, i
+			}
+		}
+		if !hop.Time.IsZero() {
+			prev = hop.Time
+		}
+	}
+	// The receiving side's verdict is the topmost Authentication-Results
+	// (RFC 8601 §5: added by the receiver at the top).
+	if ars := h.Values("Authentication-Results"); len(ars) > 0 {
+		res.Auth = parseAuthResults(ars[0])
+	}
+	res.SPFAligned, res.DKIMAligned = checks.Maybe, checks.Maybe
+	if res.FromDomain != "" {
+		if res.ReturnPathDomain != "" {
+			res.SPFAligned = tri(aligned(res.FromDomain, res.ReturnPathDomain))
+		}
+		if len(res.DKIMDomains) > 0 {
+			res.DKIMAligned = checks.No
+			for _, d := range res.DKIMDomains {
+				if aligned(res.FromDomain, d) {
+					res.DKIMAligned = checks.Yes
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+var (
+	addrRE     = regexp.MustCompile(`[^\s<>@"]+@[^\s<>@"]+`)
+	commentRE  = regexp.MustCompile(`\([^()]*\)`)
+	recvWordRE = regexp.MustCompile(`(?i)(?:^|\s)(from|by|with|id|for|via)\s+(\S+)`)
+)
+
+// parseReceived reads "from X by Y with Z id W for <R>; date" (RFC 5321
+// §4.4); the date follows the last semicolon.
+func parseReceived(v string) checks.Hop {
+	v = strings.Join(strings.Fields(v), " ")
+	var hop checks.Hop
+	body := v
+	if i := strings.LastIndexByte(v, ';'); i >= 0 {
+		body = v[:i]
+		hop.Time, _ = mail.ParseDate(strings.TrimSpace(v[i+1:]))
+	}
+	body = stripComments(body)
+	for _, m := range recvWordRE.FindAllStringSubmatch(body, -1) {
+		val := strings.Trim(m[2], "<>;")
+		switch strings.ToLower(m[1]) {
+		case "from":
+			if hop.From == "" {
+				hop.From = val
+			}
+		case "by":
+			if hop.By == "" {
+				hop.By = val
+			}
+		case "with":
+			if hop.With == "" {
+				hop.With = val
+			}
+		case "id":
+			if hop.ID == "" {
+				hop.ID = val
+			}
+		case "for":
+			if hop.For == "" {
+				hop.For = val
+			}
+		}
+	}
+	return hop
+}
+
+func stripComments(s string) string {
+	for i := 0; i < 5 && strings.Contains(s, "("); i++ {
+		n := commentRE.ReplaceAllString(s, " ")
+		if n == s {
+			break
+		}
+		s = n
+	}
+	return s
+}
+
+// parseAuthResults reads an Authentication-Results field with authres,
+// after removing comments (which may hold semicolons).
+func parseAuthResults(v string) *checks.AuthResults {
+	ar := &checks.AuthResults{Raw: strings.Join(strings.Fields(v), " ")}
+	id, results, _ := authres.Parse(stripComments(ar.Raw))
+	ar.AuthServID = id
+	for _, r := range results {
+		switch r := r.(type) {
+		case *authres.SPFResult:
+			if ar.SPF == "" {
+				ar.SPF, ar.SPFDomain = string(r.Value), domainOf(r.From)
+				if ar.SPFDomain == "" {
+					ar.SPFDomain = strings.ToLower(r.From)
+				}
+			}
+		case *authres.DKIMResult:
+			d := r.Domain
+			if d == "" {
+				d = domainOf(r.Identifier)
+			}
+			ar.DKIM = append(ar.DKIM, checks.AuthDKIM{Result: string(r.Value), Domain: strings.ToLower(d)})
+		case *authres.DMARCResult:
+			if ar.DMARC == "" {
+				ar.DMARC, ar.DMARCFrom = string(r.Value), strings.ToLower(r.From)
+			}
+		}
+	}
+	return ar
+}
+
+// tag returns a tag's value from a DKIM-Signature (RFC 6376 §3.2 tag-list).
+func tag(sig, name string) string {
+	for _, kv := range strings.Split(sig, ";") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.Join(strings.Fields(v), "")
+		}
+	}
+	return ""
+}
+
+func domainOf(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(addr[i+1:]), ".>"))
+}
+
+// aligned is DMARC relaxed alignment (RFC 7489 §3.1.1, §3.1.2): the two
+// domains share an organizational domain.
+func aligned(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	if a == b {
+		return true
+	}
+	oa, err1 := publicsuffix.EffectiveTLDPlusOne(a)
+	ob, err2 := publicsuffix.EffectiveTLDPlusOne(b)
+	return err1 == nil && err2 == nil && oa == ob
+}
+
+func tri(b bool) checks.Tristate {
+	if b {
+		return checks.Yes
+	}
+	return checks.No
+}
+
+func run(p *checks.Pass) (any, error) {
+	t := p.Ticket
+	if t.MessageFile == "" {
+		p.Skip("no --message given: no copy of the sent message to read")
+		p.Unknown(checks.SenderAuth, "no copy of the sent message was given; its Authentication-Results (--message FILE) would show the receiver's SPF/DKIM/DMARC verdict")
+		p.Unknown(checks.Delayed, "no copy of the sent message was given; its Received headers (--message FILE) would show where it waited")
+		return nil, nil
+	}
+	f, err := p.Open(t.MessageFile)
+	if err != nil {
+		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	if err != nil {
+		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
+	}
+	res, err := Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, checks.Inputf(t.MessageFile, 0, "%v", err)
+	}
+	file := t.MessageFile
+	reportHops(p, file, res)
+	reportAuth(p, file, res)
+	reportAlignment(p, file, res)
+	reportAge(p, file, res, t)
+	return res, nil
+}
+
+func hopName(h checks.Hop) string {
+	switch {
+	case h.From != "" && h.By != "":
+		return h.From + " -> " + h.By
+	case h.By != "":
+		return "-> " + h.By
+	}
+	return h.From
+}
+
+func reportHops(p *checks.Pass, file string, res *checks.MessageResult) {
+	if len(res.Hops) == 0 {
+		p.Report(checks.Finding{Severity: checks.Info, Record: file,
+			Message: "the message has no Received header: it is the sender's copy, so it says nothing about transit"})
+		return
+	}
+	var total time.Duration
+	if first, last := res.Date, res.Hops[len(res.Hops)-1].Time; !first.IsZero() && !last.IsZero() {
+		total = last.Sub(first)
+	}
+	hops := make([]map[string]any, len(res.Hops))
+	for i, h := range res.Hops {
+		hops[i] = map[string]any{"from": h.From, "by": h.By, "with": h.With, "id": h.ID, "time": h.Time, "delay_s": h.Delay.Seconds()}
+	}
+	data := map[string]any{"hops": hops, "total_s": total.Seconds()}
+	if res.Slowest < 0 {
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: fmt.Sprintf("%d Received hops; no hop delay could be measured (dates missing)", len(res.Hops))})
+		return
+	}
+	slow := res.Hops[res.Slowest]
+	data["slowest"] = res.Slowest + 1
+	msg := fmt.Sprintf("%d Received hops in %s; the slowest is hop %d (%s) at %s", len(res.Hops), round(total), res.Slowest+1, hopName(slow), round(slow.Delay))
+	f := checks.Finding{Severity: checks.Info, Record: file, Data: data, Message: msg}
+	if slow.Delay > slowHop {
+		f.Severity = checks.Warning
+	}
+	if slow.Delay > delayedHop {
+		f.Cause, f.Verdict, f.Strength = checks.Delayed, checks.Possible, checks.Direct
+		f.Message += fmt.Sprintf("; the message waited there more than %s", delayedHop)
+	}
+	p.Report(f)
+	for i, h := range res.Hops {
+		if h.Delay < -time.Minute {
+			p.Report(checks.Finding{Severity: checks.Info, Record: file,
+				Message: fmt.Sprintf("hop %d (%s) is dated %s before the previous one: a clock is wrong", i+1, hopName(h), round(-h.Delay))})
+			break
+		}
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	if d > time.Minute {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+func failed(v string) bool {
+	switch v {
+	case "fail", "softfail", "hardfail", "permerror":
+		return true
+	}
+	return false
+}
+
+func reportAuth(p *checks.Pass, file string, res *checks.MessageResult) {
+	ar := res.Auth
+	if ar == nil {
+		p.Report(checks.Finding{Severity: checks.Info, Record: file,
+			Message: "the message has no Authentication-Results header: the receiver's SPF/DKIM/DMARC verdict is not in this copy"})
+		return
+	}
+	var parts, bad []string
+	add := func(name, v, dom string) {
+		if v == "" {
+			return
+		}
+		s := name + "=" + v
+		if dom != "" {
+			s += " (" + dom + ")"
+		}
+		parts = append(parts, s)
+		if failed(v) {
+			bad = append(bad, s)
+		}
+	}
+	add("spf", ar.SPF, ar.SPFDomain)
+	for _, d := range ar.DKIM {
+		add("dkim", d.Result, d.Domain)
+	}
+	add("dmarc", ar.DMARC, ar.DMARCFrom)
+	data := map[string]any{"authserv_id": ar.AuthServID, "spf": ar.SPF, "dmarc": ar.DMARC, "raw": ar.Raw}
+	if len(bad) == 0 {
+		sev := checks.OK
+		f := checks.Finding{Severity: sev, Record: file, Data: data,
+			Message: fmt.Sprintf("%s says %s", orUnknown(ar.AuthServID), strings.Join(parts, ", "))}
+		if ar.DMARC == "pass" {
+			f.Cause, f.Verdict, f.Strength = checks.SenderAuth, checks.RuledOut, checks.OfRecord
+			f.Message += ": the receiver authenticated the sender"
+		}
+		p.Report(f)
+		return
+	}
+	// The receiver's own verdict on this message (RFC 8601): of record.
+	p.Report(checks.Finding{Severity: checks.Error, Record: file, Cause: checks.SenderAuth,
+		Verdict: checks.Likely, Strength: checks.OfRecord, Data: data,
+		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))})
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "the receiver"
+	}
+	return s
+}
+
+func reportAlignment(p *checks.Pass, file string, res *checks.MessageResult) {
+	if res.FromDomain == "" {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file,
+			Message: "the message has no readable From address, so DMARC cannot align anything with it"})
+		return
+	}
+	data := map[string]any{"from": res.FromDomain, "return_path": res.ReturnPathDomain, "dkim_d": res.DKIMDomains,
+		"spf_aligned": res.SPFAligned.String(), "dkim_aligned": res.DKIMAligned.String()}
+	desc := fmt.Sprintf("From %s, Return-Path %s, DKIM d=%s", res.FromDomain, orNone(res.ReturnPathDomain), orNone(strings.Join(res.DKIMDomains, ",")))
+	switch {
+	case res.SPFAligned == checks.Yes || res.DKIMAligned == checks.Yes:
+		p.Report(checks.Finding{Severity: checks.OK, Record: file, Data: data,
+			Message: desc + ": aligned for DMARC (relaxed) through " + alignedBy(res)})
+	case res.SPFAligned == checks.Maybe && res.DKIMAligned == checks.Maybe:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: desc + ": no Return-Path and no DKIM signature in this copy, so alignment cannot be judged"})
+	default:
+		// RFC 7489 §4.2: DMARC passes only if an aligned identifier passes.
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Data: data,
+			Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Direct,
+			Message: desc + ": neither the Return-Path nor a DKIM d= shares the From's organizational domain, so DMARC cannot pass"})
+	}
+}
+
+func alignedBy(res *checks.MessageResult) string {
+	var by []string
+	if res.SPFAligned == checks.Yes {
+		by = append(by, "the Return-Path (SPF)")
+	}
+	if res.DKIMAligned == checks.Yes {
+		by = append(by, "DKIM d=")
+	}
+	return strings.Join(by, " and ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func reportAge(p *checks.Pass, file string, res *checks.MessageResult, t *checks.Ticket) {
+	if res.Date.IsZero() {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file,
+			Message: "the message has no readable Date header; its age cannot be judged"})
+		return
+	}
+	if t.At.IsZero() {
+		return
+	}
+	ttl := t.LinkTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	age := t.At.Sub(res.Date)
+	data := map[string]any{"date": res.Date, "at": t.At, "age_s": age.Seconds(), "link_ttl_s": ttl.Seconds()}
+	switch {
+	case age < -5*time.Minute:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: fmt.Sprintf("the message is dated %s, %s after the time of the ticket (%s)", res.Date.Format(time.RFC3339), round(-age), t.At.Format(time.RFC3339))})
+	case age > ttl:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Cause: checks.LinkExpired, Verdict: checks.Possible, Strength: checks.Direct,
+			Message: fmt.Sprintf("the message was sent %s (%s before the ticket), longer ago than the link lifetime of %s: a link in it has probably expired", res.Date.Format(time.RFC3339), round(age), ttl)})
+	default:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: fmt.Sprintf("the message was sent %s, %s before the ticket (link lifetime %s)", res.Date.Format(time.RFC3339), round(age), ttl)})
+	}
+}

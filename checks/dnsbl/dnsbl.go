@@ -159,6 +159,10 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 	var troubleOrder []*List
 	answered := map[*List]bool{}
 	var answeredSubjects []string
+	// hard is set when a lookup failed for want of DNS (timeout, SERVFAIL),
+	// not because a server or list refused us (or, with --zone, because no
+	// loaded zone holds the list).
+	hard := false
 	addTrouble := func(q *Query, why string) {
 		t := troubles[q.List]
 		if t == nil {
@@ -185,6 +189,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 		case lookup.StatusOK:
 		default:
 			addTrouble(q, "lookup "+string(q.Status))
+			hard = hard || q.Status != lookup.StatusRefused
 			continue
 		}
 		usable := false
@@ -239,7 +244,10 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 		return res, nil
 	}
 	if len(answered) == 0 {
-		return res, fmt.Errorf("no blocklist answered (%d lists asked)", len(troubleOrder))
+		if hard {
+			return res, fmt.Errorf("no blocklist answered (%d lists asked)", len(troubleOrder))
+		}
+		return res, nil
 	}
 	var zones []string
 	for _, q := range qs {

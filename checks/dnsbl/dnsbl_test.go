@@ -1,6 +1,7 @@
 package dnsbl
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/checks/lookup"
 )
 
 const soa = "@ 300 SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 300\n"
@@ -91,7 +93,6 @@ func TestDNSBL(t *testing.T) {
 			name:     "spamhaus refuses a public resolver: unknown, never listed",
 			ticket:   checks.Ticket{SendingIPs: ips("192.0.2.3"), DNSBLZones: []string{"zen.spamhaus.org"}},
 			verdicts: []checks.Verdict{checks.Unknown},
-			failed:   true,
 			msgs:     []string{"Spamhaus ZEN (zen.spamhaus.org) refused to answer our resolver for 192.0.2.3 (127.255.255.254: Spamhaus refuses queries through public or open resolvers); query it from a resolver of your own"},
 		},
 		{
@@ -128,7 +129,6 @@ func TestDNSBL(t *testing.T) {
 			name:     "surbl 127.0.0.1 is a refusal",
 			ticket:   checks.Ticket{Sender: "refused.example", DNSBLZones: []string{"multi.surbl.org"}},
 			verdicts: []checks.Verdict{checks.Unknown},
-			failed:   true,
 			msgs:     []string{"SURBL blocks our resolver"},
 		},
 		{
@@ -291,4 +291,54 @@ func TestQueryName(t *testing.T) {
 			t.Errorf("QueryName(%v) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
+}
+
+// timeouts times out every question under zone and passes the rest on.
+type timeouts struct {
+	lookup.Resolver
+	zone string
+}
+
+func (r timeouts) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+	if strings.HasSuffix(strings.TrimSuffix(q.Name, "."), r.zone) {
+		return nil, lookup.ErrTimeout
+	}
+	return r.Resolver.Lookup(ctx, q)
+}
+
+func TestFailure(t *testing.T) {
+	z := checktest.Zones(t, zones...)
+	// Every list timing out: the check could not complete.
+	res := checktest.Run(t, timeouts{z, "zen.spamhaus.org"}, &checks.Ticket{SendingIPs: ips("192.0.2.1"), DNSBLZones: []string{"zen.spamhaus.org"}}, Check)
+	if cr := res.Check("dnsbl"); cr.Status != checks.StatusFailed {
+		t.Errorf("timeout: status %s, want failed", cr.Status)
+	}
+	if v := checktest.Verdicts(res)[checks.SenderBlocklisted]; !slices.Equal(v, []checks.Verdict{checks.Unknown}) {
+		t.Errorf("timeout: verdicts %v, want [unknown]", v)
+	}
+	if all := strings.Join(checktest.Messages(res, "dnsbl"), "\n"); !strings.Contains(all, "could not check 192.0.2.1 on Spamhaus ZEN (zen.spamhaus.org): lookup timeout") {
+		t.Errorf("timeout message: %s", all)
+	}
+	// Lists outside every --zone are refused: unknown, but the check completes.
+	res = checktest.Run(t, z, &checks.Ticket{Sender: "example.com", DNSBLZones: []string{"dbl.example.org", "rbl.example.org"}}, Check)
+	if cr := res.Check("dnsbl"); cr.Status == checks.StatusFailed {
+		t.Errorf("refused: failed (%s), want unknown findings only", cr.Reason)
+	}
+}
+
+func FuzzLists(f *testing.F) {
+	f.Add("zen.spamhaus.org")
+	f.Add("domain:dbl.example.org")
+	f.Add("ip:")
+	f.Fuzz(func(t *testing.T, s string) {
+		ls, err := Lists([]string{s})
+		if err != nil {
+			return
+		}
+		for _, l := range ls {
+			if l.Zone == "" || strings.ContainsAny(l.Zone, " \t/@") {
+				t.Errorf("accepted zone %q from %q", l.Zone, s)
+			}
+		}
+	})
 }

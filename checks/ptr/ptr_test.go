@@ -1,12 +1,14 @@
 package ptr
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/checks/lookup"
 )
 
 const reverse4 = `
@@ -99,14 +101,24 @@ func TestPTRSkipAndFail(t *testing.T) {
 	if got := checktest.Best(res, checks.SenderAuth); got != checks.Unknown {
 		t.Errorf("no IPs: sender-auth %q, want unknown", got)
 	}
-	// No reverse zone loaded: every PTR question is refused, the check fails.
+	// No reverse zone loaded: every PTR question is refused; unknown, but
+	// the check completes.
 	z := checktest.Zones(t, forward)
-	res = checktest.Run(t, z, &checks.Ticket{SendingIPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}}, Check)
-	if cr := res.Check("ptr"); cr.Status != checks.StatusFailed {
-		t.Errorf("refused: status %s, want failed", cr.Status)
+	one := &checks.Ticket{SendingIPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}}
+	res = checktest.Run(t, z, one, Check)
+	if cr := res.Check("ptr"); cr.Status == checks.StatusFailed {
+		t.Errorf("refused: failed (%s)", cr.Reason)
 	}
 	if got := checktest.Best(res, checks.SenderAuth); got != checks.Unknown {
 		t.Errorf("refused: sender-auth %q, want unknown", got)
+	}
+	// Every PTR lookup timing out: the check fails.
+	res = checktest.Run(t, timeouts{z}, one, Check)
+	if cr := res.Check("ptr"); cr.Status != checks.StatusFailed {
+		t.Errorf("timeout: status %s, want failed", cr.Status)
+	}
+	if got := checktest.Best(res, checks.SenderAuth); got != checks.Unknown {
+		t.Errorf("timeout: sender-auth %q, want unknown", got)
 	}
 }
 
@@ -150,4 +162,26 @@ func TestGeneric(t *testing.T) {
 			t.Errorf("Generic(%q, %s) = %v, want %v", tt.name, tt.ip, got, tt.generic)
 		}
 	}
+}
+
+// timeouts times out every reverse question and passes the rest on.
+type timeouts struct{ lookup.Resolver }
+
+func (r timeouts) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+	if strings.HasSuffix(q.Name, ".arpa.") || strings.HasSuffix(q.Name, ".arpa") {
+		return nil, lookup.ErrTimeout
+	}
+	return r.Resolver.Lookup(ctx, q)
+}
+
+func FuzzGeneric(f *testing.F) {
+	f.Add("ec2-192-0-2-1.compute-1.amazonaws.com", "192.0.2.1")
+	f.Add("host-0211-22ff-fe33-4455.isp.net", "2001:db8::211:22ff:fe33:4455")
+	f.Fuzz(func(t *testing.T, name, ip string) {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return
+		}
+		Generic(name, a) // must not panic
+	})
 }

@@ -1,0 +1,548 @@
+package maillog
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// eventReader reads provider event files: a JSON array, or JSON values one
+// after another (one a line or pretty-printed), each an event of SendGrid's
+// event webhook, an Amazon SES notification or event record (raw or in an
+// SNS envelope), a Mailgun event (raw, in a webhook's "event-data", or a
+// page of the events API's "items"), or a Postmark webhook.
+type eventReader struct {
+	*fileState
+	seenFormat map[string]bool
+	records    int
+}
+
+func (r *eventReader) formats() []string {
+	var out []string
+	for f := range r.seenFormat {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		out = []string{"events"}
+	}
+	return out
+}
+
+// lineReader keeps the bytes read since the last position asked for, so
+// decoder offsets become line numbers in bounded memory.
+type lineReader struct {
+	r     io.Reader
+	buf   []byte
+	base  int64
+	lines int
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.buf = append(l.buf, p[:n]...)
+	return n, err
+}
+
+// line returns the 1-based line of the value at off (skipping the comma
+// and space the decoder may stand on) and forgets what lies before it.
+func (l *lineReader) line(off int64) int {
+	k := int(off - l.base)
+	if k < 0 || k > len(l.buf) {
+		return 0
+	}
+	for k < len(l.buf) && (l.buf[k] == ',' || l.buf[k] == ' ' || l.buf[k] == '\t' || l.buf[k] == '\r' || l.buf[k] == '\n') {
+		k++
+	}
+	l.lines += bytes.Count(l.buf[:k], []byte{'\n'})
+	l.buf = append(l.buf[:0], l.buf[k:]...)
+	l.base += int64(k)
+	return l.lines + 1
+}
+
+func (r *eventReader) read(rd io.Reader) error {
+	r.seenFormat = map[string]bool{}
+	lr := &lineReader{r: rd}
+	dec := json.NewDecoder(lr)
+	dec.UseNumber()
+	bad := func(line int, err error) error {
+		return checks.Inputf(r.name, line, "bad JSON: %v", err)
+	}
+	for dec.More() {
+		line := lr.line(dec.InputOffset())
+		// A top-level array is streamed element by element.
+		if bytes.HasPrefix(lr.buf, []byte("[")) {
+			if _, err := dec.Token(); err != nil {
+				return bad(line, err)
+			}
+			for dec.More() {
+				line := lr.line(dec.InputOffset())
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return bad(line, err)
+				}
+				if err := r.record(line, raw); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return bad(lr.line(dec.InputOffset()), err)
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return bad(line, err)
+		}
+		if err := r.record(line, raw); err != nil {
+			return err
+		}
+	}
+	// More stops at EOF and at a stray closing bracket; tell them apart.
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("unexpected closing bracket")
+		}
+		return bad(lr.line(dec.InputOffset()), err)
+	}
+	r.cov.Lines = r.records
+	return nil
+}
+
+// record reads one JSON value.
+func (r *eventReader) record(line int, raw json.RawMessage) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		r.records++
+		r.count(line, unparsed, string(raw))
+		return nil
+	}
+	// Mailgun events API page: {"items": [...], "paging": {...}}.
+	if items, ok := m["items"]; ok {
+		var list []json.RawMessage
+		if json.Unmarshal(items, &list) == nil {
+			for _, it := range list {
+				var probe struct {
+					Address string `json:"address"`
+					Event   string `json:"event"`
+				}
+				json.Unmarshal(it, &probe)
+				if probe.Event == "" && probe.Address != "" {
+					return checks.Inputf(r.name, line, "this is a Mailgun suppression list, not events: give it with --suppressions")
+				}
+				if err := r.record(line, it); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	// Mailgun webhook: {"signature": {...}, "event-data": {...}}.
+	if ed, ok := m["event-data"]; ok {
+		return r.record(line, ed)
+	}
+	// SNS envelope: {"Type": "Notification", "Message": "<JSON string>"}.
+	if msg, ok := m["Message"]; ok && str(m["Type"]) == "Notification" {
+		var inner string
+		if json.Unmarshal(msg, &inner) == nil && strings.HasPrefix(strings.TrimSpace(inner), "{") {
+			return r.record(line, json.RawMessage(inner))
+		}
+	}
+	r.records++
+	var kind int
+	switch {
+	case has(m, "notificationType") || has(m, "eventType") && has(m, "mail"):
+		r.seenFormat["ses"] = true
+		kind = r.ses(line, m)
+	case has(m, "RecordType"):
+		r.seenFormat["postmark"] = true
+		kind = r.postmark(line, m)
+	case has(m, "event") && (has(m, "sg_event_id") || has(m, "sg_message_id") || has(m, "email")):
+		r.seenFormat["sendgrid"] = true
+		kind = r.sendgrid(line, m)
+	case has(m, "event") && (has(m, "recipient") || has(m, "delivery-status") || has(m, "severity")):
+		r.seenFormat["mailgun"] = true
+		kind = r.mailgun(line, m)
+	case has(m, "email") && has(m, "created"):
+		return checks.Inputf(r.name, line, "this is a SendGrid suppression list, not events: give it with --suppressions")
+	case has(m, "SuppressedDestinationSummaries") || has(m, "Suppressions"):
+		return checks.Inputf(r.name, line, "this is a suppression list, not events: give it with --suppressions")
+	default:
+		kind = unparsed
+	}
+	text := string(raw)
+	r.count(line, kind, text)
+	return nil
+}
+
+func has(m map[string]json.RawMessage, k string) bool { _, ok := m[k]; return ok }
+
+// str returns a JSON string's value, or a number's text.
+func str(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// unixTime reads seconds since the epoch, integer or fractional.
+func unixTime(raw json.RawMessage) time.Time {
+	f, err := strconv.ParseFloat(str(raw), 64)
+	if err != nil || f <= 0 {
+		return time.Time{}
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
+}
+
+func isoTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// sendgrid reads one SendGrid event webhook event.
+func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
+	t := unixTime(m["timestamp"])
+	r.seen(t)
+	email := str(m["email"])
+	ev := str(m["event"])
+	if !r.watch(email) {
+		return understood
+	}
+	e := checks.DeliveryEvent{Time: t, Source: r.source(line), Recipient: email,
+		QueueID: str(m["sg_message_id"]), MessageID: strings.Trim(str(m["smtp-id"]), "<>"), DSN: str(m["status"])}
+	switch ev {
+	case "processed":
+		e.Kind = "queued"
+	case "delivered":
+		e.Kind, e.Reply = "delivered", str(m["response"])
+	case "deferred":
+		e.Kind, e.Reply = "deferred", str(m["response"])
+		if a := str(m["attempt"]); a != "" {
+			e.Delay = "attempt " + a
+		}
+	case "bounce", "blocked":
+		e.Kind, e.Reply = "bounced", str(m["reason"])
+		if str(m["type"]) == "blocked" || ev == "blocked" {
+			e.Kind = "bounced" // SendGrid: a block is a bounce the receiver may lift
+			e.Delay = "type blocked"
+		}
+	case "dropped":
+		// SendGrid did not send: "Bounced Address", "Unsubscribed
+		// Address", "Spam Reporting Address", "Invalid", ...
+		e.Kind, e.Reply = "dropped", str(m["reason"])
+	case "open":
+		e.Kind = "opened"
+	case "click":
+		e.Kind = "clicked"
+	case "spamreport":
+		e.Kind = "complaint"
+	case "unsubscribe", "group_unsubscribe":
+		e.Kind = "unsubscribed"
+	default:
+		return notRelevant
+	}
+	r.events = append(r.events, r.provider(e, "SendGrid"))
+	return understood
+}
+
+// provider classifies a provider event, knowing that "dropped" means the
+// provider's own suppression list.
+func (r *eventReader) provider(e checks.DeliveryEvent, name string) checks.DeliveryEvent {
+	if e.Kind == "dropped" {
+		e.Cause, e.Reason, e.Permanent = checks.Suppressed, "suppressed by "+name, true
+		low := strings.ToLower(e.Reply)
+		if !strings.Contains(low, "bounce") && !strings.Contains(low, "unsubscribe") && !strings.Contains(low, "spam") &&
+			!strings.Contains(low, "suppress") && !strings.Contains(low, "invalid") && !strings.Contains(low, "block") {
+			c := r.classified(checks.DeliveryEvent{Kind: "rejected", Reply: e.Reply}, "")
+			e.Cause, e.Reason = c.Cause, c.Reason
+		}
+		return e
+	}
+	return r.classified(e, e.DSN)
+}
+
+type sesMail struct {
+	Timestamp   string   `json:"timestamp"`
+	MessageID   string   `json:"messageId"`
+	Source      string   `json:"source"`
+	Destination []string `json:"destination"`
+}
+
+type sesRecipient struct {
+	EmailAddress   string `json:"emailAddress"`
+	Status         string `json:"status"`
+	Action         string `json:"action"`
+	DiagnosticCode string `json:"diagnosticCode"`
+}
+
+// ses reads an Amazon SES notification ("notificationType") or event
+// record ("eventType").
+func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
+	typ := str(m["notificationType"])
+	if typ == "" {
+		typ = str(m["eventType"])
+	}
+	var mail sesMail
+	json.Unmarshal(m["mail"], &mail)
+	base := checks.DeliveryEvent{Source: r.source(line), QueueID: mail.MessageID, From: mail.Source}
+	add := func(e checks.DeliveryEvent) {
+		r.seen(e.Time)
+		if r.watch(e.Recipient) {
+			r.events = append(r.events, r.provider(e, "Amazon SES"))
+		}
+	}
+	switch typ {
+	case "Bounce":
+		var b struct {
+			BounceType, BounceSubType string
+			Timestamp                 string
+			ReportingMTA              string
+			BouncedRecipients         []sesRecipient
+		}
+		json.Unmarshal(m["bounce"], &b)
+		for _, rc := range b.BouncedRecipients {
+			e := base
+			e.Time, e.Recipient, e.DSN = isoTime(b.Timestamp), rc.EmailAddress, rc.Status
+			e.Reply = strings.TrimSpace(strings.TrimPrefix(rc.DiagnosticCode, "smtp;"))
+			e.Kind = "bounced"
+			switch {
+			case b.BounceSubType == "Suppressed" || b.BounceSubType == "OnAccountSuppressionList":
+				e.Kind = "dropped"
+				if e.Reply == "" {
+					e.Reply = "Amazon SES " + b.BounceSubType + " bounce: the address is on a suppression list"
+				}
+			case b.BounceType == "Transient":
+				e.Kind = "deferred"
+			}
+			if e.Reply == "" {
+				e.Reply = b.BounceType + " bounce, " + b.BounceSubType
+			}
+			add(e)
+		}
+	case "Complaint":
+		var c struct {
+			Timestamp             string
+			ComplainedRecipients  []sesRecipient
+			ComplaintFeedbackType string
+		}
+		json.Unmarshal(m["complaint"], &c)
+		for _, rc := range c.ComplainedRecipients {
+			e := base
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(c.Timestamp), rc.EmailAddress, "complaint", c.ComplaintFeedbackType
+			add(e)
+		}
+	case "Delivery":
+		var d struct {
+			Timestamp    string
+			Recipients   []string
+			SMTPResponse string `json:"smtpResponse"`
+			ReportingMTA string `json:"reportingMTA"`
+			RemoteMtaIP  string `json:"remoteMtaIp"`
+			Processing   int64  `json:"processingTimeMillis"`
+		}
+		json.Unmarshal(m["delivery"], &d)
+		for _, rc := range d.Recipients {
+			e := base
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(d.Timestamp), rc, "delivered", d.SMTPResponse
+			e.Relay = d.RemoteMtaIP
+			if d.Processing > 0 {
+				e.Delay = (time.Duration(d.Processing) * time.Millisecond).String()
+			}
+			add(e)
+		}
+	case "DeliveryDelay":
+		var d struct {
+			Timestamp         string
+			DelayType         string
+			ExpirationTime    string
+			ReportingMTA      string
+			DelayedRecipients []sesRecipient
+		}
+		json.Unmarshal(m["deliveryDelay"], &d)
+		for _, rc := range d.DelayedRecipients {
+			e := base
+			e.Time, e.Recipient, e.Kind, e.DSN = isoTime(d.Timestamp), rc.EmailAddress, "deferred", rc.Status
+			e.Reply = strings.TrimSpace(strings.TrimPrefix(rc.DiagnosticCode, "smtp;"))
+			if e.Reply == "" {
+				e.Reply = d.DelayType
+			}
+			if d.ExpirationTime != "" {
+				e.Delay = "SES retries until " + d.ExpirationTime
+			}
+			add(e)
+		}
+	case "Reject":
+		var rj struct{ Reason string }
+		json.Unmarshal(m["reject"], &rj)
+		for _, rc := range mail.Destination {
+			e := base
+			// SES refused to send it at all (a virus): it never left.
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(mail.Timestamp), rc, "rejected", "Amazon SES rejected the message: "+rj.Reason
+			add(e)
+		}
+	case "Send":
+		for _, rc := range mail.Destination {
+			e := base
+			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, "queued"
+			add(e)
+		}
+	case "Open", "Click":
+		r.seen(isoTime(mail.Timestamp))
+		for _, rc := range mail.Destination {
+			e := base
+			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, strings.ToLower(typ)+"ed"
+			if typ == "Click" {
+				e.Kind = "clicked"
+			}
+			add(e)
+		}
+	default:
+		// Rendering Failure, Subscription, AmazonSnsSubscriptionSucceeded.
+		r.seen(isoTime(mail.Timestamp))
+		return notRelevant
+	}
+	return understood
+}
+
+// mailgun reads one Mailgun event (events API item or webhook event-data).
+func (r *eventReader) mailgun(line int, m map[string]json.RawMessage) int {
+	t := unixTime(m["timestamp"])
+	r.seen(t)
+	rcpt := str(m["recipient"])
+	ev := str(m["event"])
+	if !r.watch(rcpt) {
+		return understood
+	}
+	var ds struct {
+		Code        json.Number `json:"code"`
+		Message     string      `json:"message"`
+		Description string      `json:"description"`
+		MXHost      string      `json:"mx-host"`
+		AttemptNo   json.Number `json:"attempt-no"`
+	}
+	json.Unmarshal(m["delivery-status"], &ds)
+	var msg struct {
+		Headers struct {
+			MessageID string `json:"message-id"`
+			From      string `json:"from"`
+		} `json:"headers"`
+	}
+	json.Unmarshal(m["message"], &msg)
+	reply := strings.TrimSpace(strings.TrimSpace(ds.Code.String() + " " + ds.Message))
+	if ds.Description != "" && !strings.Contains(reply, ds.Description) {
+		reply = strings.TrimSpace(reply + " " + ds.Description)
+	}
+	e := checks.DeliveryEvent{Time: t, Source: r.source(line), Recipient: rcpt, QueueID: str(m["id"]),
+		MessageID: strings.Trim(msg.Headers.MessageID, "<>"), From: msg.Headers.From, Relay: ds.MXHost, Reply: reply}
+	if a := ds.AttemptNo.String(); a != "" {
+		e.Delay = "attempt " + a
+	}
+	switch ev {
+	case "accepted":
+		e.Kind = "queued"
+	case "delivered":
+		e.Kind = "delivered"
+	case "failed":
+		e.Kind = "bounced"
+		if str(m["severity"]) == "temporary" {
+			e.Kind = "deferred"
+		}
+		switch str(m["reason"]) {
+		case "suppress-bounce", "suppress-unsubscribe", "suppress-complaint":
+			e.Kind = "dropped"
+			if e.Reply == "" {
+				e.Reply = "Mailgun " + str(m["reason"])
+			}
+		}
+		if e.Reply == "" {
+			e.Reply = str(m["reason"])
+		}
+	case "rejected":
+		e.Kind = "rejected"
+		var rj struct{ Reason, Description string }
+		json.Unmarshal(m["reject"], &rj)
+		if e.Reply == "" {
+			e.Reply = strings.TrimSpace(rj.Reason + " " + rj.Description)
+		}
+	case "opened":
+		e.Kind = "opened"
+	case "clicked":
+		e.Kind = "clicked"
+	case "unsubscribed":
+		e.Kind = "unsubscribed"
+	case "complained":
+		e.Kind = "complaint"
+	default:
+		return notRelevant
+	}
+	r.events = append(r.events, r.provider(e, "Mailgun"))
+	return understood
+}
+
+// postmark reads one Postmark webhook (RecordType Delivery, Bounce,
+// SpamComplaint, Open, Click, SubscriptionChange).
+func (r *eventReader) postmark(line int, m map[string]json.RawMessage) int {
+	typ := str(m["RecordType"])
+	e := checks.DeliveryEvent{Source: r.source(line), QueueID: str(m["MessageID"]), From: str(m["From"])}
+	switch typ {
+	case "Delivery":
+		e.Time, e.Recipient, e.Kind, e.Reply = isoTime(str(m["DeliveredAt"])), str(m["Recipient"]), "delivered", str(m["Details"])
+	case "Bounce":
+		e.Time, e.Recipient = isoTime(str(m["BouncedAt"])), str(m["Email"])
+		e.Reply = strings.TrimSpace(str(m["Details"]))
+		if d := str(m["Description"]); e.Reply == "" {
+			e.Reply = d
+		}
+		switch str(m["Type"]) {
+		case "SoftBounce", "Transient", "DnsError":
+			e.Kind = "deferred"
+		case "AutoResponder":
+			e.Kind = "delivered" // an out-of-office reply: it arrived
+		default:
+			e.Kind = "bounced"
+		}
+		if str(m["Type"]) != "" {
+			e.Delay = "Postmark " + str(m["Type"])
+		}
+	case "SpamComplaint":
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["BouncedAt"])), str(m["Email"]), "complaint"
+	case "Open":
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), "opened"
+	case "Click":
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), "clicked"
+	case "SubscriptionChange":
+		e.Time, e.Recipient = isoTime(str(m["ChangedAt"])), str(m["Recipient"])
+		if str(m["SuppressSending"]) == "true" || string(m["SuppressSending"]) == "true" {
+			e.Kind, e.Reply = "unsubscribed", str(m["SuppressionReason"])
+		} else {
+			r.seen(e.Time)
+			return notRelevant
+		}
+	default:
+		return notRelevant
+	}
+	r.seen(e.Time)
+	if r.watch(e.Recipient) {
+		r.events = append(r.events, r.provider(e, "Postmark"))
+	}
+	return understood
+}

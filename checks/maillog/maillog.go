@@ -1,0 +1,433 @@
+// Package maillog reads the sending side's mail logs (Postfix and Exim
+// text logs, SendGrid, Amazon SES, Mailgun and Postmark event JSON) and
+// builds the recipient's delivery timeline: whether the mail was sent,
+// delivered, deferred or bounced, with the log line that proves it.
+package maillog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Check reads --log files and says what happened to mail for the recipient.
+var Check = &checks.Check{
+	Name: "maillog",
+	Doc: "Reads the mail logs and provider event files (--log) and builds the recipient's delivery " +
+		"timeline: sent, delivered, deferred or bounced, with the line that proves it.",
+	Requires: []string{"mx", "account"},
+	Run:      run,
+}
+
+// Postfix's default maximal_queue_lifetime (postconf(5)): how long a
+// deferred message is retried before it is returned.
+const postfixQueueLifetime = 5 * 24 * time.Hour
+
+// requestWindow is how long before --at the request is looked for when the
+// user record has no reset time.
+const requestWindow = time.Hour
+
+func run(p *checks.Pass) (any, error) {
+	t := p.Ticket
+	causes := []checks.CauseID{checks.NotSent, checks.Delayed, checks.MailboxUnknown}
+	if len(t.LogFiles) == 0 {
+		p.Skip("no --log given")
+		for _, c := range causes {
+			p.Unknown(c, "No mail log was given: pass the MTA's log (Postfix or Exim) or the provider's event "+
+				"export (SendGrid, Amazon SES, Mailgun, Postmark) for the time of the request with --log to settle this.")
+		}
+		return nil, nil
+	}
+	md, _ := p.ResultOf("mx").(*checks.MailDomain)
+	acct, _ := p.ResultOf("account").(*checks.Account)
+	at := t.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	watched := []string{t.Address}
+	other := ""
+	if acct != nil && acct.Found && acct.Email != "" {
+		if ok, _ := Match(acct.Email, t.Address); !ok {
+			other = acct.Email
+			watched = append(watched, other)
+		}
+	}
+
+	d := &checks.Delivery{Recipient: t.Address, Outcome: checks.OutcomeNone}
+	var all []checks.DeliveryEvent
+	for _, name := range t.LogFiles {
+		rc, err := p.Open(name)
+		if err != nil {
+			return nil, &checks.InputError{File: name, Err: err}
+		}
+		f, err := Read(rc, name, at, watched...)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		d.Files = append(d.Files, f.Coverage)
+		all = append(all, f.Events...)
+		reportFile(p, f)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+	// Events after --at had not happened as of the diagnosis.
+	var mine, theirs []checks.DeliveryEvent
+	for _, e := range all {
+		if e.Time.After(at) {
+			continue
+		}
+		if ok, _ := Match(e.Recipient, t.Address); ok {
+			mine = append(mine, e)
+		} else {
+			theirs = append(theirs, e)
+		}
+	}
+	d.Events = mine
+	last := decisive(mine)
+	if last != nil {
+		d.Outcome = outcome(last.Kind)
+		if d.Outcome == checks.OutcomeDelivered {
+			d.Gateway = last.Relay
+		}
+	}
+	if other != "" {
+		reportOther(p, t.Address, other, theirs)
+	}
+	switch {
+	case last == nil:
+		reportNothing(p, d, acct, at)
+	case d.Outcome == checks.OutcomeDelivered:
+		reportDelivered(p, d, last, md, acct, other)
+	case d.Outcome == checks.OutcomeDeferred:
+		reportDeferred(p, d, last, mine)
+	default:
+		reportFailed(p, last, mine)
+	}
+	return d, nil
+}
+
+// decisive returns the last event that says where the mail stands.
+func decisive(ev []checks.DeliveryEvent) *checks.DeliveryEvent {
+	for i := len(ev) - 1; i >= 0; i-- {
+		switch ev[i].Kind {
+		case "delivered", "deferred", "bounced", "expired", "dropped", "rejected":
+			return &ev[i]
+		case "opened", "clicked", "complaint":
+			// The user saw it: it was delivered, whatever came before.
+			e := ev[i]
+			return &e
+		}
+	}
+	return nil
+}
+
+func outcome(kind string) checks.DeliveryOutcome {
+	switch kind {
+	case "delivered", "opened", "clicked", "complaint":
+		return checks.OutcomeDelivered
+	case "deferred":
+		return checks.OutcomeDeferred
+	}
+	return checks.OutcomeBounced
+}
+
+// describe renders one event as evidence: time, source, what and the reply.
+func describe(e *checks.DeliveryEvent) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s): %s", e.Source, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Kind)
+	if e.Relay != "" {
+		fmt.Fprintf(&b, " via %s", e.Relay)
+	}
+	if e.DSN != "" {
+		fmt.Fprintf(&b, ", dsn=%s", e.DSN)
+	}
+	if e.Reply != "" {
+		fmt.Fprintf(&b, ", %q", e.Reply)
+	}
+	return b.String()
+}
+
+func eventData(e *checks.DeliveryEvent) map[string]any {
+	m := map[string]any{"source": e.Source, "kind": e.Kind, "recipient": e.Recipient}
+	if !e.Time.IsZero() {
+		m["time"] = e.Time.UTC().Format(time.RFC3339)
+	}
+	for k, v := range map[string]string{"queue_id": e.QueueID, "message_id": e.MessageID, "from": e.From,
+		"relay": e.Relay, "dsn": e.DSN, "reply": e.Reply, "delay": e.Delay, "reason": e.Reason} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// reportFile says what a file was and what could not be read in it.
+func reportFile(p *checks.Pass, f *File) {
+	c := f.Coverage
+	span := "no timestamps"
+	if !c.First.IsZero() {
+		span = fmt.Sprintf("%s to %s", c.First.UTC().Format("2006-01-02 15:04:05"), c.Last.UTC().Format("2006-01-02 15:04:05 MST"))
+	}
+	msg := fmt.Sprintf("%s: %s log covering %s; %d lines: %d understood, %d not relevant (other programs, connections, other events), %d unreadable.",
+		c.File, c.Format, span, c.Lines, c.Understood, c.NotRelevant, c.Unparsed)
+	if f.Evicted > 0 {
+		msg += fmt.Sprintf(" %d queued messages never left the queue in this log and were forgotten to bound memory.", f.Evicted)
+	}
+	p.Report(checks.Finding{Severity: checks.Info, Record: c.File, Message: msg, Data: map[string]any{
+		"format": c.Format, "lines": c.Lines, "understood": c.Understood, "not_relevant": c.NotRelevant,
+		"unreadable": c.Unparsed, "first": stamp(c.First), "last": stamp(c.Last)}})
+	if c.Unparsed > 0 {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: c.File,
+			Message: fmt.Sprintf("%s: %d lines could not be read and were left out; first: %s", c.File, c.Unparsed, strings.Join(f.Unreadable, "; ")),
+			Data:    map[string]any{"unreadable": c.Unparsed, "examples": f.Unreadable}})
+	}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// gateways names mail security gateways by the hosts they receive on.
+var gateways = []struct{ suffix, name string }{
+	{"pphosted.com", "Proofpoint"}, {"ppe-hosted.com", "Proofpoint Essentials"},
+	{"mimecast.com", "Mimecast"}, {"mimecast-offshore.com", "Mimecast"},
+	{"barracudanetworks.com", "Barracuda"}, {"iphmx.com", "Cisco Secure Email"},
+	{"hydra.sophos.com", "Sophos"}, {"trendmicro.com", "Trend Micro"}, {"trendmicro.eu", "Trend Micro"},
+	{"mailcontrol.com", "Forcepoint"}, {"messagelabs.com", "Symantec Email Security.cloud"},
+	{"hornetsecurity.com", "Hornetsecurity"}, {"antispamcloud.com", "SpamExperts"},
+	{"fortimail.com", "FortiMail"}, {"mxrecord.io", "Cloudflare Area 1"},
+}
+
+// relayHost returns the host name of relay=host[ip]:port or H=host.
+func relayHost(relay string) string {
+	if i := strings.IndexByte(relay, '['); i >= 0 {
+		relay = relay[:i]
+	}
+	return strings.ToLower(strings.TrimSuffix(relay, "."))
+}
+
+func gatewayOf(host string) string {
+	for _, g := range gateways {
+		if host == g.suffix || strings.HasSuffix(host, "."+g.suffix) {
+			return g.name
+		}
+	}
+	return ""
+}
+
+func reportDelivered(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent, md *checks.MailDomain, acct *checks.Account, other string) {
+	ev := describe(e)
+	data := eventData(e)
+	what := "The log shows the mail was delivered: " + ev + "."
+	if e.Kind != "delivered" {
+		what = "The recipient acted on the mail (" + ev + "), so it was delivered."
+	}
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: what, Data: data})
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "Delivery completed: " + ev + "; nothing is waiting in a queue.", Data: data})
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.MailboxUnknown, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "The receiving server accepted the mail for the mailbox: " + ev + ".", Data: data})
+	if e.Kind == "opened" || e.Kind == "clicked" {
+		return
+	}
+	host := relayHost(e.Relay)
+	gw := gatewayOf(host)
+	if gw == "" && md != nil && md.Gateway != "" {
+		gw = md.Gateway
+	}
+	if gw != "" {
+		via := "the domain's MX is " + gw
+		if gatewayOf(host) != "" {
+			via = host + " is " + gw + "'s"
+		}
+		p.Report(checks.Finding{Severity: checks.Info, Record: e.Source, Cause: checks.CorporateFilter, Verdict: checks.Likely,
+			Strength: checks.Direct,
+			Message:  fmt.Sprintf("Delivered to a mail security gateway (%s): %s. Gateways quarantine or hold mail after accepting it, so it can be accepted and still not reach the inbox.", via, ev),
+			Steps: []string{fmt.Sprintf("Ask the recipient's IT team to look for the message in the %s quarantine (sent %s, from %s) and release it, or allow-list the sender.",
+				gw, e.Time.UTC().Format("2006-01-02 15:04 MST"), orUnknown(e.From))},
+			Data: data})
+	}
+	where := "delivered"
+	if host != "" {
+		where = "delivered to " + host
+	}
+	p.Report(checks.Finding{Severity: checks.Info, Record: e.Source, Cause: checks.SpamFolder, Verdict: checks.Possible,
+		Strength: checks.Indirect,
+		Message:  fmt.Sprintf("%s at %s (%s); if it is not in the inbox, the receiving side filtered it (spam/junk folder, rules).", where, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Source),
+		Steps:    []string{"Ask the user to search all folders, spam/junk included, for the message (sent " + e.Time.UTC().Format("2006-01-02 15:04 MST") + ")."},
+		Data:     data})
+	if acct != nil && acct.Found && other != "" {
+		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.WrongInbox, Verdict: checks.Possible, Strength: checks.Indirect,
+			Message: fmt.Sprintf("The mail went to %s, but the account on file has the address %s: the user may be checking the other inbox.", e.Recipient, acct.Email),
+			Data:    map[string]any{"delivered_to": e.Recipient, "account_email": acct.Email}})
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "the app's sender"
+	}
+	return s
+}
+
+// retryNote says how long the sender keeps retrying.
+func retryNote(e *checks.DeliveryEvent, d *checks.Delivery) string {
+	switch {
+	case strings.HasPrefix(e.Delay, "SES retries until "):
+		return "Amazon SES keeps retrying until " + strings.TrimPrefix(e.Delay, "SES retries until ") + "."
+	case strings.Contains(formatOf(d, e.Source), "exim"):
+		return "Exim retries by its retry rules (the default rule gives up after 4 days) and then bounces it."
+	case strings.Contains(formatOf(d, e.Source), "sendgrid"):
+		return "SendGrid keeps retrying deferred mail for up to 72 hours."
+	case strings.Contains(formatOf(d, e.Source), "postfix"):
+		return fmt.Sprintf("Postfix keeps retrying for maximal_queue_lifetime (default %s) and then returns it to the sender.", "5 days")
+	}
+	return "The sender keeps retrying for a while (Postfix: maximal_queue_lifetime, default 5 days)."
+}
+
+func formatOf(d *checks.Delivery, source string) string {
+	for _, f := range d.Files {
+		if strings.HasPrefix(source, f.File+":") {
+			return f.Format
+		}
+	}
+	return ""
+}
+
+func reportDeferred(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+	n, first := 0, e
+	for i := range all {
+		if all[i].Kind == "deferred" && all[i].QueueID == e.QueueID {
+			if n == 0 {
+				first = &all[i]
+			}
+			n++
+		}
+	}
+	what := "deferred"
+	if e.Reason == "greylisted" {
+		what = "greylisted (the receiving server asks new senders to retry later; the retry normally gets through)"
+	}
+	msg := fmt.Sprintf("The mail is still queued: %s, last %s.", what, describe(e))
+	if n > 1 {
+		msg += fmt.Sprintf(" %d attempts deferred since %s.", n, first.Time.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	msg += " " + retryNote(e, d)
+	data := eventData(e)
+	data["attempts"] = n
+	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.Delayed, Verdict: checks.Confirmed,
+		Strength: checks.OfRecord, Message: msg, Data: data,
+		Steps: []string{"Tell the user the mail is on its way and may arrive late; check the log again after the next retry."}})
+	if e.Cause != "" && e.Cause != checks.Delayed {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: e.Cause, Verdict: checks.Confirmed,
+			Strength: checks.OfRecord, Message: fmt.Sprintf("The deferral names the reason (%s): %s.", e.Reason, describe(e)), Data: data})
+	}
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "The app sent it; the log shows delivery attempts: " + describe(e) + ".", Data: data})
+}
+
+func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+	data := eventData(e)
+	cause := e.Cause
+	verdict := checks.Confirmed
+	var msg string
+	switch e.Kind {
+	case "dropped":
+		msg = "The provider did not send the mail: " + describe(e) + "."
+		if cause == "" {
+			cause = checks.Suppressed
+		}
+	case "expired":
+		msg = "The queue gave up retrying and returned the mail to the sender: " + describe(e) + "."
+		switch e.Reason {
+		case "network":
+			cause, verdict = checks.DomainNoMail, checks.Likely
+			msg += " The receiving servers could not be reached for the whole queue lifetime."
+		case "greylisted", "rate-limited", "expired", "":
+			cause = checks.RejectedByRecipient
+			verdict = checks.Likely
+		}
+		if cause == checks.Delayed {
+			cause, verdict = checks.RejectedByRecipient, checks.Likely
+		}
+	case "rejected":
+		msg = "The mail was refused: " + describe(e) + "."
+	default:
+		msg = "The mail bounced: " + describe(e) + "."
+	}
+	if cause == "" {
+		cause = checks.RejectedByRecipient
+	}
+	if e.Reason != "" {
+		msg += " Classified as " + e.Reason + "."
+	}
+	p.Report(checks.Finding{Severity: checks.Error, Record: e.Source, Cause: cause, Verdict: verdict,
+		Strength: checks.OfRecord, Message: msg, Data: data})
+	if e.Kind != "dropped" && !strings.HasPrefix(e.Reply, "Amazon SES rejected") {
+		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "The app sent it; the log shows the attempt: " + describe(e) + ".", Data: data})
+	}
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "Delivery has ended (" + e.Kind + "); the mail will not arrive late.", Data: data})
+}
+
+// reportNothing speaks to not-sent when the logs hold nothing for the
+// recipient: likely when they cover the time of the request.
+func reportNothing(p *checks.Pass, d *checks.Delivery, acct *checks.Account, at time.Time) {
+	start, end := at.Add(-requestWindow), at
+	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
+	if acct != nil && !acct.ResetSentAt.IsZero() {
+		start = acct.ResetSentAt
+		end = start.Add(5 * time.Minute)
+		if end.After(at) && !start.After(at) {
+			end = at
+		}
+		when = "the reset at " + start.UTC().Format("2006-01-02 15:04:05 MST") + " (the user record's reset_sent_at)"
+	}
+	var spans []string
+	covered := false
+	for _, f := range d.Files {
+		if f.First.IsZero() {
+			spans = append(spans, f.File+": no timestamps")
+			continue
+		}
+		spans = append(spans, fmt.Sprintf("%s: %s to %s", f.File, f.First.UTC().Format("2006-01-02 15:04:05"), f.Last.UTC().Format("2006-01-02 15:04:05 MST")))
+		if !f.First.After(start) && !f.Last.Before(end) {
+			covered = true
+		}
+	}
+	data := map[string]any{"window_start": stamp(start), "window_end": stamp(end), "spans": spans}
+	if covered {
+		p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.NotSent, Verdict: checks.Likely, Strength: checks.Direct,
+			Message: fmt.Sprintf("The logs cover %s and hold no mail for %s (%s): the app most likely never handed it to the mail system.",
+				when, d.Recipient, strings.Join(spans, "; ")),
+			Steps: []string{"Escalate to the platform team: check the app's own logs and job queue for the reset email at that time."},
+			Data:  data})
+		return
+	}
+	p.Report(checks.Finding{Severity: checks.Info, Cause: checks.NotSent, Verdict: checks.Unknown,
+		Message: fmt.Sprintf("The logs hold nothing for %s, but they do not cover %s (%s): give the log for that time.",
+			d.Recipient, when, strings.Join(spans, "; ")),
+		Data: data})
+}
+
+// reportOther speaks to wrong-inbox when the mail went to the account's
+// address instead of the one in the ticket.
+func reportOther(p *checks.Pass, ticket, other string, ev []checks.DeliveryEvent) {
+	last := decisive(ev)
+	if last == nil || outcome(last.Kind) != checks.OutcomeDelivered {
+		return
+	}
+	p.Report(checks.Finding{Severity: checks.Warning, Record: last.Source, Cause: checks.WrongInbox, Verdict: checks.Confirmed,
+		Strength: checks.OfRecord,
+		Message: fmt.Sprintf("The mail went to %s, the address on the account, not to %s: %s.", other, ticket, describe(last)),
+		Steps:   []string{"Tell the user which address the account has, and to check that inbox or update the address."},
+		Data:    eventData(last)})
+}

@@ -1,0 +1,228 @@
+package maillog
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/smtpreply"
+)
+
+// maxLine is the longest line read; longer ones are an input error.
+const maxLine = 4 << 20
+
+// maxQuoted is how many unreadable lines a file quotes.
+const maxQuoted = 5
+
+// A File is what reading one log file gave.
+type File struct {
+	Coverage checks.LogCoverage
+	// Events for the watched addresses, in file order.
+	Events []checks.DeliveryEvent
+	// Unreadable quotes the first lines that could not be read ("file:line: text").
+	Unreadable []string
+	// Evicted counts queued messages forgotten because the log never
+	// said they left the queue and the table was full.
+	Evicted int
+}
+
+// fileState is shared by the readers of one file.
+type fileState struct {
+	name    string
+	at      time.Time
+	watched []string
+	cov     *checks.LogCoverage
+	events  []checks.DeliveryEvent
+	quoted  []string
+}
+
+func (fs *fileState) source(n int) string { return fmt.Sprintf("%s:%d", fs.name, n) }
+
+// seen widens the time the file covers.
+func (fs *fileState) seen(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if fs.cov.First.IsZero() || t.Before(fs.cov.First) {
+		fs.cov.First = t
+	}
+	if t.After(fs.cov.Last) {
+		fs.cov.Last = t
+	}
+}
+
+// watch reports whether addr is one of the addresses looked for.
+func (fs *fileState) watch(addr string) bool {
+	if addr == "" {
+		return false
+	}
+	for _, w := range fs.watched {
+		if ok, _ := Match(addr, w); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (fs *fileState) count(n int, kind int, text string) {
+	switch kind {
+	case understood:
+		fs.cov.Understood++
+	case notRelevant:
+		fs.cov.NotRelevant++
+	default:
+		fs.cov.Unparsed++
+		if len(fs.quoted) < maxQuoted {
+			if len(text) > 200 {
+				text = text[:200] + "..."
+			}
+			fs.quoted = append(fs.quoted, fmt.Sprintf("%s:%d: %q", fs.name, n, text))
+		}
+	}
+}
+
+// classified fills the reply class (RFC 3463 status first, then the text).
+func (fs *fileState) classified(e checks.DeliveryEvent, status string) checks.DeliveryEvent {
+	switch e.Kind {
+	case "delivered", "queued", "opened", "clicked", "verified", "suppressed-by-N", "complaint", "unsubscribed":
+		return e
+	}
+	if e.Reply == "" && status == "" {
+		return e
+	}
+	c := smtpreply.ClassifyStatus(status, e.Reply)
+	e.Reason, e.Cause, e.Permanent = string(c.Reason), c.Cause, c.Permanent
+	if e.DSN == "" {
+		e.DSN = c.Status
+	}
+	switch e.Kind {
+	case "deferred":
+		e.Permanent = false
+		if e.Cause == "" {
+			e.Cause = checks.Delayed
+		}
+	case "bounced", "rejected", "expired":
+		e.Permanent = true
+		if e.Cause == "" || e.Cause == checks.Delayed && e.Kind != "expired" {
+			e.Cause = checks.RejectedByRecipient
+		}
+	}
+	return e
+}
+
+// Match compares a logged address with a watched one: the domain
+// case-insensitively (RFC 5321 §2.4), the local part exactly or
+// case-folded. folded says only case folding made them match.
+func Match(logged, watched string) (ok, folded bool) {
+	logged = strings.Trim(strings.TrimSpace(logged), "<>")
+	watched = strings.Trim(strings.TrimSpace(watched), "<>")
+	li, wi := strings.LastIndexByte(logged, '@'), strings.LastIndexByte(watched, '@')
+	if li < 0 || wi < 0 {
+		return false, false
+	}
+	if !strings.EqualFold(strings.TrimSuffix(logged[li+1:], "."), strings.TrimSuffix(watched[wi+1:], ".")) {
+		return false, false
+	}
+	if logged[:li] == watched[:wi] {
+		return true, false
+	}
+	if strings.EqualFold(logged[:li], watched[:wi]) {
+		return true, true
+	}
+	return false, false
+}
+
+// Read reads one log file: gzip is undone by its magic bytes, the format
+// (Postfix or Exim text lines, or provider event JSON) is told from the
+// content, and only events for the watched addresses are kept, so memory
+// stays bounded however long the file is. Traditional syslog timestamps
+// take their year from at. A line too long or JSON that does not parse
+// stops the read with a *checks.InputError.
+func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	br := bufio.NewReaderSize(rd, 256<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, checks.Inputf(name, 0, "bad gzip data: %v", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 256<<10)
+	}
+	f := &File{Coverage: checks.LogCoverage{File: name}}
+	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage}
+	first, err := firstByte(br)
+	if err != nil {
+		return nil, checks.Inputf(name, 0, "%v", err)
+	}
+	if first == '[' || first == '{' {
+		er := &eventReader{fileState: fs}
+		if err := er.read(br); err != nil {
+			return nil, err
+		}
+		f.Coverage.Format = strings.Join(er.formats(), "+")
+	} else {
+		tr := newTextReader(fs)
+		sc := bufio.NewScanner(br)
+		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+		n := 0
+		for sc.Scan() {
+			n++
+			line := sc.Text()
+			fs.count(n, tr.line(n, line), line)
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return nil, checks.Inputf(name, n+1, "line longer than %d bytes: not a mail log", maxLine)
+			}
+			return nil, &checks.InputError{File: name, Line: n + 1, Err: err}
+		}
+		tr.finish()
+		f.Coverage.Lines = n
+		f.Evicted = tr.evicted
+		var formats []string
+		if tr.postfix > 0 {
+			formats = append(formats, "postfix")
+		}
+		if tr.exim > 0 {
+			formats = append(formats, "exim")
+		}
+		if len(formats) == 0 {
+			formats = []string{"unknown"}
+		}
+		f.Coverage.Format = strings.Join(formats, "+")
+	}
+	f.Events = fs.events
+	f.Unreadable = fs.quoted
+	sort.SliceStable(f.Events, func(i, j int) bool { return f.Events[i].Time.Before(f.Events[j].Time) })
+	return f, nil
+}
+
+// firstByte skips a byte order mark and white space and returns the first
+// byte of the content (0 for an empty file).
+func firstByte(br *bufio.Reader) (byte, error) {
+	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xef && bom[1] == 0xbb && bom[2] == 0xbf {
+		br.Discard(3)
+	}
+	for i := 1; i <= 64<<10; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i {
+			if err == io.EOF || err == nil || errors.Is(err, bufio.ErrBufferFull) {
+				return 0, nil
+			}
+			return 0, err
+		}
+		if c := b[i-1]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c, nil
+		}
+	}
+	return 0, nil
+}

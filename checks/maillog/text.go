@@ -1,0 +1,607 @@
+package maillog
+
+import (
+	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+)
+
+// Line kinds: every line read is exactly one of these.
+const (
+	understood = iota
+	notRelevant
+	unparsed
+)
+
+// queue is what is kept about one queued message until it leaves the
+// queue: enough to annotate the recipient's events.
+type queue struct {
+	from, messageID string
+	last            int // line last seen
+	events          []int
+}
+
+// maxQueues bounds the queue table: beyond it, messages not seen for
+// staleLines lines are forgotten (their removal was not in the log).
+const (
+	maxQueues  = 1 << 16
+	staleLines = 1 << 22
+)
+
+// textReader reads Postfix and Exim logs line by line.
+type textReader struct {
+	*fileState
+	queues  map[string]*queue
+	evicted int
+	postfix int // lines recognised as Postfix's
+	exim    int
+}
+
+func newTextReader(fs *fileState) *textReader {
+	return &textReader{fileState: fs, queues: map[string]*queue{}}
+}
+
+// line classifies and reads one line.
+func (r *textReader) line(n int, s string) int {
+	if strings.TrimSpace(s) == "" {
+		return notRelevant
+	}
+	if s[0] == ' ' || s[0] == '\t' {
+		// An Exim entry continued on the next line; syslog indents nothing.
+		return notRelevant
+	}
+	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
+		_ = host
+		r.seen(t)
+		if !isPostfix(prog) {
+			return notRelevant
+		}
+		r.postfix++
+		return r.postfixLine(n, t, service(prog), msg)
+	}
+	if t, rest, ok := r.eximHeader(s); ok {
+		r.seen(t)
+		r.exim++
+		return r.eximLine(n, t, rest)
+	}
+	return unparsed
+}
+
+// finish flushes what is left in the queue table at the end of the file.
+func (r *textReader) finish() {
+	for id, q := range r.queues {
+		r.flush(q)
+		delete(r.queues, id)
+	}
+}
+
+// get returns the state of a queued message, creating it.
+func (r *textReader) get(id string, n int) *queue {
+	q := r.queues[id]
+	if q == nil {
+		if len(r.queues) >= maxQueues {
+			r.sweep(n)
+		}
+		q = &queue{}
+		r.queues[id] = q
+	}
+	q.last = n
+	return q
+}
+
+// sweep forgets messages not seen for a long time, so that a log whose
+// removals were lost still runs in bounded memory.
+func (r *textReader) sweep(n int) {
+	for id, q := range r.queues {
+		if n-q.last > staleLines && len(q.events) == 0 {
+			delete(r.queues, id)
+			r.evicted++
+		}
+	}
+	if len(r.queues) < maxQueues {
+		return
+	}
+	// Still full: forget the oldest half of those without recipient events.
+	for id, q := range r.queues {
+		if len(q.events) == 0 && n-q.last > 0 && len(r.queues) > maxQueues/2 {
+			delete(r.queues, id)
+			r.evicted++
+		}
+	}
+}
+
+// flush copies a message's sender and Message-ID into its events.
+func (r *textReader) flush(q *queue) {
+	for _, i := range q.events {
+		e := &r.events[i]
+		if e.From == "" {
+			e.From = q.from
+		}
+		if e.MessageID == "" {
+			e.MessageID = q.messageID
+		}
+	}
+}
+
+func (r *textReader) addEvent(q *queue, e checks.DeliveryEvent) {
+	if q != nil {
+		e.From, e.MessageID = q.from, q.messageID
+		q.events = append(q.events, len(r.events))
+	}
+	r.events = append(r.events, e)
+}
+
+var months = map[string]time.Month{"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
+	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12}
+
+func digits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// clock reads "15:04:05" with optional fractional seconds.
+func clock(s string) (h, m, sec, nsec int, ok bool) {
+	if len(s) < 8 || s[2] != ':' || s[5] != ':' {
+		return
+	}
+	var ok1, ok2, ok3 bool
+	h, ok1 = digits(s[0:2])
+	m, ok2 = digits(s[3:5])
+	sec, ok3 = digits(s[6:8])
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 60 {
+		return 0, 0, 0, 0, false
+	}
+	if len(s) > 8 {
+		if s[8] != '.' && s[8] != ',' {
+			return 0, 0, 0, 0, false
+		}
+		frac := s[9:]
+		f, okf := digits(frac)
+		if !okf || len(frac) > 9 {
+			return 0, 0, 0, 0, false
+		}
+		for i := len(frac); i < 9; i++ {
+			f *= 10
+		}
+		nsec = f
+	}
+	return h, m, sec, nsec, true
+}
+
+// syslogHeader reads "Nov 22 10:00:01 host prog[pid]: msg" (RFC 3164,
+// the year taken from --at: a month after At's month is last year's) and
+// "2026-11-22T10:00:01.123+01:00 host prog[pid]: msg" (RFC 5424 / rsyslog
+// high-precision timestamps).
+func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string, ok bool) {
+	var rest string
+	if len(s) > 16 && s[3] == ' ' {
+		mon, okm := months[s[:3]]
+		if !okm {
+			return
+		}
+		d := s[4:6]
+		if d[0] == ' ' {
+			d = d[1:]
+		}
+		day, okd := digits(d)
+		if !okd || day < 1 || day > 31 || s[6] != ' ' {
+			return
+		}
+		sp := strings.IndexByte(s[7:], ' ')
+		if sp < 0 {
+			return
+		}
+		h, m, sec, nsec, okc := clock(s[7 : 7+sp])
+		if !okc {
+			return
+		}
+		year := r.at.Year()
+		if mon > r.at.Month() {
+			year--
+		}
+		t = time.Date(year, mon, day, h, m, sec, nsec, r.at.Location())
+		rest = s[7+sp+1:]
+	} else if len(s) > 20 && s[4] == '-' && s[10] == 'T' {
+		sp := strings.IndexByte(s, ' ')
+		if sp < 0 {
+			return
+		}
+		var err error
+		t, err = time.Parse(time.RFC3339Nano, s[:sp])
+		if err != nil {
+			return
+		}
+		rest = s[sp+1:]
+	} else {
+		return
+	}
+	sp := strings.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return
+	}
+	host, rest = rest[:sp], rest[sp+1:]
+	colon := strings.Index(rest, ": ")
+	if colon <= 0 {
+		if strings.HasSuffix(rest, ":") {
+			colon = len(rest) - 1
+		} else {
+			return
+		}
+	}
+	prog = rest[:colon]
+	if strings.ContainsAny(prog, " ") {
+		// "last message repeated 3 times" and other syslogd notes.
+		return t, host, "", rest, true
+	}
+	if i := strings.IndexByte(prog, '['); i >= 0 {
+		prog = prog[:i]
+	}
+	msg = ""
+	if colon+2 <= len(rest) {
+		msg = rest[colon+2:]
+	}
+	return t, host, prog, msg, true
+}
+
+// isPostfix recognises postfix/smtp, postfix-out/qmgr, postfix/submission/smtpd.
+func isPostfix(prog string) bool { return strings.HasPrefix(prog, "postfix") }
+
+func service(prog string) string {
+	if i := strings.LastIndexByte(prog, '/'); i >= 0 {
+		return prog[i+1:]
+	}
+	return prog
+}
+
+// isQueueID recognises Postfix queue IDs: short ones are upper-case hex
+// (at least 5 digits), long ones (enable_long_queue_ids) are base-52
+// letters and digits with at least 10 characters.
+func isQueueID(s string) bool {
+	if len(s) < 5 || len(s) > 32 {
+		return false
+	}
+	hex, digit := true, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'A' && c <= 'F':
+		case c >= 'a' && c <= 'z' || c >= 'G' && c <= 'Z':
+			hex = false
+		default:
+			return false
+		}
+	}
+	if hex {
+		return true
+	}
+	return len(s) >= 10 && digit
+}
+
+// field returns the value of key= in a Postfix "k=v, k=v" list, with <>
+// kept off addresses; "" if absent.
+func field(s, key string) string {
+	i := 0
+	for {
+		j := strings.Index(s[i:], key)
+		if j < 0 {
+			return ""
+		}
+		j += i
+		if j == 0 || s[j-1] == ' ' || s[j-1] == ',' {
+			v := s[j+len(key):]
+			if strings.HasPrefix(v, "<") {
+				if k := strings.IndexByte(v, '>'); k >= 0 {
+					return v[1:k]
+				}
+			}
+			if k := strings.IndexAny(v, ", "); k >= 0 {
+				v = v[:k]
+			}
+			return v
+		}
+		i = j + len(key)
+	}
+}
+
+// parenthesised returns the text in the parentheses after status=word.
+func parenthesised(s string) string {
+	i := strings.IndexByte(s, '(')
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(s, ')')
+	if j < i {
+		return s[i+1:]
+	}
+	return s[i+1 : j]
+}
+
+// postfixLine reads one Postfix message (the part after "prog[pid]: ").
+func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
+	colon := strings.Index(msg, ": ")
+	if colon < 0 {
+		return notRelevant
+	}
+	id, rest := msg[:colon], msg[colon+2:]
+	if id == "NOQUEUE" {
+		// "NOQUEUE: reject: RCPT from host[ip]: 550 5.1.1 <x>: ...; from=<> to=<> proto=ESMTP helo=<>"
+		if to := field(rest, "to="); to != "" && r.watch(to) {
+			reply := rest
+			if i := strings.Index(rest, "]: "); i >= 0 {
+				reply = rest[i+3:]
+			}
+			if i := strings.LastIndex(reply, "; from="); i >= 0 {
+				reply = reply[:i]
+			}
+			r.addEvent(nil, r.classified(checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "rejected",
+				Recipient: to, From: field(rest, "from="), Reply: reply}, ""))
+		}
+		return understood
+	}
+	if !isQueueID(id) {
+		// connect from, disconnect from, warning:, statistics:, ...
+		return notRelevant
+	}
+	q := r.get(id, n)
+	switch {
+	case rest == "removed":
+		r.flush(q)
+		delete(r.queues, id)
+	case strings.HasPrefix(rest, "to="):
+		r.postfixDelivery(n, t, id, q, rest)
+	case strings.HasPrefix(rest, "message-id="):
+		q.messageID = strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>")
+	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
+		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
+			q.from = f
+		}
+		if field(rest, "status=") == "expired" && len(q.events) > 0 {
+			// qmgr: "from=<>, status=expired, returned to sender": the
+			// queue lifetime ran out for every pending recipient.
+			last := r.events[q.events[len(q.events)-1]]
+			r.addEvent(q, checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
+				QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
+				Cause: last.Cause, Permanent: true})
+		}
+	case strings.HasPrefix(rest, "reject: ") || strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: "):
+		if to := field(rest, "to="); to != "" && r.watch(to) {
+			reply := rest
+			if i := strings.Index(rest, "]: "); i >= 0 {
+				reply = rest[i+3:]
+			}
+			if i := strings.LastIndex(reply, "; from="); i >= 0 {
+				reply = reply[:i]
+			}
+			r.addEvent(q, r.classified(checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "rejected",
+				Recipient: to, QueueID: id, Reply: reply}, ""))
+		}
+	}
+	_ = svc
+	return understood
+}
+
+// postfixDelivery reads "to=<a>, [orig_to=<b>,] relay=h[ip]:25, delay=1,
+// delays=a/b/c/d, dsn=X.Y.Z, status=word (reply)" of smtp, lmtp, local,
+// virtual, pipe, error and discard.
+func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, rest string) {
+	to, orig := field(rest, "to="), field(rest, "orig_to=")
+	var rcpt string
+	switch {
+	case r.watch(to):
+		rcpt = to
+	case orig != "" && r.watch(orig):
+		rcpt = orig
+	default:
+		return
+	}
+	status := field(rest, "status=")
+	e := checks.DeliveryEvent{Time: t, Source: r.source(n), Recipient: rcpt, QueueID: id,
+		Relay: field(rest, "relay="), DSN: field(rest, "dsn="), Delay: field(rest, "delay=")}
+	if d := field(rest, "delays="); d != "" {
+		e.Delay += " (" + d + ")"
+	}
+	if i := strings.Index(rest, "status="); i >= 0 {
+		e.Reply = parenthesised(rest[i:])
+	}
+	switch status {
+	case "sent":
+		e.Kind = "delivered"
+	case "deferred":
+		e.Kind = "deferred"
+	case "bounced", "undeliverable":
+		e.Kind = "bounced"
+	case "expired":
+		e.Kind = "expired"
+	case "deliverable", "undeliverable-but-not-cached":
+		e.Kind = "verified" // address verification probe, no mail sent
+	default:
+		e.Kind = status
+	}
+	r.addEvent(q, r.classified(e, e.DSN))
+}
+
+// eximHeader reads "2026-11-22 10:00:01[.123] [+0100] [[pid]] rest".
+func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' {
+		return
+	}
+	y, ok1 := digits(s[0:4])
+	mo, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return
+	}
+	sp := strings.IndexByte(s[11:], ' ')
+	end := len(s)
+	if sp >= 0 {
+		end = 11 + sp
+	}
+	h, m, sec, nsec, okc := clock(s[11:end])
+	if !okc {
+		return
+	}
+	loc := r.at.Location()
+	rest = ""
+	if end < len(s) {
+		rest = s[end+1:]
+	}
+	// log_timezone: "+0100"
+	if len(rest) >= 5 && (rest[0] == '+' || rest[0] == '-') && (len(rest) == 5 || rest[5] == ' ') {
+		if z, okz := digits(rest[1:5]); okz {
+			off := (z/100*60 + z%100) * 60
+			if rest[0] == '-' {
+				off = -off
+			}
+			loc = time.FixedZone(rest[:5], off)
+			rest = strings.TrimPrefix(rest[5:], " ")
+		}
+	}
+	// log_selector +pid: "[1234]"
+	if strings.HasPrefix(rest, "[") {
+		if i := strings.Index(rest, "] "); i > 0 {
+			if _, okp := digits(rest[1:i]); okp {
+				rest = rest[i+2:]
+			}
+		}
+	}
+	return time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc), rest, true
+}
+
+// isEximID recognises Exim message IDs: "1abcDE-0001Ab-Cd" (before 4.97)
+// and "1abcDE-000000005vi-0000" (4.97 on).
+func isEximID(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) != 3 || len(parts[0]) != 6 {
+		return false
+	}
+	if !(len(parts[1]) == 6 && len(parts[2]) == 2 || len(parts[1]) == 11 && len(parts[2]) == 4) {
+		return false
+	}
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			c := p[i]
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// eximLine reads an Exim main log entry after its timestamp (Exim
+// specification, chapter "Log files": the flags <= => -> >> *> ** == (=).
+func (r *textReader) eximLine(n int, t time.Time, rest string) int {
+	sp := strings.IndexByte(rest, ' ')
+	if sp < 0 || !isEximID(rest[:sp]) {
+		if isEximID(rest) {
+			return understood
+		}
+		// Connection events, ACL rejections, queue runs, daemon starts.
+		return notRelevant
+	}
+	id, rest := rest[:sp], rest[sp+1:]
+	flag, body, _ := strings.Cut(rest, " ")
+	q := r.get(id, n)
+	switch flag {
+	case "<=":
+		from, _, _ := strings.Cut(body, " ")
+		if from != "<>" {
+			q.from = from
+		}
+		if mid := eximField(body, "id="); mid != "" {
+			q.messageID = strings.Trim(mid, "<>")
+		}
+	case "=>", "->", ">>", "*>":
+		if rcpt := r.eximRecipient(body); rcpt != "" {
+			e := checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "delivered", Recipient: rcpt, QueueID: id,
+				Relay: eximField(body, "H="), Reply: eximQuoted(body, "C=")}
+			if flag == "*>" {
+				e.Kind = "suppressed-by-N" // exim -N: delivery not done
+			}
+			r.addEvent(q, r.classified(e, ""))
+		}
+	case "**", "==":
+		if rcpt := r.eximRecipient(body); rcpt != "" {
+			e := checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "bounced", Recipient: rcpt, QueueID: id,
+				Relay: eximField(body, "H="), Reply: eximReason(body)}
+			if flag == "==" {
+				e.Kind = "deferred"
+			}
+			r.addEvent(q, r.classified(e, ""))
+		}
+	case "Completed":
+		r.flush(q)
+		delete(r.queues, id)
+	}
+	return understood
+}
+
+// eximRecipient returns the watched address of "addr [<orig>] R=...", or "".
+func (r *textReader) eximRecipient(body string) string {
+	first, more, _ := strings.Cut(body, " ")
+	if r.watch(first) {
+		return first
+	}
+	if strings.HasPrefix(more, "<") {
+		if i := strings.IndexByte(more, '>'); i > 0 && r.watch(more[1:i]) {
+			return more[1:i]
+		}
+	}
+	if strings.HasPrefix(first, "<") && r.watch(strings.Trim(first, "<>")) {
+		return strings.Trim(first, "<>")
+	}
+	return ""
+}
+
+// eximField returns the word after " key" (H=host, id=...).
+func eximField(body, key string) string {
+	i := strings.Index(" "+body, " "+key)
+	if i < 0 {
+		return ""
+	}
+	v := body[i+len(key):]
+	if j := strings.IndexAny(v, " :"); j >= 0 {
+		v = v[:j]
+	}
+	return v
+}
+
+// eximQuoted returns the quoted value of key="...".
+func eximQuoted(body, key string) string {
+	i := strings.Index(body, " "+key+`"`)
+	if i < 0 {
+		return ""
+	}
+	v := body[i+len(key)+2:]
+	if j := strings.IndexByte(v, '"'); j >= 0 {
+		v = v[:j]
+	}
+	return v
+}
+
+// eximReason returns the error text of a ** or == entry: after
+// "defer (errno): " or the first ": ".
+func eximReason(body string) string {
+	if i := strings.Index(body, "defer ("); i >= 0 {
+		if j := strings.Index(body[i:], "): "); j >= 0 {
+			return body[i+j+3:]
+		}
+	}
+	if i := strings.Index(body, ": "); i >= 0 {
+		return body[i+2:]
+	}
+	return ""
+}

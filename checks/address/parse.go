@@ -26,6 +26,9 @@ const (
 	MaxAddress = 254
 )
 
+// maxInput bounds the text Parse looks at in detail.
+const maxInput = 4096
+
 // A SyntaxError says why a string is not a mailbox.
 type SyntaxError struct {
 	// Reason says what is wrong, in plain words, naming the character and
@@ -169,6 +172,10 @@ func errf(p int, format string, args ...any) *SyntaxError {
 func parse(m *checks.Mailbox, s string) *SyntaxError {
 	if s == "" {
 		return errf(0, "the address is empty")
+	}
+	if len(s) > maxInput {
+		// Far beyond any limit; refusing early keeps the work bounded.
+		return errf(0, "the address is %d octets long; the limit is %d (RFC 5321 §4.5.3.1.3)", len(s), MaxAddress)
 	}
 	if err := wrapped(s); err != nil {
 		return err
@@ -388,6 +395,10 @@ func domain(s string, from int) (string, *SyntaxError) {
 			msg := strings.TrimPrefix(err.Error(), "idna: ")
 			return "", errf(0, "the domain %s is not a valid internationalised domain name (%s)", d, msg)
 		}
+		if a == "" {
+			// UTS #46 maps some characters (soft hyphen, joiners) to nothing.
+			return "", errf(0, "the domain %q is empty once invisible characters are removed", d)
+		}
 		if err := labels(a, 0, a, true); err != nil {
 			err.Reason = fmt.Sprintf("in its ASCII form %s, %s", a, err.Reason)
 			err.Pos = 0
@@ -422,6 +433,9 @@ func allDigits(s string) bool {
 
 // labels checks the dots and label lengths of domain d, found at s[from:].
 func labels(s string, from int, d string, lengths bool) *SyntaxError {
+	if d == "" {
+		return errf(0, "the domain is empty")
+	}
 	if d[0] == '.' {
 		return errf(pos(s, from), "the domain starts with a dot")
 	}
@@ -430,16 +444,18 @@ func labels(s string, from int, d string, lengths bool) *SyntaxError {
 	}
 	off := 0
 	for _, l := range strings.Split(d, ".") {
-		p := pos(s, from+off)
+		// Positions are counted only on failure: counting for every label
+		// would make a long domain quadratic.
 		switch {
 		case l == "":
-			return errf(p-1, "the domain has two dots in a row at position %d", p-1)
+			p := pos(s, from+off) - 1
+			return errf(p, "the domain has two dots in a row at position %d", p)
 		case lengths && len(l) > MaxLabel:
-			return errf(p, "the domain label %q is %d octets long; the limit is %d (RFC 1035 §2.3.4)", short(l), len(l), MaxLabel)
+			return errf(pos(s, from+off), "the domain label %q is %d octets long; the limit is %d (RFC 1035 §2.3.4)", short(l), len(l), MaxLabel)
 		case l[0] == '-':
-			return errf(p, "the domain label %q starts with a hyphen", l)
+			return errf(pos(s, from+off), "the domain label %q starts with a hyphen", l)
 		case l[len(l)-1] == '-':
-			return errf(p+utf8.RuneCountInString(l)-1, "the domain label %q ends with a hyphen", l)
+			return errf(pos(s, from+off)+utf8.RuneCountInString(l)-1, "the domain label %q ends with a hyphen", l)
 		}
 		off += len(l) + 1
 	}

@@ -113,6 +113,7 @@ func TestParseInvalid(t *testing.T) {
 		{"alice@gmail", "like gmail.com", 0},
 		{"alice@xn--test.org", "not a valid internationalised domain name", 0},
 		{"alice@a\u200db.com", "not a valid internationalised domain name", 0},
+		{"ò@\u00ad", "empty once invisible characters are removed", 0},
 		{"alice@[192.0.2.1", "has no closing ]", 7},
 		{"alice@[192.0.2.1]x", "text after the address literal", 18},
 		{"alice@a[192.0.2.1]", `'[' at position 8: an address literal must be the whole domain`, 8},

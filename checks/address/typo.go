@@ -252,12 +252,12 @@ func noMail(md *checks.MailDomain) string {
 		return "the domain does not exist: NXDOMAIN"
 	case md.NullMX:
 		return "null MX"
-	case md.AcceptsMail == checks.No && len(md.Hosts) > 0:
-		return "its MX hosts do not resolve"
-	case md.AcceptsMail == checks.No:
-		return "no MX"
 	case md.Implicit:
 		return "no MX, only an address record, typical of a parked domain"
+	case md.AcceptsMail == checks.No && len(md.Hosts) > 0:
+		return "none of its MX hosts has a usable address"
+	case md.AcceptsMail == checks.No:
+		return "no MX"
 	}
 	return ""
 }

@@ -117,7 +117,7 @@ func TestTypo(t *testing.T) {
 		{"alice@gmial.com", nx, checks.Likely, checks.Direct, "accepts no mail (the domain does not exist: NXDOMAIN)"},
 		{"alice@gmail.con", nx, checks.Likely, checks.Direct, "gmail.con looks like a typo of gmail.com"},
 		{"alice@hotmial.com", null, checks.Likely, checks.Direct, "(null MX)"},
-		{"alice@gmial.com", dead, checks.Likely, checks.Direct, "(its MX hosts do not resolve)"},
+		{"alice@gmial.com", dead, checks.Likely, checks.Direct, "(none of its MX hosts has a usable address)"},
 		{"alice@yahooo.com", parked, checks.Likely, checks.Direct, "typical of a parked domain"},
 		{"alice@gmial.com", mail, checks.Possible, checks.Indirect, "but gmial.com does accept mail (MX mx1.gmial.com, mx2.gmial.com), so it may be a real address"},
 		{"alice@gmial.com", failed, checks.Possible, checks.Indirect, "whether gmial.com accepts mail could not be checked"},

@@ -26,6 +26,7 @@ type zone struct {
 	origin string // lower-case FQDN
 	source string
 	names  map[string][]dns.RR // owner (lower-case FQDN) -> records
+	above  map[string]bool     // names with owners below them (ancestors of owners)
 }
 
 // ZoneError is a zone file that does not parse, naming file and line.
@@ -118,6 +119,25 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 	for name := range zn.names {
 		if !dns.IsSubDomain(zn.origin, name) {
 			return &ZoneError{File: source, Err: fmt.Errorf("record %s is outside the zone %s", name, zn.origin)}
+		}
+	}
+	for _, other := range z.zones {
+		if other.origin == zn.origin {
+			return &ZoneError{File: source, Err: fmt.Errorf("zone %s is already loaded from %s", zn.origin, other.source)}
+		}
+	}
+	zn.above = map[string]bool{}
+	for name := range zn.names {
+		for n := name; n != zn.origin; {
+			i, end := dns.NextLabel(n, 0)
+			if end {
+				break
+			}
+			n = n[i:]
+			if zn.above[n] {
+				break // and so are its ancestors
+			}
+			zn.above[n] = true
 		}
 	}
 	z.zones = append(z.zones, zn)
@@ -215,12 +235,7 @@ func (z *Zones) find(name string) *zone {
 // hasBelow reports whether name is an empty non-terminal: it owns nothing
 // but names below it exist, so it answers NODATA, not NXDOMAIN (RFC 8020).
 func (zn *zone) hasBelow(name string) bool {
-	for owner := range zn.names {
-		if owner != name && dns.IsSubDomain(name, owner) {
-			return true
-		}
-	}
-	return false
+	return zn.above[name]
 }
 
 // wildcard returns the records of the closest *.parent wildcard (RFC 4592).

@@ -153,6 +153,7 @@ func TestZoneErrors(t *testing.T) {
 		{"quote.zone", "$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\n@ TXT \"unterminated\n", 3, ""},
 		{"no-origin.zone", "a.example.com. A 192.0.2.1\n", 0, "no $ORIGIN and no SOA"},
 		{"empty.zone", "$ORIGIN example.com.\n; nothing\n", 0, "no records"},
+		{"twice.zone", subZone, 0, "zone sub.example.com. is already loaded from "},
 		{"outside.zone", "$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\nwww.example.org. A 192.0.2.1\n", 0, "outside the zone"},
 	}
 	for _, tt := range tests {

@@ -156,7 +156,7 @@ func TXT(ctx context.Context, r Resolver, name string) ([]string, *Answer, error
 	}
 	var out []string
 	for _, rr := range a.Of(dns.TypeTXT) {
-		out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+		out = append(out, Unescape(strings.Join(rr.(*dns.TXT).Txt, "")))
 	}
 	return out, a, nil
 }
@@ -223,3 +223,33 @@ func ErrStatus(err error) Status {
 	}
 	return StatusOf(nil, err)
 }
+
+// Unescape turns miekg/dns presentation format (names and TXT strings keep
+// a byte outside printable ASCII as \DDD, and quote, backslash and a few
+// others behind a backslash) into the octets on the wire, which is what
+// record parsers (SPF, DKIM, DMARC) read.
+func Unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); n <= 255 {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

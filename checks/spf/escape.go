@@ -3,6 +3,8 @@ package spf
 import (
 	"fmt"
 	"strings"
+
+	"github.com/whymail/whymail/checks/lookup"
 )
 
 // miekg/dns keeps names and TXT strings in presentation format: a byte
@@ -12,30 +14,7 @@ import (
 // so the adapter converts between the two.
 
 // unescape turns presentation format into octets.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
-			if n <= 255 {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i+1])
-		i++
-	}
-	return b.String()
-}
+func unescape(s string) string { return lookup.Unescape(s) }
 
 // escapeName turns a name of octets (labels separated by dots) into the
 // presentation format the resolvers compare.

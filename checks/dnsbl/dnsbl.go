@@ -260,10 +260,21 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 	if len(troubleOrder) > 0 {
 		msg += fmt.Sprintf("; %d could not be checked", len(troubleOrder))
 	}
-	p.Report(checks.Finding{
-		Severity: checks.OK, Record: "dnsbl", Cause: checks.SenderBlocklisted, Verdict: checks.RuledOut, Strength: checks.Direct,
-		Message: msg, Data: map[string]any{"lists": zones, "subjects": answeredSubjects},
-	})
+	f := checks.Finding{Severity: checks.OK, Record: "dnsbl", Message: msg, Data: map[string]any{"lists": zones, "subjects": answeredSubjects}}
+	// Rule the cause out only when every subject was answered by some
+	// list: a clean domain says nothing about an IP no list would check.
+	var unchecked []string
+	for _, q := range qs {
+		if !slices.Contains(answeredSubjects, q.Subject.Text) && !slices.Contains(unchecked, q.Subject.Text) {
+			unchecked = append(unchecked, q.Subject.Text)
+		}
+	}
+	if len(unchecked) == 0 {
+		f.Cause, f.Verdict, f.Strength = checks.SenderBlocklisted, checks.RuledOut, checks.Direct
+	} else {
+		f.Data["unchecked"] = unchecked
+	}
+	p.Report(f)
 	return res, nil
 }
 

@@ -342,3 +342,16 @@ func FuzzLists(f *testing.F) {
 		}
 	})
 }
+
+func TestNoRuledOutWhileASubjectIsUnchecked(t *testing.T) {
+	z := checktest.Zones(t, zones...)
+	// The IP gets only a refusal; the domain is clean on the DBL.
+	res := checktest.Run(t, z, &checks.Ticket{SendingIPs: ips("192.0.2.3"), Sender: "example.com",
+		DNSBLZones: []string{"zen.spamhaus.org", "dbl.spamhaus.org"}}, Check)
+	if v := checktest.Verdicts(res)[checks.SenderBlocklisted]; !slices.Equal(v, []checks.Verdict{checks.Unknown}) {
+		t.Errorf("verdicts %v, want [unknown]: a clean domain must not rule out an unchecked IP", v)
+	}
+	if all := strings.Join(checktest.Messages(res, "dnsbl"), "\n"); !strings.Contains(all, "example.com not listed on any of the 1 blocklists that answered") {
+		t.Errorf("clean domain not reported:\n%s", all)
+	}
+}

@@ -36,7 +36,22 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	}
 	res := &checks.DKIMResult{Domain: domain}
+	var msg []byte
+	if p.Ticket.MessageFile != "" {
+		var err error
+		if msg, err = readMessage(p); err != nil {
+			return nil, err
+		}
+	}
 	selectors := p.Ticket.DKIMSelectors
+	if len(selectors) == 0 && msg != nil {
+		// The message names the selectors the app signs with.
+		selectors = messageSelectors(msg, domain)
+		if len(selectors) > 0 {
+			p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: map[string]any{"selectors": selectors},
+				Message: fmt.Sprintf("checking the selector(s) the message's DKIM-Signature names for %s: %s", domain, strings.Join(selectors, ", "))})
+		}
+	}
 	if len(selectors) == 0 {
 		res.Probed = true
 		for _, s := range CommonSelectors {
@@ -54,7 +69,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 	wg.Wait()
 
-	var found, failed []string
+	found, failed := []string{}, []string(nil)
 	usable := 0
 	for _, pr := range probes {
 		k := report(p, pr, res.Probed)
@@ -80,8 +95,8 @@ func run(p *checks.Pass) (any, error) {
 		err = fmt.Errorf("DKIM key lookup failed for %s at selector(s) %s", domain, strings.Join(failed, ", "))
 	}
 
-	if p.Ticket.MessageFile != "" {
-		if verr := verifyFile(p, domain, res); verr != nil {
+	if msg != nil {
+		if verr := verifyMessage(p, msg, domain, res); verr != nil {
 			return res, verr
 		}
 	} else if usable > 0 && err == nil {
@@ -125,12 +140,12 @@ func lookupKey(ctx context.Context, r lookup.Resolver, sel, domain string) *prob
 func who(pr *probe) string {
 	if len(pr.chain) > 0 {
 		if w := espOf(pr.chain[len(pr.chain)-1]); w != "" {
-			return " (" + w + ")"
+			return " (" + w + ", by CNAME)"
 		}
 	}
 	for _, s := range CommonSelectors {
 		if s.Name == pr.selector && s.Who != "" && !strings.Contains(s.Who, " and ") {
-			return " (" + s.Who + "?)"
+			return " (the usual selector of " + s.Who + ")"
 		}
 	}
 	return ""

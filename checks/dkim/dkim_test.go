@@ -94,8 +94,8 @@ func TestKeyLint(t *testing.T) {
 	rows := []row{
 		{"rsa2048", txt("sel._domainkey", "v=DKIM1; k=rsa; p="+rsa2048), "rsa 2048-bit", checks.OK, checks.Unknown},
 		{"rsa2048 pkcs1", txt("sel._domainkey", "v=DKIM1; p="+rsa2048PKCS1), "rsa 2048-bit", checks.OK, ""},
-		{"rsa1024", txt("sel._domainkey", "v=DKIM1; k=rsa; p="+rsa1024), "RSA key is 1024 bits", checks.Warning, ""},
-		{"rsa512", txt("sel._domainkey", "v=DKIM1; p="+rsa512), "RSA key is 512 bits: verifiers must reject", checks.Error, checks.Likely},
+		{"rsa1024", txt("sel._domainkey", "v=DKIM1; k=rsa; p="+rsa1024), "RSA key in p= is 1024 bits", checks.Warning, ""},
+		{"rsa512", txt("sel._domainkey", "v=DKIM1; p="+rsa512), "RSA key in p= is 512 bits: verifiers must reject", checks.Error, checks.Likely},
 		{"ed25519", txt("sel._domainkey", "v=DKIM1; k=ed25519; p="+ed25519Raw), "ed25519 256-bit", checks.OK, ""},
 		{"ed25519 spki", txt("sel._domainkey", "v=DKIM1; k=ed25519; p="+ed25519SPKI), "wrapped in SubjectPublicKeyInfo", checks.Error, checks.Likely},
 		{"ed25519 short", txt("sel._domainkey", "v=DKIM1; k=ed25519; p=AAAA"), "not a 32-byte Ed25519 key", checks.Error, checks.Likely},
@@ -162,7 +162,7 @@ func TestProbe(t *testing.T) {
 	if !r.Probed || len(r.Keys) != 3 {
 		t.Fatalf("probed %v, keys %+v", r.Probed, r.Keys)
 	}
-	want := fmt.Sprintf("probed %d common selectors at example.com and found google (Google Workspace?), selector1 (Microsoft 365), s1 (SendGrid?)", len(CommonSelectors))
+	want := fmt.Sprintf("probed %d common selectors at example.com and found google (the usual selector of Google Workspace), selector1 (Microsoft 365, by CNAME), s1 (the usual selector of SendGrid)", len(CommonSelectors))
 	if find(res, "dkim", want) == nil {
 		dump(t, res, "dkim")
 		t.Errorf("no summary %q", want)

@@ -257,13 +257,13 @@ func lintRSA(k *Key, der []byte, add func(checks.Severity, string, string, ...an
 	switch {
 	case k.Bits < 1024:
 		// RFC 8301 §3.2: verifiers must not accept keys under 1024 bits.
-		add(checks.Error, "p", "RSA key is %d bits: verifiers must reject keys under 1024 bits (RFC 8301 §3.2), so its signatures count as invalid. Publish a 2048-bit key", k.Bits)
+		add(checks.Error, "p", "RSA key in p= is %d bits: verifiers must reject keys under 1024 bits (RFC 8301 §3.2), so its signatures count as invalid. Publish a 2048-bit key", k.Bits)
 	case k.Bits < 2048:
-		add(checks.Warning, "p", "RSA key is %d bits: still accepted, but 2048 bits is recommended (RFC 8301 §3.2) and some receivers score 1024-bit keys lower. Rotate to a 2048-bit key", k.Bits)
+		add(checks.Warning, "p", "RSA key in p= is %d bits: still accepted, but 2048 bits is recommended (RFC 8301 §3.2) and some receivers score 1024-bit keys lower. Rotate to a 2048-bit key", k.Bits)
 	}
 	if k.Bits > 4096 {
 		// RFC 8301 §3.2: verifiers need only validate keys up to 4096 bits.
-		add(checks.Warning, "p", "RSA key is %d bits: verifiers need not handle keys over 4096 bits (RFC 8301 §3.2)", k.Bits)
+		add(checks.Warning, "p", "RSA key in p= is %d bits: verifiers need not handle keys over 4096 bits (RFC 8301 §3.2)", k.Bits)
 	}
 }
 

@@ -165,22 +165,46 @@ func trunc(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// verifyFile verifies --message and reports each signature and what it
-// means for sender-auth.
-func verifyFile(p *checks.Pass, domain string, res *checks.DKIMResult) error {
+// readMessage reads --message.
+func readMessage(p *checks.Pass) ([]byte, error) {
 	name := p.Ticket.MessageFile
 	f, err := p.Open(name)
 	if err != nil {
-		return checks.Inputf(name, 0, "cannot read the message: %v", err)
+		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
 	}
+	defer f.Close()
 	msg, err := io.ReadAll(io.LimitReader(f, maxMessage+1))
-	f.Close()
 	if err != nil {
-		return checks.Inputf(name, 0, "cannot read the message: %v", err)
+		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
 	}
 	if len(msg) > maxMessage {
-		return checks.Inputf(name, 0, "the message is over %d MiB; give the headers and body of one sent message", maxMessage>>20)
+		return nil, checks.Inputf(name, 0, "the message is over %d MiB; give the headers and body of one sent message", maxMessage>>20)
 	}
+	if _, err := signatureTags(msg); err != nil {
+		return nil, checks.Inputf(name, 0, "not a readable email message: %v", err)
+	}
+	return msg, nil
+}
+
+// messageSelectors returns the s= of the message's signatures whose d=
+// is domain (their keys live under it), in order, without repeats.
+func messageSelectors(msg []byte, domain string) []string {
+	tags, _ := signatureTags(msg)
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if s := t["s"]; s != "" && strings.EqualFold(t["d"], domain) && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// verifyMessage verifies --message and reports each signature and what it
+// means for sender-auth.
+func verifyMessage(p *checks.Pass, msg []byte, domain string, res *checks.DKIMResult) error {
+	name := p.Ticket.MessageFile
 	sigs, err := VerifyMessage(p.Context, p.DNS, msg)
 	if err != nil {
 		return checks.Inputf(name, 0, "not a readable email message: %v", err)

@@ -427,7 +427,7 @@ func reportOther(p *checks.Pass, ticket, other string, ev []checks.DeliveryEvent
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Record: last.Source, Cause: checks.WrongInbox, Verdict: checks.Confirmed,
 		Strength: checks.OfRecord,
-		Message: fmt.Sprintf("The mail went to %s, the address on the account, not to %s: %s.", other, ticket, describe(last)),
-		Steps:   []string{"Tell the user which address the account has, and to check that inbox or update the address."},
-		Data:    eventData(last)})
+		Message:  fmt.Sprintf("The mail went to %s, the address on the account, not to %s: %s.", other, ticket, describe(last)),
+		Steps:    []string{"Tell the user which address the account has, and to check that inbox or update the address."},
+		Data:     eventData(last)})
 }

@@ -54,19 +54,44 @@ func (r *textReader) line(n int, s string) int {
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
 		_ = host
 		r.seen(t)
-		if !isPostfix(prog) {
-			return notRelevant
-		}
-		r.postfix++
-		return r.postfixLine(n, t, service(prog), msg)
+		return r.program(n, t, prog, msg)
 	}
 	if t, rest, ok := r.eximHeader(s); ok {
 		r.seen(t)
 		r.exim++
 		return r.eximLine(n, t, rest)
 	}
+	// "host prog[pid]: msg": syslog forwarded without its timestamp.
+	if host, rest, ok := strings.Cut(s, " "); ok && host != "" {
+		if prog, msg, ok := strings.Cut(rest, ": "); ok && strings.HasSuffix(prog, "]") && strings.Contains(prog, "[") && !strings.Contains(prog, " ") {
+			prog = prog[:strings.IndexByte(prog, '[')]
+			if isPostfix(prog) || isExim(prog) {
+				return r.program(n, time.Time{}, prog, msg)
+			}
+		}
+	}
 	return unparsed
 }
+
+// program reads the message of a syslog line by the program that wrote it.
+func (r *textReader) program(n int, t time.Time, prog, msg string) int {
+	switch {
+	case isPostfix(prog):
+		r.postfix++
+		return r.postfixLine(n, t, service(prog), msg)
+	case isExim(prog):
+		// Exim logging to syslog: its own line, with or without its date.
+		r.exim++
+		if et, rest, ok := r.eximHeader(msg); ok {
+			r.seen(et)
+			return r.eximLine(n, et, rest)
+		}
+		return r.eximLine(n, t, msg)
+	}
+	return notRelevant
+}
+
+func isExim(prog string) bool { return strings.HasPrefix(prog, "exim") }
 
 // finish flushes what is left in the queue table at the end of the file.
 func (r *textReader) finish() {
@@ -190,19 +215,17 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		if !okm {
 			return
 		}
-		d := s[4:6]
-		if d[0] == ' ' {
-			d = d[1:]
-		}
+		// "Nov  2" as syslogd pads it, and "Nov 2" as some relays write it.
+		d, rest0, _ := strings.Cut(strings.TrimLeft(s[4:], " "), " ")
 		day, okd := digits(d)
-		if !okd || day < 1 || day > 31 || s[6] != ' ' {
+		if !okd || day < 1 || day > 31 {
 			return
 		}
-		sp := strings.IndexByte(s[7:], ' ')
+		sp := strings.IndexByte(rest0, ' ')
 		if sp < 0 {
 			return
 		}
-		h, m, sec, nsec, okc := clock(s[7 : 7+sp])
+		h, m, sec, nsec, okc := clock(rest0[:sp])
 		if !okc {
 			return
 		}
@@ -211,7 +234,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 			year--
 		}
 		t = time.Date(year, mon, day, h, m, sec, nsec, r.at.Location())
-		rest = s[7+sp+1:]
+		rest = rest0[sp+1:]
 	} else if len(s) > 20 && s[4] == '-' && s[10] == 'T' {
 		sp := strings.IndexByte(s, ' ')
 		if sp < 0 {

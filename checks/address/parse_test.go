@@ -231,3 +231,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	for _, s := range []string{"alice.smith+tag@example.co.uk", "josé@bücher.de", `"john doe"@[IPv6:2001:db8::1]`} {
+		b.Run(s, func(b *testing.B) {
+			for b.Loop() {
+				Parse(s)
+			}
+		})
+	}
+}
+
+func BenchmarkDisposable(b *testing.B) {
+	Disposable("x")
+	for b.Loop() {
+		Disposable("a.b.example.com")
+	}
+}

@@ -54,9 +54,16 @@ var providers = strings.Fields(`
 // at comcast.net), and the rest are mail services of their own.
 var legit = map[string]bool{}
 
+// provider is a providers entry cut at its public suffix.
+type provider struct{ domain, name, suffix string }
+
+var providerParts []provider
+
 func init() {
 	for _, d := range providers {
 		legit[d] = true
+		n, s, _ := split(d)
+		providerParts = append(providerParts, provider{d, n, s})
 	}
 	for _, d := range strings.Fields(`comcast.com verizon.com att.com yahoo.net gmx.us
 		hotmail.net outlook.net icloud.net mail.de email.de gmail.de`) {
@@ -102,8 +109,8 @@ func Suggest(domain string) (Suggestion, bool) {
 		return Suggestion{}, false
 	}
 	var best Suggestion
-	for _, p := range providers {
-		pn, ps, _ := split(p)
+	for _, pp := range providerParts {
+		p, pn, ps := pp.domain, pp.name, pp.suffix
 		switch {
 		case name == pn && tldSlips[suffix] == ps:
 			if best.Domain == "" || best.Distance > 1 {

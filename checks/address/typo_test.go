@@ -162,3 +162,33 @@ func TestTypo(t *testing.T) {
 		t.Errorf("no address: typo %+v, want skipped", cr)
 	}
 }
+
+func BenchmarkSuggest(b *testing.B) {
+	for b.Loop() {
+		Suggest("hotmial.com")
+	}
+}
+
+func TestProviderTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range providerParts {
+		if p.name == "" || p.suffix == "" || p.name+"."+p.suffix != p.domain {
+			t.Errorf("provider %q splits as %q + %q", p.domain, p.name, p.suffix)
+		}
+		if seen[p.domain] {
+			t.Errorf("provider %q listed twice", p.domain)
+		}
+		seen[p.domain] = true
+		if s, ok := Suggest(p.domain); ok {
+			t.Errorf("provider %q is 'corrected' to %q", p.domain, s.Domain)
+		}
+		if d := Disposable(p.domain); d != "" {
+			t.Errorf("provider %q is on the disposable list as %q", p.domain, d)
+		}
+	}
+	for slip, tld := range tldSlips {
+		if slip == tld {
+			t.Errorf("TLD slip %q maps to itself", slip)
+		}
+	}
+}

@@ -131,13 +131,13 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			if answered[i] {
 				continue
 			}
-			if ctx.Err() != nil {
+			if ctxErr(ctx) != nil {
 				return nil, ctxErr(ctx)
 			}
 			r, via, err := n.ask(ctx, q, server)
 			tries++
 			if err != nil {
-				if ctx.Err() != nil {
+				if ctxErr(ctx) != nil {
 					return nil, ctxErr(ctx)
 				}
 				if isTimeout(err) {
@@ -226,9 +226,14 @@ func (n *Network) exchange(ctx context.Context, m *dns.Msg, network, server stri
 	return r, nil
 }
 
-// ctxErr is the error of a lookup stopped by ctx: a deadline is a timeout.
+// ctxErr is the error of a lookup stopped by ctx, or nil: a deadline is a
+// timeout. A deadline just passed counts before ctx's own timer has fired
+// (the socket's deadline may wake us first).
 func ctxErr(ctx context.Context) error {
 	err := ctx.Err()
+	if dl, ok := ctx.Deadline(); ok && err == nil && !time.Now().Before(dl) {
+		err = context.DeadlineExceeded
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}

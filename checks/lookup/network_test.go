@@ -358,3 +358,24 @@ func TestFromResolvConf(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// A server that does not know EDNS0 answers FORMERR: ask again without it.
+func TestNetworkNoEDNS(t *testing.T) {
+	var st lookuptest.Stats
+	n := lookuptest.Network(t, lookuptest.Serve(t, example(t), lookuptest.NoEDNS(), lookuptest.Count(&st)))
+	a, err := n.Lookup(context.Background(), lookup.Question{Name: "example.com", Type: dns.TypeMX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status() != lookup.StatusOK || len(a.Of(dns.TypeMX)) != 2 {
+		t.Errorf("%s with %d MX, want ok with 2", a.Status(), len(a.Of(dns.TypeMX)))
+	}
+	if st.UDP.Load() != 2 {
+		t.Errorf("%d UDP queries, want 2 (with and without EDNS0)", st.UDP.Load())
+	}
+	// Without EDNS0 the limit is 512 bytes: the big TXT comes over TCP.
+	a, err = n.Lookup(context.Background(), lookup.Question{Name: "big.example.com", Type: dns.TypeTXT})
+	if err != nil || a.Server[:3] != "tcp" || a.Status() != lookup.StatusOK {
+		t.Errorf("big TXT: %v %v, want ok over tcp", a, err)
+	}
+}

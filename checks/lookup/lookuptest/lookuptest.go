@@ -43,6 +43,12 @@ func ServFail(names ...string) Option {
 	return func(s *server) { s.servfail = nameSet(names) }
 }
 
+// NoEDNS makes the server one from before EDNS0 (RFC 6891 §7): a query
+// carrying an OPT record gets FORMERR without one.
+func NoEDNS() Option {
+	return func(s *server) { s.noEDNS = true }
+}
+
 // Count makes the server count the queries it receives into st.
 func Count(st *Stats) Option {
 	return func(s *server) { s.stats = st }
@@ -104,6 +110,7 @@ type server struct {
 	truncate names
 	drop     names
 	servfail names
+	noEDNS   bool
 	stats    *Stats
 }
 
@@ -206,6 +213,11 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		time.Sleep(s.delay)
 	}
 	m := new(dns.Msg)
+	if s.noEDNS && req.IsEdns0() != nil {
+		m.SetRcode(req, dns.RcodeFormatError)
+		w.WriteMsg(m)
+		return
+	}
 	m.SetReply(req)
 	m.RecursionAvailable = req.RecursionDesired
 	udp := !strings.HasPrefix(network, "tcp")

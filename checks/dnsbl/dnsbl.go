@@ -104,12 +104,13 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	if len(qs) == 0 {
-		why := "no --sending-ip and no --sender given"
+		why, settle := "no --sending-ip and no --sender given", "give --sending-ip and --sender"
 		if len(subs) > 0 {
 			why = "no configured blocklist applies to the sending IPs or sender domain"
+			settle = "add IP lists (--dnsbl ZONE) for the sending IPs and domain lists (--dnsbl domain:ZONE) for the sender domain"
 		}
 		p.Skip("%s: blocklists not checked", why)
-		p.Unknown(checks.SenderBlocklisted, "blocklists not checked (%s): give --sending-ip and --sender", why)
+		p.Unknown(checks.SenderBlocklisted, "blocklists not checked (%s): %s", why, settle)
 		return nil, nil
 	}
 	var wg sync.WaitGroup

@@ -58,6 +58,7 @@ func TestIsEmailCorpus(t *testing.T) {
 				t.Fatalf("read only %d tests", len(set.Tests))
 			}
 			agree, total, excluded := 0, 0, 0
+			rmatch, rtotal := 0, 0
 			for _, tc := range set.Tests {
 				addr := controls(tc.Address)
 				want := acceptable(tc.Category)
@@ -72,6 +73,14 @@ func TestIsEmailCorpus(t *testing.T) {
 				} else {
 					t.Logf("disagree #%s %q (%s): valid=%v reason=%q", tc.ID, addr, tc.Diagnosis, got, m.Reason)
 				}
+				if keys, ok := reasonFor[tc.Diagnosis]; ok && err != nil {
+					rtotal++
+					if containsAny(m.Reason, keys) {
+						rmatch++
+					} else {
+						t.Logf("reason #%s %q (%s): %q", tc.ID, addr, tc.Diagnosis, m.Reason)
+					}
+				}
 			}
 			t.Logf("isemail: %d/%d agree (%s; %d cases excluded by design)", agree, total, name, excluded)
 			// Every remaining case is one Parse is meant to get right, so
@@ -79,6 +88,12 @@ func TestIsEmailCorpus(t *testing.T) {
 			// cases without letting a real regression through.
 			if float64(agree) < 0.98*float64(total) {
 				t.Errorf("isemail %s: %d/%d agree, want at least 98%%", name, agree, total)
+			}
+			// The reason must name the same fault as is_email's diagnosis
+			// where both speak of one (a dot at the start, a long label).
+			t.Logf("isemail reasons: %d/%d name the diagnosed fault (%s)", rmatch, rtotal, name)
+			if float64(rmatch) < 0.9*float64(rtotal) {
+				t.Errorf("isemail %s: %d/%d reasons match the diagnosis, want at least 90%%", name, rmatch, rtotal)
 			}
 		})
 	}
@@ -120,6 +135,50 @@ func excludedCase(addr, diagnosis string, want bool) bool {
 			if _, err := Parse(addr); err != nil && strings.Contains(err.Error(), "internationalised") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// reasonFor maps an is_email diagnosis to words one of which Parse's reason
+// for the same address should hold.
+var reasonFor = map[string][]string{
+	"ISEMAIL_ERR_NODOMAIN":           {"no @", "nothing after the @"},
+	"ISEMAIL_ERR_NOLOCALPART":        {"nothing before the @"},
+	"ISEMAIL_ERR_DOT_START":          {"starts with a dot"},
+	"ISEMAIL_ERR_DOT_END":            {"ends with a dot"},
+	"ISEMAIL_ERR_CONSECUTIVEDOTS":    {"two dots in a row"},
+	"ISEMAIL_ERR_DOMAINHYPHENSTART":  {"starts with a hyphen"},
+	"ISEMAIL_ERR_DOMAINHYPHENEND":    {"ends with a hyphen"},
+	"ISEMAIL_ERR_UNCLOSEDQUOTEDSTR":  {"never closed", "no closing quote"},
+	"ISEMAIL_ERR_UNCLOSEDDOMLIT":     {"no closing ]"},
+	"ISEMAIL_ERR_ATEXT_AFTER_QS":     {"follows the quoted local part"},
+	"ISEMAIL_ERR_ATEXT_AFTER_DOMLIT": {"text after the address literal"},
+	"ISEMAIL_ERR_UNCLOSEDCOMMENT":    {"comments"},
+	"ISEMAIL_CFWS_COMMENT":           {"comments"},
+	"ISEMAIL_DEPREC_CFWS_NEAR_AT":    {"comments", "space"},
+	"ISEMAIL_DEPREC_LOCALPART":       {"quote", "comments"},
+	"ISEMAIL_RFC5322_LOCAL_TOOLONG":  {"local part is"},
+	"ISEMAIL_RFC5322_LABEL_TOOLONG":  {"the limit is 63"},
+	"ISEMAIL_RFC5322_DOMAIN_TOOLONG": {"domain is", "address is"},
+	"ISEMAIL_RFC5322_TOOLONG":        {"address is"},
+	"ISEMAIL_RFC5322_DOMAINLITERAL":  {"address literal"},
+	"ISEMAIL_RFC5322_IPV6_GRPCOUNT":  {"groups"},
+	"ISEMAIL_RFC5322_IPV6_2X2XCOLON": {`"::" appears more than once`, "three colons"},
+	"ISEMAIL_RFC5322_IPV6_COLONSTRT": {"starts with a single colon", "empty group"},
+	"ISEMAIL_RFC5322_IPV6_COLONEND":  {"ends with a single colon"},
+	"ISEMAIL_RFC5322_IPV6_MAXGRPS":   {"at least two"},
+	"ISEMAIL_RFC5322_IPV6_BADCHAR":   {"hex digit", "IPv4 part"},
+	"ISEMAIL_ERR_EXPECTING_QTEXT":    {"not allowed in a quoted local part"},
+	"ISEMAIL_ERR_EXPECTING_QPAIR":    {"cannot be escaped"},
+	"ISEMAIL_DEPREC_QP":              {"cannot be escaped"},
+	"ISEMAIL_DEPREC_QTEXT":           {"not allowed in a quoted local part"},
+}
+
+func containsAny(s string, keys []string) bool {
+	for _, k := range keys {
+		if strings.Contains(s, k) {
+			return true
 		}
 	}
 	return false

@@ -202,6 +202,8 @@ func parse(m *checks.Mailbox, s string) *SyntaxError {
 		case s[end] == '.':
 			// obs-local-part (RFC 5322 §4.4): allowed in old headers, not in SMTP.
 			return errf(pos(s, end), "a dot follows the quoted local part at position %d: quote the whole local part instead (mixing quoted and unquoted parts is obsolete syntax)", pos(s, end))
+		case s[end] == '(':
+			return errf(pos(s, end), "'(' at position %d is not allowed: comments are not part of an address", pos(s, end))
 		case s[end] != '@':
 			r, _ := utf8.DecodeRuneInString(s[end:])
 			return errf(pos(s, end), "%s at position %d follows the quoted local part; expected @", describe(r), pos(s, end))
@@ -505,6 +507,9 @@ func literal(s string, from int) (string, *SyntaxError) {
 func ipv4(s string) string {
 	parts := strings.Split(s, ".")
 	if len(parts) != 4 {
+		if len(parts) == 1 {
+			return "it is not a dotted quad like 192.0.2.1"
+		}
 		return fmt.Sprintf("it has %d parts, not 4", len(parts))
 	}
 	for _, p := range parts {

@@ -100,12 +100,21 @@ func Text(w io.Writer, d *Diagnosis, s Style) error {
 	}
 	if len(unknown) > 0 {
 		p.f("\n%s\n", s.paint("Could not check:", color.Bold))
+		// Causes that one missing input leaves open share a line.
+		var order []string
+		ids := map[string][]string{}
 		for _, c := range unknown {
 			why := "needs " + c.SettledBy
 			if len(c.Evidence) > 0 {
 				why = c.Evidence[0].Message
 			}
-			p.f("  - %s: %s\n", c.ID, why)
+			if ids[why] == nil {
+				order = append(order, why)
+			}
+			ids[why] = append(ids[why], string(c.ID))
+		}
+		for _, why := range order {
+			p.f("  - %s: %s\n", strings.Join(ids[why], ", "), why)
 		}
 	}
 	if len(ruled) > 0 {
@@ -136,7 +145,7 @@ func checkLine(c CheckOutcome, s Style) string {
 	case checks.StatusFailed:
 		return s.paint("failed", color.FgRed) + ": " + c.Reason
 	}
-	return fmt.Sprintf("%s (%d ms)", c.Status, c.DurationMS)
+	return string(c.Status)
 }
 
 func writeTrace(p *printer, tr []TraceExchange) {

@@ -94,6 +94,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	set := domainChecks(len(o.dns.zones) > 0)
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))
 	errs := make([]error, len(domains))
@@ -104,7 +105,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 			defer wg.Done()
 			t := &checks.Ticket{Domain: d, Sender: d, HELO: o.helo, SendingIPs: ips,
 				DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl, At: time.Now().UTC()}
-			results[i], errs[i] = runChecks(ctx, cache, domainChecks, t)
+			results[i], errs[i] = runChecks(ctx, cache, set, t)
 		}()
 	}
 	wg.Wait()

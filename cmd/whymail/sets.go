@@ -4,12 +4,20 @@ import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/checks/address"
+	"github.com/whymail/whymail/checks/bimi"
+	"github.com/whymail/whymail/checks/bounce"
+	"github.com/whymail/whymail/checks/delivery"
 	"github.com/whymail/whymail/checks/dkim"
+	"github.com/whymail/whymail/checks/dmarc"
 	"github.com/whymail/whymail/checks/dnsbl"
+	"github.com/whymail/whymail/checks/maillog"
+	"github.com/whymail/whymail/checks/message"
+	"github.com/whymail/whymail/checks/mtasts"
 	"github.com/whymail/whymail/checks/mx"
 	"github.com/whymail/whymail/checks/ptr"
 	"github.com/whymail/whymail/checks/spf"
 	"github.com/whymail/whymail/checks/suppression"
+	"github.com/whymail/whymail/checks/tlsrpt"
 )
 
 // The check sets of each command. The runner orders each set by Requires
@@ -17,13 +25,20 @@ import (
 var (
 	diagnoseChecks = []*checks.Check{
 		address.Check, address.Typo, mx.Check, account.Check,
-		spf.Lint, dkim.Check, ptr.Check, dnsbl.Check,
-		suppression.Check,
-	}
-	domainChecks = []*checks.Check{
-		mx.Check, spf.Lint, dkim.Check, ptr.Check, dnsbl.Check,
+		spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
+		suppression.Check, maillog.Check, bounce.Check, message.Check,
+		delivery.Check,
 	}
 	addressChecks = []*checks.Check{
 		address.Check, address.Typo, mx.Check,
 	}
 )
+
+// domainChecks is the set of `whymail domain`. Offline (--zone) runs do not
+// fetch MTA-STS policies over HTTPS: zone files say nothing of web servers.
+func domainChecks(offline bool) []*checks.Check {
+	return []*checks.Check{
+		mx.Check, spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
+		mtasts.New(mtasts.Fetcher{Offline: offline}), tlsrpt.Check, bimi.Check,
+	}
+}

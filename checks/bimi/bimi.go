@@ -210,8 +210,12 @@ func run(p *checks.Pass) (any, error) {
 	}
 	var recs []string
 	for _, t := range txts {
-		if strings.HasPrefix(strings.TrimLeft(t, " \t"), "v=BIMI1") {
+		switch {
+		case strings.HasPrefix(strings.TrimLeft(t, " \t"), "v=BIMI1"):
 			recs = append(recs, t)
+		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=bimi1"):
+			p.Report(checks.Finding{Severity: checks.Error, Record: "bimi", Data: map[string]any{"record": t},
+				Message: fmt.Sprintf("TXT record %q at %s looks like BIMI but does not begin with \"v=BIMI1\" (case-sensitive): receivers ignore it", t, name)})
 		}
 	}
 	switch len(recs) {

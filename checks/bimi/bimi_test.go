@@ -18,6 +18,7 @@ default._bimi.declined TXT "v=BIMI1; l=; a=;"
 default._bimi.http     TXT "v=BIMI1; l=http://http.test/logo.png"
 default._bimi.two      TXT "v=BIMI1; l=https://two.test/a.svg"
 default._bimi.two      TXT "v=BIMI1; l=https://two.test/b.svg"
+default._bimi.case     TXT "V=bimi1; l=https://case.test/logo.svg"
 none                   MX 10 mx.none.test.
 `
 
@@ -34,6 +35,7 @@ func TestBIMI(t *testing.T) {
 		{checks.Ticket{Domain: "declined.test"}, checks.Info, []string{"declines to publish a logo"}, false},
 		{checks.Ticket{Domain: "http.test"}, checks.Error, []string{"must be an https: URL"}, false},
 		{checks.Ticket{Domain: "two.test"}, checks.Error, []string{"2 BIMI records"}, false},
+		{checks.Ticket{Domain: "case.test"}, checks.Error, []string{"looks like BIMI but does not begin with"}, false},
 		{checks.Ticket{Domain: "none.test"}, checks.Info, []string{"no BIMI record at default._bimi.none.test: optional"}, false},
 		{checks.Ticket{Address: "u@none.test", Domain: "none.test", Sender: "good.test"}, checks.Info, []string{"logo https://good.test/logo.svg"}, false},
 		{checks.Ticket{Domain: "elsewhere.example"}, checks.Warning, []string{"could not look up the BIMI record default._bimi.elsewhere.example TXT (refused)"}, true},

@@ -99,8 +99,12 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 	// RFC 8461 §3.1: records not beginning with "v=STSv1;" are discarded.
 	var recs []string
 	for _, t := range txts {
-		if strings.HasPrefix(t, "v=STSv1") {
+		switch {
+		case strings.HasPrefix(t, "v=STSv1"):
 			recs = append(recs, t)
+		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=stsv1"):
+			p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts", Data: map[string]any{"record": t},
+				Message: fmt.Sprintf("TXT record %q at %s looks like MTA-STS but does not begin exactly with \"v=STSv1\" (case-sensitive, no leading space): senders ignore it", t, name)})
 		}
 	}
 	switch {

@@ -194,8 +194,12 @@ func run(p *checks.Pass) (any, error) {
 	// if the number left is not one, senders assume no TLS-RPT.
 	var recs []string
 	for _, t := range txts {
-		if strings.HasPrefix(t, "v=TLSRPTv1") {
+		switch {
+		case strings.HasPrefix(t, "v=TLSRPTv1"):
 			recs = append(recs, t)
+		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=tlsrptv1"):
+			p.Report(checks.Finding{Severity: checks.Error, Record: "tls-rpt", Data: map[string]any{"record": t},
+				Message: fmt.Sprintf("TXT record %q at %s looks like TLS-RPT but does not begin exactly with \"v=TLSRPTv1\" (case-sensitive, no leading space): senders ignore it", t, name)})
 		}
 	}
 	switch len(recs) {

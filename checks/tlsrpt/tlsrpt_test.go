@@ -18,6 +18,7 @@ _smtp._tls.two        TXT "v=TLSRPTv1; rua=mailto:b@two.test"
 _smtp._tls.norua      TXT "v=TLSRPTv1;"
 _smtp._tls.http       TXT "v=TLSRPTv1; rua=http://reports.http.test/"
 _smtp._tls.split      TXT "v=TLSRPTv1; " "rua=mailto:tls@split.test"
+_smtp._tls.case       TXT "V=tlsrptv1; rua=mailto:tls@case.test"
 none                  MX 10 mx.none.test.
 `
 
@@ -34,6 +35,7 @@ func TestTLSRPT(t *testing.T) {
 		{checks.Ticket{Domain: "two.test"}, checks.Error, "2 TLS-RPT records at _smtp._tls.two.test", false},
 		{checks.Ticket{Domain: "norua.test"}, checks.Error, "rua= is missing", false},
 		{checks.Ticket{Domain: "http.test"}, checks.Error, "http: is not allowed, use https:", false},
+		{checks.Ticket{Domain: "case.test"}, checks.Error, "looks like TLS-RPT but does not begin exactly with", false},
 		{checks.Ticket{Domain: "none.test"}, checks.Info, "no TLS-RPT record at _smtp._tls.none.test: optional", false},
 		{checks.Ticket{Address: "x@none.test", Domain: "none.test", Sender: "app@good.test"}, checks.OK, "tls@good.test", false},
 		{checks.Ticket{Domain: "elsewhere.example"}, checks.Warning, "could not look up the TLS-RPT record _smtp._tls.elsewhere.example TXT (refused)", true},

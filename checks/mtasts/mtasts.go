@@ -277,6 +277,9 @@ func fetch(p *checks.Pass, f Fetcher, host string) (string, *fetchError) {
 		return "", &fetchError{msg: fmt.Sprintf("%s has no address (%s), so senders cannot fetch the policy and ignore the MTA-STS record", host, st),
 			steps: []string{fmt.Sprintf("publish an A/AAAA record for %s on a web server that serves %s over HTTPS", host, policyPath)}}
 	}
+	if doc := documentation(addrs); doc.IsValid() {
+		return "", &fetchError{msg: fmt.Sprintf("%s resolves to %s, a documentation address (RFC 5737, RFC 3849) no server answers on: not fetched", host, doc), ours: true}
+	}
 	dialer := &net.Dialer{Timeout: timeout / 2}
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: f.RootCAs, ServerName: host},
@@ -335,6 +338,33 @@ func fetch(p *checks.Pass, f Fetcher, host string) (string, *fetchError) {
 			Message: fmt.Sprintf("policy served as %q; RFC 8461 §3.3 wants text/plain and strict senders refuse anything else", resp.Header.Get("Content-Type"))})
 	}
 	return string(body), nil
+}
+
+// docNets are the address blocks reserved for documentation (RFC 5737,
+// RFC 3849): example zones use them, and dialing them only waits for a timeout.
+var docNets = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("2001:db8::/32"),
+}
+
+// documentation returns the first of addrs in a documentation block when
+// they all are, else the zero Addr.
+func documentation(addrs []netip.Addr) netip.Addr {
+	for _, a := range addrs {
+		in := false
+		for _, n := range docNets {
+			in = in || n.Contains(a.Unmap())
+		}
+		if !in {
+			return netip.Addr{}
+		}
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}
+	}
+	return addrs[0]
 }
 
 func cleanNetErr(err error, addrs []netip.Addr) string {

@@ -143,6 +143,7 @@ mta-sts A 127.0.0.1
 	zone("dup.test", "_mta-sts TXT \"v=STSv1; id=1\"\n_mta-sts TXT \"v=STSv1; id=2\"\nmta-sts A 127.0.0.1\n@ MX 10 mx1.good.test.\n"),
 	zone("badrec.test", "_mta-sts TXT \"v=STSv1; id=abc-def\"\nmta-sts A 127.0.0.1\n@ MX 10 mx1.good.test.\n"),
 	zone("none.test", "@ MX 10 mx.none.test.\n"),
+	zone("docnet.test", "_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A 192.0.2.80\n"),
 	zone("case.test", "_mta-sts TXT \" v=stsv1; id=1\"\n"),
 }
 
@@ -177,6 +178,7 @@ func TestMTASTS(t *testing.T) {
 		{"slow.test", checks.Info, []string{"could not fetch policy https://mta-sts.slow.test/.well-known/mta-sts.txt: "}},
 		{"dup.test", checks.Error, []string{"2 MTA-STS records at _mta-sts.dup.test"}},
 		{"badrec.test", checks.Error, []string{`id="abc-def" must be 1 to 32 letters and digits`}},
+		{"docnet.test", checks.Info, []string{"mta-sts.docnet.test resolves to 192.0.2.80, a documentation address"}},
 		{"case.test", checks.Error, []string{"looks like MTA-STS but does not begin exactly with"}},
 		{"none.test", checks.Info, []string{"no MTA-STS record at _mta-sts.none.test: optional"}},
 	}

@@ -28,6 +28,12 @@ const maxSignatures = 16
 // looking keys up through r, and returns one result per signature in
 // header order. An error means the message could not be read as a message.
 func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]checks.DKIMSignature, error) {
+	if bytes.HasPrefix(msg, []byte("From ")) {
+		// An mbox separator line ("From sender date"), not a header field.
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+	}
 	sigs, err := signatureTags(msg)
 	if err != nil {
 		return nil, err

@@ -406,3 +406,39 @@ func overall(sigs []checks.DKIMSignature) string {
 	}
 	return best
 }
+
+// FuzzVerifyMessage feeds arbitrary messages to the header reader and
+// go-msgauth: no panic, and a result per signature found.
+func FuzzVerifyMessage(f *testing.F) {
+	f.Add([]byte("DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=s; h=from; bh=; b=\r\nFrom: a@example.com\r\n\r\nbody\r\n"))
+	f.Add([]byte("From a@b Mon\nDKIM-Signature: synerr\n continued\nSubject: x\n"))
+	f.Add([]byte(" leading continuation\r\n\r\n"))
+	z := &lookup.Zones{}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		sigs, err := VerifyMessage(context.Background(), z, msg)
+		if err != nil {
+			return
+		}
+		tags, _ := signatureTags(msg)
+		if len(sigs) > len(tags) {
+			t.Errorf("%d results for %d signatures", len(sigs), len(tags))
+		}
+		for _, s := range sigs {
+			if s.Result == "pass" {
+				t.Errorf("a signature passed with no keys published: %+v", s)
+			}
+		}
+	})
+}
+
+func TestVerifyMbox(t *testing.T) {
+	dir, z := rfc8463(t)
+	msg, err := os.ReadFile(filepath.Join(dir, "rfc8463-A3-signed.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := VerifyMessage(context.Background(), z, append([]byte("From joe@football.example.com Fri Jul 11 21:00:37 2003\n"), msg...))
+	if err != nil || len(sigs) != 2 || sigs[0].Result != "pass" {
+		t.Errorf("mbox copy: %v %+v", err, sigs)
+	}
+}

@@ -3,8 +3,14 @@ package address
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/whymail/whymail/checks"
 )
@@ -89,6 +95,30 @@ type Suggestion struct {
 	Domain   string // the provider's domain, "gmail.com"
 	Distance int    // edit distance of the name, or 1 for a TLD slip
 	TLDSlip  bool   // the name is right and the suffix mistyped (gmail.con)
+	Accent   bool   // the domain has accents a provider's lacks (gmaíl.com)
+}
+
+// unaccent returns d (Unicode or A-labels) without its diacritics, when
+// that changes it and leaves plain ASCII.
+func unaccent(d string) (string, bool) {
+	u, err := idna.Lookup.ToUnicode(d)
+	if err != nil || isASCII(u) {
+		return "", false
+	}
+	f, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), u)
+	if err != nil || !isASCII(f) {
+		return "", false
+	}
+	return f, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Suggest returns the provider domain that domain (A-labels) is most
@@ -99,10 +129,22 @@ type Suggestion struct {
 // the names are within a small Damerau-Levenshtein distance (1 for names of
 // 5-8 letters, 2 from 9). Shorter names (aol, gmx, live, mail) have too
 // many real neighbours to guess at and must match exactly.
+//
+// A domain with accented letters (gmaíl.com, typed or as its A-label
+// xn--gmal-xpa.com) is compared in its unaccented form, where it usually
+// is a provider's own domain: a keyboard slip of a different kind.
 func Suggest(domain string) (Suggestion, bool) {
 	d := strings.ToLower(strings.TrimSuffix(domain, "."))
 	if legit[d] {
 		return Suggestion{}, false
+	}
+	if f, ok := unaccent(d); ok {
+		if legit[f] {
+			return Suggestion{Domain: f, Distance: 1, Accent: true}, true
+		}
+		s, ok := Suggest(f)
+		s.Accent = ok
+		return s, ok
 	}
 	name, suffix, ok := split(d)
 	if !ok {
@@ -229,6 +271,9 @@ func runTypo(p *checks.Pass) (any, error) {
 		},
 	}
 	lead := fmt.Sprintf("%s looks like a typo of %s", typed, s.Domain)
+	if s.Accent {
+		lead = fmt.Sprintf("%s (%s in DNS) looks like %s typed with an accent", m.Domain, typed, s.Domain)
+	}
 	if why := noMail(md); why != "" {
 		// The typed domain cannot receive the mail, and the suggestion is a
 		// provider that can: the evidence names the cause.

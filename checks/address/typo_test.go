@@ -36,6 +36,11 @@ func TestSuggest(t *testing.T) {
 		{"comcast.nte", "comcast.net"},
 		{"comcast.nt", "comcast.net"},
 		{"GMIAL.COM", "gmail.com"},
+		{"gmaíl.com", "gmail.com"},
+		{"xn--gmal-xpa.com", "gmail.com"},
+		{"hötmail.com", "hotmail.com"},
+		{"hotmaíl.con", "hotmail.com"},
+		{"bücher.de", ""},
 		{"aol.co", "aol.com"}, // a short name matches exactly; .co is a slip only after a provider's name
 		// Must not suggest: real domains and known false positives.
 		{"gmail.com", ""},
@@ -119,6 +124,7 @@ func TestTypo(t *testing.T) {
 		{"alice@hotmial.com", null, checks.Likely, checks.Direct, "(null MX)"},
 		{"alice@gmial.com", dead, checks.Likely, checks.Direct, "(none of its MX hosts has a usable address)"},
 		{"alice@yahooo.com", parked, checks.Likely, checks.Direct, "typical of a parked domain"},
+		{"alice@gmaíl.com", nx, checks.Likely, checks.Direct, "gmaíl.com (xn--gmal-xpa.com in DNS) looks like gmail.com typed with an accent, and xn--gmal-xpa.com accepts no mail"},
 		{"alice@gmial.com", mail, checks.Possible, checks.Indirect, "but gmial.com does accept mail (MX mx1.gmial.com, mx2.gmial.com), so it may be a real address"},
 		{"alice@gmial.com", failed, checks.Possible, checks.Indirect, "whether gmial.com accepts mail could not be checked"},
 		{"alice@gmial.com", nil, checks.Possible, checks.Indirect, "could not be checked"},
@@ -191,4 +197,19 @@ func TestProviderTable(t *testing.T) {
 			t.Errorf("TLD slip %q maps to itself", slip)
 		}
 	}
+}
+
+func FuzzSuggest(f *testing.F) {
+	for _, s := range []string{"gmial.com", "gmail.con", "yahoo.co.uj", "gmaíl.com", "xn--gmal-xpa.com", "example.com", "a.b.c", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		s, ok := Suggest(d)
+		if !ok {
+			return
+		}
+		if !legit[s.Domain] || s.Domain == strings.ToLower(d) {
+			t.Fatalf("Suggest(%q) = %+v: not a provider, or the input itself", d, s)
+		}
+	})
 }

@@ -129,6 +129,18 @@ func asDelayed(c smtpreply.Class) smtpreply.Class {
 func (p *parser) finishDSN(own, whole string) {
 	b := p.b
 	lines := strings.Split(own, "\n")
+	var fromText []Recipient
+	for i := range b.Recipients {
+		if b.Recipients[i].Address == "" {
+			if fromText == nil {
+				fromText = textRecipients(own, nil, map[string]bool{})
+			}
+			if len(fromText) > 0 {
+				b.Recipients[i].Address = fromText[0].Address
+				fromText = fromText[1:]
+			}
+		}
+	}
 	expired := expiredBody.MatchString(own)
 	for i := range b.Recipients {
 		r := &b.Recipients[i]

@@ -309,7 +309,19 @@ func fieldGroups(body []byte) [][]field {
 		if i <= 0 || strings.ContainsAny(line[:i], " \t") {
 			continue
 		}
-		cur = append(cur, field{strings.ToLower(line[:i]), strings.TrimSpace(line[i+1:])})
+		name := strings.ToLower(line[:i])
+		// Some MTAs leave out the blank line between recipients: a second
+		// Final-Recipient (or Original-Recipient) starts a new block.
+		if name == "final-recipient" || name == "original-recipient" {
+			for _, f := range cur {
+				if f.name == name {
+					groups = append(groups, cur)
+					cur = nil
+					break
+				}
+			}
+		}
+		cur = append(cur, field{name, strings.TrimSpace(line[i+1:])})
 	}
 	if len(cur) > 0 {
 		groups = append(groups, cur)
@@ -376,15 +388,35 @@ func (p *parser) parseDeliveryStatus(body []byte) {
 			Diagnostic:        decodeWords(typed(get("diagnostic-code"))),
 			RemoteMTA:         typed(get("remote-mta")),
 		}
-		if r.Action == "x" {
+		switch r.Action {
+		case "x":
 			r.Action = ""
+		case "deliverable":
+			r.Action = "delivered"
 		}
-		if r.Address == "" {
-			r.Address = r.OriginalRecipient
+		if !validAddr(r.Address) {
+			// A pipe, a file or a source route: the address is elsewhere.
+			switch {
+			case validAddr(r.OriginalRecipient):
+				r.Address = r.OriginalRecipient
+			case validAddr(cleanAddr(get("x-actual-recipient"))):
+				r.Address = cleanAddr(get("x-actual-recipient"))
+			case addrRE.MatchString(r.Address) && !strings.HasPrefix(addrRE.FindString(r.Address), "@"):
+				r.Address = addrRE.FindString(r.Address)
+			default:
+				r.Address = ""
+			}
 		}
 		r.LastAttempt, _ = mail.ParseDate(get("last-attempt-date"))
 		p.b.Recipients = append(p.b.Recipients, r)
 	}
+}
+
+// validAddr reports whether a is a plain addr-spec: a local part, one @
+// and a domain with a dot or a bracketed literal, and nothing else.
+func validAddr(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	return at > 0 && at < len(a)-1 && !strings.ContainsAny(a, " /|<>,;") && !strings.HasPrefix(a, "@")
 }
 
 func decodeWords(s string) string {

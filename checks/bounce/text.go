@@ -16,9 +16,9 @@ var (
 	// list failed recipients ("<bob@example.com>:", "  bob@example.com").
 	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:rfc822;)?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
 	// "<bob@example.com>: host mx said: 550 ..." (Postfix), "<bob@example.com>... User unknown" (sendmail)
-	leadAddrRE = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
+	leadAddrRE  = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
 	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
-	rcptRE     = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
+	rcptRE      = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
 )
 
 func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }

@@ -64,12 +64,24 @@ var (
 )
 
 // ParseCode finds the SMTP basic code and RFC 3463 enhanced status in text.
+// In a transcript with several replies the first failure (4xx/5xx) wins
+// over earlier successes.
 func ParseCode(text string) (code int, status string) {
-	if m := statusRE.FindStringSubmatch(text); m != nil {
-		status = m[1] + "." + m[2] + "." + m[3]
+	for _, m := range statusRE.FindAllStringSubmatch(text, 20) {
+		if status == "" || status[0] == '2' && m[1] != "2" {
+			status = m[1] + "." + m[2] + "." + m[3]
+		}
+		if status[0] != '2' {
+			break
+		}
 	}
-	if m := codeRE.FindStringSubmatch(text); m != nil {
-		code, _ = strconv.Atoi(m[1])
+	for _, m := range codeRE.FindAllStringSubmatch(text, 20) {
+		if code == 0 || code < 400 && m[1][0] != '2' {
+			code, _ = strconv.Atoi(m[1])
+		}
+		if code >= 400 {
+			break
+		}
 	}
 	return code, status
 }
@@ -113,27 +125,30 @@ func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
 var firstRules = []rule{
 	{UserUnknown, rx(`not listed in (?:the )?(?:public )?(?:name|address|directory)|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
 	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
+	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam|blocked for spam|for spamming`)},
+	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
+	{UserUnknown, rx(`not our (?:user|customer)|is not a registered`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of
 // a reply is usually more specific than its code (a 5.7.1 that says
 // "blocked using zen.spamhaus.org" is a blocklisting).
 var textRules = []rule{
-	{Blocklisted, rx(`blocked using |smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
+	{Blocklisted, rx(`blocked using |my name was rejected|invalid ip|service refus|host blocked|source bloqu|smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
 	{AuthFailure, rx(`ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated (?:email|mail|message)|authentication (?:failed|failure|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
 	{Greylisted, rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
 	{RateLimited, rx(`receiving mail at a rate|rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
 	{MailboxFull, rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
 	{SenderRejected, rx(`sender address rejected|domain of sender address|sender (?:address |domain )?(?:is )?(?:rejected|refused|denied|invalid|unknown|not (?:allowed|accepted))|sender verif(?:y|ication) fail|bad sender|invalid sender|unverified sender|sender domain (?:must|does not|not found|unknown)|from address (?:rejected|not allowed)|envelope sender|mail from (?:rejected|refused)`)},
 	{MailboxDisabled, rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
-	{HostUnknown, rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|no route to host|name or service not known`)},
-	{UserUnknown, rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:rejected|unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
-	{Expired, rx(`envelope expired|will be retried for|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
+	{HostUnknown, rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known`)},
+	{UserUnknown, rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
+	{Expired, rx(`envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
 	{SystemError, rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|resources temporarily|mail system problem|out of memory`)},
 	{TooBig, rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
 	{RelayDenied, rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
 	{Spam, rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
-	{Network, rx(`name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
+	{Network, rx(`no route to host|name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
 	{Policy, rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
 }
 
@@ -209,8 +224,11 @@ func CauseOf(r Reason, permanent bool) checks.CauseID {
 	case MailboxFull:
 		return checks.MailboxFull
 	case HostUnknown:
-		// The domain takes no mail however often it is retried.
-		return checks.DomainNoMail
+		// A permanent answer, or one that the domain takes no mail (a
+		// null MX, RFC 7505), however it was coded.
+		if permanent {
+			return checks.DomainNoMail
+		}
 	case Blocklisted:
 		return checks.SenderBlocklisted
 	case AuthFailure:
@@ -284,6 +302,9 @@ func classify(code int, status, text string) Class {
 			c.Permanent = true
 		}
 	}
+	if c.Reason == HostUnknown && !c.Permanent && noMailRE.MatchString(text) {
+		c.Permanent = true
+	}
 	if c.Reason == HostUnknown && tryAgainRE.MatchString(text) {
 		// "Host not found, try again": a DNS failure, not an answer.
 		c.Reason = Network
@@ -295,7 +316,9 @@ func classify(code int, status, text string) Class {
 	return c
 }
 
-var tryAgainRE = regexp.MustCompile(`(?i)try again|temporary|servfail|timed? ?out|name server reply`)
+var noMailRE = regexp.MustCompile(`(?i)do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx|does not accept mail|not accepting (?:network )?(?:messages|mail)`)
+
+var tryAgainRE = regexp.MustCompile(`(?i)host not found, try again|temporary failure|servfail|timed? ?out|name server reply|no relevant answers`)
 
 var listRE = regexp.MustCompile(`(?i)(?:blocked using|listed (?:at|on|in|by)|see|rbl|dnsbl)[: ]+((?:https?://)?[a-z0-9][a-z0-9.-]*\.[a-z]{2,})`)
 

@@ -27,6 +27,7 @@ type Cache struct {
 	entries map[Question]*entry
 	asked   int
 	trace   []Exchange
+	noTrace bool
 }
 
 type entry struct {
@@ -87,7 +88,17 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 
 func (c *Cache) record(x Exchange) {
 	c.mu.Lock()
-	c.trace = append(c.trace, x)
+	if !c.noTrace {
+		c.trace = append(c.trace, x)
+	}
+	c.mu.Unlock()
+}
+
+// DropTrace stops keeping exchanges, for long batch runs whose memory
+// should grow only with the distinct questions asked.
+func (c *Cache) DropTrace() {
+	c.mu.Lock()
+	c.noTrace, c.trace = true, nil
 	c.mu.Unlock()
 }
 

@@ -235,3 +235,19 @@ func TestAddrs(t *testing.T) {
 		})
 	}
 }
+
+func TestCacheDropTrace(t *testing.T) {
+	z, err := lookup.ParseZones("$ORIGIN example.com.\n@ 3600 IN A 192.0.2.1\n", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := lookup.NewCache(z)
+	c.DropTrace()
+	a, err := c.Lookup(context.Background(), lookup.Question{Name: "example.com", Type: dns.TypeA})
+	if err != nil || a.Status() != lookup.StatusOK {
+		t.Fatalf("lookup: %v %v", a, err)
+	}
+	if n := len(c.Trace()); n != 0 {
+		t.Errorf("trace kept %d exchanges after DropTrace", n)
+	}
+}

@@ -92,6 +92,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cache.DropTrace()
 	// Items flow in input order through a bounded queue; workers check them
 	// concurrently and the writer prints each as soon as its turn comes.
 	queue := make(chan *addressItem, o.workers)

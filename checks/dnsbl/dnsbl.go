@@ -94,6 +94,16 @@ func run(p *checks.Pass) (any, error) {
 		p.Report(checks.Finding{Severity: checks.Warning, Record: "dnsbl",
 			Message: fmt.Sprintf("sender domain %q is not a valid domain name: not looked up in domain blocklists", bad)})
 	}
+	usable := subs[:0:0]
+	for _, s := range subs {
+		if s.Kind == IPList && !public(s.IP) {
+			p.Report(checks.Finding{Severity: checks.Warning, Record: "dnsbl", Data: map[string]any{"subject": s.Text},
+				Message: fmt.Sprintf("sending IP %s is not a public address: blocklists hold only public IPs; give the address mail leaves your network from", s.Text)})
+			continue
+		}
+		usable = append(usable, s)
+	}
+	subs = usable
 	var qs []*Query
 	for _, s := range subs {
 		for _, l := range lists {
@@ -104,7 +114,7 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	if len(qs) == 0 {
-		why, settle := "no --sending-ip and no --sender given", "give --sending-ip and --sender"
+		why, settle := "no public --sending-ip and no --sender given", "give --sending-ip and --sender"
 		if len(subs) > 0 {
 			why = "no configured blocklist applies to the sending IPs or sender domain"
 			settle = "add IP lists (--dnsbl ZONE) for the sending IPs and domain lists (--dnsbl domain:ZONE) for the sender domain"
@@ -141,6 +151,12 @@ func ask(p *checks.Pass, q *Query) {
 			q.Reason = strings.Join(txt, " ")
 		}
 	}
+}
+
+// public reports whether ip could be seen by a receiver: not private,
+// loopback, link-local, multicast or unspecified.
+func public(ip netip.Addr) bool {
+	return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified())
 }
 
 func describe(s Subject) string {

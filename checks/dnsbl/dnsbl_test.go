@@ -202,6 +202,11 @@ func TestSkipAndBadZone(t *testing.T) {
 	if cr := res.Check("dnsbl"); cr.Status != checks.StatusSkipped || !strings.Contains(cr.Reason, "no configured blocklist applies") {
 		t.Errorf("no applicable list: status %s (%s)", cr.Status, cr.Reason)
 	}
+	// A private IP is not asked of any list.
+	res = checktest.Run(t, nil, &checks.Ticket{SendingIPs: ips("10.1.2.3")}, Check)
+	if cr := res.Check("dnsbl"); cr.Status != checks.StatusSkipped || !strings.Contains(strings.Join(checktest.Messages(res, "dnsbl"), "\n"), "10.1.2.3 is not a public address") {
+		t.Errorf("private IP: status %s, messages %q", cr.Status, checktest.Messages(res, "dnsbl"))
+	}
 	_, err := checktest.RunErr(nil, &checks.Ticket{SendingIPs: ips("192.0.2.1"), DNSBLZones: []string{"foo:bl.example.net"}}, Check)
 	var ie *checks.InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "foo:bl.example.net") {

@@ -35,6 +35,8 @@ type CheckResult struct {
 	Duration   time.Duration `json:"-"`
 	DurationMS int64         `json:"duration_ms"`
 	Result     any           `json:"-"`
+
+	inputErr error
 }
 
 // Result is the outcome of a run: one CheckResult per check, in set order.
@@ -155,7 +157,6 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		done[c.Name] = make(chan struct{})
 		out[c.Name] = &CheckResult{Name: c.Name, Doc: c.Doc}
 	}
-	errs := make(chan error, len(set))
 	for _, c := range set {
 		go func(c *Check) {
 			defer close(done[c.Name])
@@ -182,7 +183,7 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 			if err != nil {
 				cr.Status, cr.Reason = StatusFailed, err.Error()
 				if IsInputError(err) {
-					errs <- err
+					cr.inputErr = err
 				}
 			}
 		}(c)
@@ -192,9 +193,12 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		<-done[c.Name]
 		res.Checks = append(res.Checks, out[c.Name])
 	}
-	close(errs)
-	if err := <-errs; err != nil {
-		return res, err
+	// The first bad input in set order, so that the message is the same
+	// on every run when two checks read the same file.
+	for _, c := range res.Checks {
+		if c.inputErr != nil {
+			return res, c.inputErr
+		}
 	}
 	return res, nil
 }

@@ -368,7 +368,7 @@ func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.Delivery
 	if e.Reason != "" {
 		msg += " Classified as " + e.Reason + "."
 	}
-	p.Report(checks.Finding{Severity: checks.Error, Record: e.Source, Cause: cause, Verdict: verdict,
+	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: cause, Verdict: verdict,
 		Strength: checks.OfRecord, Message: msg, Data: data})
 	if e.Kind != "dropped" && !strings.HasPrefix(e.Reply, "Amazon SES rejected") {
 		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,

@@ -94,7 +94,7 @@ var autoReplySubject = rx(`^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out
 
 func isDaemon(from string) bool {
 	l := strings.ToLower(from)
-	return strings.Contains(l, "mailer-daemon") || strings.Contains(l, "postmaster") || strings.Contains(l, "mail delivery") || strings.Contains(l, "maildelivery") || strings.Contains(l, "mail administrator") || strings.Contains(l, "mail delivery subsystem")
+	return strings.Contains(l, "mailer-daemon") || strings.Contains(l, "postmaster") || strings.Contains(l, "mail delivery") || strings.Contains(l, "maildelivery") || strings.Contains(l, "mail administrator") || strings.Contains(l, "post_master") || strings.Contains(l, "mail delivery subsystem")
 }
 
 func textFormat(own string) string {

@@ -123,7 +123,7 @@ func parseBytes(data []byte, depth int) (*Bounce, error) {
 	p.autoSubmitted = strings.ToLower(e.Header.Get("Auto-Submitted"))
 	p.topHeader = e.Header
 	p.walk(e, 0)
-	if p.broken || p.text.Len() == 0 && !p.dsn && p.feedback == nil {
+	if p.broken || !p.dsn && p.feedback == nil && (p.text.Len() == 0 || dsnFieldRE.Match(data)) {
 		p.rawFallback(data)
 	}
 	p.finish()

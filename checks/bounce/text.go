@@ -17,6 +17,7 @@ var (
 	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:rfc822;)?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
 	// "<bob@example.com>: host mx said: 550 ..." (Postfix), "<bob@example.com>... User unknown" (sendmail)
 	leadAddrRE  = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
+	rcptBareRE  = regexp.MustCompile(`(?i)RCPT TO:[ \t]*([^\s<>@]+@[^\s<>@]+)`)
 	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
 	rcptRE      = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
 )
@@ -74,7 +75,7 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 		if at < 0 {
 			at = findLine(lines, a[:max(strings.LastIndexByte(a, '@'), 0)])
 		}
-		add(0, a, at)
+		add(1, a, at)
 	}
 	for i, l := range lines {
 		l = strings.TrimRight(l, "\r")
@@ -83,19 +84,22 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 			continue
 		}
 		if m := lineAddrRE.FindStringSubmatch(l); m != nil {
-			add(1, m[1], i)
+			add(0, m[1], i)
 			continue
 		}
 		if m := leadAddrRE.FindStringSubmatch(l); m != nil {
-			add(1, m[1], i)
+			add(0, m[1], i)
 			continue
 		}
 		if m := startAddrRE.FindStringSubmatch(l); m != nil {
-			add(1, m[1], i)
+			add(0, m[1], i)
 			continue
 		}
 		for _, m := range rcptRE.FindAllStringSubmatch(l, -1) {
-			add(1, m[1], i)
+			add(0, m[1], i)
+		}
+		if m := rcptBareRE.FindStringSubmatch(l); m != nil {
+			add(0, m[1], i)
 		}
 		for _, m := range addrRE.FindAllString(l, -1) {
 			add(2, m, i)
@@ -105,13 +109,13 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 	// ... from <sender>"): drop it from the listed addresses unless it is
 	// all there is (a bounce of mail to oneself).
 	var kept []hit
-	for _, h := range tiers[1] {
+	for _, h := range tiers[0] {
 		if !exclude[strings.ToLower(h.addr)] {
 			kept = append(kept, h)
 		}
 	}
 	if len(kept) > 0 {
-		tiers[1] = kept
+		tiers[0] = kept
 	}
 	var hits []hit
 	for _, t := range tiers {
@@ -217,13 +221,15 @@ func smtpCommand(s string) string {
 	}
 }
 
+var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist`)
+
 // byCommand refines a class by the SMTP command the reply answered. A
 // recipient refused after DATA was refused for its content (a filter),
 // whatever the wording; a reply to MAIL FROM is about the sender.
 func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
 	switch cmd {
 	case "data":
-		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" {
+		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" && genericUnknownRE.MatchString(c.Text) {
 			c.Reason = smtpreply.Policy
 		}
 	case "conn", "helo":

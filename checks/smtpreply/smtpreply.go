@@ -127,7 +127,7 @@ var firstRules = []rule{
 	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
 	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam|blocked for spam|for spamming`)},
 	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
-	{UserUnknown, rx(`not our (?:user|customer)|is not a registered`)},
+	{UserUnknown, rx(`not our (?:user|customer)|is not a registered|recipient address rejected: access denied|address rejected\.?\s*$`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of

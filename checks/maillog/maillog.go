@@ -138,7 +138,7 @@ func outcome(kind string) checks.DeliveryOutcome {
 func describe(e *checks.DeliveryEvent) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %s", e.Source, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Kind)
-	if e.Relay != "" {
+	if e.Relay != "" && e.Relay != "none" {
 		fmt.Fprintf(&b, " via %s", e.Relay)
 	}
 	if e.DSN != "" {

@@ -158,8 +158,11 @@ func applyConfig(cmd *cobra.Command, path string) error {
 	slices.Sort(keys)
 	for _, key := range keys {
 		fl := fs.Lookup(key)
+		if fl == nil && knownSetting(cmd.Root(), key) {
+			continue // a setting of another command: one file serves them all
+		}
 		if fl == nil || key == "config" {
-			return usageError("--config %s: unknown setting %q for %s (settings are the command's flag names)", path, key, cmd.Name())
+			return usageError("--config %s: unknown setting %q (settings are the flag names of whymail's commands)", path, key)
 		}
 		if fl.Changed {
 			continue // the command line wins
@@ -178,6 +181,19 @@ func applyConfig(cmd *cobra.Command, path string) error {
 		}
 	}
 	return nil
+}
+
+// knownSetting reports whether any command has a flag named key.
+func knownSetting(c *cobra.Command, key string) bool {
+	if c.Flags().Lookup(key) != nil {
+		return true
+	}
+	for _, sub := range c.Commands() {
+		if knownSetting(sub, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func configValues(v any) ([]string, error) {

@@ -94,6 +94,9 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	if o.linkTTL <= 0 {
 		return nil, usageError("--link-ttl must be positive, got %s", o.linkTTL)
 	}
+	if strings.TrimSpace(address) == "" {
+		return nil, usageError("ADDRESS is empty: give the recipient address from the ticket")
+	}
 	t := &checks.Ticket{
 		Address: strings.TrimSpace(address), At: at,
 		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,

@@ -165,6 +165,7 @@ func TestBadInput(t *testing.T) {
 		{"broken.json", "[{\"event\":\"delivered\"},\n{\"event\": }]", 2, "bad JSON"},
 		{"list.json", `[{"email":"a@b.example","created":1443651125,"reason":"x","status":"5.1.1"}]`, 1, "--suppressions"},
 		{"long.log", strings.Repeat("x", maxLine+10), 1, "line longer"},
+		{"users.csv", "id,email\nu1,alice@example.com\n", 0, `not a mail log: no line is a syslog (Postfix) or Exim main-log line, nor is it provider event JSON; first: 1: "id,email"`},
 	}
 	for _, tt := range tests {
 		_, err := Read(strings.NewReader(tt.data), tt.name, at, "alice@example.com")

@@ -186,6 +186,12 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 			return nil, &checks.InputError{File: name, Line: n + 1, Err: err}
 		}
 		tr.finish()
+		if tr.syslog == 0 && tr.exim == 0 && fs.cov.Unparsed > 0 {
+			// Not one line a mail system wrote: the wrong file, not a log
+			// with a few bad lines.
+			return nil, checks.Inputf(name, 0, "not a mail log: no line is a syslog (Postfix) or Exim main-log line, nor is it provider event JSON; first: %s",
+				strings.TrimPrefix(fs.quoted[0], name+":"))
+		}
 		f.Coverage.Lines = n
 		f.Evicted = tr.evicted
 		var formats []string

@@ -36,6 +36,7 @@ type textReader struct {
 	evicted int
 	postfix int // lines recognised as Postfix's
 	exim    int
+	syslog  int // syslog lines of any program
 }
 
 func newTextReader(fs *fileState) *textReader {
@@ -54,6 +55,7 @@ func (r *textReader) line(n int, s string) int {
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
 		_ = host
 		r.seen(t)
+		r.syslog++
 		return r.program(n, t, prog, msg)
 	}
 	if t, rest, ok := r.eximHeader(s); ok {

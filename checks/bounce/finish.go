@@ -21,6 +21,8 @@ func (p *parser) finish() {
 	case p.feedback != nil:
 		p.finishFeedback()
 		return
+	case !p.dsn && p.parseSES(text):
+		return
 	case p.dsn:
 		b.Kind, b.Format = DSN, "rfc3464"
 		p.finishDSN(own, whole)

@@ -229,7 +229,7 @@ var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist`)
 func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
 	switch cmd {
 	case "data":
-		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" && genericUnknownRE.MatchString(c.Text) {
+		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" && genericUnknownRE.MatchString(c.Text) && !strings.HasPrefix(c.Status, "5.1.") {
 			c.Reason = smtpreply.Policy
 		}
 	case "conn", "helo":

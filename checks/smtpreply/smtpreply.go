@@ -127,7 +127,9 @@ var firstRules = []rule{
 	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
 	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam|blocked for spam|for spamming`)},
 	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
-	{UserUnknown, rx(`not our (?:user|customer)|is not a registered|recipient address rejected: access denied|address rejected\.?\s*$`)},
+	{UserUnknown, rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
+	{HostUnknown, rx(`do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx`)},
+	{Network, rx(`dns error|host name lookup failure|name lookup fail|no relevant answers`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of

@@ -24,6 +24,11 @@ type Check struct {
 	// An *InputError stops the run (exit 2); any other error marks the check
 	// failed (exit 3), after whatever it reported.
 	Run func(*Pass) (any, error)
+	// Prefetch, when set, names DNS questions the check will ask whatever
+	// its requirements say. The runner asks them as the run starts, so a
+	// check that waits for others finds its own answers cached and its
+	// requirements do not lengthen the run's critical path.
+	Prefetch func(*Ticket) []lookup.Question
 }
 
 func (c *Check) String() string { return c.Name }

@@ -158,6 +158,11 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		out[c.Name] = &CheckResult{Name: c.Name, Doc: c.Doc}
 	}
 	for _, c := range set {
+		if c.Prefetch != nil && r.DNS != nil {
+			for _, q := range c.Prefetch(t) {
+				go r.DNS.Lookup(ctx, q) // warms the cache; the check asks again
+			}
+		}
 		go func(c *Check) {
 			defer close(done[c.Name])
 			results := map[string]any{}

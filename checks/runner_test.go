@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/whymail/whymail/checks/lookup"
 )
 
 func check(name string, requires []string, run func(*Pass) (any, error)) *Check {
@@ -168,5 +170,46 @@ func TestSeverityAndVerdict(t *testing.T) {
 	}
 	if got := (&Ticket{Sender: "noreply@app.example"}).SenderDomain(); got != "app.example" {
 		t.Errorf("SenderDomain = %q", got)
+	}
+}
+
+// countingResolver counts questions and answers REFUSED.
+type countingResolver struct {
+	mu    sync.Mutex
+	asked map[string]time.Time
+}
+
+func (c *countingResolver) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+	c.mu.Lock()
+	c.asked[q.Name] = time.Now()
+	c.mu.Unlock()
+	return &lookup.Answer{Question: q, Rcode: 5}, nil
+}
+
+func TestPrefetch(t *testing.T) {
+	r := &countingResolver{asked: map[string]time.Time{}}
+	started := make(chan time.Time, 1)
+	slow := check("slow", nil, func(p *Pass) (any, error) {
+		time.Sleep(50 * time.Millisecond)
+		return nil, nil
+	})
+	waiter := check("waiter", []string{"slow"}, func(p *Pass) (any, error) {
+		started <- time.Now()
+		return nil, nil
+	})
+	waiter.Prefetch = func(t *Ticket) []lookup.Question {
+		return []lookup.Question{{Name: "_dmarc." + t.Domain, Type: 16}}
+	}
+	if _, err := (&Runner{DNS: r}).Run(context.Background(), []*Check{slow, waiter}, &Ticket{Domain: "example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	asked, ok := r.asked["_dmarc.example.com"]
+	r.mu.Unlock()
+	if !ok {
+		t.Fatal("prefetch question never asked")
+	}
+	if run := <-started; !asked.Before(run) {
+		t.Errorf("prefetch asked at %v, after the check started at %v", asked, run)
 	}
 }

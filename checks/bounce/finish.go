@@ -75,7 +75,7 @@ func (p *parser) finish() {
 		if cmd == "" && len(rs) == 1 {
 			cmd = smtpCommand(own)
 		}
-		r.Class = byCommand(r.Class, cmd)
+		r.Class = byCommand(r.Class, orUnknown(cmd))
 		if m := replyRE.FindStringSubmatch(blk); m != nil {
 			r.Diagnostic = strings.TrimSpace(m[1])
 		}
@@ -147,6 +147,14 @@ func (p *parser) finishDSN(own, whole string) {
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
 		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
+		if i := strings.IndexByte(r.Status, '('); i > 0 && !specific(c) {
+			// A comment on the status ("5.2.1 (mailbox disabled, not
+			// accepting messages)") may say more than the reply.
+			if sc := smtpreply.ClassifyStatus(r.Status, r.Status[i:]); specific(sc) {
+				sc.Text, sc.Code = c.Text, c.Code
+				c = sc
+			}
+		}
 		blk := ""
 		if at := findLine(lines, r.Address); at >= 0 {
 			blk = block(lines, at)
@@ -233,4 +241,11 @@ func (p *parser) finishFeedback() {
 	for _, a := range addrs {
 		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: "failed", Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})
 	}
+}
+
+func orUnknown(cmd string) string {
+	if cmd == "" {
+		return "unknown"
+	}
+	return cmd
 }

@@ -157,7 +157,10 @@ func block(lines []string, at int) string {
 			}
 			continue
 		}
-		if lineAddrRE.MatchString(lines[i]) || leadAddrRE.MatchString(lines[i]) {
+		if m := lineAddrRE.FindStringSubmatch(lines[i]); m != nil && !strings.Contains(strings.ToLower(first), strings.ToLower(strings.Trim(m[1], `"`))) {
+			break
+		}
+		if m := leadAddrRE.FindStringSubmatch(lines[i]); m != nil && !strings.Contains(strings.ToLower(first), strings.ToLower(m[1])) {
 			break
 		}
 		b = append(b, l)
@@ -198,7 +201,7 @@ func specific(c smtpreply.Class) bool {
 
 // cmdRE finds the SMTP command a reply answered: Postfix "(in reply to RCPT
 // TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
-var cmdRE = rx(`(?:smtp command\W*|in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
+var cmdRE = rx(`(?:does not like (recipient)|\[(RCPT)_TO\]|smtp command\W*|most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
 // smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
 // the last reply in s answered, or "".
@@ -207,7 +210,12 @@ func smtpCommand(s string) string {
 	if len(ms) == 0 {
 		return ""
 	}
-	switch c := strings.ToLower(ms[len(ms)-1][1]); {
+	m := ms[len(ms)-1]
+	c := strings.ToLower(m[1] + m[2] + m[3])
+	if c == "recipient" {
+		c = "rcpt"
+	}
+	switch {
 	case strings.HasPrefix(c, "rcpt"):
 		return "rcpt"
 	case strings.HasPrefix(c, "mail"):
@@ -221,15 +229,35 @@ func smtpCommand(s string) string {
 	}
 }
 
-var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist`)
+var emptyUnknownRE = rx(`\b[45]\d\d[ :]*: user unknown`)
+
+var bareUnknownRE = rx(`user unknown|unknown user|no such user|recipient not found|invalid address`)
+
+var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist|recipient not found|invalid address|mailbox unavailable|does ?n[o']t have`)
 
 // byCommand refines a class by the SMTP command the reply answered. A
 // recipient refused after DATA was refused for its content (a filter),
 // whatever the wording; a reply to MAIL FROM is about the sender.
 func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
+	if emptyUnknownRE.MatchString(c.Text) {
+		// "550 : User unknown" with the address left out is how au/ezweb
+		// (and gateways relaying for them) refuse mail their filter
+		// blocked; the mailbox exists.
+		c.Reason = smtpreply.Policy
+	}
 	switch cmd {
-	case "data":
-		if c.Reason == smtpreply.UserUnknown && c.Status != "5.1.1" && genericUnknownRE.MatchString(c.Text) && !strings.HasPrefix(c.Status, "5.1.") {
+	case "data", "unknown":
+		// RFC 5321 §3.3: a mailbox is accepted or refused at RCPT TO. A
+		// "user unknown" given after DATA came from a content filter. In a
+		// plain-text bounce that names no command ("unknown"), the bare
+		// wording is what filtering gateways (McAfee, MXLogic, au/ezweb)
+		// answer; providers' own wordings ("doesn't have a yahoo.com
+		// account") are kept.
+		re := genericUnknownRE
+		if cmd == "unknown" {
+			re = bareUnknownRE
+		}
+		if c.Reason == smtpreply.UserUnknown && !strings.HasPrefix(c.Status, "5.1.") && re.MatchString(c.Text) {
 			c.Reason = smtpreply.Policy
 		}
 	case "conn", "helo":

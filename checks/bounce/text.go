@@ -201,7 +201,7 @@ func specific(c smtpreply.Class) bool {
 
 // cmdRE finds the SMTP command a reply answered: Postfix "(in reply to RCPT
 // TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
-var cmdRE = rx(`(?:does not like (recipient)|\[(RCPT)_TO\]|smtp command\W*|most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
+var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
 // smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
 // the last reply in s answered, or "".
@@ -211,7 +211,10 @@ func smtpCommand(s string) string {
 		return ""
 	}
 	m := ms[len(ms)-1]
-	c := strings.ToLower(m[1] + m[2] + m[3])
+	c := strings.ToLower(m[1] + m[2] + m[4])
+	if m[3] != "" {
+		c = "greeting"
+	}
 	if c == "recipient" {
 		c = "rcpt"
 	}
@@ -233,7 +236,7 @@ var emptyUnknownRE = rx(`\b[45]\d\d[ :]*: user unknown`)
 
 var bareUnknownRE = rx(`user unknown|unknown user|no such user|recipient not found|invalid address`)
 
-var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist|recipient not found|invalid address|mailbox unavailable|does ?n[o']t have`)
+var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist|recipient not found|invalid address|mailbox unavailable`)
 
 // byCommand refines a class by the SMTP command the reply answered. A
 // recipient refused after DATA was refused for its content (a filter),
@@ -263,7 +266,8 @@ func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
 	case "conn", "helo":
 		// Refused before the envelope: the sending host itself (RFC 5321
 		// §3.1 554 greeting) - its address, name or reputation.
-		if c.Reason == smtpreply.Policy || c.Reason == smtpreply.Other {
+		switch c.Reason {
+		case smtpreply.Policy, smtpreply.Other, smtpreply.MailboxFull, smtpreply.AuthFailure:
 			c.Reason = smtpreply.Blocklisted
 		}
 	case "mail":

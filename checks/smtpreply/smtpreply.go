@@ -123,7 +123,7 @@ func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
 
 // firstRules are unambiguous wordings tried before everything else.
 var firstRules = []rule{
-	{UserUnknown, rx(`not listed in (?:the )?(?:public )?(?:name|address|directory)|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
+	{UserUnknown, rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
 	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
 	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam|blocked for spam|for spamming`)},
 	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
@@ -145,7 +145,7 @@ var textRules = []rule{
 	{MailboxDisabled, rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
 	{HostUnknown, rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known`)},
 	{UserUnknown, rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
-	{Expired, rx(`envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
+	{Expired, rx(`was aborted after \d|envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
 	{SystemError, rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|resources temporarily|mail system problem|out of memory`)},
 	{TooBig, rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
 	{RelayDenied, rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
@@ -215,12 +215,8 @@ func statusReason(status string) Reason {
 // failures of any reason are `delayed`: the mail is still queued.
 func CauseOf(r Reason, permanent bool) checks.CauseID {
 	switch r {
-	case Delivered, Other:
-		if !permanent && r == Other {
-			return ""
-		}
-	}
-	switch r {
+	case Delivered:
+		return ""
 	case UserUnknown, MailboxDisabled:
 		return checks.MailboxUnknown
 	case MailboxFull:
@@ -244,9 +240,6 @@ func CauseOf(r Reason, permanent bool) checks.CauseID {
 	}
 	if !permanent {
 		return checks.Delayed
-	}
-	if r == Other {
-		return checks.RejectedByRecipient
 	}
 	return checks.RejectedByRecipient
 }

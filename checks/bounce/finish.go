@@ -159,6 +159,13 @@ func (p *parser) finishDSN(own, whole string) {
 		if at := findLine(lines, r.Address); at >= 0 {
 			blk = block(lines, at)
 		}
+		if r.Diagnostic == "" && blk != "" {
+			// No Diagnostic-Code: the human part quotes the reply, which
+			// says more than a status alone.
+			if t := smtpreply.ClassifyStatus(r.Status, blk); strong(t) || t.Reason == smtpreply.SystemError || t.Reason == smtpreply.RateLimited {
+				c = t
+			}
+		}
 		if !specific(c) {
 			// The Diagnostic-Code says nothing specific: read what the human
 			// part says about this recipient, then about the message.
@@ -176,6 +183,11 @@ func (p *parser) finishDSN(own, whole string) {
 			if r.Diagnostic == "" && blk != "" {
 				r.Diagnostic = blk
 			}
+		}
+		if _, st := smtpreply.ParseCode(r.Diagnostic); c.Reason == smtpreply.UserUnknown && strings.HasPrefix(st, "5.7.") {
+			// RFC 3463 §3.8: X.7.x is a security or policy status; the
+			// "user unknown" wording under it is a filter's.
+			c.Reason = smtpreply.Policy
 		}
 		cmd := smtpCommand(r.Diagnostic + "\n" + blk)
 		if cmd == "" && len(b.Recipients) == 1 {

@@ -163,6 +163,9 @@ func block(lines []string, at int) string {
 		if m := leadAddrRE.FindStringSubmatch(lines[i]); m != nil && !strings.Contains(strings.ToLower(first), strings.ToLower(m[1])) {
 			break
 		}
+		if m := startAddrRE.FindStringSubmatch(lines[i]); m != nil && !strings.Contains(strings.ToLower(first), strings.ToLower(strings.Trim(m[1], `"`))) {
+			break
+		}
 		b = append(b, l)
 	}
 	return strings.Join(b, " ")
@@ -201,7 +204,7 @@ func specific(c smtpreply.Class) bool {
 
 // cmdRE finds the SMTP command a reply answered: Postfix "(in reply to RCPT
 // TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
-var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
+var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|did not like our |most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
 // smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
 // the last reply in s answered, or "".
@@ -267,7 +270,7 @@ func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
 		// Refused before the envelope: the sending host itself (RFC 5321
 		// §3.1 554 greeting) - its address, name or reputation.
 		switch c.Reason {
-		case smtpreply.Policy, smtpreply.Other, smtpreply.MailboxFull, smtpreply.AuthFailure:
+		case smtpreply.Policy, smtpreply.Other, smtpreply.MailboxFull:
 			c.Reason = smtpreply.Blocklisted
 		}
 	case "mail":

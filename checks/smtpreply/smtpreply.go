@@ -125,7 +125,8 @@ func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
 var firstRules = []rule{
 	{UserUnknown, rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
 	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
-	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam|blocked for spam|for spamming`)},
+	{SystemError, rx(`procmail: |pipe to \||mailer error|child status`)},
+	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam`)},
 	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
 	{UserUnknown, rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
 	{HostUnknown, rx(`do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx`)},
@@ -136,7 +137,7 @@ var firstRules = []rule{
 // a reply is usually more specific than its code (a 5.7.1 that says
 // "blocked using zen.spamhaus.org" is a blocklisting).
 var textRules = []rule{
-	{Blocklisted, rx(`blocked using |my name was rejected|invalid ip|service refus|host blocked|source bloqu|smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
+	{Blocklisted, rx(`blocked using |blocked for spam|my name was rejected|invalid ip|service refus|host blocked|source bloqu|smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
 	{AuthFailure, rx(`unverif(?:y|i)able sending ip|ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated (?:email|mail|message)|authentication (?:failed|failure|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
 	{Greylisted, rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
 	{RateLimited, rx(`receiving mail at a rate|rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},

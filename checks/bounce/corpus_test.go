@@ -121,3 +121,43 @@ func TestSisimai(t *testing.T) {
 		t.Errorf("bounces: %d/%d agree, below 90%%", agree, total)
 	}
 }
+
+// TestSisimaiCRLF reads every corpus message again with CRLF line endings
+// (SOURCE.md: the dos/ copies were left out; convert bsd/ files yourself)
+// and expects the same recipients and classes.
+func TestSisimaiCRLF(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sisimai, "maildir", "bsd", "*.eml"))
+	if len(files) == 0 {
+		t.Skip("corpus not present")
+	}
+	var differ []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lf, err1 := Parse(strings.NewReader(string(data)))
+		crlf, err2 := Parse(strings.NewReader(strings.ReplaceAll(string(data), "\n", "\r\n")))
+		if (err1 == nil) != (err2 == nil) {
+			differ = append(differ, filepath.Base(f)+": error "+fmt.Sprint(err1, err2))
+			continue
+		}
+		if err1 != nil {
+			continue
+		}
+		sum := func(b *Bounce) string {
+			var s []string
+			for _, r := range b.Recipients {
+				s = append(s, strings.ToLower(r.Address)+"="+outcome(b, r))
+			}
+			return strings.Join(s, ",")
+		}
+		if a, b := sum(lf), sum(crlf); a != b {
+			differ = append(differ, fmt.Sprintf("%s: LF %s, CRLF %s", filepath.Base(f), a, b))
+		}
+	}
+	t.Logf("CRLF: %d/%d files read the same", len(files)-len(differ), len(files))
+	if len(differ) > len(files)/50 {
+		t.Errorf("%d files read differently with CRLF line endings:\n%s", len(differ), strings.Join(differ, "\n"))
+	}
+}

@@ -102,6 +102,12 @@ func Parse(r io.Reader) (*Bounce, error) {
 }
 
 func parseBytes(data []byte, depth int) (*Bounce, error) {
+	// One line ending for the text scanners below: CRLF (RFC 5322) and
+	// bare CR (old Mac mail) become LF.
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	if bytes.IndexByte(data, '\n') < 0 {
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
 	data = bytes.TrimLeft(data, "\r\n\t ")
 	// An mbox "From " separator line may precede the headers.
 	if bytes.HasPrefix(data, []byte("From ")) {

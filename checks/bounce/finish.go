@@ -76,8 +76,12 @@ func (p *parser) finish() {
 			cmd = smtpCommand(own)
 		}
 		r.Class = byCommand(r.Class, orUnknown(cmd))
-		if m := replyRE.FindStringSubmatch(blk); m != nil {
-			r.Diagnostic = strings.TrimSpace(m[1])
+		r.Diagnostic = replyOf(blk)
+		if r.Diagnostic == "" && len(rs) == 1 {
+			r.Diagnostic = replyOf(strings.Join(strings.Fields(own), " "))
+		}
+		if r.Diagnostic == "" {
+			r.Diagnostic = blk
 		}
 		r.Status = r.Class.Status
 		r.Action = "failed"

@@ -171,8 +171,22 @@ func block(lines []string, at int) string {
 	return strings.Join(b, " ")
 }
 
-// replyRE finds the remote server's reply in a block of bounce text.
-var replyRE = rx(`(?:said|returned|replied|reply|response|error|reason)\W{0,3}[:\s]+(.*)`)
+// replyRE finds the remote server's reply in bounce text: an SMTP reply
+// code, after "said:" or the like when there is one.
+var (
+	replyRE    = rx(`(?:said|returned(?: was)?|replied|reply(?: was)?|response(?: was)?|error(?: was)?|reason)\W{0,3}[:\s]+([45]\d\d\b.*)|\b([45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*)`)
+	replyEndRE = rx(`\s+(?:giving up on|i'm not going to try again|\(#[45]\.\d|-{3,}|\(in reply to ).*$`)
+)
+
+// replyOf returns the SMTP reply quoted in a block of bounce text, "" if none.
+func replyOf(blk string) string {
+	m := replyRE.FindStringSubmatch(blk)
+	if m == nil {
+		return ""
+	}
+	r := m[1] + m[2]
+	return strings.TrimSpace(replyEndRE.ReplaceAllString(r, ""))
+}
 
 // classifyText classifies a text-bounce recipient: its own block first,
 // the whole explanation when the block says nothing specific.

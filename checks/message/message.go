@@ -45,10 +45,10 @@ func Parse(r io.Reader) (*checks.MessageResult, error) {
 	}
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
-		return nil, fmt.Errorf("not an email message: %v", err)
+		return nil, fmt.Errorf("not a readable email message: %v", err)
 	}
 	if h.Len() == 0 || !h.Has("From") && !h.Has("Received") && !h.Has("Message-Id") && !h.Has("Date") {
-		return nil, fmt.Errorf("not an email message: no From, Date, Message-ID or Received header")
+		return nil, fmt.Errorf("not a readable email message: no From, Date, Message-ID or Received header")
 	}
 	res := &checks.MessageResult{Slowest: -1}
 	res.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")

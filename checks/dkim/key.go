@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/tagvalue"
 )
 
 // A Key is a parsed DKIM key record (RFC 6376 §3.6.1).
@@ -32,24 +33,11 @@ type Key struct {
 func (k *Key) Testing() bool { return has(k.Flags, "y") }
 
 // Tag is one tag=value of a tag list (RFC 6376 §3.2).
-type Tag struct {
-	Name, Value string
-}
+type Tag = tagvalue.Tag
 
 // A Problem is one thing wrong (or worth saying) about a record, with the
 // tag it concerns.
-type Problem struct {
-	Severity checks.Severity
-	Tag      string // "" for the record as a whole
-	Message  string
-}
-
-func (p Problem) String() string {
-	if p.Tag == "" || strings.Contains(p.Message, p.Tag+"=") {
-		return p.Message
-	}
-	return p.Tag + "=: " + p.Message
-}
+type Problem = tagvalue.Problem
 
 // ParseTagList splits a tag list (RFC 6376 §3.2). It returns the tags it
 // could read and a problem for each piece that breaks the grammar:
@@ -65,53 +53,31 @@ func ParseTagList(s string) ([]Tag, []Problem) {
 	var tags []Tag
 	var probs []Problem
 	seen := map[string]bool{}
-	parts := strings.Split(s, ";")
-	for i, part := range parts {
-		spec := strings.Trim(part, " \t\r\n")
-		if spec == "" {
-			if i != len(parts)-1 {
-				probs = append(probs, Problem{checks.Warning, "", fmt.Sprintf("empty tag between semicolons (piece %d)", i+1)})
-			}
+	for _, pc := range tagvalue.DKIM.Split(s) {
+		name, value := pc.Name, pc.Value
+		switch {
+		case pc.Empty():
+			probs = append(probs, tagvalue.Problemf(checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
 			continue
-		}
-		name, value, ok := strings.Cut(spec, "=")
-		if !ok {
-			probs = append(probs, Problem{checks.Error, "", fmt.Sprintf("%q is not tag=value", spec)})
+		case !pc.IsTag:
+			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not tag=value", pc.Text))
 			continue
-		}
-		name = strings.Trim(name, " \t\r\n")
-		value = strings.Trim(value, " \t\r\n")
-		if !validTagName(name) {
-			probs = append(probs, Problem{checks.Error, "", fmt.Sprintf("%q is not a valid tag name (a letter, then letters, digits or _)", name)})
+		case !tagvalue.IsName(name):
+			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not a valid tag name (a letter, then letters, digits or _)", name))
 			continue
 		}
 		if c, at := badValueChar(value); c != 0 {
-			probs = append(probs, Problem{checks.Error, name, fmt.Sprintf("invalid character %q at offset %d of the value", c, at)})
+			probs = append(probs, tagvalue.Problemf(checks.Error, name, "invalid character %q at offset %d of the value", c, at))
 		}
 		if seen[name] {
-			probs = append(probs, Problem{checks.Error, name, "tag appears more than once: the whole record is invalid (RFC 6376 §3.2)"})
+			probs = append(probs, tagvalue.Problemf(checks.Error, name, "tag appears more than once: the whole record is invalid (RFC 6376 §3.2)"))
 			continue
 		}
 		seen[name] = true
-		tags = append(tags, Tag{name, value})
+		tags = append(tags, pc.Tag)
 	}
 	return tags, probs
 }
-
-func validTagName(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !isAlpha(c) && !(c >= '0' && c <= '9') && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // badValueChar returns the first byte that is neither VALCHAR nor
 // whitespace, and its offset.
@@ -141,7 +107,7 @@ func ParseKey(record string) (*Key, []Problem) {
 		}
 	}
 	add := func(sev checks.Severity, tag, format string, args ...any) {
-		probs = append(probs, Problem{sev, tag, fmt.Sprintf(format, args...)})
+		probs = append(probs, tagvalue.Problemf(sev, tag, format, args...))
 		if sev == checks.Error {
 			bad = true
 		}

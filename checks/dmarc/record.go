@@ -1,7 +1,6 @@
 package dmarc
 
 import (
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/emersion/go-msgauth/dmarc"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/tagvalue"
 )
 
 // A Record is a DMARC policy record as receivers read it, with the
@@ -31,9 +31,7 @@ type Record struct {
 }
 
 // Tag is one tag=value of the record, as written.
-type Tag struct {
-	Name, Value string
-}
+type Tag = tagvalue.Tag
 
 // URI is one rua/ruf destination (RFC 7489 §6.4 dmarc-uri).
 type URI struct {
@@ -45,18 +43,7 @@ type URI struct {
 }
 
 // A Problem is one lint finding about a record.
-type Problem struct {
-	Severity checks.Severity
-	Tag      string // "" for the record as a whole
-	Message  string
-}
-
-func (p Problem) String() string {
-	if p.Tag == "" || strings.Contains(p.Message, p.Tag+"=") {
-		return p.Message
-	}
-	return p.Tag + "=: " + p.Message
-}
+type Problem = tagvalue.Problem
 
 var (
 	sizeRE   = regexp.MustCompile(`^[0-9]+[kmgtKMGT]?$`)
@@ -78,25 +65,20 @@ func LooksLikeDMARC(txt string) bool {
 }
 
 // splitTags splits a tag list at semicolons (RFC 7489 §6.4: dmarc-sep is
-// *WSP ";" *WSP), lower-casing names, and reports malformed pieces.
+// *WSP ";" *WSP), names as written (Lint lower-cases them), and reports
+// malformed pieces.
 func splitTags(s string) ([]Tag, []Problem) {
 	var tags []Tag
 	var probs []Problem
-	parts := strings.Split(s, ";")
-	for i, part := range parts {
-		spec := strings.TrimSpace(part)
-		if spec == "" {
-			if i != len(parts)-1 {
-				probs = append(probs, Problem{checks.Warning, "", fmt.Sprintf("empty tag between semicolons (piece %d)", i+1)})
-			}
-			continue
+	for _, pc := range tagvalue.DMARC.Split(s) {
+		switch {
+		case pc.Empty():
+			probs = append(probs, tagvalue.Problemf(checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
+		case !pc.IsTag:
+			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not tag=value: receivers may reject the whole record", pc.Text))
+		default:
+			tags = append(tags, pc.Tag)
 		}
-		name, value, ok := strings.Cut(spec, "=")
-		if !ok {
-			probs = append(probs, Problem{checks.Error, "", fmt.Sprintf("%q is not tag=value: receivers may reject the whole record", spec)})
-			continue
-		}
-		tags = append(tags, Tag{strings.TrimSpace(name), strings.TrimSpace(value)})
 	}
 	return tags, probs
 }
@@ -107,7 +89,7 @@ func splitTags(s string) ([]Tag, []Problem) {
 func Lint(txt string) (*Record, []Problem) {
 	tags, probs := splitTags(txt)
 	add := func(sev checks.Severity, tag, format string, args ...any) {
-		probs = append(probs, Problem{sev, tag, fmt.Sprintf(format, args...)})
+		probs = append(probs, tagvalue.Problemf(sev, tag, format, args...))
 	}
 	// RFC 7489 §6.4: v must be first and exactly DMARC1, else the record
 	// is ignored.

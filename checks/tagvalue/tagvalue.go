@@ -179,6 +179,11 @@ type Problem struct {
 	Message  string
 }
 
+// Problemf returns a Problem with a formatted message.
+func Problemf(sev checks.Severity, tag, format string, args ...any) Problem {
+	return Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...)}
+}
+
 func (p Problem) String() string {
 	if p.Tag == "" || strings.Contains(p.Message, p.Tag+"=") {
 		return p.Message

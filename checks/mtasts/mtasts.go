@@ -18,10 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
-
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/checks/txtrecord"
 )
 
 // Fetcher says how the policy is fetched.
@@ -51,21 +50,11 @@ func New(f Fetcher) *checks.Check {
 
 // Domain returns the domain these transport-policy checks look at: the
 // linted domain for `whymail domain`, otherwise the sender domain; in A-labels.
-func Domain(t *checks.Ticket) (string, error) {
-	d := t.SenderDomain()
-	if t.Address == "" && t.Domain != "" {
-		d = t.Domain
-	}
-	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
-	if d == "" {
-		return "", nil
-	}
-	a, err := idna.Lookup.ToASCII(d)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a valid domain name: %v", d, err)
-	}
-	return strings.ToLower(a), nil
-}
+func Domain(t *checks.Ticket) (string, error) { return txtrecord.Domain(t) }
+
+// kind is the MTA-STS record: RFC 8461 §3.1, records not beginning with
+// "v=STSv1;" are discarded.
+var kind = txtrecord.Kind{Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders"}
 
 const policyPath = "/.well-known/mta-sts.txt"
 
@@ -90,22 +79,9 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 	go func() { mxc <- lookupMX(p, domain) }()
 
 	name := "_mta-sts." + domain
-	txts, _, err := lookup.TXT(p.Context, p.DNS, name)
+	recs, err := txtrecord.Find(p, kind, name)
 	if err != nil {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "mta-sts",
-			Message: fmt.Sprintf("could not look up the MTA-STS record %s TXT (%s)", name, lookup.ErrStatus(err))})
 		return nil, err
-	}
-	// RFC 8461 §3.1: records not beginning with "v=STSv1;" are discarded.
-	var recs []string
-	for _, t := range txts {
-		switch {
-		case strings.HasPrefix(t, "v=STSv1"):
-			recs = append(recs, t)
-		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=stsv1"):
-			p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts", Data: map[string]any{"record": t},
-				Message: fmt.Sprintf("TXT record %q at %s looks like MTA-STS but does not begin exactly with \"v=STSv1\" (case-sensitive, no leading space): senders ignore it", t, name)})
-		}
 	}
 	switch {
 	case len(recs) == 0:

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/tagvalue"
 )
 
 // Record is a parsed _mta-sts TXT record (RFC 8461 §3.1).
@@ -20,45 +21,24 @@ type Record struct {
 //	sts-version     = %s"v=STSv1"
 //	sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
 func ParseRecord(txt string) (*Record, error) {
-	fields := strings.Split(txt, ";")
-	if strings.TrimRight(fields[0], " \t") != "v=STSv1" {
-		return nil, fmt.Errorf("record must start with \"v=STSv1;\" (case-sensitive), not %q", clip(fields[0]))
-	}
 	r := &Record{}
-	for i, f := range fields[1:] {
-		f = strings.Trim(f, " \t")
-		if f == "" {
-			if i == len(fields)-2 {
-				break // one trailing ";" is allowed
-			}
-			return nil, fmt.Errorf("empty field between \";\" separators")
+	ext, err := tagvalue.ParseSTS(txt, "v=STSv1", func(name, value string) (bool, error) {
+		if name != "id" {
+			return false, nil
 		}
-		name, value, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("field %q is not name=value", clip(f))
+		if r.ID != "" {
+			return true, fmt.Errorf("id= appears twice")
 		}
-		switch {
-		case name == "id":
-			if r.ID != "" {
-				return nil, fmt.Errorf("id= appears twice")
-			}
-			if !validID(value) {
-				return nil, fmt.Errorf("id=%q must be 1 to 32 letters and digits", clip(value))
-			}
-			r.ID = value
-		case name == "v":
-			return nil, fmt.Errorf("v= appears twice")
-		case !validExtName(name):
-			return nil, fmt.Errorf("field name %q is not valid (letters, digits, _ - . up to 32)", clip(name))
-		case !validExtValue(value):
-			return nil, fmt.Errorf("field %s has an invalid value %q (no spaces, \"=\" or \";\")", name, clip(value))
-		default:
-			if r.Extensions == nil {
-				r.Extensions = map[string]string{}
-			}
-			r.Extensions[name] = value
+		if !validID(value) {
+			return true, fmt.Errorf("id=%q must be 1 to 32 letters and digits", tagvalue.Clip(value))
 		}
+		r.ID = value
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	r.Extensions = ext
 	if r.ID == "" {
 		return nil, fmt.Errorf("id= is missing: senders use it to notice a new policy")
 	}
@@ -79,39 +59,6 @@ func validID(s string) bool {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// validExtName: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
-func validExtName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// validExtValue: 1*(%x21-3A / %x3C / %x3E-7E)
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
 }
 
 // Policy is a parsed MTA-STS policy file (RFC 8461 §3.2).
@@ -167,7 +114,7 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		}
 		key, value, ok := strings.Cut(line, ":")
 		if !ok {
-			add(checks.Error, n, "%q is not a \"key: value\" line", clip(line))
+			add(checks.Error, n, "%q is not a \"key: value\" line", tagvalue.Clip(line))
 			continue
 		}
 		value = strings.TrimRight(strings.TrimLeft(value, " \t"), " \t")
@@ -185,7 +132,7 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		switch key {
 		case "version":
 			if value != "STSv1" {
-				add(checks.Error, n, "version is %q, want STSv1", clip(value))
+				add(checks.Error, n, "version is %q, want STSv1", tagvalue.Clip(value))
 			}
 			if pol.Version == "" {
 				pol.Version = value
@@ -197,13 +144,13 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 					pol.Mode = value
 				}
 			default:
-				add(checks.Error, n, "mode %q is not enforce, testing or none (case-sensitive)", clip(value))
+				add(checks.Error, n, "mode %q is not enforce, testing or none (case-sensitive)", tagvalue.Clip(value))
 			}
 		case "max_age":
 			age, err := strconv.ParseInt(value, 10, 64)
 			switch {
 			case err != nil || len(value) > 10 || strings.HasPrefix(value, "+") || strings.HasPrefix(value, "-"):
-				add(checks.Error, n, "max_age %q is not 1 to 10 digits", clip(value))
+				add(checks.Error, n, "max_age %q is not 1 to 10 digits", tagvalue.Clip(value))
 			case age > MaxMaxAge:
 				add(checks.Error, n, "max_age %d is above the maximum of %d (one year)", age, MaxMaxAge)
 				if pol.MaxAge < 0 {
@@ -217,17 +164,17 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		case "mx":
 			pat := value
 			if strings.HasSuffix(pat, ".") {
-				add(checks.Warning, n, "mx pattern %q ends with a dot: write it without", clip(pat))
+				add(checks.Warning, n, "mx pattern %q ends with a dot: write it without", tagvalue.Clip(pat))
 				pat = strings.TrimSuffix(pat, ".")
 			}
 			if err := checkPattern(pat); err != nil {
-				add(checks.Error, n, "mx pattern %q: %v", clip(value), err)
+				add(checks.Error, n, "mx pattern %q: %v", tagvalue.Clip(value), err)
 				continue
 			}
 			pol.MX = append(pol.MX, strings.ToLower(pat))
 		default:
-			if !validExtName(key) {
-				add(checks.Error, n, "%q is not a valid field name", clip(key))
+			if !tagvalue.IsExtName(key) {
+				add(checks.Error, n, "%q is not a valid field name", tagvalue.Clip(key))
 			} else {
 				add(checks.Info, n, "unknown field %q is ignored by senders", key)
 			}

@@ -9,10 +9,9 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/idna"
-
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/checks/tagvalue"
+	"github.com/whymail/whymail/checks/txtrecord"
 )
 
 // Check is the "tls-rpt" check.
@@ -36,50 +35,29 @@ type Record struct {
 //	tlsrpt-rua     = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
 //	tlsrpt-uri     = URI (mailto: or https:)
 func ParseRecord(txt string) (*Record, error) {
-	fields := strings.Split(txt, ";")
-	if strings.TrimRight(fields[0], " \t") != "v=TLSRPTv1" {
-		return nil, fmt.Errorf("record must start with \"v=TLSRPTv1;\" (case-sensitive), not %q", clip(fields[0]))
-	}
 	r := &Record{}
 	seenRUA := false
-	for i, f := range fields[1:] {
-		f = strings.Trim(f, " \t")
-		if f == "" {
-			if i == len(fields)-2 {
-				break // one trailing ";" is allowed
-			}
-			return nil, fmt.Errorf("empty field between \";\" separators")
+	ext, err := tagvalue.ParseSTS(txt, "v=TLSRPTv1", func(name, value string) (bool, error) {
+		if name != "rua" {
+			return false, nil
 		}
-		name, value, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("field %q is not name=value", clip(f))
+		if seenRUA {
+			return true, fmt.Errorf("rua= appears twice")
 		}
-		switch {
-		case name == "rua":
-			if seenRUA {
-				return nil, fmt.Errorf("rua= appears twice")
+		seenRUA = true
+		for _, u := range strings.Split(value, ",") {
+			u = strings.Trim(u, " \t")
+			if err := checkURI(u); err != nil {
+				return true, fmt.Errorf("rua destination %q: %v", tagvalue.Clip(u), err)
 			}
-			seenRUA = true
-			for _, u := range strings.Split(value, ",") {
-				u = strings.Trim(u, " \t")
-				if err := checkURI(u); err != nil {
-					return nil, fmt.Errorf("rua destination %q: %v", clip(u), err)
-				}
-				r.RUA = append(r.RUA, u)
-			}
-		case name == "v":
-			return nil, fmt.Errorf("v= appears twice")
-		case !validExtName(name):
-			return nil, fmt.Errorf("field name %q is not valid (letters, digits, _ - . up to 32)", clip(name))
-		case !validExtValue(value):
-			return nil, fmt.Errorf("field %s has an invalid value %q (no spaces, \"=\" or \";\")", name, clip(value))
-		default:
-			if r.Extensions == nil {
-				r.Extensions = map[string]string{}
-			}
-			r.Extensions[name] = value
+			r.RUA = append(r.RUA, u)
 		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	r.Extensions = ext
 	if !seenRUA {
 		return nil, fmt.Errorf("rua= is missing: senders have nowhere to send reports")
 	}
@@ -119,62 +97,12 @@ func checkURI(s string) error {
 	return nil
 }
 
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// validExtName: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
-func validExtName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// validExtValue: 1*(%x21-3A / %x3C / %x3E-7E)
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}
-
-// domain is the linted domain for `whymail domain`, else the sender domain.
-func domain(t *checks.Ticket) (string, error) {
-	d := t.SenderDomain()
-	if t.Address == "" && t.Domain != "" {
-		d = t.Domain
-	}
-	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
-	if d == "" {
-		return "", nil
-	}
-	a, err := idna.Lookup.ToASCII(d)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a valid domain name: %v", d, err)
-	}
-	return strings.ToLower(a), nil
-}
+// kind is the TLS-RPT record: RFC 8460 §3, records not beginning with
+// "v=TLSRPTv1" are discarded.
+var kind = txtrecord.Kind{Record: "tls-rpt", Name: "TLS-RPT", Version: "v=TLSRPTv1", Readers: "senders"}
 
 func run(p *checks.Pass) (any, error) {
-	d, err := domain(p.Ticket)
+	d, err := txtrecord.Domain(p.Ticket)
 	switch {
 	case err != nil:
 		p.Skip("%v", err)
@@ -184,24 +112,12 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	}
 	name := "_smtp._tls." + d
-	txts, _, err := lookup.TXT(p.Context, p.DNS, name)
+	recs, err := txtrecord.Find(p, kind, name)
 	if err != nil {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "tls-rpt",
-			Message: fmt.Sprintf("could not look up the TLS-RPT record %s TXT (%s)", name, lookup.ErrStatus(err))})
 		return nil, err
 	}
-	// RFC 8460 §3: records not beginning with "v=TLSRPTv1" are discarded;
-	// if the number left is not one, senders assume no TLS-RPT.
-	var recs []string
-	for _, t := range txts {
-		switch {
-		case strings.HasPrefix(t, "v=TLSRPTv1"):
-			recs = append(recs, t)
-		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=tlsrptv1"):
-			p.Report(checks.Finding{Severity: checks.Error, Record: "tls-rpt", Data: map[string]any{"record": t},
-				Message: fmt.Sprintf("TXT record %q at %s looks like TLS-RPT but does not begin exactly with \"v=TLSRPTv1\" (case-sensitive, no leading space): senders ignore it", t, name)})
-		}
-	}
+	// RFC 8460 §3: if the number of records is not one, senders assume
+	// no TLS-RPT.
 	switch len(recs) {
 	case 0:
 		p.Report(checks.Finding{Severity: checks.Info, Record: "tls-rpt",

@@ -9,10 +9,9 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/idna"
-
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/checks/tagvalue"
+	"github.com/whymail/whymail/checks/txtrecord"
 )
 
 // Check is the "bimi" check.
@@ -53,33 +52,25 @@ func Parse(txt string) (rec *Record, probs []Problem) {
 	}
 	tags := map[string]string{}
 	var order []string
-	parts := strings.Split(txt, ";")
-	for i, part := range parts {
-		part = strings.Trim(part, " \t\r\n")
-		if part == "" {
-			if i != len(parts)-1 {
-				add(checks.Warning, "empty tag between \";\" separators")
-			}
+	for _, pc := range tagvalue.DKIM.Split(txt) {
+		switch {
+		case pc.Empty():
+			add(checks.Warning, "empty tag between \";\" separators")
+			continue
+		case !pc.IsTag:
+			add(checks.Error, "%q is not tag=value", tagvalue.Clip(pc.Text))
+			continue
+		case !tagvalue.IsName(pc.Name) || len(pc.Name) > 32:
+			add(checks.Error, "tag name %q is not valid", tagvalue.Clip(pc.Name))
 			continue
 		}
-		name, value, ok := strings.Cut(part, "=")
-		if !ok {
-			add(checks.Error, "%q is not tag=value", clip(part))
-			continue
-		}
-		name = strings.Trim(name, " \t\r\n")
-		value = strings.Trim(value, " \t\r\n")
-		if !validTagName(name) {
-			add(checks.Error, "tag name %q is not valid", clip(name))
-			continue
-		}
-		if _, dup := tags[name]; dup {
+		if _, dup := tags[pc.Name]; dup {
 			// RFC 6376 §3.2: a tag list with a duplicated tag is invalid.
-			add(checks.Error, "tag %s= appears twice: receivers reject the record", name)
+			add(checks.Error, "tag %s= appears twice: receivers reject the record", pc.Name)
 			return nil, probs
 		}
-		tags[name] = value
-		order = append(order, name)
+		tags[pc.Name] = pc.Value
+		order = append(order, pc.Name)
 	}
 	if len(order) == 0 || order[0] != "v" || tags["v"] != "BIMI1" {
 		add(checks.Error, "record must start with v=BIMI1 (case-sensitive)")
@@ -101,11 +92,11 @@ func Parse(txt string) (rec *Record, probs []Problem) {
 			l = strings.TrimSpace(strings.Split(l, ",")[0])
 		}
 		if err := checkHTTPS(l); err != nil {
-			add(checks.Error, "l=%s: %v", clip(l), err)
+			add(checks.Error, "l=%s: %v", tagvalue.Clip(l), err)
 		} else {
 			rec.Logo = l
 			if !strings.HasSuffix(strings.ToLower(pathOf(l)), ".svg") {
-				add(checks.Warning, "l=%s does not name an .svg file: the logo must be SVG Tiny PS", clip(l))
+				add(checks.Warning, "l=%s does not name an .svg file: the logo must be SVG Tiny PS", tagvalue.Clip(l))
 			}
 		}
 	} else {
@@ -113,16 +104,16 @@ func Parse(txt string) (rec *Record, probs []Problem) {
 	}
 	if a != "" {
 		if err := checkHTTPS(a); err != nil {
-			add(checks.Error, "a=%s: %v", clip(a), err)
+			add(checks.Error, "a=%s: %v", tagvalue.Clip(a), err)
 		} else {
 			rec.Authority = a
 			if !strings.HasSuffix(strings.ToLower(pathOf(a)), ".pem") {
-				add(checks.Warning, "a=%s does not name a .pem file: it must be the PEM mark certificate (VMC or CMC)", clip(a))
+				add(checks.Warning, "a=%s does not name a .pem file: it must be the PEM mark certificate (VMC or CMC)", tagvalue.Clip(a))
 			}
 		}
 	}
 	if avp, ok := tags["avp"]; ok && avp != "brand" && avp != "personal" {
-		add(checks.Warning, "avp=%s is not brand or personal", clip(avp))
+		add(checks.Warning, "avp=%s is not brand or personal", tagvalue.Clip(avp))
 	}
 	for _, t := range order {
 		switch t {
@@ -154,45 +145,12 @@ func pathOf(s string) string {
 	return s
 }
 
-func validTagName(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for i, c := range []byte(s) {
-		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !alpha && !(i > 0 && (c >= '0' && c <= '9' || c == '_')) {
-			return false
-		}
-	}
-	return true
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}
-
-// domain is the linted domain for `whymail domain`, else the sender domain.
-func domain(t *checks.Ticket) (string, error) {
-	d := t.SenderDomain()
-	if t.Address == "" && t.Domain != "" {
-		d = t.Domain
-	}
-	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
-	if d == "" {
-		return "", nil
-	}
-	a, err := idna.Lookup.ToASCII(d)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a valid domain name: %v", d, err)
-	}
-	return strings.ToLower(a), nil
-}
+// kind is the BIMI assertion record; unlike MTA-STS and TLS-RPT, white
+// space may come before its version tag.
+var kind = txtrecord.Kind{Record: "bimi", Name: "BIMI", Version: "v=BIMI1", LeadingSpace: true, Readers: "receivers"}
 
 func run(p *checks.Pass) (any, error) {
-	d, err := domain(p.Ticket)
+	d, err := txtrecord.Domain(p.Ticket)
 	switch {
 	case err != nil:
 		p.Skip("%v", err)
@@ -202,21 +160,9 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	}
 	name := Selector + "._bimi." + d
-	txts, _, err := lookup.TXT(p.Context, p.DNS, name)
+	recs, err := txtrecord.Find(p, kind, name)
 	if err != nil {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "bimi",
-			Message: fmt.Sprintf("could not look up the BIMI record %s TXT (%s)", name, lookup.ErrStatus(err))})
 		return nil, err
-	}
-	var recs []string
-	for _, t := range txts {
-		switch {
-		case strings.HasPrefix(strings.TrimLeft(t, " \t"), "v=BIMI1"):
-			recs = append(recs, t)
-		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=bimi1"):
-			p.Report(checks.Finding{Severity: checks.Error, Record: "bimi", Data: map[string]any{"record": t},
-				Message: fmt.Sprintf("TXT record %q at %s looks like BIMI but does not begin with \"v=BIMI1\" (case-sensitive): receivers ignore it", t, name)})
-		}
 	}
 	switch len(recs) {
 	case 0:

@@ -147,16 +147,12 @@ func pathOf(s string) string {
 
 // kind is the BIMI assertion record; unlike MTA-STS and TLS-RPT, white
 // space may come before its version tag.
-var kind = txtrecord.Kind{Record: "bimi", Name: "BIMI", Version: "v=BIMI1", LeadingSpace: true, Readers: "receivers"}
+var kind = txtrecord.Kind{Record: "bimi", Name: "BIMI", Version: "v=BIMI1", LeadingSpace: true, Readers: "receivers",
+	Many: "none"}
 
 func run(p *checks.Pass) (any, error) {
-	d, err := txtrecord.Domain(p.Ticket)
-	switch {
-	case err != nil:
-		p.Skip("%v", err)
-		return nil, nil
-	case d == "":
-		p.Skip("no domain: give --sender (or run whymail domain) to check BIMI")
+	d, ok := kind.Domain(p)
+	if !ok {
 		return nil, nil
 	}
 	name := Selector + "._bimi." + d
@@ -171,9 +167,7 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	case 1:
 	default:
-		p.Report(checks.Finding{Severity: checks.Error, Record: "bimi",
-			Message: fmt.Sprintf("%d BIMI records at %s: receivers treat more than one as none; keep one", len(recs), name),
-			Data:    map[string]any{"records": recs}})
+		kind.ReportMany(p, name, recs)
 		return nil, nil
 	}
 	data := map[string]any{"record": recs[0]}

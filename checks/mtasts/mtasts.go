@@ -54,7 +54,8 @@ func Domain(t *checks.Ticket) (string, error) { return txtrecord.Domain(t) }
 
 // kind is the MTA-STS record: RFC 8461 §3.1, records not beginning with
 // "v=STSv1;" are discarded.
-var kind = txtrecord.Kind{Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders"}
+var kind = txtrecord.Kind{Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders",
+	Many: "no policy", Rule: "RFC 8461 §3.1"}
 
 const policyPath = "/.well-known/mta-sts.txt"
 
@@ -65,13 +66,8 @@ type mxResult struct {
 }
 
 func run(p *checks.Pass, f Fetcher) (any, error) {
-	domain, err := Domain(p.Ticket)
-	if err != nil {
-		p.Skip("%v", err)
-		return nil, nil
-	}
-	if domain == "" {
-		p.Skip("no domain: give --sender (or run whymail domain) to check MTA-STS")
+	domain, ok := kind.Domain(p)
+	if !ok {
 		return nil, nil
 	}
 	// Ask for the MX hosts at once; the policy's patterns are matched against them.
@@ -91,9 +87,7 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 	case len(recs) > 1:
 		// RFC 8461 §3.1: if the number of records is not one, senders
 		// assume there is no policy.
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts",
-			Message: fmt.Sprintf("%d MTA-STS records at %s: senders treat more than one as no policy (RFC 8461 §3.1); keep one", len(recs), name),
-			Data:    map[string]any{"records": recs}})
+		kind.ReportMany(p, name, recs)
 	default:
 		if rec, err := ParseRecord(recs[0]); err != nil {
 			p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts",

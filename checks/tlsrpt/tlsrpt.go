@@ -99,16 +99,12 @@ func checkURI(s string) error {
 
 // kind is the TLS-RPT record: RFC 8460 §3, records not beginning with
 // "v=TLSRPTv1" are discarded.
-var kind = txtrecord.Kind{Record: "tls-rpt", Name: "TLS-RPT", Version: "v=TLSRPTv1", Readers: "senders"}
+var kind = txtrecord.Kind{Record: "tls-rpt", Name: "TLS-RPT", Version: "v=TLSRPTv1", Readers: "senders",
+	Many: "none", Rule: "RFC 8460 §3"}
 
 func run(p *checks.Pass) (any, error) {
-	d, err := txtrecord.Domain(p.Ticket)
-	switch {
-	case err != nil:
-		p.Skip("%v", err)
-		return nil, nil
-	case d == "":
-		p.Skip("no domain: give --sender (or run whymail domain) to check TLS-RPT")
+	d, ok := kind.Domain(p)
+	if !ok {
 		return nil, nil
 	}
 	name := "_smtp._tls." + d
@@ -126,9 +122,7 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	case 1:
 	default:
-		p.Report(checks.Finding{Severity: checks.Error, Record: "tls-rpt",
-			Message: fmt.Sprintf("%d TLS-RPT records at %s: senders treat more than one as none (RFC 8460 §3); keep one", len(recs), name),
-			Data:    map[string]any{"records": recs}})
+		kind.ReportMany(p, name, recs)
 		return nil, nil
 	}
 	rec, err := ParseRecord(recs[0])

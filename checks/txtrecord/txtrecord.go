@@ -43,6 +43,25 @@ type Kind struct {
 	// otherwise it must begin the record exactly (RFC 8461 §3.1, RFC 8460 §3).
 	LeadingSpace bool
 	Readers      string // who reads the record: "senders", "receivers"
+	// Many is what readers take more than one record for, "none" or
+	// "no policy"; Rule is the section that says so, if any.
+	Many, Rule string
+}
+
+// Domain returns the domain whose record the check of p looks at (see
+// Domain). When the ticket names none, or an invalid one, it marks the check
+// skipped and returns false.
+func (k Kind) Domain(p *checks.Pass) (string, bool) {
+	d, err := Domain(p.Ticket)
+	switch {
+	case err != nil:
+		p.Skip("%v", err)
+		return "", false
+	case d == "":
+		p.Skip("no domain: give --sender (or run whymail domain) to check %s", k.Name)
+		return "", false
+	}
+	return d, true
 }
 
 // Find looks up the TXT records at name and returns the ones of kind k:
@@ -80,4 +99,16 @@ func (k Kind) wrongStart() string {
 		return fmt.Sprintf("does not begin with %q (case-sensitive)", k.Version)
 	}
 	return fmt.Sprintf("does not begin exactly with %q (case-sensitive, no leading space)", k.Version)
+}
+
+// ReportMany reports that there is more than one record of kind k at name
+// as an Error finding: readers take that for none.
+func (k Kind) ReportMany(p *checks.Pass, name string, recs []string) {
+	rule := ""
+	if k.Rule != "" {
+		rule = " (" + k.Rule + ")"
+	}
+	p.Report(checks.Finding{Severity: checks.Error, Record: k.Record,
+		Message: fmt.Sprintf("%d %s records at %s: %s treat more than one as %s%s; keep one", len(recs), k.Name, name, k.Readers, k.Many, rule),
+		Data:    map[string]any{"records": recs}})
 }

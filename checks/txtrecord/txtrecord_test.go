@@ -91,3 +91,43 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
+
+func TestKindDomainReportMany(t *testing.T) {
+	z := checktest.Zones(t, zone)
+	tests := []struct {
+		kind   Kind
+		ticket checks.Ticket
+		skip   string // the skip reason, "" when the check runs
+		msg    string
+	}{
+		{Kind{Record: "x", Name: "X", Readers: "senders", Many: "no policy", Rule: "RFC 8461 §3.1"}, checks.Ticket{Domain: "Two.Test."}, "",
+			"2 X records at _x.two.test: senders treat more than one as no policy (RFC 8461 §3.1); keep one"},
+		{Kind{Record: "x", Name: "X", Readers: "receivers", Many: "none"}, checks.Ticket{Domain: "two.test"}, "",
+			"2 X records at _x.two.test: receivers treat more than one as none; keep one"},
+		{Kind{Record: "x", Name: "X"}, checks.Ticket{}, "no domain: give --sender (or run whymail domain) to check X", ""},
+		{Kind{Record: "x", Name: "X"}, checks.Ticket{Domain: "xn--a.test"}, `"xn--a.test" is not a valid domain name`, ""},
+	}
+	for _, tt := range tests {
+		check := &checks.Check{Name: "x", Doc: "reports X records", Run: func(p *checks.Pass) (any, error) {
+			d, ok := tt.kind.Domain(p)
+			if !ok {
+				return nil, nil
+			}
+			tt.kind.ReportMany(p, "_x."+d, []string{"a", "b"})
+			return nil, nil
+		}}
+		res := checktest.Run(t, z, &tt.ticket, check)
+		cr := res.Check("x")
+		if skipped := cr.Status == checks.StatusSkipped; skipped != (tt.skip != "") || !strings.Contains(cr.Reason, tt.skip) {
+			t.Errorf("%+v: status %s %q, want skip %q", tt.ticket, cr.Status, cr.Reason, tt.skip)
+		}
+		msgs := checktest.Messages(res, "x")
+		switch {
+		case tt.msg == "" && len(msgs) != 0:
+			t.Errorf("%+v: findings %q, want none", tt.ticket, msgs)
+		case tt.msg != "" && (len(msgs) != 1 || msgs[0] != tt.msg || cr.Findings[0].Severity != checks.Error ||
+			!reflect.DeepEqual(cr.Findings[0].Data, map[string]any{"records": []string{"a", "b"}})):
+			t.Errorf("%+v: findings %+v, want one error %q", tt.ticket, cr.Findings, tt.msg)
+		}
+	}
+}

@@ -5,8 +5,9 @@ package smtpreply
 
 import (
 	"regexp"
-	"strconv"
+	"regexp/syntax"
 	"strings"
+	"sync"
 
 	"github.com/whymail/whymail/checks"
 )
@@ -57,8 +58,6 @@ func (c Class) Temporary() bool {
 }
 
 var (
-	// RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39
-	codeRE = regexp.MustCompile(`(?:^|[^0-9.])([245][0-5][0-9])(?:[ \-]|$)`)
 	// RFC 3463 §2: class "." subject "." detail
 	statusRE = regexp.MustCompile(`(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
 )
@@ -67,24 +66,65 @@ var (
 // In a transcript with several replies the first failure (4xx/5xx) wins
 // over earlier successes.
 func ParseCode(text string) (code int, status string) {
-	for _, m := range statusRE.FindAllStringSubmatch(text, 20) {
-		if status == "" || status[0] == '2' && m[1] != "2" {
-			status = m[1] + "." + m[2] + "." + m[3]
+	n := 0
+	for i := 0; i < len(text) && n < 40; i++ {
+		c := text[i]
+		if c != '2' && c != '4' && c != '5' || i > 0 && (isDigit(text[i-1]) || text[i-1] == '.') {
+			continue
 		}
-		if status[0] != '2' {
-			break
+		if st, ok := statusAt(text, i); ok {
+			n++
+			if status == "" || status[0] == '2' && st[0] != '2' {
+				status = st
+			}
+			continue
 		}
-	}
-	for _, m := range codeRE.FindAllStringSubmatch(text, 20) {
-		if code == 0 || code < 400 && m[1][0] != '2' {
-			code, _ = strconv.Atoi(m[1])
-		}
-		if code >= 400 {
-			break
+		// RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, then SP or "-".
+		if i+2 < len(text) && text[i+1] >= '0' && text[i+1] <= '5' && isDigit(text[i+2]) &&
+			(i+3 == len(text) || text[i+3] == ' ' || text[i+3] == '-') {
+			n++
+			v := int(c-'0')*100 + int(text[i+1]-'0')*10 + int(text[i+2]-'0')
+			if code == 0 || code < 400 && c != '2' {
+				code = v
+			}
 		}
 	}
 	return code, status
 }
+
+// statusAt reads an RFC 3463 §2 status ("5.1.1", class "." subject "."
+// detail, each 1-3 digits) at text[i:].
+func statusAt(text string, i int) (string, bool) {
+	j := i + 1
+	if j >= len(text) || text[j] != '.' {
+		return "", false
+	}
+	digits := func(k int) int {
+		e := k
+		for e < len(text) && e-k < 4 && isDigit(text[e]) {
+			e++
+		}
+		if e == k || e-k > 3 {
+			return -1
+		}
+		return e
+	}
+	k := digits(j + 1)
+	if k < 0 || k >= len(text) || text[k] != '.' {
+		return "", false
+	}
+	e := digits(k + 1)
+	if e < 0 {
+		return "", false
+	}
+	// Not part of a longer dotted number (an IP address, a version).
+	if e < len(text) && (isDigit(text[e]) || text[e] == '.' && e+1 < len(text) && isDigit(text[e+1])) {
+		return "", false
+	}
+	return text[i:e], true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // Classify classifies a reply whose code and enhanced status, if any, are in
 // the text itself ("550 5.1.1 <a@b>: Recipient address rejected").
@@ -117,43 +157,159 @@ func normStatus(s string) string {
 type rule struct {
 	reason Reason
 	re     *regexp.Regexp
+
+	once     sync.Once
+	branches []branch
 }
 
-func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
+// rx compiles a rule; rules are matched against the lower-cased text,
+// which is much faster than (?i) over a long alternation.
+func rx(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+// match runs the rule on lower-cased text. Go's regexp walks a long
+// alternation slowly, so the rule is split into its top-level branches,
+// and a branch runs only when one of the literals it requires occurs in
+// the text (strings.Contains is cheap).
+func (r *rule) match(lower string) bool {
+	r.once.Do(r.prepare)
+	for _, b := range r.branches {
+		if b.needles != nil {
+			found := false
+			for _, n := range b.needles {
+				if strings.Contains(lower, n) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				continue
+			}
+		}
+		if b.re.MatchString(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+type branch struct {
+	re      *regexp.Regexp
+	needles []string // nil: always run
+}
+
+// prepare splits the rule into branches and finds their literals.
+func (r *rule) prepare() {
+	re, err := syntax.Parse(r.re.String(), syntax.Perl)
+	if err != nil {
+		r.branches = []branch{{re: r.re}}
+		return
+	}
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		subs = re.Sub
+	}
+	for _, sub := range subs {
+		bre, err := regexp.Compile(sub.String())
+		if err != nil {
+			r.branches = []branch{{re: r.re}}
+			return
+		}
+		r.branches = append(r.branches, branch{re: bre, needles: needlesOf(sub)})
+	}
+}
+
+// needlesOf returns strings at least one of which occurs in every match
+// of re, or nil when there is no such set of useful (2+ byte) literals.
+func needlesOf(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 || len(string(re.Rune)) < 2 {
+			return nil
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpCapture, syntax.OpPlus:
+		return needlesOf(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return needlesOf(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			n := needlesOf(sub)
+			if n == nil {
+				return nil
+			}
+			all = append(all, n...)
+		}
+		return all
+	case syntax.OpConcat:
+		// The child whose shortest needle is longest, with adjacent
+		// literals joined.
+		var best []string
+		score := func(ns []string) int {
+			m := -1
+			for _, n := range ns {
+				if m < 0 || len(n) < m {
+					m = len(n)
+				}
+			}
+			return m
+		}
+		run := ""
+		for _, sub := range re.Sub {
+			if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
+				run += string(sub.Rune)
+				if len(run) >= 2 && len(run) > score(best) {
+					best = []string{run}
+				}
+				continue
+			}
+			run = ""
+			if n := needlesOf(sub); n != nil && score(n) > score(best) {
+				best = n
+			}
+		}
+		return best
+	}
+	return nil
+}
 
 // firstRules are unambiguous wordings tried before everything else.
-var firstRules = []rule{
-	{UserUnknown, rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
-	{MailboxDisabled, rx(`temporar(?:y|ily) locked|disabled recipient`)},
-	{SystemError, rx(`procmail: |pipe to \||mailer error|child status`)},
-	{Spam, rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam`)},
-	{RateLimited, rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
-	{UserUnknown, rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
-	{HostUnknown, rx(`do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx`)},
-	{Network, rx(`dns error|host name lookup failure|name lookup fail|no relevant answers`)},
+var firstRules = []*rule{
+	{reason: UserUnknown, re: rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
+	{reason: MailboxDisabled, re: rx(`temporar(?:y|ily) locked|disabled recipient`)},
+	{reason: SystemError, re: rx(`procmail: |pipe to \||mailer error|child status`)},
+	{reason: Spam, re: rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam`)},
+	{reason: RateLimited, re: rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
+	{reason: UserUnknown, re: rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
+	{reason: HostUnknown, re: rx(`do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx`)},
+	{reason: Network, re: rx(`dns error|host name lookup failure|name lookup fail|no relevant answers`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of
 // a reply is usually more specific than its code (a 5.7.1 that says
 // "blocked using zen.spamhaus.org" is a blocklisting).
-var textRules = []rule{
-	{Blocklisted, rx(`blocked using |blocked for spam|my name was rejected|invalid ip|service refus|host blocked|source bloqu|smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
-	{AuthFailure, rx(`unverif(?:y|i)able sending ip|ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated (?:email|mail|message)|authentication (?:failed|failure|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
-	{Greylisted, rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
-	{RateLimited, rx(`receiving mail at a rate|rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
-	{MailboxFull, rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
-	{SenderRejected, rx(`sender address rejected|domain of sender address|sender (?:address |domain )?(?:is )?(?:rejected|refused|denied|invalid|unknown|not (?:allowed|accepted))|sender verif(?:y|ication) fail|bad sender|invalid sender|unverified sender|sender domain (?:must|does not|not found|unknown)|from address (?:rejected|not allowed)|envelope sender|mail from (?:rejected|refused)`)},
-	{MailboxDisabled, rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
-	{HostUnknown, rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known`)},
-	{UserUnknown, rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
-	{Expired, rx(`was aborted after \d|envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
-	{SystemError, rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|resources temporarily|mail system problem|out of memory`)},
-	{TooBig, rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
-	{RelayDenied, rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
-	{Spam, rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
-	{Network, rx(`no route to host|name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
-	{Policy, rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
+var textRules = []*rule{
+	{reason: Blocklisted, re: rx(`blocked using |blocked for spam|my name was rejected|invalid ip|service refus|host blocked|source bloqu|smtp server of your isp|dynamic ip|dial-?up|residential|dynamically assigned|user complaints|unexpected volume|weren't sent|banned sending ip|request removal from|client host rejected|may not be mail exchanger|\(bl\)|ip address (?:is |has been )?(?:blocked|banned|black)|poor reputation|bad reputation|spamhaus|(?:is |are |been |was |ip |address )listed (?:at|on|in|by) |\bdnsbl\b|\brbl\b|blacklist|blocklist|block list|black list|spamcop|barracudacentral|sorbs\.net|uceprotect|\bis on a blocklist|reputation`)},
+	{reason: AuthFailure, re: rx(`unverif(?:y|i)able sending ip|ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated (?:email|mail|message)|authentication (?:failed|failure|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
+	{reason: Greylisted, re: rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
+	{reason: RateLimited, re: rx(`receiving mail at a rate|rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
+	{reason: MailboxFull, re: rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
+	{reason: SenderRejected, re: rx(`sender address rejected|domain of sender address|sender (?:address |domain )?(?:is )?(?:rejected|refused|denied|invalid|unknown|not (?:allowed|accepted))|sender verif(?:y|ication) fail|bad sender|invalid sender|unverified sender|sender domain (?:must|does not|not found|unknown)|from address (?:rejected|not allowed)|envelope sender|mail from (?:rejected|refused)`)},
+	{reason: MailboxDisabled, re: rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
+	{reason: HostUnknown, re: rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known`)},
+	{reason: UserUnknown, re: rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
+	{reason: Expired, re: rx(`was aborted after \d|envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
+	{reason: SystemError, re: rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|resources temporarily|mail system problem|out of memory`)},
+	{reason: TooBig, re: rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
+	{reason: RelayDenied, re: rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
+	{reason: Spam, re: rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
+	{reason: Network, re: rx(`no route to host|name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
+	{reason: Policy, re: rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
 }
+
+var allRules = append(firstRules[:len(firstRules):len(firstRules)], textRules...)
 
 // statusReason maps RFC 3463 enhanced status codes to reasons (§3.1-3.8 and
 // the IANA registry additions of RFC 7372 and RFC 7505).
@@ -257,12 +413,12 @@ func classify(code int, status, text string) Class {
 		c.Reason = Delivered
 		return c
 	}
-	c.List = listName(text)
-	for _, r := range append(firstRules[:len(firstRules):len(firstRules)], textRules...) {
+	lower := strings.ToLower(text)
+	for _, r := range allRules {
 		if r.reason == Policy {
 			break
 		}
-		if r.re.MatchString(text) {
+		if r.match(lower) {
 			c.Reason = r.reason
 			break
 		}
@@ -271,7 +427,7 @@ func classify(code int, status, text string) Class {
 		c.Reason = statusReason(status)
 	}
 	if c.Reason == "" || c.Reason == Other {
-		if textRules[len(textRules)-1].re.MatchString(text) {
+		if textRules[len(textRules)-1].match(lower) {
 			c.Reason = Policy
 		}
 	}
@@ -305,8 +461,8 @@ func classify(code int, status, text string) Class {
 		// "Host not found, try again": a DNS failure, not an answer.
 		c.Reason = Network
 	}
-	if c.Reason != Blocklisted {
-		c.List = ""
+	if c.Reason == Blocklisted {
+		c.List = listName(text)
 	}
 	c.Cause = CauseOf(c.Reason, c.Permanent)
 	return c

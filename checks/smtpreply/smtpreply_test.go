@@ -65,3 +65,42 @@ func FuzzClassify(f *testing.F) {
 		ClassifyStatus(s, s)
 	})
 }
+
+func BenchmarkClassify(b *testing.B) {
+	for _, s := range []string{
+		"host mx1.example.com[192.0.2.10] said: 550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+		"250 2.0.0 Ok: queued as 4F1A2B3C4D",
+	} {
+		b.Run(s[:12], func(b *testing.B) {
+			for b.Loop() {
+				Classify(s)
+			}
+		})
+	}
+}
+
+func TestParseCode(t *testing.T) {
+	tests := []struct {
+		text   string
+		code   int
+		status string
+	}{
+		{"550 5.1.1 <a@b>: user unknown", 550, "5.1.1"},
+		{"550-5.7.26 Unauthenticated email", 550, "5.7.26"},
+		{"host mx[192.0.2.10] said: 452 4.2.2 over quota", 452, "4.2.2"},
+		{"connect to 10.5.1.1:25: timed out", 0, ""},
+		{"Out: 250 2.1.5 Ok In: DATA Out: 451 4.3.0 try later", 451, "4.3.0"},
+		{"(#5.5.0)", 0, "5.5.0"},
+		{"version 2.4.5.1 here", 0, ""},
+		{"status 5.1.1.", 0, "5.1.1"},
+		{"421", 421, ""},
+		{"5.2.2", 0, "5.2.2"},
+		{"1550 x", 0, ""},
+	}
+	for _, tt := range tests {
+		code, status := ParseCode(tt.text)
+		if code != tt.code || status != tt.status {
+			t.Errorf("ParseCode(%q) = %d %q, want %d %q", tt.text, code, status, tt.code, tt.status)
+		}
+	}
+}

@@ -138,7 +138,7 @@ func TestCheck(t *testing.T) {
 		status  checks.Status
 	}{
 		{"no input", "alice@example.com", nil, checks.MailboxUnknown, checks.Unknown, checks.StatusSkipped},
-		{"user unknown", "alice@EXAMPLE.com", []string{"testdata/postfix-dsn-userunknown.eml"}, checks.MailboxUnknown, checks.Confirmed, checks.StatusError},
+		{"user unknown", "Alice@EXAMPLE.com", []string{"testdata/postfix-dsn-userunknown.eml"}, checks.MailboxUnknown, checks.Confirmed, checks.StatusError},
 		{"mailbox full", "bob@example.com", []string{"testdata/exchange-dsn-mailboxfull.eml"}, checks.MailboxFull, checks.Confirmed, checks.StatusError},
 		{"greylisted", "carol@example.org", []string{"testdata/dsn-delayed.eml"}, checks.Delayed, checks.Confirmed, checks.StatusWarning},
 		{"blocklisted", "dave@example.net", []string{"testdata/gmail-text.eml"}, checks.SenderBlocklisted, checks.Confirmed, checks.StatusError},
@@ -206,5 +206,17 @@ func BenchmarkParse(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckCaseFolded(t *testing.T) {
+	res := checktest.Run(t, nil, &checks.Ticket{Address: "Alice@example.com", BounceFiles: []string{"testdata/postfix-dsn-userunknown.eml"}}, Check)
+	msgs := strings.Join(checktest.Messages(res, "bounce"), "\n")
+	if !strings.Contains(msgs, "only the case-folded local part matches Alice@example.com") {
+		t.Errorf("no case note in %q", msgs)
+	}
+	res = checktest.Run(t, nil, &checks.Ticket{Address: "alice@EXAMPLE.COM", BounceFiles: []string{"testdata/postfix-dsn-userunknown.eml"}}, Check)
+	if msgs := strings.Join(checktest.Messages(res, "bounce"), "\n"); strings.Contains(msgs, "case-folded") {
+		t.Errorf("case note for a domain-only difference: %q", msgs)
 	}
 }

@@ -62,7 +62,7 @@ func run(p *checks.Pass) (any, error) {
 					continue
 				}
 				res.Recipients = append(res.Recipients, rec)
-				report(p, b, r, rec)
+				report(p, b, r, rec, caseNote(r, t.Address))
 			}
 		}
 		res.Files = append(res.Files, bf)
@@ -164,8 +164,8 @@ var reasonWords = map[smtpreply.Reason]string{
 	smtpreply.Other:           "the reason is not recognised",
 }
 
-func report(p *checks.Pass, b *Bounce, r Recipient, rec checks.BounceRecord) {
-	ev := describe(rec)
+func report(p *checks.Pass, b *Bounce, r Recipient, rec checks.BounceRecord, note string) {
+	ev := describe(rec) + note
 	switch {
 	case b.Kind == Feedback:
 		p.Report(checks.Finding{Severity: checks.Warning, Record: rec.File,
@@ -207,6 +207,23 @@ func report(p *checks.Pass, b *Bounce, r Recipient, rec checks.BounceRecord) {
 		f.Message += "; the sending server gave up"
 	}
 	p.Report(f)
+}
+
+// caseNote says so when the bounce's address matched the ticket's only
+// with the local part case-folded.
+func caseNote(r Recipient, addr string) string {
+	local := func(a string) string {
+		if i := strings.LastIndexByte(a, '@'); i >= 0 {
+			return a[:i]
+		}
+		return a
+	}
+	for _, a := range []string{r.Address, r.OriginalRecipient} {
+		if strings.EqualFold(a, addr) && local(a) == local(addr) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("; the bounce names %s: only the case-folded local part matches %s", r.Address, addr)
 }
 
 // sameAddress compares addresses with the local part as given and the

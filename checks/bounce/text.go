@@ -220,9 +220,23 @@ func specific(c smtpreply.Class) bool {
 // TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
 var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|did not like our |most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
+// cmdWords are literals one of which every cmdRE match contains.
+var cmdWords = []string{"does not like", "rcpt_to", "refused to talk", "not accepting connections", "smtp command", "did not like", "most progress", "in reply to", "after ", ">>>", "during ", "while sending"}
+
 // smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
 // the last reply in s answered, or "".
 func smtpCommand(s string) string {
+	lower := strings.ToLower(s)
+	hit := false
+	for _, k := range cmdWords {
+		if strings.Contains(lower, k) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return ""
+	}
 	ms := cmdRE.FindAllStringSubmatch(s, -1)
 	if len(ms) == 0 {
 		return ""

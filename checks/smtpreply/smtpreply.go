@@ -279,7 +279,7 @@ func needlesOf(re *syntax.Regexp) []string {
 var firstRules = []*rule{
 	{reason: UserUnknown, re: rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
 	{reason: MailboxDisabled, re: rx(`temporar(?:y|ily) locked|disabled recipient`)},
-	{reason: SystemError, re: rx(`procmail: |pipe to \||mailer error|child status`)},
+	{reason: SystemError, re: rx(`procmail: |pipe to \||mailer error|\bon hold\b`)},
 	{reason: Spam, re: rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam`)},
 	{reason: RateLimited, re: rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
 	{reason: UserUnknown, re: rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
@@ -468,7 +468,7 @@ func classify(code int, status, text string) Class {
 	return c
 }
 
-var noMailRE = regexp.MustCompile(`(?i)do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx|does not accept mail|not accepting (?:network )?(?:messages|mail)`)
+var noMailRE = regexp.MustCompile(`(?i)no mx found|do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx|does not accept mail|not accepting (?:network )?(?:messages|mail)`)
 
 var tryAgainRE = regexp.MustCompile(`(?i)host not found, try again|temporary failure|servfail|timed? ?out|name server reply|no relevant answers`)
 

@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 		{"qmail.eml", Text, "qmail", "erin@example.jp", "failed", "5.2.2", smtpreply.MailboxFull, checks.MailboxFull, true, "", "reset-77@app.example"},
 		{"exim.eml", Text, "exim", "frank@example.com", "failed", "5.7.26", smtpreply.AuthFailure, checks.SenderAuth, true, "", "reset-55@app.example"},
 		{"yahoo-text.eml", Text, "yahoo", "grace@yahoo.com", "failed", "", smtpreply.UserUnknown, checks.MailboxUnknown, true, "", ""},
-		{"outlook-text.eml", Text, "outlook", "heidi@hotmail.com", "failed", "5.1.10", smtpreply.HostUnknown, checks.DomainNoMail, true, "", ""},
+		{"outlook-text.eml", Text, "outlook", "heidi@hotmail.com", "failed", "5.1.10", smtpreply.UserUnknown, checks.MailboxUnknown, true, "", ""},
 		{"postfix-text-expired.eml", Text, "postfix", "ivan@example.net", "failed", "", smtpreply.Expired, checks.Delayed, true, "", ""},
 		{"arf.eml", Feedback, "arf", "judy@example.com", "failed", "", smtpreply.Spam, "", false, "", "nl-1@app.example"},
 	}

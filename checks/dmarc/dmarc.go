@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/miekg/dns"
+
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/lookup"
 )
@@ -26,6 +28,21 @@ var Check = &checks.Check{
 		"and says whether the sender's mail passes DMARC given the SPF and DKIM results.",
 	Requires: []string{"spf", "dkim"},
 	Run:      run,
+	Prefetch: prefetch,
+}
+
+// prefetch asks for the policy records while SPF and DKIM still run: only
+// alignment needs their results, the discovery does not.
+func prefetch(t *checks.Ticket) []lookup.Question {
+	domain := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(t.SenderDomain())), ".")
+	if domain == "" {
+		return nil
+	}
+	qs := []lookup.Question{{Name: "_dmarc." + domain, Type: dns.TypeTXT}}
+	if org := OrgDomain(domain); org != domain {
+		qs = append(qs, lookup.Question{Name: "_dmarc." + org, Type: dns.TypeTXT})
+	}
+	return qs
 }
 
 const record = "dmarc"

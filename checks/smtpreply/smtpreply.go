@@ -277,7 +277,7 @@ func needlesOf(re *syntax.Regexp) []string {
 
 // firstRules are unambiguous wordings tried before everything else.
 var firstRules = []*rule{
-	{reason: UserUnknown, re: rx(`not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
+	{reason: UserUnknown, re: rx(`recipientnotfound|not found by smtp address lookup|not listed in (?:the )?(?:public |domino )?(?:name|address|directory)|recipient name is not recognized|no valid recipients|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|invalid recipient`)},
 	{reason: MailboxDisabled, re: rx(`temporar(?:y|ily) locked|disabled recipient`)},
 	{reason: SystemError, re: rx(`procmail: |pipe to \||mailer error|\bon hold\b`)},
 	{reason: Spam, re: rx(`spam classification|classified as spam|detected as spam|identified as spam|rejected as spam|spam detected|looks like spam`)},

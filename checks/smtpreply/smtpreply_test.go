@@ -18,6 +18,8 @@ func TestClassify(t *testing.T) {
 	}{
 		{"550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in virtual mailbox table", UserUnknown, checks.MailboxUnknown, 550, "5.1.1", true, ""},
 		{"550-5.1.1 The email account that you tried to reach does not exist.", UserUnknown, checks.MailboxUnknown, 550, "5.1.1", true, ""},
+		// Exchange Online says 5.1.10 for an unknown mailbox, not only for a null MX.
+		{"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient heidi@hotmail.com not found by SMTP address lookup", UserUnknown, checks.MailboxUnknown, 550, "5.1.10", true, ""},
 		{"552 5.2.2 <bob@example.com>: Mailbox full", MailboxFull, checks.MailboxFull, 552, "5.2.2", true, ""},
 		{"452 4.2.2 The email account that you tried to reach is over quota.", MailboxFull, checks.MailboxFull, 452, "4.2.2", false, ""},
 		{"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", Blocklisted, checks.SenderBlocklisted, 554, "5.7.1", true, "zen.spamhaus.org"},

@@ -223,6 +223,9 @@ func Rank(cs []*Cause, cat Catalog) {
 			}
 			s.ExplainedBy = root.ID
 			for _, ev := range s.Evidence {
+				if ev.Verdict == checks.Unknown || ev.Verdict == checks.RuledOut {
+					continue // only what speaks for the symptom explains it
+				}
 				ev.Symptom = s.ID
 				root.Evidence = append(root.Evidence, ev)
 			}

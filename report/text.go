@@ -74,6 +74,9 @@ func Text(w io.Writer, d *Diagnosis, s Style) error {
 			continue
 		}
 		for _, ev := range c.Evidence {
+			if ev.Verdict == checks.Unknown {
+				continue // what could not be checked is listed below, not as evidence
+			}
 			tag := ev.Check
 			if ev.Symptom != "" {
 				tag += ", " + string(ev.Symptom)

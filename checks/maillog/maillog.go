@@ -234,6 +234,11 @@ func reportDelivered(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent
 		Strength: checks.OfRecord, Message: "Delivery completed: " + ev + "; nothing is waiting in a queue.", Data: data})
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.MailboxUnknown, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "The receiving server accepted the mail for the mailbox: " + ev + ".", Data: data})
+	// An accepted message was neither refused by policy nor over quota.
+	for _, c := range []checks.CauseID{checks.RejectedByRecipient, checks.MailboxFull} {
+		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: c, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "The receiving server accepted the mail: " + ev + ".", Data: data})
+	}
 	if e.Kind == "opened" || e.Kind == "clicked" {
 		return
 	}

@@ -365,6 +365,18 @@ func corporateFilter(p *checks.Pass, res *checks.MailDomain) {
 			Severity: checks.OK,
 			Message:  fmt.Sprintf("%s is a consumer mailbox at %s, with no company mail gateway in front of it", res.Domain, op.Name),
 			Data:     map[string]any{"provider": op.Name}})
+		return
+	}
+	// Neither a known gateway nor a consumer mailbox: an in-house filter
+	// cannot be told from the MX names alone.
+	var hosts []string
+	for _, h := range res.Hosts {
+		hosts = append(hosts, h.Host)
+	}
+	if len(hosts) > 0 {
+		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Unknown, Severity: checks.OK,
+			Message: fmt.Sprintf("the MX hosts of %s (%s) are not a known security gateway; an in-house filter cannot be ruled out from DNS",
+				res.Domain, strings.Join(hosts, ", "))})
 	}
 }
 

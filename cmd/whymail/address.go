@@ -150,23 +150,28 @@ func (o *addressOptions) write(e *env, v *AddressVerdict) error {
 	return err
 }
 
-// readInput streams addresses from --input: plain lines, or CSV when the
-// first line is a header naming an email column.
+// readInput streams addresses from --input (a file, or - for stdin).
 func (o *addressOptions) readInput(e *env, emit func(addr, source string)) error {
-	var r io.Reader = e.stdin
-	name := "stdin"
-	if o.input != "-" {
-		f, err := os.Open(o.input)
-		if err != nil {
-			return usageError("--input: %v", err)
-		}
-		defer f.Close()
-		r, name = f, o.input
+	if o.input == "-" {
+		return readAddresses(e.stdin, "stdin", emit)
 	}
+	f, err := os.Open(o.input)
+	if err != nil {
+		return usageError("--input: %v", err)
+	}
+	defer f.Close()
+	return readAddresses(f, o.input, emit)
+}
+
+// readAddresses reads plain lines (blank lines and # comments skipped), or
+// CSV when the first line is a header naming an email column. Each address
+// is emitted with its source, name:line.
+func readAddresses(r io.Reader, name string, emit func(addr, source string)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
-	first, err := br.Peek(1)
-	if err != nil && len(first) == 0 {
+	if _, err := br.Peek(1); err == io.EOF {
 		return nil // empty input: nothing to check
+	} else if err != nil {
+		return usageError("%s: %v", name, err)
 	}
 	head, _ := br.Peek(4096)
 	firstLine := strings.ToLower(strings.SplitN(string(head), "\n", 2)[0])
@@ -176,7 +181,7 @@ func (o *addressOptions) readInput(e *env, emit func(addr, source string)) error
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -211,10 +216,10 @@ func readCSV(r io.Reader, name string, emit func(addr, source string)) error {
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return usageError("%s: %v", name, err)
 		}
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if col >= len(rec) {
 			return usageError("%s:%d: row has %d fields, the email column is field %d", name, line, len(rec), col+1)
 		}

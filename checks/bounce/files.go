@@ -41,13 +41,14 @@ func ReadFile(name string, open func(string) (io.ReadCloser, error)) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	return splitFile(name, data), nil
+	return splitFile(name, data)
 }
 
-// splitFile tells an mbox (first line "From ") from a single message.
-func splitFile(name string, data []byte) *Source {
+// splitFile tells an mbox (first line "From ") from a single message. A
+// line too long to scan is an error, not the silent end of the mbox.
+func splitFile(name string, data []byte) (*Source, error) {
 	if !bytes.HasPrefix(data, []byte("From ")) {
-		return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}
+		return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}, nil
 	}
 	src := &Source{File: name, Format: "mbox"}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -60,7 +61,9 @@ func splitFile(name string, data []byte) *Source {
 		}
 	}
 	prevBlank := true
+	n := 0
 	for sc.Scan() {
+		n++
 		line := sc.Bytes()
 		// mboxrd/mboxo: a message starts at "From " after a blank line
 		// (or at the top); ">From " inside a message is unquoted.
@@ -76,8 +79,11 @@ func splitFile(name string, data []byte) *Source {
 		cur.WriteByte('\n')
 		prevBlank = len(bytes.TrimSpace(line)) == 0
 	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("mbox line %d: %v", n+1, err)
+	}
 	flush()
-	return src
+	return src, nil
 }
 
 func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source, error) {

@@ -22,7 +22,9 @@ type fuzzDNS struct{ root, inc string }
 func (z fuzzDNS) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
 	name := strings.ToLower(dns.Fqdn(q.Name))
 	a := &lookup.Answer{Question: q, Server: "fuzz"}
-	hdr := func(t uint16) dns.RR_Header { return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: 60} }
+	hdr := func(t uint16) dns.RR_Header {
+		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: 60}
+	}
 	switch q.Type {
 	case dns.TypeTXT:
 		var txt string

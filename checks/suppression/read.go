@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -71,8 +72,8 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // Read detects the format of a list from its content (gzip is undone
 // transparently) and calls fn for every entry, streaming: memory does not
-// grow with the list. name is used only as a hint for the kind of list
-// when the content cannot tell (SendGrid bounces and blocks look alike).
+// grow with the list. The base of name is used only as a hint for the kind
+// of list when the content cannot tell (SendGrid bounces and blocks look alike).
 func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -104,7 +105,9 @@ func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
 			return Format{}, errFormat
 		}
 	}
-	hint := strings.ToLower(name)
+	// Only the file's own name hints at the list, not the folders above it
+	// (exports/bounces/spam_reports.json is a spam reports list).
+	hint := strings.ToLower(filepath.Base(name))
 	if first == '[' || first == '{' {
 		return readJSON(br, hint, fn)
 	}

@@ -31,6 +31,12 @@ func TestClassify(t *testing.T) {
 		{"421 4.7.0 Our system has detected an unusual rate of unsolicited mail", RateLimited, checks.Delayed, 421, "4.7.0", false, ""},
 		{"550 5.2.1 The email account that you tried to reach is disabled.", MailboxDisabled, checks.MailboxUnknown, 550, "5.2.1", true, ""},
 		{"Host or domain name not found. Name service error for name=exmple.com type=MX", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		// Exim's router failures (routers/dnslookup.c, transports/smtp.c):
+		// the recipient domain's MX cannot be used, not a policy refusal.
+		{"lowest numbered MX record points to local host", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		{"all relevant MX records point to non-existent hosts", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		{"all host address lookups failed permanently", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		{"unknown.test.ex is not local, and can't route by DNS", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
 		{"250 2.0.0 Ok: queued as 1234", Delivered, "", 250, "2.0.0", false, ""},
 	}
 	for _, tt := range tests {

@@ -31,6 +31,10 @@ func run(p *checks.Pass) (any, error) {
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord, Message: "the email bounced, so it never reached a spam folder"})
 		return nil, nil
+	case checks.OutcomeDeferred:
+		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "the email is still queued (deferred), so it is in no folder yet"})
+		return nil, nil
 	case checks.OutcomeDelivered:
 	default:
 		p.Skip("the logs show no delivery to weigh")

@@ -30,7 +30,8 @@ func TestSpamFolder(t *testing.T) {
 		skipped bool
 	}{
 		{"no log", nil, goodSPF, goodDMARC, nil, "", true},
-		{"deferred", &checks.Delivery{Outcome: checks.OutcomeDeferred}, badSPF, failDMARC, nil, "", true},
+		{"deferred", &checks.Delivery{Outcome: checks.OutcomeDeferred}, badSPF, failDMARC, nil, checks.RuledOut, false},
+		{"nothing logged", &checks.Delivery{Outcome: checks.OutcomeNone}, badSPF, failDMARC, nil, "", true},
 		{"bounced", &checks.Delivery{Outcome: checks.OutcomeBounced}, badSPF, nil, nil, checks.RuledOut, false},
 		{"delivered, healthy sender", delivered, goodSPF, goodDMARC, &checks.BlocklistResult{}, checks.Possible, false},
 		{"delivered, softfail", delivered, badSPF, goodDMARC, nil, checks.Likely, false},

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/dnsbl"
 	"github.com/whymail/whymail/checks/lookup"
 	"github.com/whymail/whymail/report"
 )
@@ -52,6 +53,18 @@ func (o *outputOptions) style(e *env) report.Style {
 		return report.Style{}
 	}
 	return report.Style{Color: true}
+}
+
+// dnsblHelp describes --dnsbl, naming the default lists.
+var dnsblHelp = "a DNS blocklist to query, ZONE (an IP list) or domain:ZONE (a domain list) (repeatable; default: " +
+	dnsblDefaults() + ")"
+
+func dnsblDefaults() string {
+	var zones []string
+	for _, l := range dnsbl.Defaults {
+		zones = append(zones, l.Zone)
+	}
+	return strings.Join(zones, ", ")
 }
 
 // dnsOptions say where DNS answers come from.

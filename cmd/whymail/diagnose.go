@@ -71,7 +71,7 @@ was ruled out.
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name the app's mail server uses")
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
-	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, "a DNS blocklist zone to query (repeatable; default: the built-in list)")
+	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")

@@ -51,7 +51,7 @@ the sender domain in CI.
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding reaches this severity: error, warning, info, never")
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the domain sends from: SPF check_host, PTR, blocklists (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
-	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, "a DNS blocklist zone to query (repeatable; default: the built-in list)")
+	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
 	o.out.bind(fs, "text", "json", "github")
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text)")

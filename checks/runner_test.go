@@ -213,3 +213,19 @@ func TestPrefetch(t *testing.T) {
 		t.Errorf("prefetch asked at %v, after the check started at %v", asked, run)
 	}
 }
+
+func TestSenderDomain(t *testing.T) {
+	for in, want := range map[string]string{
+		"noreply@App.Example":     "app.example",
+		"app.example.":            "app.example",
+		"news@bücher.example":     "xn--bcher-kva.example",
+		" BÜCHER.example ":        "xn--bcher-kva.example",
+		"":                        "",
+		"a@b@weird..example":      "weird..example",
+		"x@xn--bcher-kva.example": "xn--bcher-kva.example",
+	} {
+		if got := (&Ticket{Sender: in}).SenderDomain(); got != want {
+			t.Errorf("SenderDomain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

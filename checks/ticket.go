@@ -2,7 +2,10 @@ package checks
 
 import (
 	"net/netip"
+	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // A Ticket is everything one run knows before any check runs: the command's
@@ -39,12 +42,17 @@ type Ticket struct {
 	MessageFile      string
 }
 
-// SenderDomain is the domain part of Sender, or Sender itself when it has no @.
+// SenderDomain is the domain part of Sender (Sender itself when it has no
+// @), lower-case and in A-labels, the form DNS is asked in. A domain that
+// IDNA refuses is returned as given, so that its lookups fail visibly.
 func (t *Ticket) SenderDomain() string {
-	for i := len(t.Sender) - 1; i >= 0; i-- {
-		if t.Sender[i] == '@' {
-			return t.Sender[i+1:]
-		}
+	d := strings.TrimSpace(t.Sender)
+	if i := strings.LastIndexByte(d, '@'); i >= 0 {
+		d = d[i+1:]
 	}
-	return t.Sender
+	d = strings.TrimSuffix(d, ".")
+	if a, err := idna.Lookup.ToASCII(d); err == nil {
+		return a
+	}
+	return d
 }

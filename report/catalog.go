@@ -253,13 +253,13 @@ var English = Catalog{
 		SettledBy: "--bounce or --log",
 	},
 	checks.Delayed: {
-		Title:       "The email is delayed and may still arrive",
-		Explanation: "The receiving server deferred it (temporary failure, greylisting) or it is still in transit; the sender keeps retrying.",
+		Title:       "The email is delayed, or the sender gave up retrying",
+		Explanation: "The receiving server deferred it (temporary failure, greylisting, rate limit) or it is still in transit; the sender keeps retrying for days. When the evidence says the sender gave up (expired, a permanent failure after retries), it will not arrive and must be sent again.",
 		Steps: []string{
-			"Ask the user to wait a little and check again; greylisting usually clears within 15-30 minutes.",
-			"If deferrals continue, read the deferral reason in the evidence.",
+			"If it is still being retried, ask the user to wait a little and check again; greylisting usually clears within 15-30 minutes.",
+			"If the sender gave up (expired), fix what the deferral reason in the evidence names, then resend.",
 		},
-		Reply:     "Your email provider is temporarily delaying our message; this usually clears up within the hour and the email will arrive on its own. Please check again a little later.",
+		Reply:     "Your email provider is delaying our message. This usually clears up within the hour and the email arrives on its own; if it hasn't arrived by then, let us know and we'll send it again.",
 		Common:    5,
 		SettledBy: "--log",
 	},

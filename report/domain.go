@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/fatih/color"
@@ -14,10 +15,13 @@ const DomainSchema = "whymail.domain/v1"
 // Lint is the report of `whymail domain`: findings about each domain's
 // records, graded by severity for CI.
 type Lint struct {
-	Schema  string        `json:"schema"`
-	FailOn  string        `json:"fail_on"`
-	Failed  bool          `json:"failed"` // some finding reached FailOn
-	Domains []*DomainLint `json:"domains"`
+	Schema string `json:"schema"`
+	FailOn string `json:"fail_on"`
+	Failed bool   `json:"failed"` // some finding reached FailOn
+	// Incomplete is set when a check could not complete (exit status 3):
+	// the lint may miss problems, and its findings may be the failure itself.
+	Incomplete bool          `json:"incomplete"`
+	Domains    []*DomainLint `json:"domains"`
 }
 
 // DomainLint is the lint of one domain.
@@ -60,9 +64,17 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			groups[rec] = g
 			dl.Groups = append(dl.Groups, g)
 		}
+		if slices.ContainsFunc(g.Findings, func(o checks.Finding) bool {
+			return o.Severity == f.Severity && o.Message == f.Message
+		}) {
+			continue // one check may say the same about two causes
+		}
 		g.Findings = append(g.Findings, f)
 		g.Worst = max(g.Worst, f.Severity)
 		dl.Worst = max(dl.Worst, f.Severity)
+	}
+	for _, c := range dl.Checks {
+		l.Incomplete = l.Incomplete || c.Status == checks.StatusFailed
 	}
 	if l.FailOn != "never" {
 		if fo, err := checks.ParseSeverity(l.FailOn); err == nil && dl.Worst >= fo && fo > checks.OK {
@@ -109,6 +121,8 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 		p.f("\n")
 	}
 	switch {
+	case l.Incomplete:
+		p.f("result: %s: some checks could not complete (see \"failed\" above); run again, or check DNS\n", s.paint("INCOMPLETE", color.FgRed, color.Bold))
 	case l.FailOn == "never":
 		p.f("result: not failing (--fail-on never)\n")
 	case l.Failed:
@@ -152,4 +166,35 @@ func ghEscape(s string) string {
 // ghEscapeProp escapes workflow command properties (escapeProperty).
 func ghEscapeProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// LintMarkdown writes the lint as a Markdown table per domain, for a pull
+// request comment or a ticket.
+func LintMarkdown(w io.Writer, l *Lint) error {
+	p := &printer{w: w}
+	for _, d := range l.Domains {
+		p.f("### %s: %s\n\n| record | severity | finding |\n|---|---|---|\n", mdEscape(d.Domain), d.Worst)
+		for _, g := range d.Groups {
+			for _, f := range g.Findings {
+				p.f("| %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(f.Message))
+			}
+		}
+		for _, c := range d.Checks {
+			if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
+				p.f("| %s | %s | %s |\n", mdEscape(c.Name), c.Status, mdEscape(c.Reason))
+			}
+		}
+		p.f("\n")
+	}
+	switch {
+	case l.Incomplete:
+		p.f("**Result:** INCOMPLETE: some checks could not complete\n")
+	case l.FailOn == "never":
+		p.f("**Result:** not failing (`--fail-on never`)\n")
+	case l.Failed:
+		p.f("**Result:** FAIL (findings reached `--fail-on %s`)\n", l.FailOn)
+	default:
+		p.f("**Result:** pass (nothing reached `--fail-on %s`)\n", l.FailOn)
+	}
+	return p.err
 }

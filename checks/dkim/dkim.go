@@ -69,9 +69,19 @@ func run(p *checks.Pass) (any, error) {
 	}
 	wg.Wait()
 
+	// When DNS fails for every probed selector, one finding says so; forty
+	// lines of "could not look up" would bury the rest of the report.
+	allFailed := res.Probed
+	for _, pr := range probes {
+		allFailed = allFailed && pr.err != nil
+	}
 	found, failed := []string{}, []string(nil)
 	usable := 0
 	for _, pr := range probes {
+		if allFailed {
+			failed = append(failed, pr.selector)
+			continue
+		}
 		k := report(p, pr, res.Probed)
 		if pr.err != nil {
 			failed = append(failed, pr.selector)
@@ -86,13 +96,22 @@ func run(p *checks.Pass) (any, error) {
 			res.Keys = append(res.Keys, k)
 		}
 	}
-	if res.Probed {
+	if res.Probed && !allFailed {
 		summarise(p, domain, selectors, found, failed)
 	}
 	var err error
 	if len(failed) > 0 && (!res.Probed || len(failed) == len(probes)) {
-		p.Unknown(checks.SenderAuth, "could not look up the DKIM key of %s at selector(s) %s: DNS failed", domain, strings.Join(failed, ", "))
+		if allFailed {
+			p.Report(checks.Finding{Severity: checks.Warning, Record: record, Cause: checks.SenderAuth, Verdict: checks.Unknown,
+				Message: fmt.Sprintf("could not look up a DKIM key of %s at any of the %d probed common selectors: DNS failed (%s)",
+					domain, len(probes), probes[0].status)})
+		} else {
+			p.Unknown(checks.SenderAuth, "could not look up the DKIM key of %s at selector(s) %s: DNS failed", domain, strings.Join(failed, ", "))
+		}
 		err = fmt.Errorf("DKIM key lookup failed for %s at selector(s) %s", domain, strings.Join(failed, ", "))
+		if allFailed {
+			err = fmt.Errorf("DKIM key lookups failed for %s at all %d probed selectors (%s)", domain, len(probes), probes[0].status)
+		}
 	}
 
 	if msg != nil {

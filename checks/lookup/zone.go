@@ -318,5 +318,14 @@ func cleanParseError(err error, source string) error {
 	}
 	s = strings.TrimPrefix(s, source+": ")
 	s = strings.TrimPrefix(s, "dns: ")
+	// miekg/dns says "bad A A" and "bad TXT Txt": name the type once.
+	for _, f := range []string{" A", " Txt", " Aaaa", " Mx", " Ns", " Ptr", " Target", " Cname"} {
+		s = strings.Replace(s, f+":", ":", 1)
+	}
+	// The offending token is quoted at the end; binary input would make it
+	// kilobytes long.
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
 	return errors.New(s)
 }

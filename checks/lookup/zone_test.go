@@ -147,7 +147,7 @@ func TestZoneErrors(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"bad-a.zone", "$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\n\nmx A 300.1.1.1\n", 4, `bad A A: "300.1.1.1"`},
+		{"bad-a.zone", "$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\n\nmx A 300.1.1.1\n", 4, `bad A: "300.1.1.1"`},
 		{"bad-type.zone", "$ORIGIN example.com.\n@ 300 SOA ns h 1 2 3 4 5\nfoo 300 BOGUS x\n", 3, "BOGUS"},
 		{"include.zone", "$ORIGIN example.com.\n$INCLUDE /etc/passwd\n", 2, "$INCLUDE"},
 		{"quote.zone", "$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\n@ TXT \"unterminated\n", 3, ""},

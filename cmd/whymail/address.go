@@ -209,7 +209,7 @@ func readCSV(r io.Reader, name string, emit func(addr, source string)) error {
 		}
 	}
 	if col < 0 {
-		return usageError("%s:1: CSV header has no email column (found %s)", name, strings.Join(header, ", "))
+		return usageError("%s:1: CSV header has no email column (found %s)", name, clip(strings.Join(header, ", "), 80))
 	}
 	for {
 		rec, err := cr.Read()
@@ -227,9 +227,22 @@ func readCSV(r io.Reader, name string, emit func(addr, source string)) error {
 	}
 }
 
+// clip shortens s for a one-line error, quoting it so that binary input
+// cannot flood the terminal.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return fmt.Sprintf("%q", s)
+}
+
 // checkAddress runs the address checks for one address and sums them up.
 func checkAddress(ctx context.Context, cache lookup.Resolver, address, source string) *AddressVerdict {
-	v := &AddressVerdict{Schema: AddressSchema, Address: address, Source: source}
+	v := &AddressVerdict{Schema: AddressSchema, Address: address, Source: source, Findings: []checks.Finding{}}
+	if strings.TrimSpace(address) == "" {
+		v.Verdict, v.Reason = "invalid", "the address is empty"
+		return v
+	}
 	t := &checks.Ticket{Address: strings.TrimSpace(address)}
 	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
 		t.Domain = t.Address[i+1:]

@@ -53,7 +53,7 @@ the sender domain in CI.
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
-	o.out.bind(fs, "text", "json", "github")
+	o.out.bind(fs, "text", "json", "github", "markdown")
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text)")
 	o.dns.bind(fs)
 	return cmd
@@ -124,6 +124,8 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		err = report.WriteJSON(e.stdout, lint)
 	case "github":
 		err = report.LintGitHub(e.stdout, lint)
+	case "markdown":
+		err = report.LintMarkdown(e.stdout, lint)
 	default:
 		err = report.LintText(e.stdout, lint, style)
 		if err == nil && o.out.trace {
@@ -133,11 +135,13 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A lint that could not complete says so first: its findings may be
+	// the DNS failure itself, and CI should retry rather than blame the zone.
 	switch {
-	case lint.Failed:
-		return silentExit(ExitFindings)
 	case failed:
 		return silentExit(ExitFailed)
+	case lint.Failed:
+		return silentExit(ExitFindings)
 	}
 	return nil
 }

@@ -219,7 +219,7 @@ func (l *linter) counts() {
 			"SPF of %s needs %d DNS lookups, over the limit of 10 (RFC 7208 §4.6.4): %s when evaluation gets that far%s; flatten includes into ip4:/ip6: terms",
 			root.Domain, root.Total, permerrMsg, heavy)
 	} else {
-		l.report(checks.OK, data, "SPF of %s needs %d DNS lookups (limit 10, RFC 7208 §4.6.4)", root.Domain, root.Total)
+		l.report(checks.OK, data, "SPF of %s needs %s (limit 10, RFC 7208 §4.6.4)", root.Domain, lookups(root.Total))
 	}
 	void := 0
 	var voids []string
@@ -421,4 +421,12 @@ func termsOf(n *Node) []*Term {
 		return nil
 	}
 	return n.Parsed.Terms
+}
+
+// lookups says "1 DNS lookup" or "n DNS lookups".
+func lookups(n int) string {
+	if n == 1 {
+		return "1 DNS lookup"
+	}
+	return fmt.Sprintf("%d DNS lookups", n)
 }

@@ -227,7 +227,7 @@ func (n *Node) Render() string {
 		}
 		switch {
 		case d == 0:
-			fmt.Fprintf(&b, "%s: %d DNS lookups in all (limit 10), %d in its own record\n", label, x.Total, x.Lookups)
+			fmt.Fprintf(&b, "%s: %s in all (limit 10), %d in its own record\n", label, lookups(x.Total), x.Lookups)
 		default:
 			// The branch costs the include/redirect term itself plus its tree.
 			fmt.Fprintf(&b, "%s%s: %d lookups (1 for the term, %d in its record, %d below)", indent, label, 1+x.Total, x.Lookups, x.Total-x.Lookups)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,4 +95,30 @@ func BenchmarkDomainIncludeTree(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(st.Total())/float64(b.N), "queries/op")
+}
+
+// BenchmarkAddressBatch checks 10,000 addresses over 4 domains from zone
+// files: the per-address cost of `whymail address --input`.
+func BenchmarkAddressBatch(b *testing.B) {
+	var in strings.Builder
+	in.WriteString("email\n")
+	doms := []string{"example.org", "gmial.com", "nomail.example.org", "nowhere.example.org"}
+	for i := range 10000 {
+		fmt.Fprintf(&in, "user%d@%s\n", i, doms[i%len(doms)])
+	}
+	dir := b.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	if err := os.WriteFile(list, []byte(in.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	demo := filepath.Join("..", "..", "testdata", "demo")
+	args := []string{"address", "--input", list, "--format", "json",
+		"--zone", filepath.Join(demo, "example.org.zone"), "--zone", filepath.Join(demo, "gmial.com.zone")}
+	b.SetBytes(int64(in.Len()))
+	for b.Loop() {
+		if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/address")
 }

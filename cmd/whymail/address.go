@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -164,8 +165,9 @@ func (o *addressOptions) readInput(e *env, emit func(addr, source string)) error
 }
 
 // readAddresses reads plain lines (blank lines and # comments skipped), or
-// CSV when the first line is a header naming an email column. Each address
-// is emitted with its source, name:line.
+// CSV when the first line is a header naming an email column, with comma,
+// semicolon (as spreadsheets write it in some locales) or tab between
+// fields. Each address is emitted with its source, name:line.
 func readAddresses(r io.Reader, name string, emit func(addr, source string)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if _, err := br.Peek(1); err == io.EOF {
@@ -174,13 +176,21 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string)) err
 		return usageError("%s: %v", name, err)
 	}
 	head, _ := br.Peek(4096)
-	firstLine := strings.ToLower(strings.SplitN(string(head), "\n", 2)[0])
-	if strings.Contains(firstLine, ",") || strings.TrimSpace(strings.TrimPrefix(firstLine, "\ufeff")) == "email" {
-		return readCSV(br, name, emit)
+	first := strings.SplitN(string(head), "\n", 2)[0]
+	if comma, ok := csvHeader(first); ok {
+		return readCSV(br, name, comma, emit)
+	}
+	if !strings.Contains(first, "@") && strings.ContainsAny(first, ",;\t") {
+		// A header, but without a column we know: say so rather than
+		// check every row as one address.
+		return usageError("%s:1: CSV header has no email column (found %s; name it one of %s)",
+			name, clip(strings.TrimSpace(first), 80), strings.Join(emailColumns, ", "))
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	n := 0
+	for sc.Scan() {
+		n++
 		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -188,26 +198,42 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string)) err
 		emit(line, fmt.Sprintf("%s:%d", name, n))
 	}
 	if err := sc.Err(); err != nil {
-		return usageError("%s: %v", name, err)
+		return usageError("%s:%d: %v", name, n+1, err)
 	}
 	return nil
 }
 
-func readCSV(r io.Reader, name string, emit func(addr, source string)) error {
+// emailColumns are the header names taken for the address column.
+var emailColumns = []string{"email", "e-mail", "email_address", "email address", "emailaddress", "address", "mail"}
+
+func isEmailColumn(h string) bool {
+	return slices.Contains(emailColumns, strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
+}
+
+// csvHeader reports whether line is a CSV header with an email column, and
+// the field separator it uses.
+func csvHeader(line string) (rune, bool) {
+	for _, comma := range []rune{',', ';', '\t'} {
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.Comma = comma
+		cr.LazyQuotes = true
+		fields, err := cr.Read()
+		if err == nil && len(fields) > 0 && slices.ContainsFunc(fields, isEmailColumn) {
+			return comma, true
+		}
+	}
+	return 0, false
+}
+
+func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string)) error {
 	cr := csv.NewReader(r)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
 		return usageError("%s:1: %v", name, err)
 	}
-	col := -1
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if h == "email" || h == "email_address" || h == "address" {
-			col = i
-			break
-		}
-	}
+	col := slices.IndexFunc(header, isEmailColumn)
 	if col < 0 {
 		return usageError("%s:1: CSV header has no email column (found %s)", name, clip(strings.Join(header, ", "), 80))
 	}

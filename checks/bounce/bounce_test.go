@@ -192,23 +192,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func BenchmarkParse(b *testing.B) {
-	for _, name := range []string{"postfix-dsn-userunknown.eml", "gmail-text.eml"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				if _, err := Parse(strings.NewReader(string(data))); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 func TestCheckCaseFolded(t *testing.T) {
 	res := checktest.Run(t, nil, &checks.Ticket{Address: "Alice@example.com", BounceFiles: []string{"testdata/postfix-dsn-userunknown.eml"}}, Check)
 	msgs := strings.Join(checktest.Messages(res, "bounce"), "\n")

@@ -29,9 +29,10 @@ func (p *parser) finish() {
 		return
 	}
 
-	bounceLike := bounceSubject.MatchString(b.Subject) || isDaemon(b.From) || bounceBody.MatchString(own)
+	subject, ownLower := strings.ToLower(b.Subject), strings.ToLower(own)
+	bounceLike := bounceSubject.MatchLower(subject) || isDaemon(b.From) || bounceBody.MatchLower(ownLower)
 	auto := strings.HasPrefix(p.autoSubmitted, "auto-replied") || autoReplySubject.MatchString(b.Subject) || p.topHeader.Get("X-Autoreply") != "" || p.topHeader.Get("X-Autorespond") != ""
-	if auto && !isDaemon(b.From) && !bounceBody.MatchString(own) {
+	if auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
 		b.Kind, b.Format = AutoReply, "rfc3834"
 		if a, err := mail.ParseAddress(b.From); err == nil {
 			b.Recipients = []Recipient{{Address: a.Address, Action: "delivered", Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
@@ -62,8 +63,8 @@ func (p *parser) finish() {
 	if len(rs) == 0 {
 		return
 	}
-	b.Kind, b.Format = Text, textFormat(own)
-	delayed := delaySignals.MatchString(b.Subject) || (delaySignals.MatchString(own) && !permanentSig.MatchString(own))
+	b.Kind, b.Format = Text, textFormat(ownLower)
+	delayed := delaySignals.MatchLower(subject) || (delaySignals.MatchLower(ownLower) && !permanentSig.MatchLower(ownLower))
 	for i := range rs {
 		r := &rs[i]
 		blk := r.Diagnostic
@@ -103,8 +104,8 @@ func isDaemon(from string) bool {
 	return strings.Contains(l, "mailer-daemon") || strings.Contains(l, "postmaster") || strings.Contains(l, "mail delivery") || strings.Contains(l, "maildelivery") || strings.Contains(l, "mail administrator") || strings.Contains(l, "post_master") || strings.Contains(l, "mail delivery subsystem")
 }
 
-func textFormat(own string) string {
-	l := strings.ToLower(own)
+// textFormat names the MTA whose wording the lower-cased text has.
+func textFormat(l string) string {
 	switch {
 	case strings.Contains(l, "qmail-send program") || strings.Contains(l, "qmail"):
 		return "qmail"
@@ -147,7 +148,7 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 		}
 	}
-	expired := expiredBody.MatchString(own)
+	expired := expiredBody.MatchLower(strings.ToLower(own))
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
 		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
@@ -219,7 +220,7 @@ func (p *parser) finishDSN(own, whole string) {
 	}
 }
 
-var expiredBody = rx(`delivery time expired|too long in (?:the )?queue|could not be delivered (?:for|within) \d|retry time(?:out)? exceeded|message expired|has been in the queue too long|retry timeout exceeded|queue lifetime|giving up on it|expired after|delivery period has expired|time limit exceeded`)
+var expiredBody = smtpreply.NewMatcher(`delivery time expired|too long in (?:the )?queue|could not be delivered (?:for|within) \d|retry time(?:out)? exceeded|message expired|has been in the queue too long|retry timeout exceeded|queue lifetime|giving up on it|expired after|delivery period has expired|time limit exceeded`)
 
 func findLine(lines []string, addr string) int {
 	if addr == "" {

@@ -25,12 +25,12 @@ var (
 func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
 
 // bounceWords marks a plain-text message as a bounce (rather than an
-// ordinary message or an auto-reply).
+// ordinary message or an auto-reply). The matchers take lower-cased text.
 var (
-	bounceSubject = rx(`undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|failure notice|mail delivery|non.?delivery|could not be delivered|returned to sender|delivery has failed|mail system error|bounce|nicht zustellbar|ne peut être|permanent (?:error|failure)|message not delivered|warning: could not send|warning: message|delayed mail|delivery delay|mail failure|failed delivery|rejected|error|notification`)
-	bounceBody    = rx(`could not be delivered|couldn't be delivered|wasn't able to deliver|was not delivered|undeliverable|delivery (?:to the following|has failed|failed|problem)|permanent (?:error|failure)|fatal errors?|mail delivery (?:software|failed|system)|returned to you|failed permanently|following address(?:es)? failed|unable to deliver|could not deliver|not be delivered|delivery to the following|message (?:was )?(?:rejected|returned|bounced)|remote host said|said:|in reply to|non-?delivery|delivery status|has not (?:yet )?been delivered|delivery (?:is )?delayed|couldn't deliver|undelivered|will (?:continue|keep) trying|failed to deliver|not delivered|error occurred|smtp error`)
-	delaySignals  = rx(`\(delay\)|delayed|warning: (?:could not send|message)|has not (?:yet )?been delivered|will (?:continue|keep|retry|be retried|try)|still (?:trying|being retried)|not yet been delivered|temporar(?:y|ily)|transient|will be retried|no action is required|deferred`)
-	permanentSig  = rx(`permanent(?:ly)? (?:error|failure|fatal|failed)|failed permanently|given up|giving up|i'm not going to try again|gave up|fatal error`)
+	bounceSubject = smtpreply.NewMatcher(`undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|failure notice|mail delivery|non.?delivery|could not be delivered|returned to sender|delivery has failed|mail system error|bounce|nicht zustellbar|ne peut être|permanent (?:error|failure)|message not delivered|warning: could not send|warning: message|delayed mail|delivery delay|mail failure|failed delivery|rejected|error|notification`)
+	bounceBody    = smtpreply.NewMatcher(`could not be delivered|couldn't be delivered|wasn't able to deliver|was not delivered|undeliverable|delivery (?:to the following|has failed|failed|problem)|permanent (?:error|failure)|fatal errors?|mail delivery (?:software|failed|system)|returned to you|failed permanently|following address(?:es)? failed|unable to deliver|could not deliver|not be delivered|delivery to the following|message (?:was )?(?:rejected|returned|bounced)|remote host said|said:|in reply to|non-?delivery|delivery status|has not (?:yet )?been delivered|delivery (?:is )?delayed|couldn't deliver|undelivered|will (?:continue|keep) trying|failed to deliver|not delivered|error occurred|smtp error`)
+	delaySignals  = smtpreply.NewMatcher(`\(delay\)|delayed|warning: (?:could not send|message)|has not (?:yet )?been delivered|will (?:continue|keep|retry|be retried|try)|still (?:trying|being retried)|not yet been delivered|temporar(?:y|ily)|transient|will be retried|no action is required|deferred`)
+	permanentSig  = smtpreply.NewMatcher(`permanent(?:ly)? (?:error|failure|fatal|failed)|failed permanently|given up|giving up|i'm not going to try again|gave up|fatal error`)
 	skipLocal     = rx(`^(?:mailer-daemon|postmaster|double-bounce|bounce[s]?|no-?reply|root|nobody|abuse)$`)
 )
 
@@ -78,6 +78,10 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 		add(1, a, at)
 	}
 	for i, l := range lines {
+		if strings.IndexByte(l, '@') < 0 {
+			// Every pattern below needs an @.
+			continue
+		}
 		l = strings.TrimRight(l, "\r")
 		ll := strings.ToLower(l)
 		if strings.Contains(ll, "message-id") || strings.Contains(ll, "mail from") || strings.Contains(ll, "envelope-from") || strings.Contains(ll, "return-path") || strings.HasPrefix(strings.TrimSpace(ll), "from:") {

@@ -156,23 +156,37 @@ func normStatus(s string) string {
 
 type rule struct {
 	reason Reason
-	re     *regexp.Regexp
+	re     *Matcher
+}
 
+func (r *rule) match(lower string) bool { return r.re.MatchLower(lower) }
+
+// Matcher is a case-insensitive alternation of wordings, matched against
+// lower-cased text. Go's regexp walks a long alternation slowly (and (?i)
+// more slowly still), so the pattern is split into its top-level branches,
+// and a branch runs only when one of the literals it requires occurs in
+// the text (strings.Contains is cheap).
+type Matcher struct {
+	re       *regexp.Regexp
 	once     sync.Once
 	branches []branch
 }
 
+// NewMatcher compiles a pattern written in lower case; it panics if the
+// pattern does not compile.
+func NewMatcher(pattern string) *Matcher { return &Matcher{re: regexp.MustCompile(pattern)} }
+
 // rx compiles a rule; rules are matched against the lower-cased text,
 // which is much faster than (?i) over a long alternation.
-func rx(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+func rx(s string) *Matcher { return NewMatcher(s) }
 
-// match runs the rule on lower-cased text. Go's regexp walks a long
-// alternation slowly, so the rule is split into its top-level branches,
-// and a branch runs only when one of the literals it requires occurs in
-// the text (strings.Contains is cheap).
-func (r *rule) match(lower string) bool {
-	r.once.Do(r.prepare)
-	for _, b := range r.branches {
+// String returns the pattern.
+func (m *Matcher) String() string { return m.re.String() }
+
+// MatchLower reports whether lower, a lower-cased text, holds a match.
+func (m *Matcher) MatchLower(lower string) bool {
+	m.once.Do(m.prepare)
+	for _, b := range m.branches {
 		if b.needles != nil {
 			found := false
 			for _, n := range b.needles {
@@ -197,8 +211,8 @@ type branch struct {
 	needles []string // nil: always run
 }
 
-// prepare splits the rule into branches and finds their literals.
-func (r *rule) prepare() {
+// prepare splits the pattern into branches and finds their literals.
+func (r *Matcher) prepare() {
 	re, err := syntax.Parse(r.re.String(), syntax.Perl)
 	if err != nil {
 		r.branches = []branch{{re: r.re}}

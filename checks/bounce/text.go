@@ -34,10 +34,11 @@ var (
 	skipLocal     = rx(`^(?:mailer-daemon|postmaster|double-bounce|bounce[s]?|no-?reply|root|nobody|abuse)$`)
 )
 
-// textPart returns the bounce's own explanation: its human-readable text up
-// to the copy of the returned message. rest is what follows the marker.
+// cutOriginal returns the bounce's own explanation: its human-readable
+// text up to the copy of the returned message. rest is what follows the
+// marker.
 func cutOriginal(text string) (own, rest string) {
-	if loc := originalMarkers.FindStringIndex(text); loc != nil {
+	if loc := findMarker(text); loc != nil {
 		rest = text[loc[1]:]
 		if i := strings.IndexByte(rest, '\n'); i >= 0 {
 			rest = rest[i+1:]
@@ -45,6 +46,67 @@ func cutOriginal(text string) (own, rest string) {
 		return text[:loc[0]], rest
 	}
 	return text, ""
+}
+
+// findMarker returns what originalMarkers.FindStringIndex(text) does, in
+// time linear in the text: every marker holds "message" or "headers" (in
+// any case), so the pattern runs only on the lines that hold one of them.
+// A marker starts at the start of that line or, for "-----\n Original
+// Message Header", on the lines of blanks and dashes just before it.
+func findMarker(text string) []int {
+	if strings.ContainsRune(text, '\u017f') {
+		// ſ folds to s under (?i): leave such text to the pattern itself.
+		return originalMarkers.FindStringIndex(text)
+	}
+	lower := asciiLower(text)
+	for pos := 0; pos < len(text); {
+		n := indexEither(lower[pos:], "message", "headers")
+		if n < 0 {
+			return nil
+		}
+		n += pos
+		from := strings.LastIndexByte(text[:n], '\n') + 1
+		for from > 0 {
+			prev := strings.LastIndexByte(text[:from-1], '\n') + 1
+			if strings.Trim(text[prev:from-1], " \t\r\f-") != "" {
+				break
+			}
+			from = prev
+		}
+		to := len(text)
+		if i := strings.IndexByte(text[n:], '\n'); i >= 0 {
+			to = n + i
+		}
+		if loc := originalMarkers.FindStringIndex(text[from:to]); loc != nil {
+			return []int{from + loc[0], from + loc[1]}
+		}
+		pos = to
+	}
+	return nil
+}
+
+// asciiLower lower-cases the ASCII letters of s, keeping every byte offset.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// indexEither returns the first index of a or b in s, -1 if neither occurs.
+func indexEither(s, a, b string) int {
+	i := strings.Index(s, a)
+	lim := s
+	if i >= 0 {
+		lim = s[:min(len(s), i+len(b)-1)]
+	}
+	if j := strings.Index(lim, b); j >= 0 && (i < 0 || j < i) {
+		return j
+	}
+	return i
 }
 
 // textRecipients finds the failed recipients of a plain-text bounce, in

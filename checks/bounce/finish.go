@@ -15,6 +15,7 @@ func (p *parser) finish() {
 	if !p.haveOriginal && rest != "" {
 		p.original([]byte(strings.TrimLeft(rest, "\r\n -")))
 	}
+	own = clip(own, maxOwn)
 	whole := b.Subject + "\n" + own
 
 	switch {
@@ -265,4 +266,23 @@ func orUnknown(cmd string) string {
 		return "unknown"
 	}
 	return cmd
+}
+
+// maxOwn bounds the explanation a bounce gives before the returned
+// message: what the text scanners and the classifier read. Bounces say
+// what went wrong in their first few KB; a long message without a
+// returned-message marker (an ordinary message, up to maxMessage) is not
+// read to its end.
+const maxOwn = 64 << 10
+
+// clip cuts s to at most n bytes, at the end of a line when there is one.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	if i := strings.LastIndexByte(s, '\n'); i > 0 {
+		s = s[:i+1]
+	}
+	return s
 }

@@ -125,7 +125,7 @@ func parseBytes(data []byte, depth int) (*Bounce, error) {
 	p := &parser{b: &Bounce{}}
 	p.b.From = headerText(e.Header, "From")
 	p.b.Subject = headerText(e.Header, "Subject")
-	p.b.Date, _ = mail.ParseDate(e.Header.Get("Date"))
+	p.b.Date, _ = parseDate(e.Header.Get("Date"))
 	p.autoSubmitted = strings.ToLower(e.Header.Get("Auto-Submitted"))
 	p.topHeader = e.Header
 	p.walk(e, 0)
@@ -279,7 +279,7 @@ func (p *parser) original(body []byte) {
 		From:      headerText(e.Header, "From"),
 		To:        headerText(e.Header, "To"),
 	}
-	o.Date, _ = mail.ParseDate(e.Header.Get("Date"))
+	o.Date, _ = parseDate(e.Header.Get("Date"))
 	if o == (Original{}) {
 		return
 	}
@@ -380,7 +380,7 @@ func (p *parser) parseDeliveryStatus(body []byte) {
 					p.b.ReportingMTA = typed(v)
 				}
 				if v := get("arrival-date"); v != "" {
-					p.b.ArrivalDate, _ = mail.ParseDate(v)
+					p.b.ArrivalDate, _ = parseDate(v)
 				}
 			}
 			continue
@@ -413,7 +413,7 @@ func (p *parser) parseDeliveryStatus(body []byte) {
 				r.Address = ""
 			}
 		}
-		r.LastAttempt, _ = mail.ParseDate(get("last-attempt-date"))
+		r.LastAttempt, _ = parseDate(get("last-attempt-date"))
 		p.b.Recipients = append(p.b.Recipients, r)
 	}
 }
@@ -497,4 +497,13 @@ func stripMIMEHeaders(s string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// parseDate is mail.ParseDate without the cost of its error for an absent
+// field.
+func parseDate(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return mail.ParseDate(v)
 }

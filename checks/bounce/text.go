@@ -244,14 +244,46 @@ var (
 	replyEndRE = rx(`\s+(?:giving up on|i'm not going to try again|\(#[45]\.\d|-{3,}|\(in reply to ).*$`)
 )
 
+// replyLowerRE and replyEndLowerRE are replyRE and replyEndRE without (?i),
+// for ASCII-lower-cased text: (?i) is slow over an alternation.
+var (
+	replyLowerRE    = regexp.MustCompile(strings.TrimPrefix(replyRE.String(), "(?i)"))
+	replyEndLowerRE = regexp.MustCompile(strings.TrimPrefix(replyEndRE.String(), "(?i)"))
+)
+
 // replyOf returns the SMTP reply quoted in a block of bounce text, "" if none.
 func replyOf(blk string) string {
-	m := replyRE.FindStringSubmatch(blk)
+	if foldsToASCII(blk) {
+		m := replyRE.FindStringSubmatch(blk)
+		if m == nil {
+			return ""
+		}
+		r := m[1] + m[2]
+		return strings.TrimSpace(replyEndRE.ReplaceAllString(r, ""))
+	}
+	// ASCII lower-casing keeps byte offsets: match the lower-cased text,
+	// cut the original.
+	m := replyLowerRE.FindStringSubmatchIndex(asciiLower(blk))
 	if m == nil {
 		return ""
 	}
-	r := m[1] + m[2]
-	return strings.TrimSpace(replyEndRE.ReplaceAllString(r, ""))
+	var r string
+	for _, g := range [][2]int{{m[2], m[3]}, {m[4], m[5]}} {
+		if g[0] >= 0 {
+			r += blk[g[0]:g[1]]
+		}
+	}
+	// The end pattern runs to the end of the text: it matches at most once.
+	if loc := replyEndLowerRE.FindStringIndex(asciiLower(r)); loc != nil {
+		r = r[:loc[0]]
+	}
+	return strings.TrimSpace(r)
+}
+
+// foldsToASCII reports whether s holds a rune that (?i) matches to an
+// ASCII letter: the Kelvin sign (k) or the long s (s).
+func foldsToASCII(s string) bool {
+	return strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f')
 }
 
 // classifyText classifies a text-bounce recipient: its own block first,
@@ -286,13 +318,20 @@ func specific(c smtpreply.Class) bool {
 // TO command)", Exim "after RCPT TO:", sendmail's ">>> DATA" transcript.
 var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|did not like our |most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
+// cmdLowerRE is cmdRE without (?i), for ASCII-lower-cased text.
+var cmdLowerRE = regexp.MustCompile(strings.ToLower(strings.TrimPrefix(cmdRE.String(), "(?i)")))
+
 // cmdWords are literals one of which every cmdRE match contains.
 var cmdWords = []string{"does not like", "rcpt_to", "refused to talk", "not accepting connections", "smtp command", "did not like", "most progress", "in reply to", "after ", ">>>", "during ", "while sending"}
 
 // smtpCommand returns the command ("rcpt", "mail", "data", "helo", "conn")
 // the last reply in s answered, or "".
 func smtpCommand(s string) string {
-	lower := strings.ToLower(s)
+	fold := foldsToASCII(s)
+	lower := asciiLower(s)
+	if fold {
+		lower = strings.ToLower(s)
+	}
 	hit := false
 	for _, k := range cmdWords {
 		if strings.Contains(lower, k) {
@@ -303,7 +342,12 @@ func smtpCommand(s string) string {
 	if !hit {
 		return ""
 	}
-	ms := cmdRE.FindAllStringSubmatch(s, -1)
+	var ms [][]string
+	if fold {
+		ms = cmdRE.FindAllStringSubmatch(s, -1)
+	} else {
+		ms = cmdLowerRE.FindAllStringSubmatch(lower, -1)
+	}
 	if len(ms) == 0 {
 		return ""
 	}

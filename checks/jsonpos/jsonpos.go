@@ -33,6 +33,7 @@ type Options struct {
 }
 
 // An Element is one element of the input, positioned but not yet decoded.
+// It is valid only during the call of fn it is given to.
 type Element struct {
 	Line   int    // 1-based line the element starts on
 	Index  int    // 0-based, counted over the whole input
@@ -135,7 +136,8 @@ type stream struct {
 	fn     func(*Element) error
 	index  int
 	failed error
-	nested bool // inside an array
+	nested bool    // inside an array
+	el     Element // the one handed to fn, reused
 }
 
 func (s *stream) fail(err *Error) error {
@@ -231,7 +233,8 @@ func (s *stream) element(key string) error {
 		// A comma, then the end.
 		return s.fail(s.errAt(line, -1, s.ends()))
 	}
-	e := &Element{Line: line, Index: s.index, Offset: s.p.base, Key: key, Alone: alone, s: s}
+	s.el = Element{Line: line, Index: s.index, Offset: s.p.base, Key: key, Alone: alone, s: s}
+	e := &s.el
 	s.index++
 	if err := s.fn(e); err != nil {
 		return err

@@ -1,9 +1,7 @@
 package maillog
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/jsonpos"
 )
 
 // eventReader reads provider event files: a JSON array, or JSON values one
@@ -36,81 +35,20 @@ func (r *eventReader) formats() []string {
 	return out
 }
 
-// lineReader keeps the bytes read since the last position asked for, so
-// decoder offsets become line numbers in bounded memory.
-type lineReader struct {
-	r     io.Reader
-	buf   []byte
-	base  int64
-	lines int
-}
-
-func (l *lineReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.buf = append(l.buf, p[:n]...)
-	return n, err
-}
-
-// line returns the 1-based line of the value at off (skipping the comma
-// and space the decoder may stand on) and forgets what lies before it.
-func (l *lineReader) line(off int64) int {
-	k := int(off - l.base)
-	if k < 0 || k > len(l.buf) {
-		return 0
-	}
-	for k < len(l.buf) && (l.buf[k] == ',' || l.buf[k] == ' ' || l.buf[k] == '\t' || l.buf[k] == '\r' || l.buf[k] == '\n') {
-		k++
-	}
-	l.lines += bytes.Count(l.buf[:k], []byte{'\n'})
-	l.buf = append(l.buf[:0], l.buf[k:]...)
-	l.base += int64(k)
-	return l.lines + 1
-}
-
 func (r *eventReader) read(rd io.Reader) error {
 	r.seenFormat = map[string]bool{}
-	lr := &lineReader{r: rd}
-	dec := json.NewDecoder(lr)
-	dec.UseNumber()
-	bad := func(line int, err error) error {
-		return checks.Inputf(r.name, line, "bad JSON: %v", err)
-	}
-	for dec.More() {
-		line := lr.line(dec.InputOffset())
-		// A top-level array is streamed element by element.
-		if bytes.HasPrefix(lr.buf, []byte("[")) {
-			if _, err := dec.Token(); err != nil {
-				return bad(line, err)
-			}
-			for dec.More() {
-				line := lr.line(dec.InputOffset())
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return bad(line, err)
-				}
-				if err := r.record(line, raw); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return bad(lr.line(dec.InputOffset()), err)
-			}
-			continue
-		}
+	err := jsonpos.Read(rd, r.name, jsonpos.Options{Sequence: true}, func(e *jsonpos.Element) error {
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return bad(line, err)
-		}
-		if err := r.record(line, raw); err != nil {
+		if err := e.Decode(&raw); err != nil {
 			return err
 		}
+		return r.record(e.Line, raw)
+	})
+	if pe, ok := err.(*jsonpos.Error); ok {
+		return pe.Input()
 	}
-	// More stops at EOF and at a stray closing bracket; tell them apart.
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = fmt.Errorf("unexpected closing bracket")
-		}
-		return bad(lr.line(dec.InputOffset()), err)
+	if err != nil {
+		return err
 	}
 	r.cov.Lines = r.records
 	return nil

@@ -163,6 +163,9 @@ func TestBadInput(t *testing.T) {
 		want       string
 	}{
 		{"broken.json", "[{\"event\":\"delivered\"},\n{\"event\": }]", 2, "bad JSON"},
+		{"oneline.json", `[{"event":"delivered"},{"event": }]`, 1, "oneline.json:1: record 2: bad JSON: invalid character '}'"},
+		{"pretty.json", "[\n  {\n    \"event\": \"delivered\",\n    \"email\": \"a\" \"b\"\n  }\n]", 4, "pretty.json:4: bad JSON: invalid character '\"' after object key:value pair"},
+		{"cut.ndjson", "{\"event\":\"delivered\"}\n{\"event\": \"bounce\",\n", 2, "cut.ndjson:2: the JSON ends early (missing ] or })"},
 		{"list.json", `[{"email":"a@b.example","created":1443651125,"reason":"x","status":"5.1.1"}]`, 1, "--suppressions"},
 		{"long.log", strings.Repeat("x", maxLine+10), 1, "line longer"},
 		{"users.csv", "id,email\nu1,alice@example.com\n", 0, `not a mail log: no line is a syslog (Postfix) or Exim main-log line, nor is it provider event JSON; first: 1: "id,email"`},

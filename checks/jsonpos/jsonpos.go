@@ -152,13 +152,18 @@ func (s *stream) errAt(line, index int, err error) *Error {
 // top reads the top-level values.
 func (s *stream) top() error {
 	n := 0
+	var first byte
 	for s.dec.More() {
 		line, _ := s.p.advance(s.dec.InputOffset())
 		c := s.p.next()
 		if n > 0 && !s.opt.Sequence {
+			if first == '{' {
+				return s.errAt(line, -1, errors.New("unexpected data after the closing } of the object"))
+			}
 			return s.errAt(line, -1, errors.New("unexpected data after the closing ] of the array"))
 		}
 		n++
+		first = c
 		var err error
 		switch {
 		case c == '[':

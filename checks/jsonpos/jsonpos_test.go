@@ -71,6 +71,7 @@ func TestRead(t *testing.T) {
 		{"object keys", "{\"paging\": {\"x\": [1]},\n \"items\": [\n  {\"a\": 1},\n  {\"a\": 2}],\n \"more\": [5]}", obj,
 			`3:0items={"a": 1} 4:1items={"a": 2} 5:2more!=5`, ""},
 		{"object without the keys", `{"x": 1}`, obj, "", ""},
+		{"data after an object", "{\"x\": 1}\n{}", obj, "", "f.json:2: unexpected data after the closing } of the object"},
 		{"array with keys", "[1]", obj, "1:0!=1", ""},
 
 		{"empty", "", Options{}, "", "f.json: no JSON in the file: want a JSON array"},

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/whymail/whymail/checks/jsonpos"
 )
 
 // Provider names who wrote a list.
@@ -39,6 +41,10 @@ type Entry struct {
 	Created time.Time
 	// CreatedText is the date as written, when it did not parse.
 	CreatedText string
+	// Event is set when the "entry" is a provider event (SendGrid's
+	// "bounce", "delivered", ...) in a file shaped like a list: the file
+	// is an event stream, which belongs to --log.
+	Event string
 }
 
 // A Format is what Read detected a file to be.
@@ -109,7 +115,7 @@ func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
 	// (exports/bounces/spam_reports.json is a spam reports list).
 	hint := strings.ToLower(filepath.Base(name))
 	if first == '[' || first == '{' {
-		return readJSON(br, hint, fn)
+		return readJSON(br, first, hint, fn)
 	}
 	return readCSV(br, hint, fn)
 }
@@ -233,39 +239,6 @@ func parseTime(s string) (time.Time, string) {
 	return time.Time{}, s
 }
 
-// lineReader remembers what was read since the last mark, so the JSON
-// decoder's offsets can be turned into line numbers in bounded memory.
-type lineReader struct {
-	r     io.Reader
-	buf   []byte // bytes from offset base on
-	base  int64
-	lines int // newlines before base
-}
-
-func (l *lineReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.buf = append(l.buf, p[:n]...)
-	return n, err
-}
-
-// line returns the 1-based line of offset off and forgets what lies before it.
-func (l *lineReader) line(off int64) int {
-	k := int(off - l.base)
-	if k < 0 || k > len(l.buf) {
-		return 0
-	}
-	// After the first element the decoder stands on the comma before the
-	// next one; the element starts after it and any white space.
-	for k < len(l.buf) && (l.buf[k] == ',' || l.buf[k] == ' ' || l.buf[k] == '\t' || l.buf[k] == '\r' || l.buf[k] == '\n') {
-		k++
-	}
-	off = l.base + int64(k)
-	l.lines += bytes.Count(l.buf[:k], []byte{'\n'})
-	l.buf = append(l.buf[:0], l.buf[k:]...)
-	l.base = off
-	return l.lines + 1
-}
-
 // jsonEntry holds the fields of every provider's JSON entry. Field names
 // differ per provider, so there is no clash in encoding/json's
 // case-insensitive matching.
@@ -291,6 +264,15 @@ type jsonEntry struct {
 	Tags    json.RawMessage `json:"tags"`
 	// Mailgun writes RFC 1123 dates ("Fri, 21 Oct 2011 11:02:55 GMT").
 	MGCreatedAt string `json:"created_at"`
+
+	// Keys of provider events, which are no suppression list.
+	Event            string          `json:"event"`
+	SGEventID        string          `json:"sg_event_id"`
+	NotificationType string          `json:"notificationType"`
+	EventType        string          `json:"eventType"`
+	TopicArn         string          `json:"TopicArn"`
+	RecordType       string          `json:"RecordType"`
+	EventData        json.RawMessage `json:"event-data"`
 }
 
 func rawText(m json.RawMessage) string {
@@ -304,76 +286,51 @@ func rawText(m json.RawMessage) string {
 	return string(m)
 }
 
-func readJSON(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
-	lr := &lineReader{r: r}
-	dec := json.NewDecoder(lr)
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return Format{}, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
+// eventKeys are top-level keys of provider event data, which belongs
+// to --log, not --suppressions.
+var eventKeys = map[string]string{
+	"notificationType": "Amazon SES notifications",
+	"eventType":        "Amazon SES events",
+	"TopicArn":         "Amazon SNS notifications",
+	"RecordType":       "Postmark webhook events",
+	"event-data":       "Mailgun webhook events",
+	"sg_event_id":      "SendGrid events",
+	"event":            "provider events",
+}
+
+// errEvents says a file of events was given as a suppression list.
+func errEvents(what string) error {
+	return fmt.Errorf("this file holds %s, not a suppression list: give it with --log", what)
+}
+
+// events names the provider events je is one of, "" when it is none.
+func (je *jsonEntry) events(provider string) string {
+	switch {
+	case je.NotificationType != "" || je.EventType != "" || je.TopicArn != "":
+		return "Amazon SES notifications"
+	case je.RecordType != "":
+		return "Postmark webhook events"
+	case len(je.EventData) > 0:
+		return "Mailgun webhook events"
+	case je.Event != "" && provider == Mailgun:
+		return "Mailgun events"
+	case je.Event != "" && je.SGEventID != "":
+		return "SendGrid events"
+	case je.Event != "":
+		return "provider events"
 	}
+	return ""
+}
+
+// readJSON reads a SendGrid array (first is '[') or an object holding the
+// entries under a key that tells the provider.
+func readJSON(r io.Reader, first byte, hint string, fn func(Entry) error) (Format, error) {
 	var f Format
-	// elements streams the array the decoder is at.
-	elements := func() error {
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("want a JSON array of entries")}
-		}
-		for dec.More() {
-			line := lr.line(dec.InputOffset())
-			var je jsonEntry
-			if err := dec.Decode(&je); err != nil {
-				return &LineError{Line: line, Err: fmt.Errorf("bad entry: %v", err)}
-			}
-			e, err := f.entry(je, hint)
-			if err != nil {
-				return &LineError{Line: line, Err: err}
-			}
-			e.Line = line
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token()
-		return err
-	}
-	if tok == json.Delim('[') {
+	if first == '[' {
 		// A SendGrid /v3/suppression/* answer: a bare array.
 		f = Format{Provider: SendGrid, Shape: "json"}
-		for dec.More() {
-			line := lr.line(dec.InputOffset())
-			var je jsonEntry
-			if err := dec.Decode(&je); err != nil {
-				return f, &LineError{Line: line, Err: fmt.Errorf("bad entry: %v", err)}
-			}
-			if je.Email == "" {
-				if line == 1 || f.List == "" {
-					return Format{}, errFormat
-				}
-				return f, &LineError{Line: line, Err: errors.New("entry without email")}
-			}
-			if f.List == "" {
-				f.List = sendGridKind(je.Reason != "", len(je.Status) > 0, je.IP != "", hint)
-			}
-			e, _ := f.entry(je, hint)
-			e.Line = line
-			if err := fn(e); err != nil {
-				return f, err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return f, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
-		}
-		return f, nil
 	}
-	if tok != json.Delim('{') {
-		return Format{}, errFormat
-	}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return f, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
-		}
-		key, _ := kt.(string)
+	keys := func(key string) (bool, error) {
 		switch key {
 		case "SuppressedDestinationSummaries":
 			f = Format{Provider: SES, List: "account-level suppression", Shape: "json"}
@@ -390,25 +347,63 @@ func readJSON(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
 				f.List = "bounces"
 			}
 		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return f, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
+			if what, ok := eventKeys[key]; ok && f.Provider == "" {
+				return false, errEvents(what)
 			}
-			continue
+			return false, nil
 		}
-		if err := elements(); err != nil {
-			var le *LineError
-			if errors.As(err, &le) || errors.Is(err, errFormat) {
-				return f, err
-			}
-			if _, ok := err.(*json.SyntaxError); ok {
-				return f, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
-			}
-			return f, err
-		}
+		return true, nil
 	}
-	if _, err := dec.Token(); err != nil {
-		return f, &LineError{Line: lr.line(dec.InputOffset()), Err: fmt.Errorf("bad JSON: %v", err)}
+	events := false
+	err := jsonpos.Read(r, "", jsonpos.Options{Keys: keys}, func(el *jsonpos.Element) error {
+		var je jsonEntry
+		if err := el.Decode(&je); err != nil {
+			if _, ok := err.(*jsonpos.Error); ok {
+				return err
+			}
+			return &LineError{Line: el.Line, Err: fmt.Errorf("bad entry: %v", err)}
+		}
+		// SendGrid events have an email each and pass for a list; Read
+		// marks them (Entry.Event) and the check refuses them.
+		if what := je.events(f.Provider); what != "" && (el.Key != "" || je.Email == "") {
+			events = true
+			return &LineError{Line: el.Line, Err: errEvents(what)}
+		}
+		if el.Key == "" && je.Email == "" {
+			if el.Index == 0 {
+				return errFormat
+			}
+			return &LineError{Line: el.Line, Err: errors.New("entry without email")}
+		}
+		if el.Key == "" && f.List == "" {
+			f.List = sendGridKind(je.Reason != "", len(je.Status) > 0, je.IP != "", hint)
+		}
+		e, err := f.entry(je, hint)
+		if err != nil {
+			return &LineError{Line: el.Line, Err: err}
+		}
+		e.Line, e.Event = el.Line, je.Event
+		return fn(e)
+	})
+	var pe *jsonpos.Error
+	switch {
+	case errors.Is(err, errFormat):
+		return Format{}, errFormat
+	case events:
+		return Format{}, err
+	case errors.As(err, &pe):
+		var se *json.SyntaxError
+		if pe.Index >= 0 && errors.As(pe.Err, &se) {
+			// Broken inside an entry.
+			return f, &LineError{Line: pe.Line, Err: fmt.Errorf("bad entry: %v", se)}
+		}
+		if f.Provider == "" && pe.Index < 0 {
+			// An event key in an object that is no list.
+			return Format{}, &LineError{Line: pe.Line, Err: pe.Err}
+		}
+		return f, &LineError{Line: pe.Line, Err: pe.Input().Err}
+	case err != nil:
+		return f, err
 	}
 	if f.Provider == "" {
 		return Format{}, errFormat

@@ -76,7 +76,12 @@ func run(p *checks.Pass) (any, error) {
 			return nil, &checks.InputError{File: name, Err: err}
 		}
 		n := 0
+		var events *checks.InputError
 		f, err := Read(rc, name, func(e Entry) error {
+			if e.Event != "" {
+				events = &checks.InputError{File: name, Line: e.Line, Err: errEvents(e.Provider + " events")}
+				return events
+			}
 			n++
 			if ok, folded := Match(e.Address, t.Address); ok {
 				hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded})
@@ -84,9 +89,15 @@ func run(p *checks.Pass) (any, error) {
 			return nil
 		})
 		rc.Close()
+		if events != nil {
+			return nil, events
+		}
 		if err != nil {
 			var le *LineError
 			if errors.As(err, &le) {
+				if f.Provider == "" {
+					return nil, checks.Inputf(name, le.Line, "%v", le.Err)
+				}
 				return nil, checks.Inputf(name, le.Line, "%s: %v", f, le.Err)
 			}
 			return nil, &checks.InputError{File: name, Err: err}

@@ -70,6 +70,15 @@ func (e *Element) Decode(v any) error {
 	return s.fail(s.valueError(err, e))
 }
 
+// Peek returns the element's first byte ('{' for an object, '[' for an
+// array, '"' for a string, ...) without decoding it.
+func (e *Element) Peek() byte {
+	if e.decoded {
+		return 0
+	}
+	return e.s.p.next()
+}
+
 // Errorf returns an *Error at the element: its line, and its index when
 // the line holds more than this element.
 func (e *Element) Errorf(format string, args ...any) *Error {

@@ -128,6 +128,9 @@ func TestRead(t *testing.T) {
 func TestDecode(t *testing.T) {
 	var got []string
 	err := Read(strings.NewReader("[{\"n\": \"x\"}, {\"n\": 2},\n{\"n\": 3}]"), "f.json", Options{}, func(e *Element) error {
+		if c := e.Peek(); c != '{' {
+			t.Errorf("element %d starts with %q", e.Index, c)
+		}
 		if e.Index == 1 {
 			return nil // skipped
 		}

@@ -2,7 +2,6 @@ package account
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/jsonpos"
 )
 
 // A User is one user record of a --users file.
@@ -105,7 +105,8 @@ func readCSV(r io.Reader, file string, base int, fn func(User) error) error {
 		}
 		line, _ := cr.FieldPos(0)
 		line += base
-		u, err := parseUser(file, line, get(rec, "id"), get(rec, "email"), get(rec, "status"),
+		errf := func(format string, args ...any) error { return checks.Inputf(file, line, format, args...) }
+		u, err := parseUser(line, errf, get(rec, "id"), get(rec, "email"), get(rec, "status"),
 			get(rec, "locked_until"), get(rec, "reset_sent_at"))
 		if err != nil {
 			return err
@@ -147,47 +148,41 @@ type jsonUser struct {
 // readJSON reads a JSON array one object at a time; first is the line of
 // the opening bracket.
 func readJSON(r io.Reader, file string, first int, fn func(User) error) error {
-	lc := &lineCounter{r: r, line: first}
-	dec := json.NewDecoder(lc)
-	if _, err := dec.Token(); err != nil { // the '[' seen already
-		return jsonError(file, lc, dec, err)
-	}
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return jsonError(file, lc, dec, err)
-		}
-		line := lc.lineAt(dec.InputOffset() - int64(len(raw)))
-		u, err := parseJSONUser(file, line, raw)
+	err := jsonpos.Read(r, file, jsonpos.Options{Line: first}, func(e *jsonpos.Element) error {
+		u, err := decodeUser(e)
 		if err != nil {
 			return err
 		}
-		if err := fn(u); err != nil {
-			return err
-		}
+		return fn(u)
+	})
+	if pe, ok := err.(*jsonpos.Error); ok {
+		return pe.Input()
 	}
-	if _, err := dec.Token(); err != nil { // ']'
-		return jsonError(file, lc, dec, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return checks.Inputf(file, lc.lineAt(dec.InputOffset()), "unexpected data after the closing ] of the array")
-	}
-	return nil
+	return err
 }
 
-func parseJSONUser(file string, line int, raw json.RawMessage) (User, error) {
-	if len(raw) == 0 || raw[0] != '{' {
-		return User{}, checks.Inputf(file, line, "array element is not an object: %.40s", raw)
+// decodeUser decodes one array element. Its errors name the line, and
+// the record too when other records share the line (a one-line file).
+func decodeUser(e *jsonpos.Element) (User, error) {
+	errf := func(format string, args ...any) error { return e.Errorf(format, args...).Input() }
+	if e.Peek() != '{' {
+		var raw json.RawMessage
+		if err := e.Decode(&raw); err != nil {
+			return User{}, err
+		}
+		return User{}, errf("array element is not an object: %.40s", raw)
 	}
 	var ju jsonUser
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&ju); err != nil {
+	if err := e.Decode(&ju); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return User{}, checks.Inputf(file, line, "%q is a JSON %s; want a string", te.Field, te.Value)
+		var pe *jsonpos.Error
+		switch {
+		case errors.As(err, &pe):
+			return User{}, err
+		case errors.As(err, &te) && te.Field != "":
+			return User{}, errf("%q is a JSON %s; want a string", te.Field, te.Value)
 		}
-		return User{}, checks.Inputf(file, line, "%v", err)
+		return User{}, errf("%v", err)
 	}
 	var id string
 	switch v := ju.ID.(type) {
@@ -197,7 +192,7 @@ func parseJSONUser(file string, line int, raw json.RawMessage) (User, error) {
 	case json.Number:
 		id = v.String()
 	default:
-		return User{}, checks.Inputf(file, line, "\"id\" must be a string or a number, not %T", v)
+		return User{}, errf("\"id\" must be a string or a number, not %T", v)
 	}
 	s := func(p *string) string {
 		if p == nil {
@@ -205,83 +200,36 @@ func parseJSONUser(file string, line int, raw json.RawMessage) (User, error) {
 		}
 		return strings.TrimSpace(*p)
 	}
-	return parseUser(file, line, strings.TrimSpace(id), s(ju.Email), s(ju.Status), s(ju.LockedUntil), s(ju.ResetSentAt))
+	return parseUser(e.Line, errf, strings.TrimSpace(id), s(ju.Email), s(ju.Status), s(ju.LockedUntil), s(ju.ResetSentAt))
 }
 
-func jsonError(file string, lc *lineCounter, dec *json.Decoder, err error) error {
-	var se *json.SyntaxError
-	off := dec.InputOffset()
-	if errors.As(err, &se) {
-		off = se.Offset
-	}
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return checks.Inputf(file, lc.lineAt(off), "the JSON array ends early (missing ] or })")
-	}
-	return checks.Inputf(file, lc.lineAt(off), "bad JSON: %v", err)
-}
-
-func parseUser(file string, line int, id, email, status, locked, reset string) (User, error) {
+// parseUser checks one record's fields; errf makes an error at the record.
+func parseUser(line int, errf func(string, ...any) error, id, email, status, locked, reset string) (User, error) {
 	u := User{Line: line, ID: id, Email: email, Status: strings.ToLower(status)}
 	ok := false
 	for _, s := range Statuses {
 		ok = ok || u.Status == s
 	}
 	if !ok {
-		return u, checks.Inputf(file, line, "status %q is not one of %s", status, strings.Join(Statuses, ", "))
+		return u, errf("status %q is not one of %s", status, strings.Join(Statuses, ", "))
 	}
 	var err error
-	if u.LockedUntil, err = parseTime(file, line, "locked_until", locked); err != nil {
+	if u.LockedUntil, err = parseTime(errf, "locked_until", locked); err != nil {
 		return u, err
 	}
-	if u.ResetSentAt, err = parseTime(file, line, "reset_sent_at", reset); err != nil {
+	if u.ResetSentAt, err = parseTime(errf, "reset_sent_at", reset); err != nil {
 		return u, err
 	}
 	return u, nil
 }
 
-func parseTime(file string, line int, name, v string) (time.Time, error) {
+func parseTime(errf func(string, ...any) error, name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return t, checks.Inputf(file, line, "%s %q is not an RFC 3339 time (like 2026-11-22T10:00:00Z)", name, v)
+		return t, errf("%s %q is not an RFC 3339 time (like 2026-11-22T10:00:00Z)", name, v)
 	}
 	return t, nil
-}
-
-// lineCounter passes bytes through and tells the line of a byte offset.
-// Offsets asked for must not go backwards by more than what it keeps, which
-// holds for a decoder reading forward: it keeps the newline offsets it has
-// read past but not yet been asked about.
-type lineCounter struct {
-	r    io.Reader
-	off  int64   // bytes read so far
-	nl   []int64 // offsets of newlines not yet counted into line
-	line int     // line of the first byte after the newlines counted
-}
-
-func (c *lineCounter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			c.nl = append(c.nl, c.off+int64(i))
-		}
-	}
-	c.off += int64(n)
-	return n, err
-}
-
-// lineAt returns the 1-based line of the byte at offset off.
-func (c *lineCounter) lineAt(off int64) int {
-	i := 0
-	for i < len(c.nl) && c.nl[i] < off {
-		i++
-	}
-	c.line += i
-	c.nl = c.nl[i:]
-	if len(c.nl) == 0 {
-		c.nl = nil
-	}
-	return c.line
 }

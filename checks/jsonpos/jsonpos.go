@@ -80,7 +80,7 @@ func (e *Element) Peek() byte {
 }
 
 // Errorf returns an *Error at the element: its line, and its index when
-// the line holds more than this element.
+// something comes before the element on its line.
 func (e *Element) Errorf(format string, args ...any) *Error {
 	return &Error{File: e.s.file, Line: e.Line, Index: e.Index, Err: fmt.Errorf(format, args...), named: !e.Alone}
 }
@@ -95,7 +95,7 @@ type Error struct {
 }
 
 // Msg says what was wrong, naming the record (counted from 1: "record 3:
-// ...") when its line holds other elements too.
+// ...") when something comes before it on its line, as in a one-line file.
 func (e *Error) Msg() string {
 	if e.named && e.Index >= 0 {
 		return fmt.Sprintf("record %d: %v", e.Index+1, e.Err)

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/whymail/whymail/checks/lookup"
@@ -157,10 +158,12 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		done[c.Name] = make(chan struct{})
 		out[c.Name] = &CheckResult{Name: c.Name, Doc: c.Doc}
 	}
+	var prefetches sync.WaitGroup
+	defer prefetches.Wait() // no lookup outlives the run (and its trace)
 	for _, c := range set {
 		if c.Prefetch != nil && r.DNS != nil {
 			for _, q := range c.Prefetch(t) {
-				go r.DNS.Lookup(ctx, q) // warms the cache; the check asks again
+				prefetches.Go(func() { r.DNS.Lookup(ctx, q) }) // warms the cache; the check asks again
 			}
 		}
 		go func(c *Check) {
@@ -213,8 +216,7 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 func runOne(c *Check, p *Pass) (res any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("internal error in check %s: %v", c.Name, v)
-			debugStack = debug.Stack()
+			err = fmt.Errorf("internal error in check %s: %v (%s)", c.Name, v, panicSite(debug.Stack()))
 		}
 	}()
 	return c.Run(p)
@@ -234,5 +236,14 @@ func status(fs []Finding) Status {
 	return StatusOK
 }
 
-// debugStack keeps the stack of the last check panic, for a debugger.
-var debugStack []byte
+// panicSite picks the frame that panicked out of a stack trace, so that a
+// report of an internal error says where without printing the whole stack.
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic(") && i+3 < len(lines) {
+			return strings.TrimSpace(lines[i+3])
+		}
+	}
+	return "unknown location"
+}

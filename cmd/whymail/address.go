@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,20 +81,36 @@ type addressItem struct {
 }
 
 func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if err := o.out.validate(); err != nil {
 		return err
 	}
 	if o.workers < 1 {
 		return usageError("--workers must be at least 1")
 	}
+	// Open the input before checking anything, so that a bad --input is
+	// the only output.
+	var input io.Reader
+	name := "stdin"
+	switch o.input {
+	case "":
+	case "-":
+		input = e.stdin
+	default:
+		f, err := os.Open(o.input)
+		if err != nil {
+			return usageError("--input: %v", err)
+		}
+		defer f.Close()
+		input, name = f, o.input
+	}
 	cache, err := o.dns.resolver()
 	if err != nil {
 		return err
 	}
 	cache.DropTrace()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the reader and the workers on every return
+
 	// Items flow in input order through a bounded queue; workers check them
 	// concurrently and the writer prints each as soon as its turn comes.
 	queue := make(chan *addressItem, o.workers)
@@ -102,18 +119,27 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	go func() {
 		defer close(queue)
 		defer close(work)
-		emit := func(addr, source string) {
+		emit := func(addr, source string) bool {
 			it := &addressItem{address: addr, source: source, out: make(chan *AddressVerdict, 1)}
-			queue <- it
-			work <- it
+			for _, ch := range []chan *addressItem{queue, work} {
+				select {
+				case ch <- it:
+				case <-ctx.Done():
+					return false
+				}
+			}
+			return true
 		}
+		var err error
 		for _, a := range args {
-			emit(a, "")
+			if !emit(a, "") {
+				break
+			}
 		}
-		if o.input != "" {
-			readErr <- o.readInput(e, emit)
+		if input != nil && ctx.Err() == nil {
+			err = readAddresses(input, name, emit)
 		}
-		close(readErr)
+		readErr <- err
 	}()
 	for range o.workers {
 		go func() {
@@ -124,13 +150,21 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	failed := false
 	for it := range queue {
-		v := <-it.out
+		var v *AddressVerdict
+		select {
+		case v = <-it.out:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		failed = failed || v.Verdict == "unknown"
 		if err := o.write(e, v); err != nil {
-			return err
+			return fmt.Errorf("write: %w", err)
 		}
 	}
 	if err := <-readErr; err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if failed {
@@ -151,24 +185,11 @@ func (o *addressOptions) write(e *env, v *AddressVerdict) error {
 	return err
 }
 
-// readInput streams addresses from --input (a file, or - for stdin).
-func (o *addressOptions) readInput(e *env, emit func(addr, source string)) error {
-	if o.input == "-" {
-		return readAddresses(e.stdin, "stdin", emit)
-	}
-	f, err := os.Open(o.input)
-	if err != nil {
-		return usageError("--input: %v", err)
-	}
-	defer f.Close()
-	return readAddresses(f, o.input, emit)
-}
-
 // readAddresses reads plain lines (blank lines and # comments skipped), or
 // CSV when the first line is a header naming an email column, with comma,
 // semicolon (as spreadsheets write it in some locales) or tab between
 // fields. Each address is emitted with its source, name:line.
-func readAddresses(r io.Reader, name string, emit func(addr, source string)) error {
+func readAddresses(r io.Reader, name string, emit func(addr, source string) bool) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if _, err := br.Peek(1); err == io.EOF {
 		return nil // empty input: nothing to check
@@ -176,7 +197,7 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string)) err
 		return usageError("%s: %v", name, err)
 	}
 	head, _ := br.Peek(4096)
-	first := strings.SplitN(string(head), "\n", 2)[0]
+	first := firstDataLine(string(head))
 	if comma, ok := csvHeader(first); ok {
 		return readCSV(br, name, comma, emit)
 	}
@@ -195,12 +216,25 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string)) err
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		emit(line, fmt.Sprintf("%s:%d", name, n))
+		if !emit(line, fmt.Sprintf("%s:%d", name, n)) {
+			return nil // the consumer stopped
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return usageError("%s:%d: %v", name, n+1, err)
 	}
 	return nil
+}
+
+// firstDataLine returns the first line of head that is neither blank nor
+// a # comment: the one that tells a CSV header from an address.
+func firstDataLine(head string) string {
+	for _, line := range strings.Split(head, "\n") {
+		if t := strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")); t != "" && !strings.HasPrefix(t, "#") {
+			return line
+		}
+	}
+	return ""
 }
 
 // emailColumns are the header names taken for the address column.
@@ -225,9 +259,10 @@ func csvHeader(line string) (rune, bool) {
 	return 0, false
 }
 
-func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string)) error {
+func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string) bool) error {
 	cr := csv.NewReader(r)
 	cr.Comma = comma
+	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
@@ -243,13 +278,19 @@ func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string
 			return nil
 		}
 		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return usageError("%s:%d: %v", name, pe.Line, pe.Err)
+			}
 			return usageError("%s: %v", name, err)
 		}
 		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if col >= len(rec) {
 			return usageError("%s:%d: row has %d fields, the email column is field %d", name, line, len(rec), col+1)
 		}
-		emit(strings.TrimSpace(rec[col]), fmt.Sprintf("%s:%d", name, line))
+		if !emit(strings.TrimSpace(rec[col]), fmt.Sprintf("%s:%d", name, line)) {
+			return nil // the consumer stopped
+		}
 	}
 }
 

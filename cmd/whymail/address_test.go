@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadAddresses(t *testing.T) {
@@ -22,13 +30,15 @@ func TestReadAddresses(t *testing.T) {
 		{"tabs", "id\temail\n1\ta@x.example\n", []string{"a@x.example@in:2"}, ""},
 		{"display name line", "\"Doe, Jane\" <jane@x.example>\n", []string{"\"Doe, Jane\" <jane@x.example>@in:1"}, ""},
 		{"csv short row", "name,email\nAl\n", nil, "in:2: row has 1 fields"},
-		{"csv bad quote", "name,email\nA\"l,a@x\n", nil, "in: parse error on line 2"},
+		{"csv bad quote", "name,email\nA\"l,a@x\n", nil, "in:2: bare \" in non-quoted-field"},
+		{"comment with a comma before plain lines", "# exported, 2024\na@x.example\n", []string{"a@x.example@in:2"}, ""},
+		{"comment before a csv header", "# exported, 2024\nname,email\nAl,a@x.example\n", []string{"a@x.example@in:3"}, ""},
 		{"empty", "", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			err := readAddresses(strings.NewReader(tt.in), "in", func(a, src string) { got = append(got, a+"@"+src) })
+			err := readAddresses(strings.NewReader(tt.in), "in", func(a, src string) bool { got = append(got, a+"@"+src); return true })
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -53,8 +63,8 @@ func FuzzReadAddresses(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var got []string
-		err := readAddresses(strings.NewReader(in), "in", func(a, src string) { got = append(got, a) })
-		first := strings.SplitN(in, "\n", 2)[0]
+		err := readAddresses(strings.NewReader(in), "in", func(a, src string) bool { got = append(got, a); return true })
+		first := firstDataLine(in)
 		if _, isCSV := csvHeader(first); err != nil || isCSV {
 			return // CSV, or an error that names the input
 		}
@@ -72,4 +82,64 @@ func FuzzReadAddresses(f *testing.F) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
+}
+
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n--; w.n < 0 {
+		return 0, errors.New("broken pipe")
+	}
+	return len(p), nil
+}
+
+// TestAddressPipelineStops: a write error or a cancelled context ends the
+// batch at once, with no goroutine left reading or checking.
+func TestAddressPipelineStops(t *testing.T) {
+	var in strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&in, "user%d@example.org\n", i)
+	}
+	zone := filepath.Join("..", "..", "testdata", "demo", "example.org.zone")
+	before := runtime.NumGoroutine()
+
+	o := &addressOptions{input: "-", workers: 8, out: outputOptions{format: "text", formats: []string{"text"}},
+		dns: dnsOptions{zones: []string{zone}, timeout: time.Second}}
+	e := &env{stdin: strings.NewReader(in.String()), stdout: &failingWriter{n: 10}, stderr: io.Discard, getenv: os.Getenv}
+	if err := o.run(context.Background(), e, nil); err == nil || !strings.Contains(err.Error(), "broken pipe") {
+		t.Errorf("write error: run = %v, want the write error", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e = &env{stdin: strings.NewReader(in.String()), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}
+	if err := o.run(ctx, e, []string{"a@example.org"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: run = %v, want context.Canceled", err)
+	}
+
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left running (had %d)", n, before)
+	}
+}
+
+func TestAddressOrder(t *testing.T) {
+	var in strings.Builder
+	var want []string
+	for i := range 500 {
+		fmt.Fprintf(&in, "user%d@example.org\n", i)
+		want = append(want, fmt.Sprintf("user%d@example.org\tok", i))
+	}
+	zone := filepath.Join("..", "..", "testdata", "demo", "example.org.zone")
+	var out strings.Builder
+	code := Main([]string{"address", "--input", "-", "--zone", zone, "--workers", "16"}, strings.NewReader(in.String()), &out, io.Discard)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); !slices.Equal(got, want) {
+		t.Errorf("output not in input order: first lines %q", got[:3])
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/whymail/whymail/checks"
 )
 
 // Exit codes: the scripting contract (README.md, `whymail --help`).
@@ -25,7 +24,12 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 func usageError(format string, args ...any) error {
@@ -60,15 +64,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var xe *exitError
 	if errors.As(err, &xe) {
 		if xe.err != nil {
-			fmt.Fprintf(stderr, "whymail: %v\n", xe.err)
+			fmt.Fprintf(stderr, "whymail: %v\n", oneLine(xe.err))
 		}
 		return xe.code
 	}
+	// What is left are cobra's own errors (unknown command, wrong number
+	// of arguments): usage errors.
 	fmt.Fprintf(stderr, "whymail: %v\n", oneLine(err))
-	if checks.IsInputError(err) {
-		return ExitUsage
-	}
-	// cobra's own errors (unknown flag, wrong arg count) are usage errors.
 	return ExitUsage
 }
 

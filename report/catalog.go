@@ -30,7 +30,7 @@ type Entry struct {
 	// went out at all, so causes about a delivered email cannot apply.
 	NothingSent bool
 	// NeedsDelivery is set for causes that only apply to an email that
-	// was sent (spam folder, quarantine).
+	// was sent (spam folder, quarantine, deferral, bounce, expired link).
 	NeedsDelivery bool
 	// Explains lists the symptoms this cause accounts for when it is
 	// likely or confirmed (DESIGN.md: symptoms are not root causes).
@@ -93,8 +93,9 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.Delayed, checks.MailboxUnknown},
 	},
 	checks.MailboxUnknown: {
-		Title:       "The mailbox does not exist",
-		Explanation: "The receiving server said there is no such user at that domain (5.1.1).",
+		NeedsDelivery: true,
+		Title:         "The mailbox does not exist",
+		Explanation:   "The receiving server said there is no such user at that domain (5.1.1).",
 		Steps: []string{
 			"Confirm the exact address with the user; the part before the @ is likely wrong or the mailbox was closed.",
 			"Update the account, then resend.",
@@ -104,8 +105,9 @@ var English = Catalog{
 		SettledBy: "--bounce or --log",
 	},
 	checks.MailboxFull: {
-		Title:       "The user's mailbox is full",
-		Explanation: "The receiving server refused or deferred the message because the mailbox is over its storage quota.",
+		NeedsDelivery: true,
+		Title:         "The user's mailbox is full",
+		Explanation:   "The receiving server refused or deferred the message because the mailbox is over its storage quota.",
 		Steps: []string{
 			"Tell the user to free space in their mailbox.",
 			"Resend once they have; a 4.2.2 deferral may still deliver on its own.",
@@ -167,8 +169,9 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.LinkExpired: {
-		Title:       "The email arrived but its link has expired",
-		Explanation: "The last reset email was sent longer ago than the link's lifetime, so the link in it no longer works.",
+		NeedsDelivery: true,
+		Title:         "The email arrived but its link has expired",
+		Explanation:   "The last reset email was sent longer ago than the link's lifetime, so the link in it no longer works.",
 		Steps: []string{
 			"Send a fresh reset email and ask the user to use it promptly.",
 			"Ask them to use the newest email if they received several.",
@@ -242,8 +245,9 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.SpamFolder, checks.RejectedByRecipient, checks.Delayed},
 	},
 	checks.RejectedByRecipient: {
-		Title:       "The receiving server refused it by policy",
-		Explanation: "The recipient's server rejected the message for a policy reason (5.7.x): content, reputation or a local rule.",
+		NeedsDelivery: true,
+		Title:         "The receiving server refused it by policy",
+		Explanation:   "The recipient's server rejected the message for a policy reason (5.7.x): content, reputation or a local rule.",
 		Steps: []string{
 			"Read the rejection text in the evidence; it usually names the rule.",
 			"Ask the user's mail administrator to allow mail from the sending domain.",
@@ -253,8 +257,9 @@ var English = Catalog{
 		SettledBy: "--bounce or --log",
 	},
 	checks.Delayed: {
-		Title:       "The email is delayed, or the sender gave up retrying",
-		Explanation: "The receiving server deferred it (temporary failure, greylisting, rate limit) or it is still in transit; the sender keeps retrying for days. When the evidence says the sender gave up (expired, a permanent failure after retries), it will not arrive and must be sent again.",
+		NeedsDelivery: true,
+		Title:         "The email is delayed, or the sender gave up retrying",
+		Explanation:   "The receiving server deferred it (temporary failure, greylisting, rate limit) or it is still in transit; the sender keeps retrying for days. When the evidence says the sender gave up (expired, a permanent failure after retries), it will not arrive and must be sent again.",
 		Steps: []string{
 			"If it is still being retried, ask the user to wait a little and check again; greylisting usually clears within 15-30 minutes.",
 			"If the sender gave up (expired), fix what the deferral reason in the evidence names, then resend.",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -21,6 +22,9 @@ type Diagnosis struct {
 	Address string    `json:"address"`
 	At      time.Time `json:"at"`
 	Sender  string    `json:"sender,omitempty"`
+	// Incomplete is set when a check could not complete (exit status 3):
+	// the ranking may miss the real cause.
+	Incomplete bool `json:"incomplete"`
 	// Causes are in rank order, every catalog cause present, ruled-out last.
 	Causes []*Cause        `json:"causes"`
 	Checks []CheckOutcome  `json:"checks"`
@@ -91,7 +95,7 @@ func Outcomes(res *checks.Result) []CheckOutcome {
 // Diagnose builds the ranked diagnosis of a run with the catalog cat.
 func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
 	d := &Diagnosis{Schema: DiagnoseSchema, Address: res.Ticket.Address, At: res.Ticket.At.UTC(),
-		Sender: res.Ticket.Sender, Checks: Outcomes(res)}
+		Sender: res.Ticket.Sender, Checks: Outcomes(res), Incomplete: res.Failed()}
 	byID := map[checks.CauseID][]checks.Finding{}
 	for _, f := range res.Findings() {
 		if f.Cause != "" {
@@ -107,8 +111,7 @@ func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
 }
 
 // newCause decides a cause's verdict from its findings: the strongest
-// evidence wins, and among equally strong evidence the more definite
-// verdict (confirmed before ruled-out, both before unknown).
+// evidence wins, and among equally strong evidence the order of decisive.
 func newCause(e *Entry, fs []checks.Finding) *Cause {
 	c := &Cause{ID: e.ID, Title: e.Title, Explanation: e.Explanation, common: e.Common, SettledBy: e.SettledBy}
 	sort.SliceStable(fs, func(i, j int) bool {
@@ -153,16 +156,21 @@ func sentence(s string) string {
 	if n == 0 {
 		return s
 	}
-	return string(unicode.ToUpper(r)) + s[n:]
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
 }
 
-// ruleOutUndelivered rules out the base-rate guesses about a delivered
-// email (spam folder, quarantine) when a confirmed cause says that nothing
-// was sent at all.
+// ruleOutUndelivered rules out what can only happen to a sent email (spam
+// folder, quarantine, deferral, bounce, expired link) when a confirmed
+// cause says that nothing was sent at all. Only guesses yield: a cause
+// that a source of record confirmed or found likely stays as it is.
 func ruleOutUndelivered(cs []*Cause, cat Catalog) {
 	var why *Cause
 	for _, c := range cs {
-		if cat[c.ID].NothingSent && c.Verdict == checks.Confirmed && c.ID != checks.NotSent {
+		if cat[c.ID].NothingSent && c.Verdict == checks.Confirmed {
 			why = c
 			break
 		}
@@ -171,24 +179,27 @@ func ruleOutUndelivered(cs []*Cause, cat Catalog) {
 		return
 	}
 	for _, c := range cs {
-		if cat[c.ID].NeedsDelivery && !c.reported {
-			c.Verdict = checks.RuledOut
-			c.Evidence = []Evidence{{Check: "catalog", Verdict: checks.RuledOut,
-				Message: "no email was sent to this address: " + string(why.ID) + " is confirmed"}}
+		if !cat[c.ID].NeedsDelivery || (c.Verdict != checks.Possible && c.Verdict != checks.Unknown) {
+			continue
 		}
+		c.Verdict, c.Strength = checks.RuledOut, checks.OfRecord
+		c.Evidence = append([]Evidence{{Check: "catalog", Verdict: checks.RuledOut,
+			Message: "no email was sent to this address: " + string(why.ID) + " is confirmed"}}, c.Evidence...)
 	}
 }
 
-// decisive orders verdicts of equally strong evidence.
+// decisive orders verdicts of equally strong evidence: a finding for the
+// cause outweighs one against it (an SPF pass does not clear a failing
+// DKIM signature), and both outweigh "could not check".
 func decisive(v checks.Verdict) int {
 	switch v {
 	case checks.Confirmed:
 		return 0
 	case checks.Likely:
 		return 1
-	case checks.RuledOut:
-		return 2
 	case checks.Possible:
+		return 2
+	case checks.RuledOut:
 		return 3
 	}
 	return 4
@@ -196,9 +207,11 @@ func decisive(v checks.Verdict) int {
 
 // Rank orders causes in place: verdict (confirmed > likely > possible >
 // unknown > ruled-out), then strength of evidence, then how common the
-// cause is. A root cause that explains a symptom takes the symptom's place
-// if it ranks higher, and the symptom follows it with its evidence copied
-// under the root (DESIGN.md: symptoms are not root causes).
+// cause is. A likely or confirmed root cause that explains a symptom takes
+// the symptom's place if that ranks higher; the symptom follows its root,
+// and its evidence is shown under the root (DESIGN.md: symptoms are not
+// root causes). Chains fold too: a typo explains a dead domain, which
+// explains a deferral.
 func Rank(cs []*Cause, cat Catalog) {
 	for _, c := range cs {
 		c.key = c.Verdict.Rank()*1000 + (9-int(c.Strength))*100 + (99 - c.common)
@@ -207,7 +220,20 @@ func Rank(cs []*Cause, cat Catalog) {
 	for _, c := range cs {
 		byID[c.ID] = c
 	}
-	// Fold symptoms under their roots, strongest roots first.
+	top := func(c *Cause) *Cause {
+		for c.ExplainedBy != "" {
+			c = byID[c.ExplainedBy]
+		}
+		return c
+	}
+	depth := func(c *Cause) int {
+		n := 0
+		for ; c.ExplainedBy != ""; n++ {
+			c = byID[c.ExplainedBy]
+		}
+		return n
+	}
+	// Link symptoms to roots, strongest roots first.
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].key < cs[j].key })
 	for _, root := range cs {
 		if root.Verdict != checks.Confirmed && root.Verdict != checks.Likely {
@@ -218,35 +244,63 @@ func Rank(cs []*Cause, cat Catalog) {
 			if s == nil || !s.reported || s.ExplainedBy != "" || s.Verdict.Rank() > checks.Possible.Rank() {
 				continue
 			}
-			if byID[root.ID].ExplainedBy == sid {
-				continue // never fold two causes into each other
+			if top(root) == s {
+				continue // s already explains root: no cycles
 			}
 			s.ExplainedBy = root.ID
-			for _, ev := range s.Evidence {
-				if ev.Verdict == checks.Unknown || ev.Verdict == checks.RuledOut {
-					continue // only what speaks for the symptom explains it
-				}
-				ev.Symptom = s.ID
-				root.Evidence = append(root.Evidence, ev)
-			}
-			if s.key < root.key {
-				root.key = s.key
-			}
 		}
 	}
-	// A symptom sorts right after its root.
+	// Each symptom's own evidence is shown under its top root.
 	for _, c := range cs {
-		if c.ExplainedBy != "" {
-			c.key = byID[c.ExplainedBy].key
+		if c.ExplainedBy == "" {
+			continue
+		}
+		t := top(c)
+		for _, ev := range c.Evidence {
+			if ev.Verdict == checks.Unknown || ev.Verdict == checks.RuledOut || ev.Symptom != "" {
+				continue // only what speaks for the symptom explains it
+			}
+			ev.Symptom = c.ID
+			t.Evidence = append(t.Evidence, ev)
+		}
+	}
+	// A tree of root and symptoms takes the place of its best member and
+	// stays together: the root first, then its symptoms level by level,
+	// each level by its own rank.
+	place := map[*Cause]int{}
+	for _, c := range cs {
+		t := top(c)
+		if k, ok := place[t]; !ok || c.key < k {
+			place[t] = c.key
 		}
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].key != cs[j].key {
-			return cs[i].key < cs[j].key
+		ti, tj := top(cs[i]), top(cs[j])
+		switch {
+		case place[ti] != place[tj]:
+			return place[ti] < place[tj]
+		case ti != tj:
+			return ti.key < tj.key || ti.key == tj.key && ti.ID < tj.ID
+		case depth(cs[i]) != depth(cs[j]):
+			return depth(cs[i]) < depth(cs[j])
 		}
-		// Same key: the root before the symptoms it explains.
-		return cs[i].ExplainedBy == "" && cs[j].ExplainedBy != ""
+		return cs[i].key < cs[j].key
 	})
+}
+
+// BaseRateOnly reports whether only the catalog's base rate speaks for the
+// cause: no check of this run found anything about it.
+func (c *Cause) BaseRateOnly() bool { return !c.reported }
+
+// FailedChecks names the checks that could not complete.
+func (d *Diagnosis) FailedChecks() []string {
+	var out []string
+	for _, c := range d.Checks {
+		if c.Status == checks.StatusFailed {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // Top returns the first cause that is confirmed, likely or possible, or nil.

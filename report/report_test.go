@@ -72,11 +72,11 @@ func TestRank(t *testing.T) {
 		{
 			name: "verdict order",
 			findings: []checks.Finding{
-				{Check: "x", Cause: checks.Delayed, Verdict: checks.Possible, Strength: checks.Direct},
+				{Check: "x", Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Direct},
 				{Check: "x", Cause: checks.Suppressed, Verdict: checks.Confirmed, Strength: checks.OfRecord},
 				{Check: "x", Cause: checks.AccountLocked, Verdict: checks.Likely, Strength: checks.Direct},
 			},
-			want: []string{"suppressed=confirmed", "account-locked=likely", "delayed=possible"},
+			want: []string{"suppressed=confirmed", "account-locked=likely", "sender-auth=possible"},
 		},
 		{
 			name: "recipient evidence outranks a base rate",
@@ -128,6 +128,37 @@ func TestRank(t *testing.T) {
 			verdicts: map[checks.CauseID]checks.Verdict{checks.SpamFolder: checks.RuledOut, checks.CorporateFilter: checks.RuledOut},
 		},
 		{
+			name: "evidence for a cause outweighs equally strong evidence against it",
+			findings: []checks.Finding{
+				{Check: "spf", Cause: checks.SenderAuth, Verdict: checks.RuledOut, Strength: checks.Direct},
+				{Check: "dkim", Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Direct},
+			},
+			want: []string{"sender-auth=possible"},
+		},
+		{
+			name: "nothing sent rules out guesses about delivery, keeps what a record says",
+			findings: []checks.Finding{
+				{Check: "account", Cause: checks.NoAccount, Verdict: checks.Confirmed, Strength: checks.OfRecord},
+				{Check: "mx", Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect},
+				{Check: "maillog", Cause: checks.Delayed, Verdict: checks.Confirmed, Strength: checks.OfRecord},
+			},
+			want:     []string{"no-account=confirmed", "delayed=confirmed"},
+			verdicts: map[checks.CauseID]checks.Verdict{checks.CorporateFilter: checks.RuledOut, checks.SpamFolder: checks.RuledOut},
+		},
+		{
+			name: "a chain of symptoms folds under the top root",
+			findings: []checks.Finding{
+				{Check: "address", Cause: checks.AddressInvalid, Verdict: checks.Confirmed, Strength: checks.Direct},
+				{Check: "mx", Cause: checks.DomainNotFound, Verdict: checks.Confirmed, Strength: checks.Direct},
+				{Check: "maillog", Cause: checks.Delayed, Verdict: checks.Confirmed, Strength: checks.OfRecord, Message: "deferred"},
+			},
+			want: []string{"address-invalid=confirmed", "domain-not-found=confirmed", "delayed=confirmed"},
+			explained: map[checks.CauseID]checks.CauseID{
+				checks.DomainNotFound: checks.AddressInvalid,
+				checks.Delayed:        checks.DomainNotFound,
+			},
+		},
+		{
 			name: "ruled out last",
 			findings: []checks.Finding{
 				{Check: "mx", Cause: checks.DomainNotFound, Verdict: checks.RuledOut, Strength: checks.Direct},
@@ -155,13 +186,17 @@ func TestRank(t *testing.T) {
 					t.Errorf("%s explained by %q, want %q", c.ID, c.ExplainedBy, want)
 				}
 			}
-			for sym, root := range tt.explained {
+			for sym := range tt.explained {
+				top := d.Cause(sym)
+				for top.ExplainedBy != "" {
+					top = d.Cause(top.ExplainedBy)
+				}
 				var folded bool
-				for _, ev := range d.Cause(root).Evidence {
+				for _, ev := range top.Evidence {
 					folded = folded || ev.Symptom == sym
 				}
 				if !folded {
-					t.Errorf("%s's evidence not shown under %s", sym, root)
+					t.Errorf("%s's evidence not shown under its top root %s", sym, top.ID)
 				}
 			}
 		})
@@ -288,5 +323,25 @@ func TestLint(t *testing.T) {
 	want := "::error title=whymail spf example.com::SPF needs 13 DNS lookups (limit 10)\n::warning title=whymail dmarc example.com::DMARC p=none: no protection\n"
 	if b.String() != want {
 		t.Errorf("github =\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestIncomplete(t *testing.T) {
+	res := result()
+	res.Checks = append(res.Checks, &checks.CheckResult{Name: "mx", Status: checks.StatusFailed, Reason: "lookup x. MX: timeout", Findings: []checks.Finding{}})
+	d := Diagnose(res, English)
+	if !d.Incomplete {
+		t.Fatal("Incomplete not set with a failed check")
+	}
+	var text, md bytes.Buffer
+	Text(&text, d, Style{})
+	Markdown(&md, d)
+	for name, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		if !strings.Contains(out, "1 check(s) could not complete (mx)") {
+			t.Errorf("%s does not say the run is incomplete:\n%s", name, out)
+		}
+		if !strings.Contains(out, "no evidence found; the most common cause") {
+			t.Errorf("%s presents a base rate as a finding", name)
+		}
 	}
 }

@@ -54,8 +54,16 @@ func WriteJSON(w io.Writer, v any) error {
 func Text(w io.Writer, d *Diagnosis, s Style) error {
 	p := &printer{w: w}
 	p.f("%s %s  (as of %s)\n", s.paint("whymail diagnose", color.Bold), d.Address, d.At.Format("2006-01-02 15:04 MST"))
+	if failed := d.FailedChecks(); len(failed) > 0 {
+		p.f("\n%s %d check(s) could not complete (%s): the ranking may miss the real cause; see Checks below.\n",
+			s.paint("INCOMPLETE:", color.FgRed, color.Bold), len(failed), strings.Join(failed, ", "))
+	}
 	if top := d.Top(); top != nil {
-		p.f("\n%s %s  [%s, %s]\n", s.paint("Most likely:", color.Bold), top.Title, top.ID, top.Verdict)
+		label := "Most likely:"
+		if top.BaseRateOnly() {
+			label = "Most likely (no evidence found; the most common cause):"
+		}
+		p.f("\n%s %s  [%s, %s]\n", s.paint(label, color.Bold), top.Title, top.ID, top.Verdict)
 		if len(top.AgentSteps) > 0 {
 			p.f("%s %s\n", s.paint("Next step:", color.Bold), top.AgentSteps[0])
 		}
@@ -107,7 +115,7 @@ func Text(w io.Writer, d *Diagnosis, s Style) error {
 		var order []string
 		ids := map[string][]string{}
 		for _, c := range unknown {
-			why := "needs " + c.SettledBy
+			why := "not examined in this run (settled by " + c.SettledBy + ")"
 			if len(c.Evidence) > 0 {
 				why = c.Evidence[0].Message
 			}

@@ -135,6 +135,11 @@ func run(p *checks.Pass) (any, error) {
 				Message: fmt.Sprintf("no user record has the email %s (%d records in %s, domain compared ignoring case): the app had no account to send to",
 					t.Address, n, file),
 				Data: map[string]any{"address": t.Address, "records": n}})
+			// Without an account there is nothing to be inactive or locked.
+			for _, cause := range []checks.CauseID{checks.AccountInactive, checks.AccountLocked} {
+				p.Report(checks.Finding{Severity: checks.OK, Record: file, Cause: cause, Verdict: checks.RuledOut,
+					Strength: checks.OfRecord, Message: fmt.Sprintf("no account has the email %s, so none can be inactive or locked", t.Address)})
+			}
 			return &checks.Account{}, nil
 		}
 		u = *m

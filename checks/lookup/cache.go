@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -37,7 +38,14 @@ type entry struct {
 	// abandoned: the asker's ctx ended first; the error is its own, not
 	// an answer to keep.
 	abandoned bool
+	finished  time.Time
 }
+
+// ErrorTTL is how long a lookup that got no answer (a timeout, a network
+// error) is remembered. Within it, checks of one run do not each wait out
+// the same dead server; after it, a long batch asks again, so one timeout
+// does not make every later address at that domain unknown.
+const ErrorTTL = 10 * time.Second
 
 // NewCache returns a Cache in front of r.
 func NewCache(r Resolver) *Cache {
@@ -53,6 +61,10 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	for {
 		c.mu.Lock()
 		e, shared := c.entries[q]
+		if shared && staleFailure(e) {
+			delete(c.entries, q) // a failure long ago: ask again
+			shared = false
+		}
 		if !shared {
 			e = &entry{done: make(chan struct{})}
 			c.entries[q] = e
@@ -71,7 +83,8 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 				continue
 			}
 		} else {
-			e.a, e.err = c.next.Lookup(ctx, q)
+			e.a, e.err = c.ask(ctx, q)
+			e.finished = time.Now()
 			if e.err != nil && ctx.Err() != nil {
 				e.abandoned = true
 				c.mu.Lock()
@@ -84,6 +97,28 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			Start: start, Duration: time.Since(start), Shared: shared})
 		return e.a, e.err
 	}
+}
+
+// staleFailure reports whether e is finished, without an answer, and older
+// than ErrorTTL. Its fields are read only after done is closed.
+func staleFailure(e *entry) bool {
+	select {
+	case <-e.done:
+		return e.err != nil && time.Since(e.finished) > ErrorTTL
+	default:
+		return false
+	}
+}
+
+// ask asks the resolver behind the cache, turning a panic into an error
+// so that callers waiting for the same answer are never left hanging.
+func (c *Cache) ask(ctx context.Context, q Question) (a *Answer, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			a, err = nil, fmt.Errorf("lookup %s: resolver panicked: %v", q, v)
+		}
+	}()
+	return c.next.Lookup(ctx, q)
 }
 
 func (c *Cache) record(x Exchange) {

@@ -251,3 +251,28 @@ func TestCacheDropTrace(t *testing.T) {
 		t.Errorf("trace kept %d exchanges after DropTrace", n)
 	}
 }
+
+type panicky struct{}
+
+func (panicky) Lookup(context.Context, lookup.Question) (*lookup.Answer, error) { panic("boom") }
+
+func TestCacheResolverPanic(t *testing.T) {
+	c := lookup.NewCache(panicky{})
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := c.Lookup(context.Background(), lookup.Question{Name: "example.com", Type: dns.TypeA})
+			done <- err
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("no error from a resolver that panicked")
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("a caller hangs after the resolver panicked")
+		}
+	}
+}

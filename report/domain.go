@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -22,6 +23,8 @@ type Lint struct {
 	// the lint may miss problems, and its findings may be the failure itself.
 	Incomplete bool          `json:"incomplete"`
 	Domains    []*DomainLint `json:"domains"`
+	// Trace is every DNS exchange of the run, with --trace.
+	Trace []TraceExchange `json:"trace,omitempty"`
 }
 
 // DomainLint is the lint of one domain.
@@ -64,6 +67,9 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			groups[rec] = g
 			dl.Groups = append(dl.Groups, g)
 		}
+		if f.Cause != "" && f.Record == "" && f.Severity == checks.OK && f.Verdict == checks.Unknown {
+			continue // a diagnosis note ("cannot tell"), nothing about a record
+		}
 		if slices.ContainsFunc(g.Findings, func(o checks.Finding) bool {
 			return o.Severity == f.Severity && o.Message == f.Message
 		}) {
@@ -84,17 +90,19 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 	l.Domains = append(l.Domains, dl)
 }
 
+// severity labels a severity, padded to a column before it is painted so
+// that escape codes do not break the alignment.
 func (s Style) severity(sev checks.Severity) string {
-	label := sev.String()
+	pad := func(l string) string { return fmt.Sprintf("%-10s", l) }
 	switch sev {
 	case checks.Error:
-		return s.paint("✗ "+label, color.FgRed, color.Bold)
+		return s.paint(pad("✗ "+sev.String()), color.FgRed, color.Bold)
 	case checks.Warning:
-		return s.paint("! "+label, color.FgYellow)
+		return s.paint(pad("! "+sev.String()), color.FgYellow)
 	case checks.Info:
-		return s.paint("i "+label, color.FgCyan)
+		return s.paint(pad("i "+sev.String()), color.FgCyan)
 	}
-	return s.paint("✓ "+label, color.FgGreen)
+	return s.paint(pad("✓ "+sev.String()), color.FgGreen)
 }
 
 // LintText writes the lint for a mail administrator: per domain, per record,
@@ -102,12 +110,12 @@ func (s Style) severity(sev checks.Severity) string {
 func LintText(w io.Writer, l *Lint, s Style) error {
 	p := &printer{w: w}
 	for _, d := range l.Domains {
-		p.f("%s  %s\n", s.paint(d.Domain, color.Bold), s.severity(d.Worst))
+		p.f("%s  %s\n", s.paint(d.Domain, color.Bold), strings.TrimRight(s.severity(d.Worst), " "))
 		for _, g := range d.Groups {
 			p.f("  %s\n", s.paint(g.Record, color.Bold))
 			for _, f := range g.Findings {
 				lines := strings.Split(f.Message, "\n")
-				p.f("    %-10s %s\n", s.severity(f.Severity), lines[0])
+				p.f("    %s %s\n", s.severity(f.Severity), lines[0])
 				for _, more := range lines[1:] {
 					p.f("    %-10s %s\n", "", more)
 				}

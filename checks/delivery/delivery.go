@@ -40,8 +40,15 @@ func run(p *checks.Pass) (any, error) {
 		p.Skip("the logs show no delivery to weigh")
 		return nil, nil
 	}
-	weak := weaknesses(p)
-	if len(weak) == 0 {
+	weak, looked := weaknesses(p)
+	switch {
+	case len(weak) == 0 && !looked:
+		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,
+			Strength: checks.Indirect,
+			Message: "the email was delivered; the sender was not checked (give --sender and --sending-ip), " +
+				"so nothing says whether its SPF, DMARC or blocklistings sent it to spam"})
+		return nil, nil
+	case len(weak) == 0:
 		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,
 			Strength: checks.Indirect,
 			Message: "the email was delivered and nothing checked about the sender (SPF, DMARC, blocklists) counts against it; " +
@@ -56,10 +63,14 @@ func run(p *checks.Pass) (any, error) {
 	return nil, nil
 }
 
-// weaknesses lists what in the sender's results makes receivers distrust it.
-func weaknesses(p *checks.Pass) []string {
-	var out []string
-	if s, _ := p.ResultOf("spf").(*checks.SPFResult); s != nil {
+// weaknesses lists what in the sender's results makes receivers distrust
+// it, and whether any of those checks had a result to look at.
+func weaknesses(p *checks.Pass) (out []string, looked bool) {
+	s, _ := p.ResultOf("spf").(*checks.SPFResult)
+	dm, _ := p.ResultOf("dmarc").(*checks.DMARCResult)
+	bl, _ := p.ResultOf("dnsbl").(*checks.BlocklistResult)
+	looked = s != nil || dm != nil || bl != nil
+	if s != nil {
 		for _, ev := range s.Evaluations {
 			switch ev.Result {
 			case "fail", "softfail", "permerror", "none":
@@ -67,7 +78,7 @@ func weaknesses(p *checks.Pass) []string {
 			}
 		}
 	}
-	if dm, _ := p.ResultOf("dmarc").(*checks.DMARCResult); dm != nil {
+	if dm != nil {
 		switch {
 		case !dm.Found:
 			out = append(out, "the sender domain publishes no DMARC record")
@@ -75,10 +86,10 @@ func weaknesses(p *checks.Pass) []string {
 			out = append(out, "DMARC fails for the sender (no aligned SPF or DKIM pass)")
 		}
 	}
-	if bl, _ := p.ResultOf("dnsbl").(*checks.BlocklistResult); bl != nil {
+	if bl != nil {
 		for _, l := range bl.Listings {
 			out = append(out, fmt.Sprintf("%s is listed on %s (%s)", l.Subject, l.Zone, l.Code))
 		}
 	}
-	return out
+	return out, looked
 }

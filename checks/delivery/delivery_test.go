@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/whymail/whymail/checks"
@@ -34,6 +35,7 @@ func TestSpamFolder(t *testing.T) {
 		{"nothing logged", &checks.Delivery{Outcome: checks.OutcomeNone}, badSPF, failDMARC, nil, "", true},
 		{"bounced", &checks.Delivery{Outcome: checks.OutcomeBounced}, badSPF, nil, nil, checks.RuledOut, false},
 		{"delivered, healthy sender", delivered, goodSPF, goodDMARC, &checks.BlocklistResult{}, checks.Possible, false},
+		{"delivered, sender not checked", delivered, nil, nil, nil, checks.Possible, false},
 		{"delivered, softfail", delivered, badSPF, goodDMARC, nil, checks.Likely, false},
 		{"delivered, dmarc fails", delivered, goodSPF, failDMARC, nil, checks.Likely, false},
 		{"delivered, no dmarc", delivered, goodSPF, &checks.DMARCResult{}, nil, checks.Likely, false},
@@ -49,6 +51,9 @@ func TestSpamFolder(t *testing.T) {
 				fact("maillog", log), fact("spf", tt.spf), fact("dmarc", tt.dmarc), fact("dnsbl", tt.dnsbl))
 			if got := checktest.Best(res, checks.SpamFolder); got != tt.want {
 				t.Errorf("spam-folder = %q, want %q (%v)", got, tt.want, checktest.Messages(res, "delivery"))
+			}
+			if tt.name == "delivered, sender not checked" && !strings.Contains(checktest.Messages(res, "delivery")[0], "the sender was not checked") {
+				t.Errorf("message %q does not say the sender was not checked", checktest.Messages(res, "delivery")[0])
 			}
 			if got := res.Check("delivery").Status == checks.StatusSkipped; got != tt.skipped {
 				t.Errorf("skipped = %v, want %v", got, tt.skipped)

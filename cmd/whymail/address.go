@@ -177,9 +177,15 @@ func (o *addressOptions) write(e *env, v *AddressVerdict) error {
 	if o.out.format == "json" {
 		return report.WriteJSONLine(e.stdout, v)
 	}
+	// Tab-separated: address, verdict, then the reason (leading with the
+	// suggested address when there is one), so that cut -f2 gives verdicts.
 	line := v.Address + "\t" + v.Verdict
-	if v.Reason != "" {
-		line += "\t" + v.Reason
+	reason := v.Reason
+	if v.Suggestion != "" {
+		reason = "did you mean " + suggested(v.Address, v.Suggestion) + "? " + reason
+	}
+	if reason != "" {
+		line += "\t" + reason
 	}
 	_, err := fmt.Fprintln(e.stdout, line)
 	return err
@@ -292,6 +298,14 @@ func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string
 			return nil // the consumer stopped
 		}
 	}
+}
+
+// suggested is the address with its domain replaced by the suggestion.
+func suggested(address, domain string) string {
+	if i := strings.LastIndexByte(address, '@'); i >= 0 {
+		return address[:i+1] + domain
+	}
+	return domain
 }
 
 // clip shortens s for a one-line error, quoting it so that binary input

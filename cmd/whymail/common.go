@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +34,10 @@ type outputOptions struct {
 func (o *outputOptions) bind(fs *pflag.FlagSet, formats ...string) {
 	o.formats = formats
 	fs.StringVar(&o.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+}
+
+// bindColor adds --no-color, for commands whose text output has colour.
+func (o *outputOptions) bindColor(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.noColor, "no-color", false, "no colour in text output (also NO_COLOR, and when stdout is not a terminal)")
 }
 
@@ -100,6 +106,11 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 	var n *lookup.Network
 	var err error
 	if len(o.servers) > 0 {
+		for _, srv := range o.servers {
+			if err := checkServer(srv); err != nil {
+				return nil, err
+			}
+		}
 		n, err = lookup.NewNetwork(o.servers...)
 		if err != nil {
 			return nil, usageError("--dns: %v", err)
@@ -112,6 +123,19 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 	}
 	n.Timeout = o.timeout
 	return lookup.NewCache(n), nil
+}
+
+// checkServer requires --dns to name a server by IP address (with an
+// optional port): a name would need a resolver to find the resolver.
+func checkServer(s string) error {
+	host := s
+	if h, _, err := net.SplitHostPort(s); err == nil {
+		host = h
+	}
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil {
+		return usageError("--dns %q: want an IP address, with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53)", s)
+	}
+	return nil
 }
 
 // traceOf turns the cache's exchanges into the report's trace.

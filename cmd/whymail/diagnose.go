@@ -81,6 +81,7 @@ was ruled out.
 	fs.StringVar(&o.message, "message", "", "a copy of the sent message (.eml)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
 	o.out.bind(fs, "text", "json", "markdown")
+	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
 	o.dns.bind(fs)
 	return cmd

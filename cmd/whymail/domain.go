@@ -54,7 +54,8 @@ the sender domain in CI.
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
 	o.out.bind(fs, "text", "json", "github", "markdown")
-	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text)")
+	o.out.bindColor(fs)
+	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	o.dns.bind(fs)
 	return cmd
 }
@@ -118,6 +119,9 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		lint.Add(d, results[i])
 		failed = failed || results[i].Failed()
 	}
+	if o.out.trace {
+		lint.Trace = traceOf(cache)
+	}
 	style := o.out.style(e)
 	switch o.out.format {
 	case "json":
@@ -129,7 +133,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	default:
 		err = report.LintText(e.stdout, lint, style)
 		if err == nil && o.out.trace {
-			err = report.TraceText(e.stdout, traceOf(cache))
+			err = report.TraceText(e.stdout, lint.Trace)
 		}
 	}
 	if err != nil {

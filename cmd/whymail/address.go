@@ -40,7 +40,7 @@ correction. With --input it reads one address a line, or a CSV whose header
 has an "email" column, and streams results in input order; repeated domains
 are looked up once.
 
-` + exitCodesHelp,
+` + addressExitHelp,
 		Example: `  whymail address alice@gmial.com bob@example.org
   whymail address --input list.csv --format json > verdicts.jsonl
   cat list.txt | whymail address --input -`,

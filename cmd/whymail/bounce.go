@@ -33,7 +33,7 @@ prints one line per recipient of each: the DSN action and enhanced status
 code, the reason (user-unknown, mailbox-full, blocklisted, auth-failure, ...),
 the catalog cause it points to, and the remote server's words.
 
-` + exitCodesHelp,
+` + bounceExitHelp,
 		Example: `  whymail bounce returned.eml
   whymail bounce ~/Maildir/.Bounces bounces.mbox --format json`,
 		Args: cobra.MinimumNArgs(1),

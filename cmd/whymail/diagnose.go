@@ -42,7 +42,7 @@ cause first with its evidence, the agent's next steps and a reply for the
 user; then what could not be checked (and which flag would let it), and what
 was ruled out.
 
-` + exitCodesHelp,
+` + diagnoseExitHelp,
 		Example: `  # The address alone: syntax, typos, the domain's mail setup.
   whymail diagnose alice@exmaple.com
 

@@ -33,7 +33,7 @@ a domain, and prints findings per record with a severity (error, warning,
 info, ok). It exits 1 when any finding reaches --fail-on, so it can guard
 the sender domain in CI.
 
-` + exitCodesHelp,
+` + domainExitHelp,
 		Example: `  whymail domain example.com
   whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
   whymail domain example.com --format github      # GitHub Actions annotations

@@ -41,9 +41,31 @@ func silentExit(code int) error { return &exitError{code: code} }
 
 const exitCodesHelp = `Exit status:
   0  the command did its job (domain: no finding reached --fail-on)
-  1  findings reached --fail-on (domain)
+  1  domain: findings reached --fail-on
   2  bad usage or unreadable input (the error names the file, line and what)
-  3  checks could not complete (DNS unreachable); the report is still printed`
+  3  checks could not complete (DNS unreachable); the output is still written`
+
+// Each command's own exit statuses, for its --help.
+const (
+	diagnoseExitHelp = `Exit status:
+  0  the report was written
+  2  bad usage or unreadable input (the error names the file, line and what)
+  3  some checks could not complete (DNS unreachable); the report is still
+     written, marked INCOMPLETE, with "incomplete": true in JSON`
+	domainExitHelp = `Exit status:
+  0  no finding reached --fail-on
+  1  findings reached --fail-on
+  2  bad usage or unreadable input (the error names the file, line and what)
+  3  some checks could not complete (DNS unreachable): the lint is written,
+     marked INCOMPLETE; this wins over 1, since the findings may be the failure`
+	addressExitHelp = `Exit status:
+  0  every address got a verdict
+  2  bad usage or unreadable input (the error names the file, line and what)
+  3  some addresses are "unknown": DNS could not answer for their domain`
+	bounceExitHelp = `Exit status:
+  0  every file was read (a file with no bounce in it is said on stderr)
+  2  bad usage, or a file that is not mail (the error names it)`
+)
 
 // env is what a command sees of the process: streams and environment.
 type env struct {

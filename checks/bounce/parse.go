@@ -178,7 +178,6 @@ type parser struct {
 	broken        bool // the MIME structure could not be read to the end
 	haveOriginal  bool
 	nested        []byte // the first attached message, in case it is the bounce
-	origTo        []string
 }
 
 const maxDepth = 8

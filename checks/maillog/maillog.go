@@ -22,10 +22,6 @@ var Check = &checks.Check{
 	Run:      run,
 }
 
-// Postfix's default maximal_queue_lifetime (postconf(5)): how long a
-// deferred message is retried before it is returned.
-const postfixQueueLifetime = 5 * 24 * time.Hour
-
 // requestWindow is how long before --at the request is looked for when the
 // user record has no reset time.
 const requestWindow = time.Hour

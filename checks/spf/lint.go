@@ -317,7 +317,6 @@ func evaluate(p *checks.Pass, domain string) []checks.SPFEvaluation {
 		sender = "postmaster@" + domain // §4.3
 	}
 	type job struct {
-		i    int
 		ev   Evaluation
 		helo bool
 	}

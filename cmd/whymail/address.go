@@ -18,9 +18,6 @@ import (
 	"github.com/whymail/whymail/report"
 )
 
-// AddressSchema is the version of the address JSON lines.
-const AddressSchema = "whymail.address/v1"
-
 type addressOptions struct {
 	config  string
 	input   string
@@ -64,20 +61,9 @@ are looked up once.
 	return cmd
 }
 
-// AddressVerdict is one line of `whymail address --format json`.
-type AddressVerdict struct {
-	Schema     string           `json:"schema"`
-	Address    string           `json:"address"`
-	Source     string           `json:"source,omitempty"` // file:line for --input
-	Verdict    string           `json:"verdict"`          // ok, invalid, typo, no-domain, no-mail, unknown
-	Reason     string           `json:"reason,omitempty"`
-	Suggestion string           `json:"suggestion,omitempty"`
-	Findings   []checks.Finding `json:"findings"`
-}
-
 type addressItem struct {
 	address, source string
-	out             chan *AddressVerdict
+	out             chan *report.AddressVerdict
 }
 
 func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
@@ -120,7 +106,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 		defer close(queue)
 		defer close(work)
 		emit := func(addr, source string) bool {
-			it := &addressItem{address: addr, source: source, out: make(chan *AddressVerdict, 1)}
+			it := &addressItem{address: addr, source: source, out: make(chan *report.AddressVerdict, 1)}
 			for _, ch := range []chan *addressItem{queue, work} {
 				select {
 				case ch <- it:
@@ -150,7 +136,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	failed := false
 	for it := range queue {
-		var v *AddressVerdict
+		var v *report.AddressVerdict
 		select {
 		case v = <-it.out:
 		case <-ctx.Done():
@@ -173,22 +159,11 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func (o *addressOptions) write(e *env, v *AddressVerdict) error {
+func (o *addressOptions) write(e *env, v *report.AddressVerdict) error {
 	if o.out.format == "json" {
 		return report.WriteJSONLine(e.stdout, v)
 	}
-	// Tab-separated: address, verdict, then the reason (leading with the
-	// suggested address when there is one), so that cut -f2 gives verdicts.
-	line := v.Address + "\t" + v.Verdict
-	reason := v.Reason
-	if v.Suggestion != "" {
-		reason = "did you mean " + suggested(v.Address, v.Suggestion) + "? " + reason
-	}
-	if reason != "" {
-		line += "\t" + reason
-	}
-	_, err := fmt.Fprintln(e.stdout, line)
-	return err
+	return report.AddressLine(e.stdout, v)
 }
 
 // readAddresses reads plain lines (blank lines and # comments skipped), or
@@ -300,14 +275,6 @@ func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string
 	}
 }
 
-// suggested is the address with its domain replaced by the suggestion.
-func suggested(address, domain string) string {
-	if i := strings.LastIndexByte(address, '@'); i >= 0 {
-		return address[:i+1] + domain
-	}
-	return domain
-}
-
 // clip shortens s for a one-line error, quoting it so that binary input
 // cannot flood the terminal.
 func clip(s string, n int) string {
@@ -318,8 +285,8 @@ func clip(s string, n int) string {
 }
 
 // checkAddress runs the address checks for one address and sums them up.
-func checkAddress(ctx context.Context, cache lookup.Resolver, address, source string) *AddressVerdict {
-	v := &AddressVerdict{Schema: AddressSchema, Address: address, Source: source, Findings: []checks.Finding{}}
+func checkAddress(ctx context.Context, cache lookup.Resolver, address, source string) *report.AddressVerdict {
+	v := report.NewAddressVerdict(address, source)
 	if strings.TrimSpace(address) == "" {
 		v.Verdict, v.Reason = "invalid", "the address is empty"
 		return v
@@ -334,47 +301,6 @@ func checkAddress(ctx context.Context, cache lookup.Resolver, address, source st
 		v.Verdict, v.Reason = "unknown", err.Error()
 		return v
 	}
-	v.Findings = res.Findings()
-	v.Verdict, v.Reason, v.Suggestion = summarize(res)
+	v.Summarize(res)
 	return v
-}
-
-// summarize picks the one verdict a list owner acts on.
-func summarize(res *checks.Result) (verdict, reason, suggestion string) {
-	pick := func(cause checks.CauseID, verdicts ...checks.Verdict) *checks.Finding {
-		for _, f := range res.Findings() {
-			if f.Cause != cause {
-				continue
-			}
-			for _, v := range verdicts {
-				if f.Verdict == v {
-					return &f
-				}
-			}
-		}
-		return nil
-	}
-	if f := pick(checks.AddressInvalid, checks.Confirmed, checks.Likely); f != nil {
-		return "invalid", f.Message, ""
-	}
-	if f := pick(checks.AddressTypo, checks.Likely, checks.Confirmed); f != nil {
-		s, _ := f.Data["suggestion"].(string)
-		return "typo", f.Message, s
-	}
-	if f := pick(checks.DomainNotFound, checks.Confirmed); f != nil {
-		return "no-domain", f.Message, ""
-	}
-	if f := pick(checks.DomainNoMail, checks.Confirmed, checks.Likely); f != nil {
-		return "no-mail", f.Message, ""
-	}
-	for _, c := range res.Checks {
-		if c.Status == checks.StatusFailed {
-			return "unknown", c.Name + ": " + c.Reason, ""
-		}
-	}
-	if f := pick(checks.AddressTypo, checks.Possible); f != nil {
-		s, _ := f.Data["suggestion"].(string)
-		return "ok", f.Message, s
-	}
-	return "ok", "", ""
 }

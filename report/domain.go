@@ -25,6 +25,9 @@ type Lint struct {
 	Domains    []*DomainLint `json:"domains"`
 	// Trace is every DNS exchange of the run, with --trace.
 	Trace []TraceExchange `json:"trace,omitempty"`
+
+	failOn checks.Severity
+	never  bool
 }
 
 // DomainLint is the lint of one domain.
@@ -42,9 +45,10 @@ type RecordGroup struct {
 	Findings []checks.Finding `json:"findings"`
 }
 
-// NewLint starts a lint report. failOn < 0 means never fail.
+// NewLint starts a lint report that fails when a finding reaches failOn,
+// or never.
 func NewLint(failOn checks.Severity, never bool) *Lint {
-	l := &Lint{Schema: DomainSchema, FailOn: failOn.String(), Domains: []*DomainLint{}}
+	l := &Lint{Schema: DomainSchema, FailOn: failOn.String(), Domains: []*DomainLint{}, failOn: failOn, never: never}
 	if never {
 		l.FailOn = "never"
 	}
@@ -57,6 +61,9 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 	dl := &DomainLint{Domain: domain, Checks: Outcomes(res), Groups: []*RecordGroup{}}
 	groups := map[string]*RecordGroup{}
 	for _, f := range res.Findings() {
+		if f.Cause != "" && f.Record == "" && f.Severity == checks.OK && f.Verdict == checks.Unknown {
+			continue // a diagnosis note ("cannot tell"), nothing about a record
+		}
 		rec := f.Record
 		if rec == "" {
 			rec = f.Check
@@ -66,9 +73,6 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			g = &RecordGroup{Record: rec}
 			groups[rec] = g
 			dl.Groups = append(dl.Groups, g)
-		}
-		if f.Cause != "" && f.Record == "" && f.Severity == checks.OK && f.Verdict == checks.Unknown {
-			continue // a diagnosis note ("cannot tell"), nothing about a record
 		}
 		if slices.ContainsFunc(g.Findings, func(o checks.Finding) bool {
 			return o.Severity == f.Severity && o.Message == f.Message
@@ -82,10 +86,8 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 	for _, c := range dl.Checks {
 		l.Incomplete = l.Incomplete || c.Status == checks.StatusFailed
 	}
-	if l.FailOn != "never" {
-		if fo, err := checks.ParseSeverity(l.FailOn); err == nil && dl.Worst >= fo && fo > checks.OK {
-			l.Failed = true
-		}
+	if !l.never && l.failOn > checks.OK && dl.Worst >= l.failOn {
+		l.Failed = true
 	}
 	l.Domains = append(l.Domains, dl)
 }
@@ -131,7 +133,7 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 	switch {
 	case l.Incomplete:
 		p.f("result: %s: some checks could not complete (see \"failed\" above); run again, or check DNS\n", s.paint("INCOMPLETE", color.FgRed, color.Bold))
-	case l.FailOn == "never":
+	case l.never:
 		p.f("result: not failing (--fail-on never)\n")
 	case l.Failed:
 		p.f("result: %s (findings reached --fail-on %s)\n", s.paint("FAIL", color.FgRed, color.Bold), l.FailOn)
@@ -197,7 +199,7 @@ func LintMarkdown(w io.Writer, l *Lint) error {
 	switch {
 	case l.Incomplete:
 		p.f("**Result:** INCOMPLETE: some checks could not complete\n")
-	case l.FailOn == "never":
+	case l.never:
 		p.f("**Result:** not failing (`--fail-on never`)\n")
 	case l.Failed:
 		p.f("**Result:** FAIL (findings reached `--fail-on %s`)\n", l.FailOn)

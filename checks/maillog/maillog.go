@@ -235,6 +235,7 @@ func reportDelivered(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent
 		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: c, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord, Message: "The receiving server accepted the mail: " + ev + ".", Data: data})
 	}
+	reportNotSuppressed(p, e, data)
 	if e.Kind == "opened" || e.Kind == "clicked" {
 		return
 	}
@@ -332,7 +333,20 @@ func reportDeferred(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent,
 	}
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "The app sent it; the log shows delivery attempts: " + describe(e) + ".", Data: data})
+	reportNotSuppressed(p, e, data)
 }
+
+// reportNotSuppressed rules out suppression for a mail the sender tried to
+// deliver: a suppressed address is dropped before any attempt.
+func reportNotSuppressed(p *checks.Pass, e *checks.DeliveryEvent, data map[string]any) {
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Suppressed, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "The sender tried to deliver the mail, so the address was not suppressed when it was sent: " + describe(e) + ".", Data: data})
+}
+
+// rootOfRefusal lists the causes on our side that make a receiving server
+// refuse mail by policy: the refusal is then also a rejection by the
+// recipient, which the root cause explains.
+var rootOfRefusal = map[checks.CauseID]bool{checks.SenderAuth: true, checks.SenderBlocklisted: true}
 
 func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
 	data := eventData(e)
@@ -371,9 +385,28 @@ func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.Delivery
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: cause, Verdict: verdict,
 		Strength: checks.OfRecord, Message: msg, Data: data})
-	if e.Kind != "dropped" && !strings.HasPrefix(e.Reply, "Amazon SES rejected") {
+	attempted := e.Kind != "dropped" && cause != checks.Suppressed && !strings.HasPrefix(e.Reply, "Amazon SES rejected")
+	if attempted && rootOfRefusal[cause] {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.RejectedByRecipient, Verdict: verdict,
+			Strength: checks.OfRecord, Message: "The receiving server refused the mail by policy: " + describe(e) + ".", Data: data})
+	}
+	if attempted {
 		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord, Message: "The app sent it; the log shows the attempt: " + describe(e) + ".", Data: data})
+		reportNotSuppressed(p, e, data)
+		// A refused mail was never accepted, so no gateway holds it.
+		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.CorporateFilter, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "The receiving side refused the mail, so no gateway is holding it: " + describe(e) + ".", Data: data})
+		if cause == checks.MailboxFull {
+			// Over quota (RFC 3463 X.2.2) means the mailbox exists.
+			p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.MailboxUnknown, Verdict: checks.RuledOut,
+				Strength: checks.OfRecord, Message: "The mailbox exists: the server refused it for being over quota: " + describe(e) + ".", Data: data})
+		}
+	} else {
+		// The app handed the mail to the provider, which did not send it:
+		// the email exists in the provider's records, so the app did its part.
+		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord, Message: "The app handed the mail to the provider, which did not send it: " + describe(e) + ".", Data: data})
 	}
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "Delivery has ended (" + e.Kind + "); the mail will not arrive late.", Data: data})

@@ -27,7 +27,8 @@ type Entry struct {
 	// DefaultMessage explains Default.
 	DefaultMessage string
 	// NothingSent is set for causes that, once confirmed, mean no email
-	// went out at all, so causes about a delivered email cannot apply.
+	// went to the address in the ticket, so causes about an email
+	// delivered there cannot apply.
 	NothingSent bool
 	// NeedsDelivery is set for causes that only apply to an email that
 	// was sent (spam folder, quarantine, deferral, bounce, expired link).
@@ -53,7 +54,7 @@ var English = Catalog{
 		},
 		Reply:     "We couldn't send you the email because the address we have on file isn't a valid email address. Could you confirm your email address so we can correct it and send the link again?",
 		Common:    4,
-		SettledBy: "the address itself (always checked)",
+		SettledBy: "the address itself",
 		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown},
 	},
 	checks.AddressTypo: {
@@ -65,7 +66,7 @@ var English = Catalog{
 		},
 		Reply:     "It looks like the email address on your account may have a typo in it, so our email couldn't reach you. Could you confirm your correct email address? Once it's updated we'll send the link again.",
 		Common:    7,
-		SettledBy: "the address and its domain's DNS (always checked)",
+		SettledBy: "the address and its domain's DNS",
 		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown, checks.Delayed, checks.RejectedByRecipient},
 	},
 	checks.DomainNotFound: {
@@ -77,7 +78,7 @@ var English = Catalog{
 		},
 		Reply:     "The email domain on your account (the part after the @) doesn't seem to exist, so our email couldn't be delivered. Could you double-check your email address or give us another one?",
 		Common:    3,
-		SettledBy: "DNS for the recipient domain (always checked)",
+		SettledBy: "DNS for the recipient domain",
 		Explains:  []checks.CauseID{checks.DomainNoMail, checks.Delayed, checks.MailboxUnknown},
 	},
 	checks.DomainNoMail: {
@@ -89,7 +90,7 @@ var English = Catalog{
 		},
 		Reply:     "The email domain on your account isn't set up to receive email at the moment, so our message couldn't be delivered. Could you give us a different email address, or ask your email administrator to check it?",
 		Common:    3,
-		SettledBy: "DNS for the recipient domain (always checked)",
+		SettledBy: "DNS for the recipient domain",
 		Explains:  []checks.CauseID{checks.Delayed, checks.MailboxUnknown},
 	},
 	checks.MailboxUnknown: {
@@ -131,6 +132,7 @@ var English = Catalog{
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.WrongInbox: {
+		NothingSent: true, // to the address the user is looking in
 		Title:       "The email went to a different address than the one being checked",
 		Explanation: "The account's email on file differs from the address the user is looking in.",
 		Steps: []string{
@@ -203,7 +205,7 @@ var English = Catalog{
 		},
 		Reply:     "Our email may have been filtered into your spam or junk folder. Could you search for it there (and in any Promotions or Other tabs)? If you find it, marking it as \"not spam\" helps future emails reach your inbox.",
 		Common:    10,
-		SettledBy: "--log (was it delivered?) and --sender (authentication)",
+		SettledBy: "--log, to see whether it was delivered, and --sender for its authentication",
 		Default:   checks.Possible,
 		DefaultMessage: "Spam filtering is the most common reason a delivered email is not seen; " +
 			"nothing in this run ruled it out.",
@@ -218,7 +220,7 @@ var English = Catalog{
 		},
 		Reply:     "Your organisation's email security system may be holding our message in quarantine. Could you check any quarantine summary emails, or ask your IT team to release it and allow emails from us?",
 		Common:    5,
-		SettledBy: "DNS for the recipient domain (always checked) and --log",
+		SettledBy: "the recipient domain's MX hosts, and --log",
 	},
 	checks.SenderAuth: {
 		Title:       "Our sending domain fails authentication (SPF, DKIM or DMARC)",

@@ -29,7 +29,7 @@ func run(p *checks.Pass) (any, error) {
 	switch d.Outcome {
 	case checks.OutcomeBounced:
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
-			Strength: checks.OfRecord, Message: "the email bounced, so it never reached a spam folder"})
+			Strength: checks.OfRecord, Message: "the email was not delivered (bounced, refused or dropped), so it never reached a spam folder"})
 		return nil, nil
 	case checks.OutcomeDeferred:
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,

@@ -66,6 +66,9 @@ func TestLintRules(t *testing.T) {
 		{"over 10 lookups", []string{zone(`@ IN TXT "v=spf1 mx a` + includes(5, "i") + ` include:deep.example.net -all"`),
 			other(append(append(leafRecords(5, "i"), leafRecords(4, "d")...), `deep IN TXT "v=spf1`+includes(4, "d")+` -all"`)...)}, "", checks.Error,
 			"needs 12 DNS lookups, over the limit of 10 (RFC 7208 §4.6.4): receivers get permerror when evaluation gets that far (the largest branch, include:deep.example.net, costs 5)"},
+		// §6.1: redirect is ignored (not looked up) when the record has all.
+		{"redirect ignored beside all", []string{zone(`@ IN TXT "v=spf1 mx` + includes(8, "i") + ` -all redirect=r.example.net"`),
+			other(append(leafRecords(8, "i"), `r IN TXT "v=spf1 a mx -all"`)...)}, "", checks.OK, "needs 9 DNS lookups (limit 10"},
 		{"exactly 10 is fine", []string{zone(`@ IN TXT "v=spf1 mx` + includes(9, "i") + ` -all"`), other(leafRecords(9, "i")...)}, "", checks.OK, "needs 10 DNS lookups (limit 10"},
 		{"mx over 10", []string{zone(bigMX...), other(manyMX...)}, "", checks.Error, "many.example.net has 11 MX records, over the 10"},
 		{"void lookup", []string{zone(`@ IN TXT "v=spf1 a:gone.example.com -all"`)}, "", checks.Warning, `term "a:gone.example.com": gone.example.com has no address (nxdomain)`},

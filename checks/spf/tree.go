@@ -126,9 +126,18 @@ func (e *expander) expand(n *Node, path []string) {
 		n.SyntaxErr = perr.(SyntaxErrors)
 	}
 	path = append(path[:len(path):len(path)], n.Domain)
+	// §6.1: a redirect beside an all mechanism is ignored: it is neither
+	// looked up nor counted against the limits of §4.6.4.
+	hasAll := false
+	for _, t := range rec.Terms {
+		hasAll = hasAll || (t.Name == "all" && !t.Modifier)
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, t := range rec.Terms {
+		if hasAll && t.Name == "redirect" && t.Modifier {
+			continue
+		}
 		if t.Lookups() {
 			n.Lookups++
 		}

@@ -231,11 +231,18 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		if !okc {
 			return
 		}
+		// The year is the one that puts the line nearest --at: up to a
+		// month after it (clock skew, time zones, a log read later),
+		// else in the eleven months before. "Jan 1" read with --at on
+		// Dec 31 is next year's, "Dec 31" with --at on Jan 1 last year's.
 		year := r.at.Year()
-		if mon > r.at.Month() {
-			year--
-		}
 		t = time.Date(year, mon, day, h, m, sec, nsec, r.at.Location())
+		switch {
+		case t.After(r.at.AddDate(0, 1, 0)):
+			t = time.Date(year-1, mon, day, h, m, sec, nsec, r.at.Location())
+		case t.Before(r.at.AddDate(0, -11, 0)):
+			t = time.Date(year+1, mon, day, h, m, sec, nsec, r.at.Location())
+		}
 		rest = rest0[sp+1:]
 	} else if len(s) > 20 && s[4] == '-' && s[10] == 'T' {
 		sp := strings.IndexByte(s, ' ')
@@ -395,11 +402,27 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		}
 		if field(rest, "status=") == "expired" && len(q.events) > 0 {
 			// qmgr: "from=<>, status=expired, returned to sender": the
-			// queue lifetime ran out for every pending recipient.
-			last := r.events[q.events[len(q.events)-1]]
-			r.addEvent(q, checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
-				QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
-				Cause: last.Cause, Permanent: true})
+			// queue lifetime ran out for every recipient still pending
+			// (last deferred); one already delivered or bounced in the
+			// same queue ID did not expire.
+			pending := map[string]int{}
+			var order []string
+			for _, i := range q.events {
+				rc := strings.ToLower(r.events[i].Recipient)
+				if _, ok := pending[rc]; !ok {
+					order = append(order, rc)
+				}
+				pending[rc] = i
+			}
+			for _, rc := range order {
+				last := r.events[pending[rc]]
+				if last.Kind != "deferred" {
+					continue
+				}
+				r.addEvent(q, checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
+					QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
+					Cause: last.Cause, Permanent: true})
+			}
 		}
 	case strings.HasPrefix(rest, "reject: ") || strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: "):
 		if to := field(rest, "to="); to != "" && r.watch(to) {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/tagvalue"
 	"github.com/whymail/whymail/checks/txtrecord"
@@ -160,10 +162,26 @@ func run(p *checks.Pass) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	tried := name
+	// BIMI (draft-brand-indicators-for-message-identification §4.4, as
+	// DMARC's RFC 7489 §6.6.3): with no record at the domain, receivers
+	// look at the organizational domain's.
+	if org, oerr := publicsuffix.EffectiveTLDPlusOne(d); len(recs) == 0 && oerr == nil && org != d {
+		orgName := Selector + "._bimi." + org
+		if recs, err = txtrecord.Find(p, kind, orgName); err != nil {
+			return nil, err
+		}
+		tried += " or " + orgName
+		if len(recs) > 0 {
+			p.Report(checks.Finding{Severity: checks.Info, Record: "bimi",
+				Message: fmt.Sprintf("no BIMI record at %s; receivers use the organizational domain's record at %s", name, orgName)})
+			name = orgName
+		}
+	}
 	switch len(recs) {
 	case 0:
 		p.Report(checks.Finding{Severity: checks.Info, Record: "bimi",
-			Message: fmt.Sprintf("no BIMI record at %s: optional; it lets mail clients show the brand's logo", name)})
+			Message: fmt.Sprintf("no BIMI record at %s: optional; it lets mail clients show the brand's logo", tried)})
 		return nil, nil
 	case 1:
 	default:

@@ -22,8 +22,16 @@ default._bimi.case     TXT "V=bimi1; l=https://case.test/logo.svg"
 none                   MX 10 mx.none.test.
 `
 
+// couk holds a record at an organizational domain under a two-label
+// public suffix.
+const couk = `$ORIGIN co.uk.
+$TTL 300
+@ SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 300
+default._bimi.example TXT "v=BIMI1; l=https://example.co.uk/logo.svg; a=https://example.co.uk/vmc.pem"
+`
+
 func TestBIMI(t *testing.T) {
-	z := checktest.Zones(t, zone)
+	z := checktest.Zones(t, zone, couk)
 	tests := []struct {
 		ticket checks.Ticket
 		sev    checks.Severity
@@ -38,6 +46,9 @@ func TestBIMI(t *testing.T) {
 		{checks.Ticket{Domain: "case.test"}, checks.Error, []string{"looks like BIMI but does not begin with"}, false},
 		{checks.Ticket{Domain: "none.test"}, checks.Info, []string{"no BIMI record at default._bimi.none.test: optional"}, false},
 		{checks.Ticket{Address: "u@none.test", Domain: "none.test", Sender: "good.test"}, checks.Info, []string{"logo https://good.test/logo.svg"}, false},
+		// Receivers fall back to the organizational domain's record.
+		{checks.Ticket{Domain: "news.good.test"}, checks.Info, []string{"organizational domain", "logo https://good.test/logo.svg"}, false},
+		{checks.Ticket{Domain: "news.example.co.uk"}, checks.Info, []string{"default._bimi.example.co.uk", "logo https://example.co.uk/logo.svg"}, false},
 		{checks.Ticket{Domain: "elsewhere.example"}, checks.Warning, []string{"could not look up the BIMI record default._bimi.elsewhere.example TXT (refused)"}, true},
 	}
 	for _, tt := range tests {

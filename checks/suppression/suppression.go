@@ -145,6 +145,15 @@ func report(p *checks.Pass, h Hit) {
 		fmt.Fprintf(&b, "; listed since %s", e.CreatedText)
 	}
 	b.WriteString(". The provider drops mail to a suppressed address without trying to deliver it.")
+	verdict, strength := checks.Confirmed, checks.OfRecord
+	if at := p.Ticket.At; !at.IsZero() && e.Created.After(at) {
+		// Listed after the time of the request: the listing did not stop
+		// that mail (it is more likely what its bounce or complaint left
+		// behind), though it will stop the next one.
+		verdict, strength = checks.Possible, checks.Indirect
+		fmt.Fprintf(&b, " It was listed after the time looked at (%s), so it did not stop the mail sent before; it will stop the next one.",
+			at.UTC().Format(time.RFC3339))
+	}
 	data := map[string]any{
 		"file": h.File, "line": e.Line, "provider": e.Provider, "list": e.List,
 		"address": e.Address, "case_folded": h.CaseFolded, "format": h.Format.String(),
@@ -163,7 +172,7 @@ func report(p *checks.Pass, h Hit) {
 	p.Report(checks.Finding{
 		Severity: checks.Warning,
 		Record:   fmt.Sprintf("%s:%d", h.File, e.Line),
-		Cause:    checks.Suppressed, Verdict: checks.Confirmed, Strength: checks.OfRecord,
+		Cause:    checks.Suppressed, Verdict: verdict, Strength: strength,
 		Message: b.String(),
 		Steps:   Steps(e),
 		Data:    data,

@@ -417,10 +417,12 @@ func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.Delivery
 func reportNothing(p *checks.Pass, d *checks.Delivery, acct *checks.Account, at time.Time) {
 	start, end := at.Add(-requestWindow), at
 	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
-	if acct != nil && !acct.ResetSentAt.IsZero() {
+	// A reset recorded after --at is outside what was looked at (events
+	// after --at are left out), so it cannot be the window.
+	if acct != nil && !acct.ResetSentAt.IsZero() && !acct.ResetSentAt.After(at) {
 		start = acct.ResetSentAt
 		end = start.Add(5 * time.Minute)
-		if end.After(at) && !start.After(at) {
+		if end.After(at) {
 			end = at
 		}
 		when = "the reset at " + start.UTC().Format("2006-01-02 15:04:05 MST") + " (the user record's reset_sent_at)"

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/checktest"
 )
 
 func gz(s string) []byte {
@@ -96,5 +98,27 @@ Nov 22 09:30:00 mx postfix/qmgr[1]: ABCDEF1234: from=<app@example.net>, status=e
 	f, _ = Read(strings.NewReader(log2), "multi.log", at, "a@example.com")
 	if n := len(f.Events); n == 0 || f.Events[n-1].Kind != "expired" {
 		t.Errorf("pending recipient: events %+v, want last expired", f.Events)
+	}
+}
+
+// A reset recorded after --at lies outside what the diagnosis looks at
+// (events after --at are left out), so the log cannot show the mail
+// missing then: the window is the hour before --at instead.
+func TestResetAfterAtNotLikelyNotSent(t *testing.T) {
+	dir := t.TempDir()
+	name := dir + "/p.log"
+	log := "Nov 22 08:00:00 mx postfix/qmgr[1]: ABCDEF1234: removed\n" +
+		"Nov 22 10:30:00 mx postfix/smtp[1]: ABCDEF1235: to=<alice@example.com>, relay=mx[1.2.3.4]:25, delay=1, dsn=2.0.0, status=sent (250 ok)\n" +
+		"Nov 22 11:00:00 mx postfix/qmgr[1]: ABCDEF1236: removed\n"
+	if err := os.WriteFile(name, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com", At: at, LogFiles: []string{name}}
+	acct := &checks.Account{Found: true, ID: "1", Email: "alice@example.com", ResetSentAt: at.Add(30 * time.Minute)}
+	res := checktest.Run(t, nil, tk, append(standIns(nil, acct), Check)...)
+	for _, m := range checktest.Messages(res, "maillog") {
+		if strings.Contains(m, "cover the reset at") {
+			t.Errorf("claims the reset after --at had no mail, though its delivery is in the log: %s", m)
+		}
 	}
 }

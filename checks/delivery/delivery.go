@@ -40,6 +40,15 @@ func run(p *checks.Pass) (any, error) {
 		p.Skip("the logs show no delivery to weigh")
 		return nil, nil
 	}
+	for _, e := range d.Events {
+		if e.Kind == "opened" || e.Kind == "clicked" {
+			p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,
+				Strength: checks.OfRecord,
+				Message: fmt.Sprintf("the email was %s (%s, %s): the recipient has seen it, perhaps in the spam folder",
+					e.Kind, e.Source, e.Time.UTC().Format("2006-01-02 15:04 MST"))})
+			return nil, nil
+		}
+	}
 	weak, looked := weaknesses(p)
 	switch {
 	case len(weak) == 0 && !looked:

@@ -40,6 +40,8 @@ func TestSpamFolder(t *testing.T) {
 		{"delivered, dmarc fails", delivered, goodSPF, failDMARC, nil, checks.Likely, false},
 		{"delivered, no dmarc", delivered, goodSPF, &checks.DMARCResult{}, nil, checks.Likely, false},
 		{"delivered, listed", delivered, goodSPF, goodDMARC, listed, checks.Likely, false},
+		{"opened, weak sender", &checks.Delivery{Outcome: checks.OutcomeDelivered, Events: []checks.DeliveryEvent{{Kind: "delivered"}, {Kind: "opened", Source: "events.json:3"}}},
+			badSPF, failDMARC, nil, checks.Possible, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

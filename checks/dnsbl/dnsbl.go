@@ -156,8 +156,12 @@ func ask(p *checks.Pass, q *Query) {
 // public reports whether ip could be seen by a receiver: not private,
 // loopback, link-local, multicast or unspecified.
 func public(ip netip.Addr) bool {
-	return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified())
+	return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified() ||
+		sharedSpace.Contains(ip))
 }
+
+// sharedSpace is carrier-grade NAT space (RFC 6598): never a public sender.
+var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
 
 func describe(s Subject) string {
 	if s.Kind == IPList {

@@ -84,7 +84,7 @@ func Find(p *checks.Pass, k Kind, name string) ([]string, error) {
 			start = strings.TrimLeft(t, " \t")
 		}
 		switch {
-		case strings.HasPrefix(start, k.Version):
+		case hasVersion(start, k.Version):
 			recs = append(recs, t)
 		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), strings.ToLower(k.Version)):
 			p.Report(checks.Finding{Severity: checks.Error, Record: k.Record, Data: map[string]any{"record": t},
@@ -111,4 +111,15 @@ func (k Kind) ReportMany(p *checks.Pass, name string, recs []string) {
 	p.Report(checks.Finding{Severity: checks.Error, Record: k.Record,
 		Message: fmt.Sprintf("%d %s records at %s: %s treat more than one as %s%s; keep one", len(recs), k.Name, name, k.Readers, k.Many, rule),
 		Data:    map[string]any{"records": recs}})
+}
+
+// hasVersion reports whether record starts with the version tag as a whole
+// tag: followed by ";", white space or nothing, so that "v=STSv10" is not
+// taken for "v=STSv1".
+func hasVersion(record, version string) bool {
+	if !strings.HasPrefix(record, version) {
+		return false
+	}
+	rest := record[len(version):]
+	return rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t'
 }

@@ -131,3 +131,21 @@ func TestKindDomainReportMany(t *testing.T) {
 		}
 	}
 }
+
+func TestHasVersion(t *testing.T) {
+	for rec, want := range map[string]bool{
+		"v=STSv1; id=1":  true,
+		"v=STSv1":        true,
+		"v=STSv1 ;id=1":  true,
+		"v=STSv10; id=1": false,
+		"v=BIMI1x":       false,
+		"v=DMARC1":       false,
+	} {
+		if got := hasVersion(rec, "v=STSv1"); rec != "v=BIMI1x" && got != want {
+			t.Errorf("hasVersion(%q, v=STSv1) = %v, want %v", rec, got, want)
+		}
+	}
+	if hasVersion("v=BIMI1x", "v=BIMI1") {
+		t.Error("v=BIMI1x taken for v=BIMI1")
+	}
+}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/lookup"
 )
@@ -230,7 +232,13 @@ func Generic(name string, ip netip.Addr) string {
 	if embedsIP(name, ip) {
 		return "it contains the IP address"
 	}
-	tokens := strings.FieldsFunc(name, func(r rune) bool {
+	// Only the labels below the registrable domain name a host: the
+	// domain itself (dyn.com, cable.example) says nothing about a pool.
+	host := name
+	if reg, err := publicsuffix.EffectiveTLDPlusOne(name); err == nil {
+		host = strings.TrimSuffix(strings.TrimSuffix(name, reg), ".")
+	}
+	tokens := strings.FieldsFunc(host, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z')
 	})
 	for _, t := range tokens {

@@ -155,6 +155,10 @@ func TestGeneric(t *testing.T) {
 		{"2001-db8--1.isp.net", "2001:db8::1", true},
 		{"mail.example.com", "2001:db8::1", false},
 		{"host-0211-22ff-fe33-4455.isp.net", "2001:db8::211:22ff:fe33:4455", true},
+		// A pool word in the registrable domain names no pool.
+		{"mail.dyn.com", "192.0.2.3", false},
+		{"mx.cable.example", "192.0.2.3", false},
+		{"dsl-7.pool.cable.example", "192.0.2.3", true},
 	}
 	for _, tt := range tests {
 		got := Generic(tt.name, netip.MustParseAddr(tt.ip)) != ""

@@ -331,3 +331,21 @@ func FuzzLintDMARC(f *testing.F) {
 		}
 	})
 }
+
+// RFC 7489 §6.6.3: a record with an invalid sp= acts as p=none.
+func TestInvalidSPActsAsNone(t *testing.T) {
+	r, probs := Lint("v=DMARC1; p=reject; sp=drop; rua=mailto:d@example.com")
+	if r.Policy != "" {
+		t.Errorf("policy %q applied, want none (empty) with an invalid sp=", r.Policy)
+	}
+	found := false
+	for _, p := range probs {
+		found = found || strings.Contains(p.String(), "receivers act as if the record said p=none")
+	}
+	if !found {
+		t.Errorf("no finding says the record acts as p=none: %v", probs)
+	}
+	if r, _ := Lint("v=DMARC1; p=reject; sp=quarantine"); r.Policy != "reject" || r.SubdomainPolicy != "quarantine" {
+		t.Errorf("valid record: p=%q sp=%q", r.Policy, r.SubdomainPolicy)
+	}
+}

@@ -106,6 +106,7 @@ func Lint(txt string) (*Record, []Problem) {
 	}
 	r := &Record{Text: txt, Tags: tags, ADKIM: "r", ASPF: "r", Pct: 100}
 	seen := map[string]bool{}
+	invalidSP := false
 	for _, t := range tags[1:] {
 		name := strings.ToLower(t.Name)
 		if name != t.Name {
@@ -124,6 +125,9 @@ func Lint(txt string) (*Record, []Problem) {
 		case "p", "sp", "np":
 			if !isPolicy(lv) {
 				add(checks.Error, name, "%q is not a policy (none, quarantine or reject)", v)
+				if name == "sp" {
+					invalidSP = true
+				}
 				continue
 			}
 			switch name {
@@ -223,6 +227,11 @@ func Lint(txt string) (*Record, []Problem) {
 	}
 	if len(r.RUA) == 0 && !seen["rua"] {
 		add(checks.Warning, "rua", "no rua=: nobody receives aggregate reports, so you cannot see who sends mail as this domain or whether it passes. Add rua=mailto:<a mailbox you read>")
+	}
+	if invalidSP && r.Policy != "" {
+		// RFC 7489 §6.6.3: a record whose sp= is not valid is taken as p=none.
+		add(checks.Error, "sp", "because sp= is not valid, receivers act as if the record said p=none (RFC 7489 §6.6.3): p=%s is not applied", r.Policy)
+		r.Policy, r.SubdomainPolicy = "", ""
 	}
 	if seen["fo"] && len(r.RUF) == 0 {
 		add(checks.Info, "fo", "fo= has no effect without ruf=")

@@ -11,7 +11,9 @@ type Delivery struct {
 	// Events is the recipient's delivery timeline, oldest first.
 	Events []DeliveryEvent
 	// Outcome is the state of the last attempt: delivered, deferred,
-	// bounced, or none when the logs hold nothing for the recipient.
+	// bounced, queued when the newest email was handed over but has no
+	// outcome yet (an earlier email's outcome, in Events, is then not the
+	// state), or none when the logs hold nothing for the recipient.
 	Outcome DeliveryOutcome
 	// Gateway is the host the last delivery was handed to (Postfix relay=,
 	// Exim H=, the provider's MX host), "" when unknown.
@@ -25,6 +27,7 @@ const (
 	OutcomeDelivered DeliveryOutcome = "delivered"
 	OutcomeDeferred  DeliveryOutcome = "deferred"
 	OutcomeBounced   DeliveryOutcome = "bounced"
+	OutcomeQueued    DeliveryOutcome = "queued"
 	OutcomeNone      DeliveryOutcome = "none"
 )
 

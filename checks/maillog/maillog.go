@@ -83,7 +83,11 @@ func run(p *checks.Pass) (any, error) {
 	}
 	d.Events = mine
 	last := decisive(mine)
-	if last != nil {
+	newest := inFlight(mine, last)
+	switch {
+	case newest != nil:
+		d.Outcome = checks.OutcomeQueued
+	case last != nil:
 		d.Outcome = outcome(last.Kind)
 		if d.Outcome == checks.OutcomeDelivered {
 			d.Gateway = last.Relay
@@ -93,6 +97,8 @@ func run(p *checks.Pass) (any, error) {
 		reportOther(p, t.Address, other, theirs)
 	}
 	switch {
+	case newest != nil:
+		reportInFlight(p, d, newest, last, md, acct, other, mine)
 	case last == nil:
 		reportNothing(p, d, acct, at)
 	case d.Outcome == checks.OutcomeDelivered:
@@ -118,6 +124,57 @@ func decisive(ev []checks.DeliveryEvent) *checks.DeliveryEvent {
 		}
 	}
 	return nil
+}
+
+// inFlight returns the newest queued event when it is a newer email than
+// the one last decides about and has no outcome of its own yet: the user
+// asked again (a second reset) and waits for that one, so an earlier
+// email's bounce or delivery does not say where the mail stands.
+func inFlight(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.DeliveryEvent {
+	if last == nil {
+		return nil
+	}
+	var q *checks.DeliveryEvent
+	for i := len(ev) - 1; i >= 0; i-- {
+		if ev[i].Kind == "queued" {
+			q = &ev[i]
+			break
+		}
+	}
+	if q == nil || q.Time.IsZero() || !different(q, last) {
+		return nil
+	}
+	// The decisive email started at its first event (its queued event, or
+	// the outcome itself when the log shows no hand-over); a queued email
+	// no later than that is older, and the decisive one is the newest.
+	start := last.Time
+	for i := range ev {
+		if !different(&ev[i], last) && !ev[i].Time.IsZero() && ev[i].Time.Before(start) {
+			start = ev[i].Time
+		}
+	}
+	if !q.Time.After(start) {
+		return nil
+	}
+	for i := range ev {
+		if !different(&ev[i], q) && decisive(ev[i:i+1]) != nil {
+			return nil // the newer email has an outcome, just not the last one
+		}
+	}
+	return q
+}
+
+// different reports whether two events are about different emails: they
+// share neither the queue (provider message) ID nor the Message-ID, and
+// one of the two can be compared. Provider event IDs can differ per event
+// (Mailgun's id) while the Message-ID is the same, so either match makes
+// them one email; with nothing to compare they count as one.
+func different(a, b *checks.DeliveryEvent) bool {
+	qa, qb := a.QueueID != "" && b.QueueID != "", a.MessageID != "" && b.MessageID != ""
+	if qa && a.QueueID == b.QueueID || qb && a.MessageID == b.MessageID {
+		return false
+	}
+	return qa || qb
 }
 
 func outcome(kind string) checks.DeliveryOutcome {
@@ -217,7 +274,7 @@ func gatewayOf(host string) string {
 	return ""
 }
 
-func reportDelivered(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent, md *checks.MailDomain, acct *checks.Account, other string) {
+func reportDelivered(p reporter, d *checks.Delivery, e *checks.DeliveryEvent, md *checks.MailDomain, acct *checks.Account, other string) {
 	ev := describe(e)
 	data := eventData(e)
 	what := "The log shows the mail was delivered: " + ev + "."
@@ -303,7 +360,7 @@ func formatOf(d *checks.Delivery, source string) string {
 	return ""
 }
 
-func reportDeferred(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+func reportDeferred(p reporter, d *checks.Delivery, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
 	n, first := 0, e
 	for i := range all {
 		if all[i].Kind == "deferred" && all[i].QueueID == e.QueueID {
@@ -336,9 +393,87 @@ func reportDeferred(p *checks.Pass, d *checks.Delivery, e *checks.DeliveryEvent,
 	reportNotSuppressed(p, e, data)
 }
 
+// reporter takes findings: the check's pass, or earlier, which passes on
+// what an earlier email's outcome says about the newest one.
+type reporter interface{ Report(checks.Finding) }
+
+// earlier passes on the findings about an earlier email's outcome as
+// evidence while a newer email is in flight: they were about another
+// message, so each is at most possible; rule-outs are left out (they
+// settled that email, not this one), and so are not-sent and delayed,
+// which the newest email settles itself.
+type earlier struct {
+	p    *checks.Pass
+	what string
+}
+
+func (r earlier) Report(f checks.Finding) {
+	if f.Cause == checks.NotSent || f.Cause == checks.Delayed {
+		return
+	}
+	switch f.Verdict {
+	case checks.RuledOut, checks.Unknown:
+		return
+	case checks.Confirmed, checks.Likely:
+		f.Verdict = checks.Possible
+	}
+	f.Message = "The earlier email, which " + r.what + ": " + f.Message + " The newest email may fare the same."
+	r.p.Report(f)
+}
+
+// happened says in a few words what an outcome event did to its email.
+func happened(kind string) string {
+	switch kind {
+	case "delivered":
+		return "was delivered"
+	case "deferred":
+		return "was deferred"
+	case "expired":
+		return "expired in the queue and was returned"
+	case "dropped":
+		return "was dropped by the provider"
+	case "rejected":
+		return "was refused"
+	case "opened", "clicked":
+		return "was " + kind
+	case "complaint":
+		return "was reported as spam"
+	}
+	return "bounced"
+}
+
+// reportInFlight speaks for the newest email when it has no outcome yet
+// and an earlier email's outcome is the last in the log.
+func reportInFlight(p *checks.Pass, d *checks.Delivery, q, last *checks.DeliveryEvent, md *checks.MailDomain,
+	acct *checks.Account, other string, all []checks.DeliveryEvent) {
+	queued := q.Time.UTC().Format("2006-01-02 15:04:05 MST")
+	then := last.Time.UTC().Format("2006-01-02 15:04:05 MST")
+	data := eventData(q)
+	data["earlier"] = eventData(last)
+	p.Report(checks.Finding{Severity: checks.Warning, Record: q.Source, Cause: checks.Delayed, Verdict: checks.Possible,
+		Strength: checks.OfRecord,
+		Message: fmt.Sprintf("The newest email (queued at %s, %s) has no delivery outcome yet; an earlier one %s at %s: %s. "+
+			"The newest one is still on its way, so the earlier outcome does not say where the mail stands.",
+			queued, q.Source, happened(last.Kind), then, describe(last)),
+		Steps: []string{"Tell the user the newest email (sent " + q.Time.UTC().Format("2006-01-02 15:04 MST") +
+			") is still being delivered; check the log again in a few minutes for its outcome."},
+		Data: data})
+	p.Report(checks.Finding{Severity: checks.OK, Record: q.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord, Message: "The app handed the newest email to the mail system: " + describe(q) + ".", Data: data})
+	r := earlier{p: p, what: happened(last.Kind) + " at " + then}
+	switch outcome(last.Kind) {
+	case checks.OutcomeDelivered:
+		reportDelivered(r, d, last, md, acct, other)
+	case checks.OutcomeDeferred:
+		reportDeferred(r, d, last, all)
+	default:
+		reportFailed(r, last, all)
+	}
+}
+
 // reportNotSuppressed rules out suppression for a mail the sender tried to
 // deliver: a suppressed address is dropped before any attempt.
-func reportNotSuppressed(p *checks.Pass, e *checks.DeliveryEvent, data map[string]any) {
+func reportNotSuppressed(p reporter, e *checks.DeliveryEvent, data map[string]any) {
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Suppressed, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "The sender tried to deliver the mail, so the address was not suppressed when it was sent: " + describe(e) + ".", Data: data})
 }
@@ -348,7 +483,7 @@ func reportNotSuppressed(p *checks.Pass, e *checks.DeliveryEvent, data map[strin
 // recipient, which the root cause explains.
 var rootOfRefusal = map[checks.CauseID]bool{checks.SenderAuth: true, checks.SenderBlocklisted: true}
 
-func reportFailed(p *checks.Pass, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+func reportFailed(p reporter, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
 	data := eventData(e)
 	cause := e.Cause
 	verdict := checks.Confirmed

@@ -7,6 +7,7 @@ package maillog
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,13 @@ func run(p *checks.Pass) (any, error) {
 	d.Events = mine
 	last := decisive(mine)
 	newest := inFlight(mine, last)
+	// late is an earlier email's outcome logged after the newest email's.
+	var late *checks.DeliveryEvent
+	if newest == nil {
+		if d := superseded(mine, last); d != nil {
+			late, last = last, d
+		}
+	}
 	switch {
 	case newest != nil:
 		d.Outcome = checks.OutcomeQueued
@@ -107,6 +115,9 @@ func run(p *checks.Pass) (any, error) {
 		reportDeferred(p, d, last, mine)
 	default:
 		reportFailed(p, last, mine)
+	}
+	if late != nil {
+		reportLate(p, d, late, last, md, acct, other, mine)
 	}
 	return d, nil
 }
@@ -144,16 +155,9 @@ func inFlight(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.Del
 	if q == nil || q.Time.IsZero() || !different(q, last) {
 		return nil
 	}
-	// The decisive email started at its first event (its queued event, or
-	// the outcome itself when the log shows no hand-over); a queued email
-	// no later than that is older, and the decisive one is the newest.
-	start := last.Time
-	for i := range ev {
-		if !different(&ev[i], last) && !ev[i].Time.IsZero() && ev[i].Time.Before(start) {
-			start = ev[i].Time
-		}
-	}
-	if !q.Time.After(start) {
+	// A queued email no later than the decisive email's start is older,
+	// and the decisive one is the newest.
+	if !q.Time.After(startOf(ev, last)) {
 		return nil
 	}
 	for i := range ev {
@@ -162,6 +166,87 @@ func inFlight(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.Del
 		}
 	}
 	return q
+}
+
+// arrived returns when e's email reached the mail system as far as e
+// tells: Postfix logs delay= (seconds since the message arrived) on each
+// delivery attempt, so a late bounce still shows when its email was queued.
+func arrived(e *checks.DeliveryEvent) time.Time {
+	if e.Time.IsZero() || e.Delay == "" {
+		return e.Time
+	}
+	num, _, _ := strings.Cut(e.Delay, " ")
+	d, err := strconv.ParseFloat(num, 64)
+	if err != nil || d < 0 || d > 366*24*3600 {
+		return e.Time
+	}
+	return e.Time.Add(-time.Duration(d * float64(time.Second)))
+}
+
+// startOf returns when e's email started: its first timed event (its
+// queued event, or the outcome itself when the log shows no hand-over),
+// or earlier when an attempt logs how long the email had been queued.
+func startOf(ev []checks.DeliveryEvent, e *checks.DeliveryEvent) time.Time {
+	start := arrived(e)
+	for i := range ev {
+		if t := arrived(&ev[i]); !different(&ev[i], e) && !t.IsZero() && (start.IsZero() || t.Before(start)) {
+			start = t
+		}
+	}
+	return start
+}
+
+// superseded returns the last outcome of the newest email (the one that
+// started last) when that is another email than the one last decides
+// about: an earlier email's bounce, deferral or expiry can be logged after
+// a newer email's delivery (a late DSN, a queue expiring days later), and
+// the newest email says where the mail stands. It returns nil when last is
+// the newest email's own outcome or the newest email has no outcome yet
+// (inFlight speaks for that).
+func superseded(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.DeliveryEvent {
+	if last == nil {
+		return nil
+	}
+	// Each email's start, by queue ID and by Message-ID (different matches
+	// either); events with neither cannot be told apart and start none.
+	byQueue, byMsg := map[string]time.Time{}, map[string]time.Time{}
+	earliest := func(m map[string]time.Time, k string, t time.Time) {
+		if old, ok := m[k]; k != "" && (!ok || t.Before(old)) {
+			m[k] = t
+		}
+	}
+	for i := range ev {
+		if t := arrived(&ev[i]); !t.IsZero() {
+			earliest(byQueue, ev[i].QueueID, t)
+			earliest(byMsg, ev[i].MessageID, t)
+		}
+	}
+	var rep *checks.DeliveryEvent
+	var newest time.Time
+	for i := range ev {
+		e := &ev[i]
+		if e.Time.IsZero() || e.QueueID == "" && e.MessageID == "" {
+			continue
+		}
+		start, ok := byQueue[e.QueueID]
+		if t, ok2 := byMsg[e.MessageID]; ok2 && (!ok || t.Before(start)) {
+			start, ok = t, true
+		}
+		if ok && (rep == nil || start.After(newest)) {
+			rep, newest = e, start
+		}
+	}
+	if rep == nil || !different(rep, last) || !newest.After(startOf(ev, last)) {
+		return nil
+	}
+	for i := len(ev) - 1; i >= 0; i-- {
+		if !different(&ev[i], rep) {
+			if d := decisive(ev[i : i+1]); d != nil {
+				return d
+			}
+		}
+	}
+	return nil
 }
 
 // different reports whether two events are about different emails: they
@@ -403,8 +488,11 @@ type reporter interface{ Report(checks.Finding) }
 // settled that email, not this one), and so are not-sent and delayed,
 // which the newest email settles itself.
 type earlier struct {
-	p    *checks.Pass
-	what string
+	p          *checks.Pass
+	lead, tail string // put around each message
+	// indirect lowers the evidence to Indirect (and warnings to info), so
+	// that the newest email's own outcome of record outweighs it.
+	indirect bool
 }
 
 func (r earlier) Report(f checks.Finding) {
@@ -417,8 +505,47 @@ func (r earlier) Report(f checks.Finding) {
 	case checks.Confirmed, checks.Likely:
 		f.Verdict = checks.Possible
 	}
-	f.Message = "The earlier email, which " + r.what + ": " + f.Message + " The newest email may fare the same."
+	if r.indirect {
+		f.Strength = min(f.Strength, checks.Indirect)
+		if f.Severity == checks.Warning || f.Severity == checks.Error {
+			f.Severity = checks.Info
+		}
+	}
+	f.Message = r.lead + f.Message + r.tail
 	r.p.Report(f)
+}
+
+// reportLate passes on the outcome of an earlier email that was logged
+// after the newest email's outcome: it is evidence about another message,
+// at most possible, and the newest email's outcome (e) decides.
+func reportLate(p *checks.Pass, d *checks.Delivery, late, e *checks.DeliveryEvent, md *checks.MailDomain,
+	acct *checks.Account, other string, all []checks.DeliveryEvent) {
+	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
+	began := "first logged"
+	start := startOf(all, late)
+	for i := range all {
+		// Its hand-over, or an attempt that logs when it was queued.
+		q := all[i].Kind == "queued" && all[i].Time.Equal(start) || !arrived(&all[i]).Equal(all[i].Time) && arrived(&all[i]).Equal(start)
+		if q && !different(&all[i], late) {
+			began = "queued"
+		}
+	}
+	lead := fmt.Sprintf("An earlier email (%s at %s) %s at %s: ", began, when(start), happened(late.Kind), when(late.Time))
+	newest := fmt.Sprintf("the newest email (first logged at %s) %s at %s", when(startOf(all, e)), happened(e.Kind), when(e.Time))
+	data := eventData(late)
+	data["newest"] = eventData(e)
+	p.Report(checks.Finding{Severity: checks.Info, Record: late.Source,
+		Message: lead + describe(late) + ". It is logged after " + newest + " (" + e.Source + "), which says where the mail stands.",
+		Data:    data})
+	r := earlier{p: p, lead: lead, tail: " This was another message; " + newest + ".", indirect: true}
+	switch outcome(late.Kind) {
+	case checks.OutcomeDelivered:
+		reportDelivered(r, d, late, md, acct, other)
+	case checks.OutcomeDeferred:
+		reportDeferred(r, d, late, all)
+	default:
+		reportFailed(r, late, all)
+	}
 }
 
 // happened says in a few words what an outcome event did to its email.
@@ -460,7 +587,8 @@ func reportInFlight(p *checks.Pass, d *checks.Delivery, q, last *checks.Delivery
 		Data: data})
 	p.Report(checks.Finding{Severity: checks.OK, Record: q.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "The app handed the newest email to the mail system: " + describe(q) + ".", Data: data})
-	r := earlier{p: p, what: happened(last.Kind) + " at " + then}
+	r := earlier{p: p, lead: "The earlier email, which " + happened(last.Kind) + " at " + then + ": ",
+		tail: " The newest email may fare the same."}
 	switch outcome(last.Kind) {
 	case checks.OutcomeDelivered:
 		reportDelivered(r, d, last, md, acct, other)

@@ -125,29 +125,11 @@ func parseReceived(v string) checks.Hop {
 		hop.Time, _ = mail.ParseDate(strings.TrimSpace(v[i+1:]))
 	}
 	body = stripComments(body)
+	// Each clause counts once: the first "from", "by", ... wins.
+	fields := map[string]*string{"from": &hop.From, "by": &hop.By, "with": &hop.With, "id": &hop.ID, "for": &hop.For}
 	for _, m := range recvWordRE.FindAllStringSubmatch(body, -1) {
-		val := strings.Trim(m[2], "<>;")
-		switch strings.ToLower(m[1]) {
-		case "from":
-			if hop.From == "" {
-				hop.From = val
-			}
-		case "by":
-			if hop.By == "" {
-				hop.By = val
-			}
-		case "with":
-			if hop.With == "" {
-				hop.With = val
-			}
-		case "id":
-			if hop.ID == "" {
-				hop.ID = val
-			}
-		case "for":
-			if hop.For == "" {
-				hop.For = val
-			}
+		if f := fields[strings.ToLower(m[1])]; f != nil && *f == "" {
+			*f = strings.Trim(m[2], "<>;")
 		}
 	}
 	return hop

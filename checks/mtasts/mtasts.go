@@ -48,10 +48,6 @@ func New(f Fetcher) *checks.Check {
 	}
 }
 
-// Domain returns the domain these transport-policy checks look at: the
-// linted domain for `whymail domain`, otherwise the sender domain; in A-labels.
-func Domain(t *checks.Ticket) (string, error) { return txtrecord.Domain(t) }
-
 // kind is the MTA-STS record: RFC 8461 §3.1, records not beginning with
 // "v=STSv1;" are discarded.
 var kind = txtrecord.Kind{Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders",

@@ -6,7 +6,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // A Check is one unit of work of the pipeline, declared once as a package

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // This file declares the typed results checks hand to the checks that

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Status is the outcome of one check in a run.

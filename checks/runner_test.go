@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 func check(name string, requires []string, run func(*Pass) (any, error)) *Check {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 const csvUsers = `id,email,status,locked_until,reset_sent_at

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/jsonpos"
+	"github.com/whymail/whymail/internal/jsonpos"
 )
 
 // A User is one user record of a --users file.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/address"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/mx"
 )
 

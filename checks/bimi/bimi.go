@@ -12,8 +12,8 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/tagvalue"
-	"github.com/whymail/whymail/checks/txtrecord"
+	"github.com/whymail/whymail/internal/tagvalue"
+	"github.com/whymail/whymail/internal/txtrecord"
 )
 
 // Check is the "bimi" check.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 func TestParse(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // Check reads the --bounce files and reports what they say about the

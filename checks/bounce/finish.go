@@ -4,7 +4,7 @@ import (
 	"net/mail"
 	"strings"
 
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // finish decides what the message is and classifies its recipients.

@@ -19,7 +19,7 @@ import (
 
 	"github.com/emersion/go-message"
 
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // Kind says what sort of message a parsed file is.

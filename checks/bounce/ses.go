@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // sesNotification is an Amazon SES event notification as SES sends it by

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // markers start the copy of the returned message in plain-text bounces.

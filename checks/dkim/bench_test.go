@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // slow answers from r after a delay, counting the questions: a stand-in

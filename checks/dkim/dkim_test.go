@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // Keys of the test zones. The 512-bit and 1024-bit keys are published

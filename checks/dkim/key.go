@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/tagvalue"
+	"github.com/whymail/whymail/internal/tagvalue"
 )
 
 // A Key is a parsed DKIM key record (RFC 6376 §3.6.1).

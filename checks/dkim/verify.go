@@ -13,7 +13,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // maxMessage bounds how much of --message is read: enough for any real

@@ -15,8 +15,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // zonesFromRecords builds one zone per parent domain of the given

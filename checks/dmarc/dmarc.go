@@ -16,7 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Check finds the DMARC record of the sender domain, lints it and

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // Stand-ins for the "spf" and "dkim" checks, returning the facts a test

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/spf"
 )

@@ -9,7 +9,7 @@ import (
 	"github.com/emersion/go-msgauth/dmarc"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/tagvalue"
+	"github.com/whymail/whymail/internal/tagvalue"
 )
 
 // A Record is a DMARC policy record as receivers read it, with the

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 // benchTicket asks 2 IPs of the 5 IP lists and the sender domain of the 3

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 const soa = "@ 300 SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 300\n"

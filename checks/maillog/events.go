@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/jsonpos"
+	"github.com/whymail/whymail/internal/jsonpos"
 )
 
 // eventReader reads provider event files: a JSON array, or JSON values one

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // TestSuperseded: the newest email (by its first event) decides, even when

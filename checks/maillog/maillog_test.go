@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 var at = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/smtpreply"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // maxLine is the longest line read; longer ones are an input error.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/maillog"
 	"github.com/whymail/whymail/checks/mx"
 )

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 func parseFile(t *testing.T, name string) *checks.MessageResult {

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/txtrecord"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/txtrecord"
 )
 
 // Fetcher says how the policy is fetched.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 const soa = "@ 300 SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 300\n"

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/tagvalue"
+	"github.com/whymail/whymail/internal/tagvalue"
 )
 
 // Record is a parsed _mta-sts TXT record (RFC 8461 §3.1).

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Check is the recipient-domain check. Its result is a *checks.MailDomain.

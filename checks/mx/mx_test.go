@@ -10,8 +10,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 const soa = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns.example.com. host.example.com. 1 7200 3600 1209600 300\n"

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 var benchTicket = &checks.Ticket{SendingIPs: []netip.Addr{

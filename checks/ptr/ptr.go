@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Check is the "ptr" check.

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 // deepTree is a four-level include tree under example.com: the root

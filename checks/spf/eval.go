@@ -13,7 +13,7 @@ import (
 	blitiri "blitiri.com.ar/go/spf"
 	"github.com/miekg/dns"
 
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Resolver adapts a lookup.Resolver to blitiri's spf.DNSResolver, keeping

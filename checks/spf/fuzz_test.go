@@ -11,8 +11,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // fuzzDNS answers TXT for example.com and inc.example.com with the fuzzed

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Lint checks the SPF record tree of the sender domain and evaluates

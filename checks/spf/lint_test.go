@@ -10,8 +10,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // zone returns zone text for example.com with the given records (owner

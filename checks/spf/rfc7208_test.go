@@ -16,8 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 const suiteDir = "../../../shared/corpus/spf-openspf-test-suite/"

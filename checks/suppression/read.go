@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/whymail/whymail/checks/jsonpos"
+	"github.com/whymail/whymail/internal/jsonpos"
 )
 
 // Provider names who wrote a list.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 func ticket(addr string, files ...string) *checks.Ticket {

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/tagvalue"
-	"github.com/whymail/whymail/checks/txtrecord"
+	"github.com/whymail/whymail/internal/tagvalue"
+	"github.com/whymail/whymail/internal/txtrecord"
 )
 
 // Check is the "tls-rpt" check.

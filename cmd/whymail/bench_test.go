@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 var demoZones = []string{"gmial.com.zone", "corp.example.zone", "mimecast.com.zone", "example.org.zone",

@@ -19,7 +19,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/dnsbl"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 	"github.com/whymail/whymail/report"
 )
 

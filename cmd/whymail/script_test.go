@@ -9,7 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 // TestMain lets the test binary act as the whymail command inside scripts.

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 // BenchmarkNetworkLookup measures one MX question over loopback UDP: as

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 const exampleZone = `$ORIGIN example.com.

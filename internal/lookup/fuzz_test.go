@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // FuzzParseZones: zone text from outside (--zone) never panics, a failure

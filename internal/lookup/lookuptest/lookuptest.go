@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // An Option changes how the server of Serve answers.

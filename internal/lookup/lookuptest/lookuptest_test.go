@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 const zone = `$ORIGIN example.com.

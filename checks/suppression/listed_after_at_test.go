@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // An address put on the list after --at was not suppressed when the mail

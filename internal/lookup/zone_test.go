@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 const (

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Domain returns the domain whose policy records are looked at: the linted

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/checktest"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 func TestDomain(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/checks/lookup"
+	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Zones parses each zone text (each with $ORIGIN or an SOA) into one

@@ -9,8 +9,8 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
-	"github.com/whymail/whymail/checks/lookup"
-	"github.com/whymail/whymail/checks/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/lookup/lookuptest"
 )
 
 // TestScript runs testdata/script: dnsserver, then dnsquery (below) asking it.

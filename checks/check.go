@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/whymail/whymail/internal/lookup"
@@ -17,12 +19,21 @@ type Check struct {
 	Name string
 	// Doc says in a sentence or two what the check looks at.
 	Doc string
-	// Requires names the checks whose results Run reads through Pass.ResultOf.
-	Requires []string
+	// Requires lists the checks whose results Run reads with ResultOf. The
+	// runner adds them to a set that lacks them, and runs each before the
+	// checks that require it. Requiring a check means importing its package,
+	// so the import graph is the requirement graph and the compiler rules
+	// out cycles between packages.
+	Requires []*Check
+	// ResultType is the type of the value Run returns for the checks that
+	// require this one, nil when it returns none. The runner verifies it:
+	// a check that returns another type fails, and ResultOf with another
+	// type is a programming error.
+	ResultType reflect.Type
 	// Run does the work. It reports findings through the Pass and returns a
-	// typed result for the checks that require it (see facts.go), or nil.
-	// An *InputError stops the run (exit 2); any other error marks the check
-	// failed (exit 3), after whatever it reported.
+	// result of ResultType (or nil). An *InputError stops the run (exit 2);
+	// any other error marks the check failed (exit 3), after whatever it
+	// reported.
 	Run func(*Pass) (any, error)
 	// Prefetch, when set, names DNS questions the check will ask whatever
 	// its requirements say. The runner asks them as the run starts, so a
@@ -42,7 +53,7 @@ type Pass struct {
 	DNS lookup.Resolver
 
 	open    func(string) (io.ReadCloser, error)
-	results map[string]any
+	results map[*Check]any
 
 	mu         sync.Mutex
 	findings   []Finding
@@ -52,15 +63,24 @@ type Pass struct {
 // Open opens an input file named by the ticket.
 func (p *Pass) Open(name string) (io.ReadCloser, error) { return p.open(name) }
 
-// ResultOf returns the result of a required check, nil when it had none or
-// failed. Asking for a check not in Requires is a programming error.
-func (p *Pass) ResultOf(name string) any {
-	for _, r := range p.Check.Requires {
-		if r == name {
-			return p.results[name]
-		}
+// ResultOf returns the result of c, a check that p's check requires, as a
+// T: the zero T when c returned nothing. A check that failed may still
+// have returned what it found before the failure. Asking for a check that
+// is not required, or for another type than c's ResultType, is a
+// programming error: it panics, which fails the asking check.
+func ResultOf[T any](p *Pass, c *Check) T {
+	var zero T
+	if !slices.Contains(p.Check.Requires, c) {
+		panic(fmt.Sprintf("check %s reads the result of %s without requiring it", p.Check.Name, c.Name))
 	}
-	panic(fmt.Sprintf("check %s reads the result of %s without requiring it", p.Check.Name, name))
+	if want := reflect.TypeFor[T](); c.ResultType != want {
+		panic(fmt.Sprintf("check %s reads the result of %s as %v; it declares %v", p.Check.Name, c.Name, want, c.ResultType))
+	}
+	v, ok := p.results[c].(T)
+	if !ok {
+		return zero
+	}
+	return v
 }
 
 // Report records a finding.

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,10 +83,15 @@ type Runner struct {
 	DNS lookup.Resolver
 	// Open opens input files; nil means os.Open.
 	Open func(name string) (io.ReadCloser, error)
+	// Given holds results handed to the run instead of running these
+	// checks: a check's result as recorded, or chosen by a test so that
+	// the checks requiring it are tested on their own.
+	Given map[*Check]any
 }
 
 // Validate checks a set before it runs: names unique and non-empty, docs
-// present, Run set, every requirement in the set, no cycles.
+// present, Run set, every required check in the set (Closure adds them) and
+// declaring a ResultType, no cycles.
 func Validate(set []*Check) error {
 	byName := map[string]*Check{}
 	for _, c := range set {
@@ -104,28 +111,33 @@ func Validate(set []*Check) error {
 	}
 	for _, c := range set {
 		for _, r := range c.Requires {
-			if byName[r] == nil {
-				return fmt.Errorf("check %s requires %s, which is not in the set", c.Name, r)
+			switch {
+			case r == nil:
+				return fmt.Errorf("check %s requires a nil check", c.Name)
+			case byName[r.Name] != r:
+				return fmt.Errorf("check %s requires %s, which is not in the set", c.Name, r.Name)
+			case r.ResultType == nil:
+				return fmt.Errorf("check %s requires %s, which declares no ResultType", c.Name, r.Name)
 			}
 		}
 	}
 	// Depth-first search for cycles: 1 = on the stack, 2 = done.
-	state := map[string]int{}
+	state := map[*Check]int{}
 	var visit func(c *Check, path []string) error
 	visit = func(c *Check, path []string) error {
-		switch state[c.Name] {
+		switch state[c] {
 		case 1:
 			return fmt.Errorf("requirement cycle: %s -> %s", strings.Join(path, " -> "), c.Name)
 		case 2:
 			return nil
 		}
-		state[c.Name] = 1
+		state[c] = 1
 		for _, r := range c.Requires {
-			if err := visit(byName[r], append(path, c.Name)); err != nil {
+			if err := visit(r, append(path, c.Name)); err != nil {
 				return err
 			}
 		}
-		state[c.Name] = 2
+		state[c] = 2
 		return nil
 	}
 	names := make([]string, 0, len(byName))
@@ -141,10 +153,34 @@ func Validate(set []*Check) error {
 	return nil
 }
 
+// Closure returns set followed by the checks its checks require,
+// transitively, in the order first required, as go/analysis drivers do:
+// a command names the checks it wants, not their prerequisites.
+func Closure(set []*Check) []*Check {
+	out := slices.Clone(set)
+	seen := map[*Check]bool{}
+	for _, c := range set {
+		seen[c] = true
+	}
+	for i := 0; i < len(out); i++ {
+		if out[i] == nil {
+			continue
+		}
+		for _, r := range out[i].Requires {
+			if r != nil && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
 // Run validates set and runs it: each check starts as soon as the checks it
 // requires are done, so independent checks (and their DNS lookups) run
 // concurrently. It returns an *InputError when a check found bad input.
 func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, error) {
+	set = Closure(set)
 	if err := Validate(set); err != nil {
 		return nil, err
 	}
@@ -152,11 +188,11 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 	if open == nil {
 		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
 	}
-	done := make(map[string]chan struct{}, len(set))
-	out := make(map[string]*CheckResult, len(set))
+	done := make(map[*Check]chan struct{}, len(set))
+	out := make(map[*Check]*CheckResult, len(set))
 	for _, c := range set {
-		done[c.Name] = make(chan struct{})
-		out[c.Name] = &CheckResult{Name: c.Name, Doc: c.Doc}
+		done[c] = make(chan struct{})
+		out[c] = &CheckResult{Name: c.Name, Doc: c.Doc}
 	}
 	var prefetches sync.WaitGroup
 	defer prefetches.Wait() // no lookup outlives the run (and its trace)
@@ -167,16 +203,24 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 			}
 		}
 		go func(c *Check) {
-			defer close(done[c.Name])
-			results := map[string]any{}
+			defer close(done[c])
+			results := map[*Check]any{}
 			for _, req := range c.Requires {
 				<-done[req]
 				results[req] = out[req].Result
 			}
+			cr := out[c]
+			if v, ok := r.Given[c]; ok {
+				cr.Result, cr.Status, cr.Reason, cr.Findings = v, StatusOK, "given, not run", []Finding{}
+				return
+			}
 			p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, open: open, results: results}
-			cr := out[c.Name]
 			start := time.Now()
 			res, err := runOne(c, p)
+			if err == nil && res != nil && reflect.TypeOf(res) != c.ResultType {
+				err = fmt.Errorf("internal error in check %s: it returned a %T, but declares %v", c.Name, res, c.ResultType)
+				res = nil
+			}
 			cr.Duration = time.Since(start)
 			cr.DurationMS = cr.Duration.Milliseconds()
 			cr.Result = res
@@ -198,8 +242,8 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 	}
 	res := &Result{Ticket: t}
 	for _, c := range set {
-		<-done[c.Name]
-		res.Checks = append(res.Checks, out[c.Name])
+		<-done[c]
+		res.Checks = append(res.Checks, out[c])
 	}
 	// The first bad input in set order, so that the message is the same
 	// on every run when two checks read the same file.

@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -11,26 +13,38 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 )
 
-func check(name string, requires []string, run func(*Pass) (any, error)) *Check {
-	return &Check{Name: name, Doc: "test check " + name, Requires: requires, Run: run}
+func check(name string, requires []*Check, run func(*Pass) (any, error)) *Check {
+	return &Check{Name: name, Doc: "test check " + name, Requires: requires, Run: run, ResultType: reflect.TypeFor[string]()}
 }
+
+func req(cs ...*Check) []*Check { return cs }
 
 func noop(*Pass) (any, error) { return nil, nil }
 
 func TestValidate(t *testing.T) {
+	a, b := check("a", nil, noop), check("b", nil, noop)
+	c := check("c", nil, noop)
+	cycleA, cycleB := check("a", nil, noop), check("b", nil, noop)
+	cycleA.Requires, cycleB.Requires = req(cycleB), req(cycleA)
+	self := check("a", nil, noop)
+	self.Requires = req(self)
+	typeless := &Check{Name: "t", Doc: "returns nothing", Run: noop}
 	tests := []struct {
 		name string
 		set  []*Check
 		want string // substring of the error; "" for none
 	}{
-		{"ok", []*Check{check("a", nil, noop), check("b", []string{"a"}, noop)}, ""},
-		{"duplicate", []*Check{check("a", nil, noop), check("a", nil, noop)}, "two checks named a"},
+		{"ok", []*Check{a, check("b", req(a), noop)}, ""},
+		{"duplicate", []*Check{a, check("a", nil, noop)}, "two checks named a"},
 		{"no doc", []*Check{{Name: "a", Run: noop}}, "has no doc"},
 		{"no name", []*Check{{Doc: "x", Run: noop}}, "empty name"},
 		{"no run", []*Check{{Name: "a", Doc: "x"}}, "has no Run"},
-		{"missing requirement", []*Check{check("a", []string{"z"}, noop)}, "requires z, which is not in the set"},
-		{"cycle", []*Check{check("a", []string{"b"}, noop), check("b", []string{"c"}, noop), check("c", []string{"a"}, noop)}, "requirement cycle"},
-		{"self cycle", []*Check{check("a", []string{"a"}, noop)}, "requirement cycle"},
+		{"missing requirement", []*Check{check("a", req(c), noop)}, "requires c, which is not in the set"},
+		{"same name, other check", []*Check{check("b", nil, noop), check("a", req(b), noop)}, "requires b, which is not in the set"},
+		{"nil requirement", []*Check{check("a", req(nil), noop)}, "requires a nil check"},
+		{"requirement without a result type", []*Check{typeless, check("a", req(typeless), noop)}, "declares no ResultType"},
+		{"cycle", []*Check{cycleA, cycleB}, "requirement cycle"},
+		{"self cycle", []*Check{self}, "requirement cycle"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +56,56 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestClosureAddsRequirements(t *testing.T) {
+	a := check("a", nil, noop)
+	b := check("b", req(a), noop)
+	c := check("c", req(b, a), func(p *Pass) (any, error) { return ResultOf[string](p, b) + "+c", nil })
+	b.Run = func(p *Pass) (any, error) { return ResultOf[string](p, a) + "+b", nil }
+	a.Run = func(p *Pass) (any, error) { return "a", nil }
+	if got := Closure([]*Check{c}); len(got) != 3 || got[0] != c || got[1] != b || got[2] != a {
+		t.Fatalf("Closure(c) = %v, want [c b a]", got)
+	}
+	res, err := (&Runner{}).Run(context.Background(), []*Check{c}, &Ticket{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Check("c").Result; got != "a+b+c" {
+		t.Errorf("c = %v, want a+b+c", got)
+	}
+}
+
+func TestResultTypeVerified(t *testing.T) {
+	wrong := check("wrong", nil, func(*Pass) (any, error) { return 42, nil })
+	reader := check("reader", req(wrong), func(p *Pass) (any, error) { return ResultOf[string](p, wrong), nil })
+	asInt := check("as-int", req(reader), func(p *Pass) (any, error) { return fmt.Sprint(ResultOf[int](p, reader)), nil })
+	res, err := (&Runner{}).Run(context.Background(), []*Check{asInt}, &Ticket{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Check("wrong"); c.Status != StatusFailed || !strings.Contains(c.Reason, "returned a int, but declares string") {
+		t.Errorf("wrong = %s %q, want failed for returning another type", c.Status, c.Reason)
+	}
+	if c := res.Check("reader"); c.Status != StatusOK || c.Result != "" {
+		t.Errorf("reader = %s %q %v, want ok with the zero string for a failed requirement", c.Status, c.Reason, c.Result)
+	}
+	if c := res.Check("as-int"); c.Status != StatusFailed || !strings.Contains(c.Reason, "reads the result of reader as int; it declares string") {
+		t.Errorf("as-int = %s %q, want failed for reading another type", c.Status, c.Reason)
+	}
+}
+
+func TestGivenResults(t *testing.T) {
+	ran := false
+	a := check("a", nil, func(*Pass) (any, error) { ran = true; return "ran", nil })
+	b := check("b", req(a), func(p *Pass) (any, error) { return ResultOf[string](p, a), nil })
+	res, err := (&Runner{Given: map[*Check]any{a: "given"}}).Run(context.Background(), []*Check{b}, &Ticket{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran || res.Check("b").Result != "given" {
+		t.Errorf("ran %v, b = %v; want a not run and b given its result", ran, res.Check("b").Result)
 	}
 }
 
@@ -61,12 +125,13 @@ func TestRunConcurrentAndOrdered(t *testing.T) {
 		}
 	}
 	var got []any
-	c := check("c", []string{"a", "b"}, func(p *Pass) (any, error) {
-		got = []any{p.ResultOf("a"), p.ResultOf("b")}
+	a, b := check("a", nil, meet), check("b", nil, meet)
+	c := check("c", req(a, b), func(p *Pass) (any, error) {
+		got = []any{ResultOf[string](p, a), ResultOf[string](p, b)}
 		p.Report(Finding{Severity: Warning, Message: "w"})
 		return nil, nil
 	})
-	set := []*Check{c, check("a", nil, meet), check("b", nil, meet)}
+	set := []*Check{c, a, b}
 	res, err := (&Runner{}).Run(context.Background(), set, &Ticket{})
 	if err != nil {
 		t.Fatal(err)
@@ -88,17 +153,18 @@ func TestRunConcurrentAndOrdered(t *testing.T) {
 }
 
 func TestRunStatuses(t *testing.T) {
+	fails := check("fails", nil, func(p *Pass) (any, error) { return nil, errors.New("dns down") })
 	set := []*Check{
 		check("skips", nil, func(p *Pass) (any, error) {
 			p.Skip("no --log given")
 			p.Unknown(NotSent, "give --log")
 			return nil, nil
 		}),
-		check("fails", nil, func(p *Pass) (any, error) { return nil, errors.New("dns down") }),
+		fails,
 		check("panics", nil, func(p *Pass) (any, error) { panic("boom") }),
-		check("after", []string{"fails"}, func(p *Pass) (any, error) {
-			if p.ResultOf("fails") != nil {
-				return nil, errors.New("result of a failed check should be nil")
+		check("after", req(fails), func(p *Pass) (any, error) {
+			if ResultOf[string](p, fails) != "" {
+				return nil, errors.New("a failed check that returned nothing should give the zero value")
 			}
 			p.Report(Finding{Cause: Delayed, Message: "m"})
 			return nil, nil
@@ -139,7 +205,8 @@ func TestRunInputError(t *testing.T) {
 }
 
 func TestResultOfUndeclaredPanics(t *testing.T) {
-	set := []*Check{check("a", nil, func(p *Pass) (any, error) { return p.ResultOf("b"), nil }), check("b", nil, noop)}
+	b := check("b", nil, noop)
+	set := []*Check{check("a", nil, func(p *Pass) (any, error) { return ResultOf[string](p, b), nil }), b}
 	res, err := (&Runner{}).Run(context.Background(), set, &Ticket{})
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +260,7 @@ func TestPrefetch(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		return nil, nil
 	})
-	waiter := check("waiter", []string{"slow"}, func(p *Pass) (any, error) {
+	waiter := check("waiter", req(slow), func(p *Pass) (any, error) {
 		started <- time.Now()
 		return nil, nil
 	})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"strings"
 	"time"
 
@@ -15,13 +16,14 @@ import (
 	"github.com/whymail/whymail/checks"
 )
 
-// Check is the account check. Its result is a *checks.Account.
+// Check is the account check. Its result is a *Account.
 var Check = &checks.Check{
 	Name: "account",
 	Doc: "Finds the ticket's user record in --users (by --user ID, or else by the address) and says " +
 		"whether there is no account, the account's email is another address, the account is inactive " +
 		"or locked, or the last reset link has expired.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Account](),
+	Run:        run,
 }
 
 // DefaultLinkTTL is how long a reset link lives when --link-ttl is not given.
@@ -115,7 +117,7 @@ func run(p *checks.Pass) (any, error) {
 			for _, cause := range causes {
 				p.Unknown(cause, "%s: check the --user id, or whether the export is current (the account may have been deleted)", msg)
 			}
-			return &checks.Account{}, nil
+			return &Account{}, nil
 		}
 		u = byID[0]
 		c.duplicates(byID, fmt.Sprintf("id %q", t.UserID))
@@ -126,7 +128,7 @@ func run(p *checks.Pass) (any, error) {
 			for _, cause := range causes {
 				p.Unknown(cause, "%s holds no user records: export the users again", file)
 			}
-			return &checks.Account{}, nil
+			return &Account{}, nil
 		}
 		m := first(exact, folded)
 		if m == nil {
@@ -140,7 +142,7 @@ func run(p *checks.Pass) (any, error) {
 				p.Report(checks.Finding{Severity: checks.OK, Record: file, Cause: cause, Verdict: checks.RuledOut,
 					Strength: checks.OfRecord, Message: fmt.Sprintf("no account has the email %s, so none can be inactive or locked", t.Address)})
 			}
-			return &checks.Account{}, nil
+			return &Account{}, nil
 		}
 		u = *m
 		how := ""
@@ -158,7 +160,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 	c.status(u)
 	c.reset(u)
-	return &checks.Account{Found: true, ID: u.ID, Email: u.Email, Status: u.Status,
+	return &Account{Found: true, ID: u.ID, Email: u.Email, Status: u.Status,
 		LockedUntil: u.LockedUntil, ResetSentAt: u.ResetSentAt}, nil
 }
 

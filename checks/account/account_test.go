@@ -175,9 +175,9 @@ func TestCauses(t *testing.T) {
 						t.Errorf("no message holds %q; messages:\n%s", m, all)
 					}
 				}
-				acc, _ := cr.Result.(*checks.Account)
+				acc, _ := cr.Result.(*Account)
 				if acc == nil {
-					t.Fatalf("result %T, want *checks.Account", cr.Result)
+					t.Fatalf("result %T, want *Account", cr.Result)
 				}
 				if acc.Found != (tc.found != "") || acc.ID != tc.found {
 					t.Errorf("result found=%v id=%q, want id %q", acc.Found, acc.ID, tc.found)

@@ -7,13 +7,14 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
 	"github.com/whymail/whymail/checks"
 )
 
-// Check parses the ticket's address. Its result is a *checks.Mailbox (nil
+// Check parses the ticket's address. Its result is a *Mailbox (nil
 // when there is no address), with Valid false and a Reason when the syntax
 // is wrong.
 var Check = &checks.Check{
@@ -21,7 +22,8 @@ var Check = &checks.Check{
 	Doc: "Parses the recipient address as an SMTP mailbox (RFC 5321/5322): lengths, dots, " +
 		"quoting, domain labels, address literals, IDN domains to A-labels, UTF-8 local parts " +
 		"that need SMTPUTF8; notes role accounts and disposable-mail domains.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Mailbox](),
+	Run:        run,
 }
 
 func run(p *checks.Pass) (any, error) {

@@ -49,9 +49,9 @@ func TestCheck(t *testing.T) {
 				t.Errorf("%s: messages %q lack %q", tt.addr, all, want)
 			}
 		}
-		m, ok := cr.Result.(*checks.Mailbox)
+		m, ok := cr.Result.(*Mailbox)
 		if !ok || m.Address != tt.addr {
-			t.Errorf("%s: result %#v, want the *checks.Mailbox", tt.addr, cr.Result)
+			t.Errorf("%s: result %#v, want the *Mailbox", tt.addr, cr.Result)
 		}
 		if tt.verdict == checks.Confirmed {
 			f := cr.Findings[0]

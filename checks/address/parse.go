@@ -8,8 +8,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-
-	"github.com/whymail/whymail/checks"
 )
 
 // Length limits, in octets.
@@ -55,8 +53,8 @@ func (e *SyntaxError) Error() string { return e.Reason }
 // false, Reason says why and the error is a *SyntaxError with the same
 // reason. A Unicode domain is converted to A-labels with the IDNA Lookup
 // profile (RFC 5891, UTS #46); a local part that is not ASCII sets SMTPUTF8.
-func Parse(s string) (*checks.Mailbox, error) {
-	m := &checks.Mailbox{Address: s}
+func Parse(s string) (*Mailbox, error) {
+	m := &Mailbox{Address: s}
 	err := parse(m, strings.TrimFunc(s, unicode.IsSpace))
 	if err != nil {
 		m.Valid = false
@@ -70,13 +68,13 @@ func Parse(s string) (*checks.Mailbox, error) {
 // Format writes a valid mailbox back as an address: the local part as a
 // dot-atom when it is one (RFC 5321 §4.1.2 asks for that form), quoted
 // otherwise, "@" and the domain as typed. Parse(Format(m)) gives m's parts.
-func Format(m *checks.Mailbox) string {
+func Format(m *Mailbox) string {
 	return quoteLocal(m.Local) + "@" + m.Domain
 }
 
 // IsAddressLiteral reports whether the domain of m is an address literal
 // such as [192.0.2.1].
-func IsAddressLiteral(m *checks.Mailbox) bool {
+func IsAddressLiteral(m *Mailbox) bool {
 	return strings.HasPrefix(m.Domain, "[")
 }
 
@@ -169,7 +167,7 @@ func errf(p int, format string, args ...any) *SyntaxError {
 	return &SyntaxError{Reason: fmt.Sprintf(format, args...), Pos: p}
 }
 
-func parse(m *checks.Mailbox, s string) *SyntaxError {
+func parse(m *Mailbox, s string) *SyntaxError {
 	if s == "" {
 		return errf(0, "the address is empty")
 	}

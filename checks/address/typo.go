@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/mx"
 )
 
 // Typo suggests the mailbox-provider domain a misspelled recipient domain
@@ -24,7 +25,7 @@ var Typo = &checks.Check{
 	Doc: "Compares the recipient domain with the big mailbox providers' domains (gmial.com, hotmial.com, " +
 		"gmail.con) and, when one is a slip away, says so: likely when the typed domain takes no mail, " +
 		"possible when it does.",
-	Requires: []string{"address", "mx"},
+	Requires: []*checks.Check{Check, mx.Check},
 	Run:      runTypo,
 }
 
@@ -232,7 +233,7 @@ func distance(a, b string) int {
 }
 
 func runTypo(p *checks.Pass) (any, error) {
-	m, _ := p.ResultOf("address").(*checks.Mailbox)
+	m := checks.ResultOf[*Mailbox](p, Check)
 	switch {
 	case m == nil:
 		p.Skip("no address")
@@ -258,7 +259,7 @@ func runTypo(p *checks.Pass) (any, error) {
 			Message: fmt.Sprintf("%s is not a slip of any big mailbox provider's domain", typed)})
 		return nil, nil
 	}
-	md, _ := p.ResultOf("mx").(*checks.MailDomain)
+	md := checks.ResultOf[*mx.Domain](p, mx.Check)
 	fixed := quoteLocal(m.Local) + "@" + s.Domain
 	f := checks.Finding{
 		Severity: checks.Warning,
@@ -296,7 +297,7 @@ func runTypo(p *checks.Pass) (any, error) {
 // noMail says why md's domain takes no mail, or "" when it may. A domain
 // without MX whose only address is its own A record counts as taking no
 // mail here: for a typo domain that is the mark of a parked domain.
-func noMail(md *checks.MailDomain) string {
+func noMail(md *mx.Domain) string {
 	switch {
 	case md == nil:
 		return ""
@@ -314,13 +315,13 @@ func noMail(md *checks.MailDomain) string {
 	return ""
 }
 
-func hostsOf(md *checks.MailDomain) string {
+func hostsOf(md *mx.Domain) string {
 	if len(md.Hosts) == 0 {
 		return ""
 	}
 	names := make([]string, 0, len(md.Hosts))
 	for _, h := range md.Hosts {
-		names = append(names, strings.TrimSuffix(h.Host, "."))
+		names = append(names, strings.TrimSuffix(h.Name, "."))
 	}
 	if len(names) > 3 {
 		names = append(names[:3], "...")

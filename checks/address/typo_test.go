@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/mx"
 	"github.com/whymail/whymail/internal/checktest"
 )
 
@@ -92,28 +93,17 @@ func TestDistance(t *testing.T) {
 	}
 }
 
-// standIn is a check named "mx" that returns md, so that Typo can be run
-// without the real mx package: requirements are by name.
-func standIn(md *checks.MailDomain) *checks.Check {
-	return &checks.Check{Name: "mx", Doc: "stand-in for the mx check", Run: func(*checks.Pass) (any, error) {
-		if md == nil {
-			return nil, nil
-		}
-		return md, nil
-	}}
-}
-
 func TestTypo(t *testing.T) {
-	nx := &checks.MailDomain{Exists: checks.No, AcceptsMail: checks.No}
-	noMX := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No}
-	null := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No, NullMX: true, Hosts: []checks.MailHost{{Host: "."}}}
-	dead := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.No, Hosts: []checks.MailHost{{Host: "mx.gmial.com."}}}
-	parked := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.Yes, Implicit: true}
-	mail := &checks.MailDomain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []checks.MailHost{{Host: "mx1.gmial.com."}, {Host: "mx2.gmial.com."}}}
-	failed := &checks.MailDomain{Exists: checks.Maybe, AcceptsMail: checks.Maybe}
+	nx := &mx.Domain{Exists: checks.No, AcceptsMail: checks.No}
+	noMX := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.No}
+	null := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.No, NullMX: true, Hosts: []mx.Host{{Name: "."}}}
+	dead := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.No, Hosts: []mx.Host{{Name: "mx.gmial.com."}}}
+	parked := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Implicit: true}
+	mail := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []mx.Host{{Name: "mx1.gmial.com."}, {Name: "mx2.gmial.com."}}}
+	failed := &mx.Domain{Exists: checks.Maybe, AcceptsMail: checks.Maybe}
 	tests := []struct {
 		addr     string
-		md       *checks.MailDomain
+		md       *mx.Domain
 		verdict  checks.Verdict
 		strength checks.Strength
 		msg      string
@@ -136,7 +126,7 @@ func TestTypo(t *testing.T) {
 		{"alice@@gmial.com", nil, checks.Unknown, checks.BaseRate, "the address does not parse"},
 	}
 	for _, tt := range tests {
-		res := checktest.Run(t, nil, ticket(tt.addr), Check, standIn(tt.md), Typo)
+		res := checktest.RunGiven(t, nil, ticket(tt.addr), map[*checks.Check]any{mx.Check: checktest.Result(tt.md)}, Typo)
 		var f *checks.Finding
 		for i, g := range res.Check("typo").Findings {
 			if g.Cause == checks.AddressTypo {
@@ -156,14 +146,14 @@ func TestTypo(t *testing.T) {
 			}
 		}
 	}
-	res := checktest.Run(t, nil, ticket("alice@gmial.com"), Check, standIn(noMX), Typo)
+	res := checktest.RunGiven(t, nil, ticket("alice@gmial.com"), map[*checks.Check]any{mx.Check: checktest.Result(noMX)}, Typo)
 	if got := res.Check("typo").Findings[0].Data["suggestion"]; got != "gmail.com" {
 		t.Errorf("suggestion %v, want gmail.com", got)
 	}
 	if got := res.Check("typo").Findings[0].Data["address"]; got != "alice@gmail.com" {
 		t.Errorf("suggested address %v, want alice@gmail.com", got)
 	}
-	res = checktest.Run(t, nil, &checks.Ticket{Domain: "gmial.com"}, Check, standIn(noMX), Typo)
+	res = checktest.RunGiven(t, nil, &checks.Ticket{Domain: "gmial.com"}, map[*checks.Check]any{mx.Check: checktest.Result(noMX)}, Typo)
 	if cr := res.Check("typo"); cr.Status != checks.StatusSkipped {
 		t.Errorf("no address: typo %+v, want skipped", cr)
 	}

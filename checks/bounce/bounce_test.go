@@ -111,7 +111,7 @@ func TestClassifyFiles(t *testing.T) {
 	}
 	var got []string
 	for _, r := range recs {
-		got = append(got, r.File+" "+r.Recipient+" "+r.Reason+" "+r.Cause)
+		got = append(got, r.File+" "+r.Recipient+" "+string(r.Reason)+" "+string(r.Cause))
 	}
 	want := []string{
 		"testdata/two.mbox#1 alice@example.com user-unknown mailbox-unknown",

@@ -3,6 +3,7 @@ package bounce
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/whymail/whymail/checks"
@@ -16,7 +17,8 @@ var Check = &checks.Check{
 	Doc: "Reads the bounce messages given with --bounce (.eml, mbox or Maildir; RFC 3464 " +
 		"delivery status notifications and the plain-text bounces of common MTAs and " +
 		"providers) and reports the failure they record for the recipient.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
 }
 
 // causes the check speaks to when it has no input.
@@ -31,13 +33,13 @@ func run(p *checks.Pass) (any, error) {
 		}
 		return nil, nil
 	}
-	res := &checks.BounceResult{}
+	res := &Result{}
 	for _, file := range t.BounceFiles {
 		src, err := ReadFile(file, p.Open)
 		if err != nil {
 			return res, checks.Inputf(file, 0, "cannot read bounce: %v", err)
 		}
-		bf := checks.BounceFile{File: file, Format: src.Format, Messages: len(src.Messages)}
+		bf := FileSummary{File: file, Format: src.Format, Messages: len(src.Messages)}
 		for _, m := range src.Messages {
 			b, err := parseBytes(m.Data, 0)
 			if err != nil {
@@ -53,7 +55,7 @@ func run(p *checks.Pass) (any, error) {
 			}
 			bf.Bounces++
 			for _, r := range b.Recipients {
-				rec := toRecord(m.Name, b, r)
+				rec := record(m.Name, b, r)
 				if !sameAddress(r.Address, t.Address) && !sameAddress(r.OriginalRecipient, t.Address) {
 					res.Others++
 					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
@@ -75,31 +77,7 @@ func run(p *checks.Pass) (any, error) {
 	return res, nil
 }
 
-func toRecord(name string, b *Bounce, r Recipient) checks.BounceRecord {
-	at := r.LastAttempt
-	if at.IsZero() {
-		at = b.Date
-	}
-	rec := checks.BounceRecord{
-		File: name, Kind: string(b.Kind), Format: b.Format, Recipient: r.Address,
-		Action: r.Action, Status: firstField(r.Status), Code: r.Class.Code,
-		Reason: string(r.Class.Reason), Cause: r.Class.Cause, Permanent: r.Class.Permanent,
-		List: r.Class.List, Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA, At: at,
-		MessageID: b.Original.MessageID, Subject: b.Original.Subject,
-	}
-	if rec.Status == "" {
-		rec.Status = r.Class.Status
-	}
-	switch b.Kind {
-	case Feedback:
-		rec.Reason, rec.Cause = "complaint", ""
-	case AutoReply:
-		rec.Reason, rec.Cause = "auto-reply", ""
-	}
-	return rec
-}
-
-func describe(rec checks.BounceRecord) string {
+func describe(rec Record) string {
 	var parts []string
 	if rec.Action != "" {
 		parts = append(parts, "action "+rec.Action)
@@ -120,7 +98,7 @@ func describe(rec checks.BounceRecord) string {
 	return strings.Join(parts, ", ")
 }
 
-func data(rec checks.BounceRecord) map[string]any {
+func data(rec Record) map[string]any {
 	d := map[string]any{
 		"file": rec.File, "kind": rec.Kind, "format": rec.Format, "recipient": rec.Recipient,
 		"action": rec.Action, "status": rec.Status, "reason": rec.Reason,
@@ -164,7 +142,7 @@ var reasonWords = map[smtpreply.Reason]string{
 	smtpreply.Other:           "the reason is not recognised",
 }
 
-func report(p *checks.Pass, b *Bounce, r Recipient, rec checks.BounceRecord, note string) {
+func report(p *checks.Pass, b *Bounce, r Recipient, rec Record, note string) {
 	ev := describe(rec) + note
 	switch {
 	case b.Kind == Feedback:

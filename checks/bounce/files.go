@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // A Message is one message read from a bounce file.
@@ -122,25 +126,39 @@ func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source,
 	return src, nil
 }
 
-// Record is one recipient of one parsed bounce, flat, as the `whymail
-// bounce` command prints it (one JSON object per recipient).
+// Record is one recipient of one parsed bounce, flat: the check's result
+// holds those about the ticket's address, and the `whymail bounce` command
+// prints every one (one JSON object per recipient).
 type Record struct {
-	File       string `json:"file"`
-	Kind       string `json:"kind"`
-	Format     string `json:"format"`
-	Recipient  string `json:"recipient"`
-	Action     string `json:"action"`
-	Status     string `json:"status"`
-	Code       int    `json:"code,omitempty"`
-	Reason     string `json:"reason"`
-	Cause      string `json:"cause"`
-	Permanent  bool   `json:"permanent"`
-	List       string `json:"list,omitempty"`
-	Diagnostic string `json:"diagnostic"`
-	RemoteMTA  string `json:"remote_mta"`
-	MessageID  string `json:"message_id,omitempty"`
-	Subject    string `json:"subject,omitempty"`
+	// File is the file, with the message's position for mbox and Maildir ("x.mbox#3").
+	File      string `json:"file"`
+	Kind      Kind   `json:"kind"`
+	Format    string `json:"format"` // rfc3464, qmail, exim, gmail, postfix, sendmail, ...
+	Recipient string `json:"recipient"`
+	Action    string `json:"action"` // failed, delayed, delivered, relayed, expanded
+	Status    string `json:"status"` // RFC 3463 status
+	Code      int    `json:"code,omitempty"`
+	// Reason is smtpreply's reason (user-unknown, mailbox-full, ...), or
+	// complaint or auto-reply; Cause its catalog cause, "" for deliveries,
+	// auto-replies and complaints.
+	Reason     smtpreply.Reason `json:"reason"`
+	Cause      checks.CauseID   `json:"cause"`
+	Permanent  bool             `json:"permanent"`
+	List       string           `json:"list,omitempty"` // blocklist named in the reply
+	Diagnostic string           `json:"diagnostic"`
+	RemoteMTA  string           `json:"remote_mta"`
+	// At is the Last-Attempt-Date, else the bounce's Date.
+	At time.Time `json:"-"`
+	// The returned message, when the bounce carried its headers.
+	MessageID string `json:"message_id,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 }
+
+// The reasons of records that are not failures.
+const (
+	ReasonComplaint smtpreply.Reason = "complaint"
+	ReasonAutoReply smtpreply.Reason = "auto-reply"
+)
 
 // Classify reads each file (.eml, mbox or Maildir) and returns one Record
 // per recipient of every bounce in it, in file order. A message that is not
@@ -178,13 +196,17 @@ type FileError struct {
 func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// record flattens one recipient of bounce b, read from name.
 func record(name string, b *Bounce, r Recipient) Record {
+	at := r.LastAttempt
+	if at.IsZero() {
+		at = b.Date
+	}
 	rec := Record{
-		File: name, Kind: string(b.Kind), Format: b.Format,
-		Recipient: r.Address, Action: r.Action, Status: firstField(r.Status),
-		Code: r.Class.Code, Reason: string(r.Class.Reason), Cause: string(r.Class.Cause),
-		Permanent: r.Class.Permanent, List: r.Class.List,
-		Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA,
+		File: name, Kind: b.Kind, Format: b.Format, Recipient: r.Address,
+		Action: r.Action, Status: firstField(r.Status), Code: r.Class.Code,
+		Reason: r.Class.Reason, Cause: r.Class.Cause, Permanent: r.Class.Permanent,
+		List: r.Class.List, Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA, At: at,
 		MessageID: b.Original.MessageID, Subject: b.Original.Subject,
 	}
 	if rec.Status == "" {
@@ -192,9 +214,9 @@ func record(name string, b *Bounce, r Recipient) Record {
 	}
 	switch b.Kind {
 	case Feedback:
-		rec.Reason, rec.Cause = "complaint", ""
+		rec.Reason, rec.Cause = ReasonComplaint, ""
 	case AutoReply:
-		rec.Reason, rec.Cause = "auto-reply", ""
+		rec.Reason, rec.Cause = ReasonAutoReply, ""
 	}
 	return rec
 }

@@ -9,6 +9,10 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/dmarc"
+	"github.com/whymail/whymail/checks/dnsbl"
+	"github.com/whymail/whymail/checks/maillog"
+	"github.com/whymail/whymail/checks/spf"
 )
 
 // Check raises spam-folder from "delivered" plus weak sender standing.
@@ -16,26 +20,26 @@ var Check = &checks.Check{
 	Name: "delivery",
 	Doc: "Weighs a delivery the logs show against the sender's SPF, DMARC and blocklist results: " +
 		"accepted mail from a sender that fails them most likely went to the spam folder.",
-	Requires: []string{"maillog", "spf", "dmarc", "dnsbl"},
+	Requires: []*checks.Check{maillog.Check, spf.Lint, dmarc.Check, dnsbl.Check},
 	Run:      run,
 }
 
 func run(p *checks.Pass) (any, error) {
-	d, _ := p.ResultOf("maillog").(*checks.Delivery)
+	d := checks.ResultOf[*maillog.Delivery](p, maillog.Check)
 	if d == nil {
 		p.Skip("no --log given: nothing says whether the email was delivered")
 		return nil, nil
 	}
 	switch d.Outcome {
-	case checks.OutcomeBounced:
+	case maillog.OutcomeBounced:
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord, Message: "the email was not delivered (bounced, refused or dropped), so it never reached a spam folder"})
 		return nil, nil
-	case checks.OutcomeDeferred:
+	case maillog.OutcomeDeferred:
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord, Message: "the email is still queued (deferred), so it is in no folder yet"})
 		return nil, nil
-	case checks.OutcomeDelivered:
+	case maillog.OutcomeDelivered:
 	default:
 		p.Skip("the logs show no delivery to weigh")
 		return nil, nil
@@ -75,9 +79,9 @@ func run(p *checks.Pass) (any, error) {
 // weaknesses lists what in the sender's results makes receivers distrust
 // it, and whether any of those checks had a result to look at.
 func weaknesses(p *checks.Pass) (out []string, looked bool) {
-	s, _ := p.ResultOf("spf").(*checks.SPFResult)
-	dm, _ := p.ResultOf("dmarc").(*checks.DMARCResult)
-	bl, _ := p.ResultOf("dnsbl").(*checks.BlocklistResult)
+	s := checks.ResultOf[*spf.Result](p, spf.Lint)
+	dm := checks.ResultOf[*dmarc.Result](p, dmarc.Check)
+	bl := checks.ResultOf[*dnsbl.Result](p, dnsbl.Check)
 	looked = s != nil || dm != nil || bl != nil
 	if s != nil {
 		for _, ev := range s.Evaluations {

@@ -43,7 +43,7 @@ func TestProbeConcurrent(t *testing.T) {
 	if took > 10*delay {
 		t.Errorf("probing %d selectors took %v with %v per answer: not concurrent", len(CommonSelectors), took, delay)
 	}
-	if len(res.Check("dkim").Result.(*checks.DKIMResult).Keys) != 1 {
+	if len(res.Check("dkim").Result.(*Result).Keys) != 1 {
 		t.Error("google key not found")
 	}
 	t.Logf("probed %d selectors in %v (%v per answer)", len(CommonSelectors), took, delay)

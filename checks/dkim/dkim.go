@@ -6,6 +6,7 @@ package dkim
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -17,13 +18,14 @@ import (
 )
 
 // Check looks up the sender domain's DKIM keys and, with --message,
-// verifies the message's signatures. Its result is a *checks.DKIMResult.
+// verifies the message's signatures. Its result is a *Result.
 var Check = &checks.Check{
 	Name: "dkim",
 	Doc: "Looks up the sender domain's DKIM keys at the --dkim-selector selectors " +
 		"(or probes common ones), lints each key record (syntax, key type and size, " +
 		"revoked, testing mode, CNAME to an ESP), and verifies the DKIM signatures of --message.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
 }
 
 const record = "dkim"
@@ -35,7 +37,7 @@ func run(p *checks.Pass) (any, error) {
 		p.Unknown(checks.SenderAuth, "DKIM was not checked: give --sender (and --dkim-selector or --message) to check the sender domain's DKIM keys")
 		return nil, nil
 	}
-	res := &checks.DKIMResult{Domain: domain}
+	res := &Result{Domain: domain}
 	var msg []byte
 	if p.Ticket.MessageFile != "" {
 		var err error
@@ -183,8 +185,8 @@ func isKeyRecord(txt string) bool {
 }
 
 // report turns one probe into findings and returns the key it found.
-func report(p *checks.Pass, pr *probe, probed bool) checks.DKIMKey {
-	k := checks.DKIMKey{Selector: pr.selector}
+func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
+	k := KeyRecord{Selector: pr.selector}
 	data := map[string]any{"selector": pr.selector, "name": pr.name, "status": string(pr.status)}
 	if len(pr.chain) > 0 {
 		data["cname_chain"] = pr.chain

@@ -158,7 +158,7 @@ func TestProbe(t *testing.T) {
 	ms := "$ORIGIN onmicrosoft.com.\n@ 300 IN SOA ns.onmicrosoft.com. h.onmicrosoft.com. 1 3600 600 86400 300\n" +
 		txt("selector1-example-com._domainkey.example", "v=DKIM1; k=rsa; p="+rsa2048)
 	res := checktest.Run(t, checktest.Zones(t, zone, ms), &checks.Ticket{Sender: "example.com"}, Check)
-	r := res.Check("dkim").Result.(*checks.DKIMResult)
+	r := res.Check("dkim").Result.(*Result)
 	if !r.Probed || len(r.Keys) != 3 {
 		t.Fatalf("probed %v, keys %+v", r.Probed, r.Keys)
 	}

@@ -27,7 +27,7 @@ const maxSignatures = 16
 // VerifyMessage verifies every DKIM-Signature of the message (up to 16),
 // looking keys up through r, and returns one result per signature in
 // header order. An error means the message could not be read as a message.
-func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]checks.DKIMSignature, error) {
+func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]Signature, error) {
 	if bytes.HasPrefix(msg, []byte("From ")) {
 		// An mbox separator line ("From sender date"), not a header field.
 		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
@@ -56,9 +56,9 @@ func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]checks
 	if err != nil && !errors.Is(err, dkim.ErrTooManySignatures) {
 		return nil, err
 	}
-	out := make([]checks.DKIMSignature, 0, len(verifs))
+	out := make([]Signature, 0, len(verifs))
 	for i, v := range verifs {
-		s := checks.DKIMSignature{Domain: v.Domain}
+		s := Signature{Domain: v.Domain}
 		if i < len(sigs) {
 			s.Selector = sigs[i]["s"]
 			if s.Domain == "" {
@@ -209,7 +209,7 @@ func messageSelectors(msg []byte, domain string) []string {
 
 // verifyMessage verifies --message and reports each signature and what it
 // means for sender-auth.
-func verifyMessage(p *checks.Pass, msg []byte, domain string, res *checks.DKIMResult) error {
+func verifyMessage(p *checks.Pass, msg []byte, domain string, res *Result) error {
 	name := p.Ticket.MessageFile
 	sigs, err := VerifyMessage(p.Context, p.DNS, msg)
 	if err != nil {
@@ -224,7 +224,7 @@ func verifyMessage(p *checks.Pass, msg []byte, domain string, res *checks.DKIMRe
 			Steps:   []string{"turn on DKIM signing for " + domain + " in the mail platform"}})
 		return nil
 	}
-	var alignedPass, alignedBad, otherPass []checks.DKIMSignature
+	var alignedPass, alignedBad, otherPass []Signature
 	temp := 0
 	for _, s := range sigs {
 		aligned := Aligned(s.Domain, domain)

@@ -91,7 +91,7 @@ func TestVerifyRFC8463(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []checks.DKIMSignature{
+	want := []Signature{
 		{Domain: "football.example.com", Selector: "brisbane", Result: "pass", Reason: "signature verified"},
 		{Domain: "football.example.com", Selector: "test", Result: "pass", Reason: "signature verified"},
 	}
@@ -111,7 +111,7 @@ func TestVerifyRFC8463(t *testing.T) {
 		dump(t, res, "dkim")
 		t.Errorf("sender-auth %q, want ruled-out", v)
 	}
-	r := res.Check("dkim").Result.(*checks.DKIMResult)
+	r := res.Check("dkim").Result.(*Result)
 	if r.Probed || len(r.Signatures) != 2 || len(r.Keys) != 2 || r.Keys[0].KeyType != "ed25519" || r.Keys[1].Bits != 1024 {
 		t.Errorf("result %+v", r)
 	}
@@ -389,7 +389,7 @@ func iMatchesD(sig map[string]string) bool {
 	return ok && (dom == d || strings.HasSuffix(dom, "."+d))
 }
 
-func overall(sigs []checks.DKIMSignature) string {
+func overall(sigs []Signature) string {
 	best := "none"
 	for _, s := range sigs {
 		switch {

@@ -7,6 +7,7 @@ package dmarc
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -16,19 +17,22 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/dkim"
+	"github.com/whymail/whymail/checks/spf"
 	"github.com/whymail/whymail/internal/lookup"
 )
 
 // Check finds the DMARC record of the sender domain, lints it and
-// evaluates alignment. Its result is a *checks.DMARCResult.
+// evaluates alignment. Its result is a *Result.
 var Check = &checks.Check{
 	Name: "dmarc",
 	Doc: "Finds the sender domain's DMARC record (falling back to the organizational domain), " +
 		"lints it (policy, pct, reporting, RFC 9989 changes, external report authorization), " +
 		"and says whether the sender's mail passes DMARC given the SPF and DKIM results.",
-	Requires: []string{"spf", "dkim"},
-	Run:      run,
-	Prefetch: prefetch,
+	Requires:   []*checks.Check{spf.Lint, dkim.Check},
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
+	Prefetch:   prefetch,
 }
 
 // prefetch asks for the policy records while SPF and DKIM still run: only
@@ -54,7 +58,7 @@ func run(p *checks.Pass) (any, error) {
 		p.Unknown(checks.SenderAuth, "DMARC was not checked: give --sender to check the sender domain's DMARC policy")
 		return nil, nil
 	}
-	res := &checks.DMARCResult{Domain: domain}
+	res := &Result{Domain: domain}
 	rec, where, err := discover(p, domain)
 	if err != nil {
 		p.Unknown(checks.SenderAuth, "could not look up the DMARC record of %s: %v", domain, err)
@@ -238,10 +242,10 @@ func checkReportAuth(p *checks.Pass, domain string, rec *Record) {
 
 // align says whether the sender's mail passes DMARC given the SPF
 // evaluations (one per sending IP) and the message's DKIM signatures.
-func align(p *checks.Pass, domain string, rec *Record, res *checks.DMARCResult) {
-	spf, _ := p.ResultOf("spf").(*checks.SPFResult)
-	dk, _ := p.ResultOf("dkim").(*checks.DKIMResult)
-	spfKnown := spf != nil && len(mailFrom(spf)) > 0
+func align(p *checks.Pass, domain string, rec *Record, res *Result) {
+	sp := checks.ResultOf[*spf.Result](p, spf.Lint)
+	dk := checks.ResultOf[*dkim.Result](p, dkim.Check)
+	spfKnown := sp != nil && len(mailFrom(sp)) > 0
 	dkimKnown := dk != nil && p.Ticket.MessageFile != ""
 
 	var dkimPass []string
@@ -264,11 +268,11 @@ func align(p *checks.Pass, domain string, rec *Record, res *checks.DMARCResult) 
 	}
 	var spfPass, spfFail []string
 	spfTemp := false
-	if spf != nil {
-		for _, e := range mailFrom(spf) {
+	if sp != nil {
+		for _, e := range mailFrom(sp) {
 			d := e.Domain
 			if d == "" {
-				d = spf.Domain
+				d = sp.Domain
 			}
 			switch {
 			case e.Result == "pass" && Aligned(d, domain, rec.ASPF):
@@ -344,8 +348,8 @@ func align(p *checks.Pass, domain string, rec *Record, res *checks.DMARCResult) 
 // mailFrom picks, for each sending IP, the SPF evaluation of the MAIL FROM
 // identity: DMARC aligns SPF on MAIL FROM (RFC 7489 §4.1), while the spf
 // check may also evaluate the HELO name for the same IP.
-func mailFrom(r *checks.SPFResult) []checks.SPFEvaluation {
-	var out []checks.SPFEvaluation
+func mailFrom(r *spf.Result) []spf.Evaluation {
+	var out []spf.Evaluation
 	idx := map[netip.Addr]int{}
 	for _, e := range r.Evaluations {
 		i, ok := idx[e.IP]

@@ -7,26 +7,15 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/dkim"
+	"github.com/whymail/whymail/checks/spf"
 	"github.com/whymail/whymail/internal/checktest"
 )
 
-// Stand-ins for the "spf" and "dkim" checks, returning the facts a test
-// chooses, so that DMARC is tested on its own.
-func standIns(spf *checks.SPFResult, dkim *checks.DKIMResult) []*checks.Check {
-	return []*checks.Check{
-		{Name: "spf", Doc: "stand-in", Run: func(*checks.Pass) (any, error) {
-			if spf == nil {
-				return nil, nil
-			}
-			return spf, nil
-		}},
-		{Name: "dkim", Doc: "stand-in", Run: func(*checks.Pass) (any, error) {
-			if dkim == nil {
-				return nil, nil
-			}
-			return dkim, nil
-		}},
-	}
+// given hands DMARC the SPF and DKIM results a test chooses, so that it
+// is tested on its own.
+func given(sp *spf.Result, dk *dkim.Result) map[*checks.Check]any {
+	return map[*checks.Check]any{spf.Lint: checktest.Result(sp), dkim.Check: checktest.Result(dk)}
 }
 
 func zone(origin string, records ...string) string {
@@ -43,10 +32,9 @@ func txt(name, value string) string {
 	return fmt.Sprintf("%s 300 IN TXT %q", name, value)
 }
 
-func runDMARC(t *testing.T, ticket *checks.Ticket, spf *checks.SPFResult, dkim *checks.DKIMResult, zones ...string) *checks.Result {
+func runDMARC(t *testing.T, ticket *checks.Ticket, spf *spf.Result, dkim *dkim.Result, zones ...string) *checks.Result {
 	t.Helper()
-	set := append(standIns(spf, dkim), Check)
-	return checktest.Run(t, checktest.Zones(t, zones...), ticket, set...)
+	return checktest.RunGiven(t, checktest.Zones(t, zones...), ticket, given(spf, dkim), Check)
 }
 
 func find(res *checks.Result, substr string) *checks.Finding {
@@ -160,7 +148,7 @@ func TestHealthyHasNoWarnings(t *testing.T) {
 		dump(t, res)
 		t.Errorf("status %s, want ok", st)
 	}
-	r := res.Check("dmarc").Result.(*checks.DMARCResult)
+	r := res.Check("dmarc").Result.(*Result)
 	if !r.Found || r.Policy != "reject" || r.OrgDomain != "" || r.Pass != checks.Maybe {
 		t.Errorf("result %+v", r)
 	}
@@ -176,7 +164,7 @@ func TestNoRecord(t *testing.T) {
 		dump(t, res)
 		t.Fatalf("got %+v", f)
 	}
-	if r := res.Check("dmarc").Result.(*checks.DMARCResult); r.Found {
+	if r := res.Check("dmarc").Result.(*Result); r.Found {
 		t.Errorf("found %+v", r)
 	}
 }
@@ -184,7 +172,7 @@ func TestNoRecord(t *testing.T) {
 func TestOrgFallback(t *testing.T) {
 	res := runDMARC(t, &checks.Ticket{Sender: "a@mail.example.co.uk"}, nil, nil,
 		zone("example.co.uk", txt("_dmarc", "v=DMARC1; p=reject; sp=quarantine"+good)))
-	r := res.Check("dmarc").Result.(*checks.DMARCResult)
+	r := res.Check("dmarc").Result.(*Result)
 	if !r.Found || r.OrgDomain != "example.co.uk" || r.Policy != "quarantine" {
 		dump(t, res)
 		t.Errorf("result %+v, want found at example.co.uk with sp=quarantine", r)
@@ -214,56 +202,56 @@ func TestNoSender(t *testing.T) {
 
 func TestAlignment(t *testing.T) {
 	ip1, ip2 := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("198.51.100.7")
-	spfEval := func(ip netip.Addr, domain, result string) checks.SPFEvaluation {
-		return checks.SPFEvaluation{IP: ip, Domain: domain, Result: result}
+	spfEval := func(ip netip.Addr, domain, result string) spf.Evaluation {
+		return spf.Evaluation{IP: ip, Domain: domain, Result: result}
 	}
-	spf := func(evals ...checks.SPFEvaluation) *checks.SPFResult {
-		return &checks.SPFResult{Domain: "example.com", Evaluations: evals}
+	spfOf := func(evals ...spf.Evaluation) *spf.Result {
+		return &spf.Result{Domain: "example.com", Evaluations: evals}
 	}
-	dk := func(sigs ...checks.DKIMSignature) *checks.DKIMResult {
-		return &checks.DKIMResult{Domain: "example.com", Signatures: sigs}
+	dk := func(sigs ...dkim.Signature) *dkim.Result {
+		return &dkim.Result{Domain: "example.com", Signatures: sigs}
 	}
-	sig := func(d, result string) checks.DKIMSignature {
-		return checks.DKIMSignature{Domain: d, Selector: "s1", Result: result}
+	sig := func(d, result string) dkim.Signature {
+		return dkim.Signature{Domain: d, Selector: "s1", Result: result}
 	}
 	rows := []struct {
 		name      string
 		policy    string // the record's tags after v=DMARC1
-		spf       *checks.SPFResult
-		dkim      *checks.DKIMResult
+		spf       *spf.Result
+		dkim      *dkim.Result
 		message   bool
 		pass      checks.Tristate
 		alignedBy string
 		verdict   checks.Verdict
 		want      string
 	}{
-		{"dkim aligned relaxed", "p=reject", spf(spfEval(ip1, "example.com", "fail")), dk(sig("mail.example.com", "pass")), true,
+		{"dkim aligned relaxed", "p=reject", spfOf(spfEval(ip1, "example.com", "fail")), dk(sig("mail.example.com", "pass")), true,
 			checks.Yes, "dkim", checks.RuledOut, "the DKIM signature d=mail.example.com s=s1 verifies and aligns"},
-		{"dkim strict misaligned", "p=reject; adkim=s", spf(spfEval(ip1, "example.com", "fail")), dk(sig("mail.example.com", "pass")), true,
+		{"dkim strict misaligned", "p=reject; adkim=s", spfOf(spfEval(ip1, "example.com", "fail")), dk(sig("mail.example.com", "pass")), true,
 			checks.No, "", checks.Likely, "d=mail.example.com passes but does not align (adkim=s)"},
-		{"spf aligned", "p=reject", spf(spfEval(ip1, "example.com", "pass"), spfEval(ip2, "example.com", "pass")), nil, false,
+		{"spf aligned", "p=reject", spfOf(spfEval(ip1, "example.com", "pass"), spfEval(ip2, "example.com", "pass")), nil, false,
 			checks.Yes, "spf", checks.RuledOut, "SPF passes and aligns for 192.0.2.1, 198.51.100.7"},
-		{"spf aligned, helo ignored", "p=reject", spf(spfEval(ip1, "helo.other.net", "fail"), spfEval(ip1, "example.com", "pass")), nil, false,
+		{"spf aligned, helo ignored", "p=reject", spfOf(spfEval(ip1, "helo.other.net", "fail"), spfEval(ip1, "example.com", "pass")), nil, false,
 			checks.Yes, "spf", checks.RuledOut, "SPF passes and aligns for 192.0.2.1"},
-		{"both fail reject", "p=reject", spf(spfEval(ip1, "example.com", "softfail")), dk(sig("example.com", "fail")), true,
+		{"both fail reject", "p=reject", spfOf(spfEval(ip1, "example.com", "softfail")), dk(sig("example.com", "fail")), true,
 			checks.No, "", checks.Likely, "DMARC would fail for mail from example.com: neither SPF (192.0.2.1 (SPF softfail)) nor DKIM (d=example.com fail) passes aligned with example.com; receivers are told to reject it (p=reject)"},
-		{"both fail quarantine pct", "p=quarantine; pct=25", spf(spfEval(ip1, "example.com", "fail")), dk(), true,
+		{"both fail quarantine pct", "p=quarantine; pct=25", spfOf(spfEval(ip1, "example.com", "fail")), dk(), true,
 			checks.No, "", checks.Likely, "receivers are told to put it in spam or quarantine (p=quarantine) for 25% of such mail (pct=25)"},
-		{"both fail none", "p=none", spf(spfEval(ip1, "example.com", "fail")), dk(sig("esp.example.net", "pass")), true,
+		{"both fail none", "p=none", spfOf(spfEval(ip1, "example.com", "fail")), dk(sig("esp.example.net", "pass")), true,
 			checks.No, "", checks.Possible, "p=none asks receivers for nothing"},
-		{"one ip fails", "p=reject", spf(spfEval(ip1, "example.com", "pass"), spfEval(ip2, "example.com", "fail")), dk(), true,
+		{"one ip fails", "p=reject", spfOf(spfEval(ip1, "example.com", "pass"), spfEval(ip2, "example.com", "fail")), dk(), true,
 			checks.No, "", checks.Likely, "198.51.100.7 (SPF fail)"},
-		{"spf strict misaligned", "p=reject; aspf=s", spf(spfEval(ip1, "bounce.example.com", "pass")), dk(), true,
+		{"spf strict misaligned", "p=reject; aspf=s", spfOf(spfEval(ip1, "bounce.example.com", "pass")), dk(), true,
 			checks.No, "", checks.Likely, "SPF passes for bounce.example.com, which does not align, aspf=s"},
-		{"spf fails, no message", "p=reject", spf(spfEval(ip1, "example.com", "fail")), dk(), false,
+		{"spf fails, no message", "p=reject", spfOf(spfEval(ip1, "example.com", "fail")), dk(), false,
 			checks.Maybe, "", checks.Possible, "only if it carries a valid DKIM signature by example.com"},
-		{"dkim fails, no ips", "p=reject", spf(), dk(sig("example.com", "permerror")), true,
+		{"dkim fails, no ips", "p=reject", spfOf(), dk(sig("example.com", "permerror")), true,
 			checks.Maybe, "", checks.Possible, "DMARC passes only if SPF passes for the sending IP"},
-		{"temperror", "p=reject", spf(spfEval(ip1, "example.com", "temperror")), dk(), true,
+		{"temperror", "p=reject", spfOf(spfEval(ip1, "example.com", "temperror")), dk(), true,
 			checks.Maybe, "", checks.Unknown, "could not be settled"},
 		{"nothing known", "p=reject", nil, nil, false,
 			checks.Maybe, "", checks.Unknown, "needs the sending IPs"},
-		{"org fallback uses sp", "p=none; sp=reject", spf(spfEval(ip1, "example.com", "fail")), dk(), true,
+		{"org fallback uses sp", "p=none; sp=reject", spfOf(spfEval(ip1, "example.com", "fail")), dk(), true,
 			checks.No, "", checks.Likely, "(p=reject)"},
 	}
 	for _, r := range rows {
@@ -278,7 +266,7 @@ func TestAlignment(t *testing.T) {
 				ticket.MessageFile = "sent.eml"
 			}
 			res := runDMARC(t, ticket, r.spf, r.dkim, z)
-			got := res.Check("dmarc").Result.(*checks.DMARCResult)
+			got := res.Check("dmarc").Result.(*Result)
 			if got.Pass != r.pass || got.AlignedBy != r.alignedBy {
 				dump(t, res)
 				t.Errorf("pass %s aligned by %q, want %s %q", got.Pass, got.AlignedBy, r.pass, r.alignedBy)

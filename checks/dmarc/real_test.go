@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/spf"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // TestWithRealChecks runs DMARC on the results of the real spf and dkim
@@ -55,7 +55,7 @@ func TestWithRealChecks(t *testing.T) {
 			ticket := &checks.Ticket{Sender: "joe@football.example.com", SendingIPs: []netip.Addr{r.ip},
 				DKIMSelectors: []string{"brisbane"}, MessageFile: r.message}
 			res := checktest.Run(t, checktest.Zones(t, z), ticket, spf.Lint, dkim.Check, Check)
-			got, _ := res.Check("dmarc").Result.(*checks.DMARCResult)
+			got, _ := res.Check("dmarc").Result.(*Result)
 			if got == nil || got.Pass != r.pass || got.AlignedBy != r.alignedBy {
 				dump(t, res)
 				t.Fatalf("result %+v, want pass %s by %q", got, r.pass, r.alignedBy)

@@ -25,7 +25,7 @@ func TestConcurrentLookups(t *testing.T) {
 	if n := st.Total(); n != 14 {
 		t.Errorf("server got %d queries, want 14 (13 A + 1 TXT)", n)
 	}
-	if br := res.Check("dnsbl").Result.(*checks.BlocklistResult); len(br.Listings) != 1 {
+	if br := res.Check("dnsbl").Result.(*Result); len(br.Listings) != 1 {
 		t.Errorf("listings %v, want the SBL one", br.Listings)
 	}
 	// Sequential lookups would take 14 x 50ms = 700ms.

@@ -6,6 +6,7 @@ package dnsbl
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -18,12 +19,13 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 )
 
-// Check is the "dnsbl" check. Its result is a *checks.BlocklistResult.
+// Check is the "dnsbl" check. Its result is a *Result.
 var Check = &checks.Check{
 	Name: "dnsbl",
 	Doc: "Looks the sending IPs and the sender domain up in DNS blocklists (Spamhaus, Barracuda, SpamCop, " +
 		"PSBL, Mailspike, SURBL, URIBL by default), decoding each list's return codes.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
 }
 
 // A Subject is what is looked up: an IP or a domain.
@@ -171,7 +173,7 @@ func describe(s Subject) string {
 }
 
 func report(p *checks.Pass, qs []*Query) (any, error) {
-	res := &checks.BlocklistResult{}
+	res := &Result{}
 	type trouble struct {
 		subjects []string
 		why      []string
@@ -221,7 +223,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 				continue
 			}
 			usable = true
-			res.Listings = append(res.Listings, checks.Listing{Subject: q.Subject.Text, Zone: q.List.Zone, Code: code.String(), Meaning: c.Meaning})
+			res.Listings = append(res.Listings, Listing{Subject: q.Subject.Text, Zone: q.List.Zone, Code: code.String(), Meaning: c.Meaning})
 			step := q.List.Delist
 			if c.Step != "" {
 				step = c.Step

@@ -160,12 +160,12 @@ func TestDNSBL(t *testing.T) {
 				t.Errorf("failed = %v (%s), want %v", got, cr.Reason, tt.failed)
 			}
 			var got []string
-			if br, ok := cr.Result.(*checks.BlocklistResult); ok {
+			if br, ok := cr.Result.(*Result); ok {
 				for _, l := range br.Listings {
 					got = append(got, l.Subject+" "+l.Zone+" "+l.Code)
 				}
 			} else {
-				t.Fatalf("result %T, want *checks.BlocklistResult", cr.Result)
+				t.Fatalf("result %T, want *Result", cr.Result)
 			}
 			if !slices.Equal(got, tt.listings) {
 				t.Errorf("listings %q, want %q", got, tt.listings)

@@ -20,9 +20,9 @@ func needCorpus(t *testing.T, dir string) string {
 	return p
 }
 
-// account checks that every line of f is understood, not relevant or
+// accountFor checks that every line of f is understood, not relevant or
 // counted as unreadable, and returns the counts.
-func account(t *testing.T, f *File) {
+func accountFor(t *testing.T, f *File) {
 	t.Helper()
 	c := f.Coverage
 	if c.Understood+c.NotRelevant+c.Unparsed != c.Lines {
@@ -72,7 +72,7 @@ func TestCorpusPostfixGrok(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	account(t, f)
+	accountFor(t, f)
 	c := f.Coverage
 	t.Logf("postfix-grok: %d lines: %d understood, %d not relevant, %d unreadable", c.Lines, c.Understood, c.NotRelevant, c.Unparsed)
 	if c.Unparsed > 0 {
@@ -154,7 +154,7 @@ func TestCorpusExim(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		account(t, f)
+		accountFor(t, f)
 		if f.Coverage.Format != "exim" && f.Coverage.Lines > 0 && f.Coverage.Understood > 0 {
 			t.Errorf("%s: format %s", name, f.Coverage.Format)
 		}
@@ -223,7 +223,7 @@ func TestCorpusFail2ban(t *testing.T) {
 			t.Errorf("%s: %v", base, err)
 			continue
 		}
-		account(t, f)
+		accountFor(t, f)
 		c := f.Coverage
 		t.Logf("fail2ban %s: %s, %d lines: %d understood, %d not relevant, %d unreadable", base, c.Format, c.Lines, c.Understood, c.NotRelevant, c.Unparsed)
 		if c.Unparsed > 0 {
@@ -258,7 +258,7 @@ func TestCorpusESP(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		account(t, f)
+		accountFor(t, f)
 		if f.Coverage.Unparsed > 0 {
 			t.Errorf("%s: unreadable: %q", name, f.Unreadable)
 		}

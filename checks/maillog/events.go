@@ -165,7 +165,7 @@ func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
 	if !r.watch(email) {
 		return understood
 	}
-	e := checks.DeliveryEvent{Time: t, Source: r.source(line), Recipient: email,
+	e := Event{Time: t, Source: r.source(line), Recipient: email,
 		QueueID: str(m["sg_message_id"]), MessageID: strings.Trim(str(m["smtp-id"]), "<>"), DSN: str(m["status"])}
 	switch ev {
 	case "processed":
@@ -204,13 +204,13 @@ func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
 
 // provider classifies a provider event, knowing that "dropped" means the
 // provider's own suppression list.
-func (r *eventReader) provider(e checks.DeliveryEvent, name string) checks.DeliveryEvent {
+func (r *eventReader) provider(e Event, name string) Event {
 	if e.Kind == "dropped" {
 		e.Cause, e.Reason, e.Permanent = checks.Suppressed, "suppressed by "+name, true
 		low := strings.ToLower(e.Reply)
 		if !strings.Contains(low, "bounce") && !strings.Contains(low, "unsubscribe") && !strings.Contains(low, "spam") &&
 			!strings.Contains(low, "suppress") && !strings.Contains(low, "invalid") && !strings.Contains(low, "block") {
-			c := r.classified(checks.DeliveryEvent{Kind: "rejected", Reply: e.Reply}, "")
+			c := r.classified(Event{Kind: "rejected", Reply: e.Reply}, "")
 			e.Cause, e.Reason = c.Cause, c.Reason
 		}
 		return e
@@ -241,8 +241,8 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 	}
 	var mail sesMail
 	json.Unmarshal(m["mail"], &mail)
-	base := checks.DeliveryEvent{Source: r.source(line), QueueID: mail.MessageID, From: mail.Source}
-	add := func(e checks.DeliveryEvent) {
+	base := Event{Source: r.source(line), QueueID: mail.MessageID, From: mail.Source}
+	add := func(e Event) {
 		r.seen(e.Time)
 		if r.watch(e.Recipient) {
 			r.events = append(r.events, r.provider(e, "Amazon SES"))
@@ -389,7 +389,7 @@ func (r *eventReader) mailgun(line int, m map[string]json.RawMessage) int {
 	if ds.Description != "" && !strings.Contains(reply, ds.Description) {
 		reply = strings.TrimSpace(reply + " " + ds.Description)
 	}
-	e := checks.DeliveryEvent{Time: t, Source: r.source(line), Recipient: rcpt, QueueID: str(m["id"]),
+	e := Event{Time: t, Source: r.source(line), Recipient: rcpt, QueueID: str(m["id"]),
 		MessageID: strings.Trim(msg.Headers.MessageID, "<>"), From: msg.Headers.From, Relay: ds.MXHost, Reply: reply}
 	if a := ds.AttemptNo.String(); a != "" {
 		e.Delay = "attempt " + a
@@ -440,7 +440,7 @@ func (r *eventReader) mailgun(line int, m map[string]json.RawMessage) int {
 // SpamComplaint, Open, Click, SubscriptionChange).
 func (r *eventReader) postmark(line int, m map[string]json.RawMessage) int {
 	typ := str(m["RecordType"])
-	e := checks.DeliveryEvent{Source: r.source(line), QueueID: str(m["MessageID"]), From: str(m["From"])}
+	e := Event{Source: r.source(line), QueueID: str(m["MessageID"]), From: str(m["From"])}
 	switch typ {
 	case "Delivery":
 		e.Time, e.Recipient, e.Kind, e.Reply = isoTime(str(m["DeliveredAt"])), str(m["Recipient"]), "delivered", str(m["Details"])

@@ -13,76 +13,76 @@ import (
 // an earlier email's outcome is logged after the newest one's.
 func TestSuperseded(t *testing.T) {
 	tm := func(min, sec int) time.Time { return time.Date(2026, 11, 22, 9, min, sec, 0, time.UTC) }
-	ev := func(min, sec int, kind, qid, mid string) checks.DeliveryEvent {
-		return checks.DeliveryEvent{Time: tm(min, sec), Source: "mail.log:1", Kind: kind, Recipient: "alice@example.com", QueueID: qid, MessageID: mid}
+	ev := func(min, sec int, kind, qid, mid string) Event {
+		return Event{Time: tm(min, sec), Source: "mail.log:1", Kind: kind, Recipient: "alice@example.com", QueueID: qid, MessageID: mid}
 	}
-	delayed := func(e checks.DeliveryEvent, d string) checks.DeliveryEvent { e.Delay = d; return e }
+	delayed := func(e Event, d string) Event { e.Delay = d; return e }
 	tests := []struct {
 		name   string
-		events []checks.DeliveryEvent
+		events []Event
 		want   int // index of the deciding event of the newest email, -1 when the last decisive event stands
 	}{
 		// Postfix-style: queue IDs plus Message-ID.
-		{"postfix newer delivered, older bounced late", []checks.DeliveryEvent{
+		{"postfix newer delivered, older bounced late", []Event{
 			ev(30, 0, "queued", "9A8B7C6D5E", "reset-3@app"), ev(30, 1, "deferred", "9A8B7C6D5E", "reset-3@app"),
 			ev(50, 0, "queued", "1B2C3D4E5F", "reset-4@app"), ev(50, 1, "delivered", "1B2C3D4E5F", "reset-4@app"),
 			ev(55, 0, "queued", "9A8B7C6D5E", "reset-3@app"), ev(55, 1, "bounced", "9A8B7C6D5E", "reset-3@app")}, 3},
-		{"postfix newer delivered, older expired late", []checks.DeliveryEvent{
+		{"postfix newer delivered, older expired late", []Event{
 			ev(10, 0, "queued", "9A8B7C6D5E", ""), ev(10, 1, "deferred", "9A8B7C6D5E", ""),
 			ev(50, 0, "queued", "1B2C3D4E5F", ""), ev(50, 1, "delivered", "1B2C3D4E5F", ""),
 			ev(58, 0, "expired", "9A8B7C6D5E", "")}, 3},
-		{"postfix newer delivered, older deferred late", []checks.DeliveryEvent{
+		{"postfix newer delivered, older deferred late", []Event{
 			ev(10, 0, "queued", "9A8B7C6D5E", ""), ev(50, 0, "queued", "1B2C3D4E5F", ""),
 			ev(50, 1, "delivered", "1B2C3D4E5F", ""), ev(58, 0, "deferred", "9A8B7C6D5E", "")}, 2},
-		{"postfix newer bounced, older delivered late", []checks.DeliveryEvent{
+		{"postfix newer bounced, older delivered late", []Event{
 			ev(10, 0, "queued", "9A8B7C6D5E", ""), ev(10, 1, "deferred", "9A8B7C6D5E", ""),
 			ev(50, 0, "queued", "1B2C3D4E5F", ""), ev(50, 1, "bounced", "1B2C3D4E5F", ""),
 			ev(58, 0, "delivered", "9A8B7C6D5E", "")}, 3},
 		// The newest email deferred, then delivered: its last outcome decides.
-		{"postfix newer deferred then delivered, older bounced late", []checks.DeliveryEvent{
+		{"postfix newer deferred then delivered, older bounced late", []Event{
 			ev(10, 0, "queued", "9A8B7C6D5E", ""), ev(50, 0, "queued", "1B2C3D4E5F", ""),
 			ev(50, 1, "deferred", "1B2C3D4E5F", ""), ev(52, 0, "delivered", "1B2C3D4E5F", ""),
 			ev(58, 0, "bounced", "9A8B7C6D5E", "")}, 3},
 		// A newer email without a hand-over line starts at its outcome.
-		{"postfix newer delivered without queued line", []checks.DeliveryEvent{
+		{"postfix newer delivered without queued line", []Event{
 			ev(10, 0, "queued", "9A8B7C6D5E", ""), ev(50, 1, "delivered", "1B2C3D4E5F", ""),
 			ev(58, 0, "bounced", "9A8B7C6D5E", "")}, 1},
 		// Postfix logs no hand-over per recipient; delay= on the late
 		// bounce shows its email was queued at 09:30, before the newer one.
-		{"postfix older bounced late, queued time from delay=", []checks.DeliveryEvent{
+		{"postfix older bounced late, queued time from delay=", []Event{
 			ev(50, 1, "delivered", "1B2C3D4E5F", ""), delayed(ev(55, 0, "bounced", "9A8B7C6D5E", ""), "1500 (1499/0/0.5/0.5)")}, 0},
-		{"postfix newer bounced, delay= within its own queue time", []checks.DeliveryEvent{
+		{"postfix newer bounced, delay= within its own queue time", []Event{
 			ev(30, 1, "delivered", "9A8B7C6D5E", ""), delayed(ev(55, 0, "bounced", "1B2C3D4E5F", ""), "60 (59/0/0.5/0.5)")}, -1},
 		// One email: the last decisive event stands.
-		{"postfix same queue ID deferred then delivered", []checks.DeliveryEvent{
+		{"postfix same queue ID deferred then delivered", []Event{
 			ev(50, 0, "queued", "9A8B7C6D5E", ""), ev(50, 1, "deferred", "9A8B7C6D5E", ""), ev(55, 0, "delivered", "9A8B7C6D5E", "")}, -1},
-		{"postfix same queue ID delivered then DSN bounce", []checks.DeliveryEvent{
+		{"postfix same queue ID delivered then DSN bounce", []Event{
 			ev(50, 0, "queued", "9A8B7C6D5E", ""), ev(50, 1, "delivered", "9A8B7C6D5E", ""), ev(55, 0, "bounced", "9A8B7C6D5E", "")}, -1},
 		// The newest outcome is already the newest email's: nothing to do.
-		{"postfix older bounced, newer delivered after", []checks.DeliveryEvent{
+		{"postfix older bounced, newer delivered after", []Event{
 			ev(30, 0, "queued", "9A8B7C6D5E", ""), ev(30, 1, "bounced", "9A8B7C6D5E", ""),
 			ev(50, 0, "queued", "1B2C3D4E5F", ""), ev(50, 1, "delivered", "1B2C3D4E5F", "")}, -1},
 		// The newest email has no outcome: inFlight speaks for it.
-		{"postfix newer only queued", []checks.DeliveryEvent{
+		{"postfix newer only queued", []Event{
 			ev(30, 0, "queued", "9A8B7C6D5E", ""), ev(50, 0, "queued", "1B2C3D4E5F", ""), ev(55, 0, "bounced", "9A8B7C6D5E", "")}, -1},
 		// SendGrid-style: sg_message_id and smtp-id.
-		{"sendgrid newer delivered, older bounced late", []checks.DeliveryEvent{
+		{"sendgrid newer delivered, older bounced late", []Event{
 			ev(30, 0, "queued", "msg7.filter0001", "reset-7@app"), ev(30, 5, "deferred", "msg7.filter0001", "reset-7@app"),
 			ev(50, 0, "queued", "msg8.filter0001", "reset-8@app"), ev(50, 5, "delivered", "msg8.filter0001", "reset-8@app"),
 			ev(55, 0, "bounced", "msg7.filter0001", "reset-7@app")}, 3},
-		{"sendgrid newer opened, older dropped late", []checks.DeliveryEvent{
+		{"sendgrid newer opened, older dropped late", []Event{
 			ev(30, 0, "queued", "msg7.filter0001", "reset-7@app"),
 			ev(50, 0, "queued", "msg8.filter0001", "reset-8@app"), ev(50, 5, "delivered", "msg8.filter0001", "reset-8@app"),
 			ev(51, 0, "opened", "msg8.filter0001", "reset-8@app"), ev(55, 0, "dropped", "msg7.filter0001", "reset-7@app")}, 3},
-		{"sendgrid same message deferred then delivered", []checks.DeliveryEvent{
+		{"sendgrid same message deferred then delivered", []Event{
 			ev(50, 0, "queued", "msg7.filter0001", "reset-7@app"), ev(50, 5, "deferred", "msg7.filter0001", "reset-7@app"),
 			ev(55, 0, "delivered", "msg7.filter0001", "reset-7@app")}, -1},
 		// Mailgun: a new id per event, the same Message-ID: one email.
-		{"mailgun ids per event", []checks.DeliveryEvent{
+		{"mailgun ids per event", []Event{
 			ev(30, 0, "queued", "mg1", "reset-6@mg"), ev(50, 0, "delivered", "mg2", "reset-6@mg"), ev(55, 0, "bounced", "mg3", "reset-6@mg")}, -1},
 		// Nothing to tell the emails apart: one email.
-		{"no IDs", []checks.DeliveryEvent{ev(30, 0, "queued", "", ""), ev(50, 0, "delivered", "", ""), ev(55, 0, "bounced", "", "")}, -1},
-		{"nothing decisive", []checks.DeliveryEvent{ev(58, 0, "queued", "A", "")}, -1},
+		{"no IDs", []Event{ev(30, 0, "queued", "", ""), ev(50, 0, "delivered", "", ""), ev(55, 0, "bounced", "", "")}, -1},
+		{"nothing decisive", []Event{ev(58, 0, "queued", "A", "")}, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,12 +126,12 @@ func TestCheckLateOutcome(t *testing.T) {
 	tests := []struct {
 		name     string
 		file     string
-		outcome  checks.DeliveryOutcome
+		outcome  Outcome
 		settled  map[checks.CauseID]checks.Verdict // by the strongest evidence
 		best     map[checks.CauseID]checks.Verdict // strongest verdict at all
 		messages []string
 	}{
-		{"postfix newer delivered, older bounced late", "postfix_late_bounce.log", checks.OutcomeDelivered,
+		{"postfix newer delivered, older bounced late", "postfix_late_bounce.log", OutcomeDelivered,
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.RuledOut, checks.NotSent: checks.RuledOut,
 				checks.Delayed: checks.RuledOut, checks.SpamFolder: checks.Possible},
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.Possible},
@@ -139,12 +139,12 @@ func TestCheckLateOutcome(t *testing.T) {
 				"The log shows the mail was delivered: testdata/postfix_late_bounce.log:6",
 				"An earlier email (queued at 2026-11-22 09:30:00 UTC) bounced at 2026-11-22 09:55:01 UTC: The mail bounced",
 				"the newest email (first logged at 2026-11-22 09:50:00 UTC) was delivered at 2026-11-22 09:50:01 UTC"}},
-		{"sendgrid newer delivered, older bounced late", "sendgrid_late_bounce.json", checks.OutcomeDelivered,
+		{"sendgrid newer delivered, older bounced late", "sendgrid_late_bounce.json", OutcomeDelivered,
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.RuledOut, checks.NotSent: checks.RuledOut,
 				checks.Delayed: checks.RuledOut},
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.Possible},
 			[]string{"An earlier email (queued at 2026-11-22 09:30:00 UTC) bounced at 2026-11-22 09:55:00 UTC: The mail bounced"}},
-		{"sendgrid newer bounced, older delivered late", "sendgrid_late_delivered.json", checks.OutcomeBounced,
+		{"sendgrid newer bounced, older delivered late", "sendgrid_late_delivered.json", OutcomeBounced,
 			map[checks.CauseID]checks.Verdict{checks.MailboxFull: checks.Confirmed, checks.Delayed: checks.RuledOut},
 			map[checks.CauseID]checks.Verdict{checks.SpamFolder: checks.Possible, checks.MailboxFull: checks.Confirmed},
 			[]string{"The mail bounced: testdata/sendgrid_late_delivered.json:5",
@@ -154,11 +154,11 @@ func TestCheckLateOutcome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := checktest.Run(t, nil, ticket("alice@example.com", tt.file), append(standIns(nil, nil), Check)...)
+			res := checktest.RunGiven(t, nil, ticket("alice@example.com", tt.file), given(nil, nil), Check)
 			msgs := strings.Join(checktest.Messages(res, "maillog"), "\n")
-			d, _ := res.Check("maillog").Result.(*checks.Delivery)
+			d, _ := res.Check("maillog").Result.(*Delivery)
 			if d == nil {
-				t.Fatalf("no *checks.Delivery result")
+				t.Fatalf("no *Delivery result")
 			}
 			if tt.outcome != "" && d.Outcome != tt.outcome {
 				t.Errorf("outcome = %s, want %s\n%s", d.Outcome, tt.outcome, msgs)

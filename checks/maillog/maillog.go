@@ -6,12 +6,15 @@ package maillog
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
+	"github.com/whymail/whymail/checks/mx"
 )
 
 // Check reads --log files and says what happened to mail for the recipient.
@@ -19,8 +22,9 @@ var Check = &checks.Check{
 	Name: "maillog",
 	Doc: "Reads the mail logs and provider event files (--log) and builds the recipient's delivery " +
 		"timeline: sent, delivered, deferred or bounced, with the line that proves it.",
-	Requires: []string{"mx", "account"},
-	Run:      run,
+	Requires:   []*checks.Check{mx.Check, account.Check},
+	ResultType: reflect.TypeFor[*Delivery](),
+	Run:        run,
 }
 
 // requestWindow is how long before --at the request is looked for when the
@@ -38,8 +42,8 @@ func run(p *checks.Pass) (any, error) {
 		}
 		return nil, nil
 	}
-	md, _ := p.ResultOf("mx").(*checks.MailDomain)
-	acct, _ := p.ResultOf("account").(*checks.Account)
+	md := checks.ResultOf[*mx.Domain](p, mx.Check)
+	acct := checks.ResultOf[*account.Account](p, account.Check)
 	at := t.At
 	if at.IsZero() {
 		at = time.Now()
@@ -53,8 +57,8 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 
-	d := &checks.Delivery{Recipient: t.Address, Outcome: checks.OutcomeNone}
-	var all []checks.DeliveryEvent
+	d := &Delivery{Recipient: t.Address, Outcome: OutcomeNone}
+	var all []Event
 	for _, name := range t.LogFiles {
 		rc, err := p.Open(name)
 		if err != nil {
@@ -71,7 +75,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
 	// Events after --at had not happened as of the diagnosis.
-	var mine, theirs []checks.DeliveryEvent
+	var mine, theirs []Event
 	for _, e := range all {
 		if e.Time.After(at) {
 			continue
@@ -86,7 +90,7 @@ func run(p *checks.Pass) (any, error) {
 	last := decisive(mine)
 	newest := inFlight(mine, last)
 	// late is an earlier email's outcome logged after the newest email's.
-	var late *checks.DeliveryEvent
+	var late *Event
 	if newest == nil {
 		if d := superseded(mine, last); d != nil {
 			late, last = last, d
@@ -94,10 +98,10 @@ func run(p *checks.Pass) (any, error) {
 	}
 	switch {
 	case newest != nil:
-		d.Outcome = checks.OutcomeQueued
+		d.Outcome = OutcomeQueued
 	case last != nil:
 		d.Outcome = outcome(last.Kind)
-		if d.Outcome == checks.OutcomeDelivered {
+		if d.Outcome == OutcomeDelivered {
 			d.Gateway = last.Relay
 		}
 	}
@@ -109,9 +113,9 @@ func run(p *checks.Pass) (any, error) {
 		reportInFlight(p, d, newest, last, md, acct, other, mine)
 	case last == nil:
 		reportNothing(p, d, acct, at)
-	case d.Outcome == checks.OutcomeDelivered:
+	case d.Outcome == OutcomeDelivered:
 		reportDelivered(p, d, last, md, acct, other)
-	case d.Outcome == checks.OutcomeDeferred:
+	case d.Outcome == OutcomeDeferred:
 		reportDeferred(p, d, last, mine)
 	default:
 		reportFailed(p, last, mine)
@@ -123,7 +127,7 @@ func run(p *checks.Pass) (any, error) {
 }
 
 // decisive returns the last event that says where the mail stands.
-func decisive(ev []checks.DeliveryEvent) *checks.DeliveryEvent {
+func decisive(ev []Event) *Event {
 	for i := len(ev) - 1; i >= 0; i-- {
 		switch ev[i].Kind {
 		case "delivered", "deferred", "bounced", "expired", "dropped", "rejected":
@@ -141,11 +145,11 @@ func decisive(ev []checks.DeliveryEvent) *checks.DeliveryEvent {
 // the one last decides about and has no outcome of its own yet: the user
 // asked again (a second reset) and waits for that one, so an earlier
 // email's bounce or delivery does not say where the mail stands.
-func inFlight(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.DeliveryEvent {
+func inFlight(ev []Event, last *Event) *Event {
 	if last == nil {
 		return nil
 	}
-	var q *checks.DeliveryEvent
+	var q *Event
 	for i := len(ev) - 1; i >= 0; i-- {
 		if ev[i].Kind == "queued" {
 			q = &ev[i]
@@ -171,7 +175,7 @@ func inFlight(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.Del
 // arrived returns when e's email reached the mail system as far as e
 // tells: Postfix logs delay= (seconds since the message arrived) on each
 // delivery attempt, so a late bounce still shows when its email was queued.
-func arrived(e *checks.DeliveryEvent) time.Time {
+func arrived(e *Event) time.Time {
 	if e.Time.IsZero() || e.Delay == "" {
 		return e.Time
 	}
@@ -186,7 +190,7 @@ func arrived(e *checks.DeliveryEvent) time.Time {
 // startOf returns when e's email started: its first timed event (its
 // queued event, or the outcome itself when the log shows no hand-over),
 // or earlier when an attempt logs how long the email had been queued.
-func startOf(ev []checks.DeliveryEvent, e *checks.DeliveryEvent) time.Time {
+func startOf(ev []Event, e *Event) time.Time {
 	start := arrived(e)
 	for i := range ev {
 		if t := arrived(&ev[i]); !different(&ev[i], e) && !t.IsZero() && (start.IsZero() || t.Before(start)) {
@@ -203,7 +207,7 @@ func startOf(ev []checks.DeliveryEvent, e *checks.DeliveryEvent) time.Time {
 // the newest email says where the mail stands. It returns nil when last is
 // the newest email's own outcome or the newest email has no outcome yet
 // (inFlight speaks for that).
-func superseded(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.DeliveryEvent {
+func superseded(ev []Event, last *Event) *Event {
 	if last == nil {
 		return nil
 	}
@@ -221,7 +225,7 @@ func superseded(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.D
 			earliest(byMsg, ev[i].MessageID, t)
 		}
 	}
-	var rep *checks.DeliveryEvent
+	var rep *Event
 	var newest time.Time
 	for i := range ev {
 		e := &ev[i]
@@ -254,7 +258,7 @@ func superseded(ev []checks.DeliveryEvent, last *checks.DeliveryEvent) *checks.D
 // one of the two can be compared. Provider event IDs can differ per event
 // (Mailgun's id) while the Message-ID is the same, so either match makes
 // them one email; with nothing to compare they count as one.
-func different(a, b *checks.DeliveryEvent) bool {
+func different(a, b *Event) bool {
 	qa, qb := a.QueueID != "" && b.QueueID != "", a.MessageID != "" && b.MessageID != ""
 	if qa && a.QueueID == b.QueueID || qb && a.MessageID == b.MessageID {
 		return false
@@ -262,18 +266,18 @@ func different(a, b *checks.DeliveryEvent) bool {
 	return qa || qb
 }
 
-func outcome(kind string) checks.DeliveryOutcome {
+func outcome(kind string) Outcome {
 	switch kind {
 	case "delivered", "opened", "clicked", "complaint":
-		return checks.OutcomeDelivered
+		return OutcomeDelivered
 	case "deferred":
-		return checks.OutcomeDeferred
+		return OutcomeDeferred
 	}
-	return checks.OutcomeBounced
+	return OutcomeBounced
 }
 
 // describe renders one event as evidence: time, source, what and the reply.
-func describe(e *checks.DeliveryEvent) string {
+func describe(e *Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s): %s", e.Source, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Kind)
 	if e.Relay != "" && e.Relay != "none" {
@@ -288,7 +292,7 @@ func describe(e *checks.DeliveryEvent) string {
 	return b.String()
 }
 
-func eventData(e *checks.DeliveryEvent) map[string]any {
+func eventData(e *Event) map[string]any {
 	m := map[string]any{"source": e.Source, "kind": e.Kind, "recipient": e.Recipient}
 	if !e.Time.IsZero() {
 		m["time"] = e.Time.UTC().Format(time.RFC3339)
@@ -359,7 +363,7 @@ func gatewayOf(host string) string {
 	return ""
 }
 
-func reportDelivered(p reporter, d *checks.Delivery, e *checks.DeliveryEvent, md *checks.MailDomain, acct *checks.Account, other string) {
+func reportDelivered(p reporter, d *Delivery, e *Event, md *mx.Domain, acct *account.Account, other string) {
 	ev := describe(e)
 	data := eventData(e)
 	what := "The log shows the mail was delivered: " + ev + "."
@@ -422,7 +426,7 @@ func orUnknown(s string) string {
 }
 
 // retryNote says how long the sender keeps retrying.
-func retryNote(e *checks.DeliveryEvent, d *checks.Delivery) string {
+func retryNote(e *Event, d *Delivery) string {
 	switch {
 	case strings.HasPrefix(e.Delay, "SES retries until "):
 		return "Amazon SES keeps retrying until " + strings.TrimPrefix(e.Delay, "SES retries until ") + "."
@@ -436,7 +440,7 @@ func retryNote(e *checks.DeliveryEvent, d *checks.Delivery) string {
 	return "The sender keeps retrying for a while (Postfix: maximal_queue_lifetime, default 5 days)."
 }
 
-func formatOf(d *checks.Delivery, source string) string {
+func formatOf(d *Delivery, source string) string {
 	for _, f := range d.Files {
 		if strings.HasPrefix(source, f.File+":") {
 			return f.Format
@@ -445,7 +449,7 @@ func formatOf(d *checks.Delivery, source string) string {
 	return ""
 }
 
-func reportDeferred(p reporter, d *checks.Delivery, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+func reportDeferred(p reporter, d *Delivery, e *Event, all []Event) {
 	n, first := 0, e
 	for i := range all {
 		if all[i].Kind == "deferred" && all[i].QueueID == e.QueueID {
@@ -518,8 +522,8 @@ func (r earlier) Report(f checks.Finding) {
 // reportLate passes on the outcome of an earlier email that was logged
 // after the newest email's outcome: it is evidence about another message,
 // at most possible, and the newest email's outcome (e) decides.
-func reportLate(p *checks.Pass, d *checks.Delivery, late, e *checks.DeliveryEvent, md *checks.MailDomain,
-	acct *checks.Account, other string, all []checks.DeliveryEvent) {
+func reportLate(p *checks.Pass, d *Delivery, late, e *Event, md *mx.Domain,
+	acct *account.Account, other string, all []Event) {
 	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
 	began := "first logged"
 	start := startOf(all, late)
@@ -539,9 +543,9 @@ func reportLate(p *checks.Pass, d *checks.Delivery, late, e *checks.DeliveryEven
 		Data:    data})
 	r := earlier{p: p, lead: lead, tail: " This was another message; " + newest + ".", indirect: true}
 	switch outcome(late.Kind) {
-	case checks.OutcomeDelivered:
+	case OutcomeDelivered:
 		reportDelivered(r, d, late, md, acct, other)
-	case checks.OutcomeDeferred:
+	case OutcomeDeferred:
 		reportDeferred(r, d, late, all)
 	default:
 		reportFailed(r, late, all)
@@ -571,8 +575,8 @@ func happened(kind string) string {
 
 // reportInFlight speaks for the newest email when it has no outcome yet
 // and an earlier email's outcome is the last in the log.
-func reportInFlight(p *checks.Pass, d *checks.Delivery, q, last *checks.DeliveryEvent, md *checks.MailDomain,
-	acct *checks.Account, other string, all []checks.DeliveryEvent) {
+func reportInFlight(p *checks.Pass, d *Delivery, q, last *Event, md *mx.Domain,
+	acct *account.Account, other string, all []Event) {
 	queued := q.Time.UTC().Format("2006-01-02 15:04:05 MST")
 	then := last.Time.UTC().Format("2006-01-02 15:04:05 MST")
 	data := eventData(q)
@@ -590,9 +594,9 @@ func reportInFlight(p *checks.Pass, d *checks.Delivery, q, last *checks.Delivery
 	r := earlier{p: p, lead: "The earlier email, which " + happened(last.Kind) + " at " + then + ": ",
 		tail: " The newest email may fare the same."}
 	switch outcome(last.Kind) {
-	case checks.OutcomeDelivered:
+	case OutcomeDelivered:
 		reportDelivered(r, d, last, md, acct, other)
-	case checks.OutcomeDeferred:
+	case OutcomeDeferred:
 		reportDeferred(r, d, last, all)
 	default:
 		reportFailed(r, last, all)
@@ -601,7 +605,7 @@ func reportInFlight(p *checks.Pass, d *checks.Delivery, q, last *checks.Delivery
 
 // reportNotSuppressed rules out suppression for a mail the sender tried to
 // deliver: a suppressed address is dropped before any attempt.
-func reportNotSuppressed(p reporter, e *checks.DeliveryEvent, data map[string]any) {
+func reportNotSuppressed(p reporter, e *Event, data map[string]any) {
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Suppressed, Verdict: checks.RuledOut,
 		Strength: checks.OfRecord, Message: "The sender tried to deliver the mail, so the address was not suppressed when it was sent: " + describe(e) + ".", Data: data})
 }
@@ -611,7 +615,7 @@ func reportNotSuppressed(p reporter, e *checks.DeliveryEvent, data map[string]an
 // recipient, which the root cause explains.
 var rootOfRefusal = map[checks.CauseID]bool{checks.SenderAuth: true, checks.SenderBlocklisted: true}
 
-func reportFailed(p reporter, e *checks.DeliveryEvent, all []checks.DeliveryEvent) {
+func reportFailed(p reporter, e *Event, all []Event) {
 	data := eventData(e)
 	cause := e.Cause
 	verdict := checks.Confirmed
@@ -677,7 +681,7 @@ func reportFailed(p reporter, e *checks.DeliveryEvent, all []checks.DeliveryEven
 
 // reportNothing speaks to not-sent when the logs hold nothing for the
 // recipient: likely when they cover the time of the request.
-func reportNothing(p *checks.Pass, d *checks.Delivery, acct *checks.Account, at time.Time) {
+func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.Time) {
 	start, end := at.Add(-requestWindow), at
 	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
 	// A reset recorded after --at is outside what was looked at (events
@@ -719,9 +723,9 @@ func reportNothing(p *checks.Pass, d *checks.Delivery, acct *checks.Account, at 
 
 // reportOther speaks to wrong-inbox when the mail went to the account's
 // address instead of the one in the ticket.
-func reportOther(p *checks.Pass, ticket, other string, ev []checks.DeliveryEvent) {
+func reportOther(p *checks.Pass, ticket, other string, ev []Event) {
 	last := decisive(ev)
-	if last == nil || outcome(last.Kind) != checks.OutcomeDelivered {
+	if last == nil || outcome(last.Kind) != OutcomeDelivered {
 		return
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Record: last.Source, Cause: checks.WrongInbox, Verdict: checks.Confirmed,

@@ -11,28 +11,16 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
+	"github.com/whymail/whymail/checks/mx"
 	"github.com/whymail/whymail/internal/checktest"
 )
 
 var at = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
-// standIns returns checks named "mx" and "account" that hand over the
-// given facts, so the tests choose what the other checks found.
-func standIns(md *checks.MailDomain, acct *checks.Account) []*checks.Check {
-	return []*checks.Check{
-		{Name: "mx", Doc: "stand-in", Run: func(*checks.Pass) (any, error) {
-			if md == nil {
-				return nil, nil
-			}
-			return md, nil
-		}},
-		{Name: "account", Doc: "stand-in", Run: func(*checks.Pass) (any, error) {
-			if acct == nil {
-				return nil, nil
-			}
-			return acct, nil
-		}},
-	}
+// given hands the check the mx and account results a test chooses.
+func given(md *mx.Domain, acct *account.Account) map[*checks.Check]any {
+	return map[*checks.Check]any{mx.Check: checktest.Result(md), account.Check: checktest.Result(acct)}
 }
 
 func ticket(addr string, files ...string) *checks.Ticket {
@@ -184,84 +172,83 @@ func TestCheck(t *testing.T) {
 	tests := []struct {
 		name     string
 		ticket   *checks.Ticket
-		md       *checks.MailDomain
-		acct     *checks.Account
+		md       *mx.Domain
+		acct     *account.Account
 		want     map[checks.CauseID]checks.Verdict
-		outcome  checks.DeliveryOutcome
+		outcome  Outcome
 		messages []string
 	}{
 		{"greylisted", ticket("alice@example.com", "postfix.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.Delayed: checks.Confirmed, checks.NotSent: checks.RuledOut, checks.Suppressed: checks.RuledOut},
-			checks.OutcomeDeferred, []string{"greylisted", "postfix.log:6", "maximal_queue_lifetime (default 5 days)", "1 unreadable", `postfix.log:9: "this line`}},
-		{"delivered to gmail", ticket("alice@example.com", "postfix_sent.log"), &checks.MailDomain{Domain: "example.com", Provider: "Gmail"}, nil,
+			OutcomeDeferred, []string{"greylisted", "postfix.log:6", "maximal_queue_lifetime (default 5 days)", "1 unreadable", `postfix.log:9: "this line`}},
+		{"delivered to gmail", ticket("alice@example.com", "postfix_sent.log"), &mx.Domain{Domain: "example.com", Provider: "Gmail"}, nil,
 			map[checks.CauseID]checks.Verdict{checks.NotSent: checks.RuledOut, checks.Delayed: checks.RuledOut, checks.MailboxUnknown: checks.RuledOut,
 				checks.SpamFolder: checks.Possible, checks.Suppressed: checks.RuledOut},
-			checks.OutcomeDelivered, []string{"delivered to gmail-smtp-in.l.google.com", "not in the inbox", "not suppressed when it was sent"}},
+			OutcomeDelivered, []string{"delivered to gmail-smtp-in.l.google.com", "not in the inbox", "not suppressed when it was sent"}},
 		{"gateway by relay", ticket("alice@example.com", "postfix_gateway.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.CorporateFilter: checks.Likely, checks.SpamFolder: checks.Possible},
-			checks.OutcomeDelivered, []string{"Proofpoint", "quarantine"}},
-		{"gateway by mx", ticket("alice@example.com", "postfix_sent.log"), &checks.MailDomain{Domain: "example.com", Gateway: "Mimecast"}, nil,
+			OutcomeDelivered, []string{"Proofpoint", "quarantine"}},
+		{"gateway by mx", ticket("alice@example.com", "postfix_sent.log"), &mx.Domain{Domain: "example.com", Gateway: "Mimecast"}, nil,
 			map[checks.CauseID]checks.Verdict{checks.CorporateFilter: checks.Likely},
-			checks.OutcomeDelivered, []string{"the domain's MX is Mimecast"}},
+			OutcomeDelivered, []string{"the domain's MX is Mimecast"}},
 		{"bounced", ticket("alice@example.com", "postfix_bounce.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.Confirmed, checks.NotSent: checks.RuledOut, checks.Delayed: checks.RuledOut,
 				checks.Suppressed: checks.RuledOut, checks.RejectedByRecipient: ""},
-			checks.OutcomeBounced, []string{"postfix_bounce.log:3", "User unknown in virtual mailbox table"}},
+			OutcomeBounced, []string{"postfix_bounce.log:3", "User unknown in virtual mailbox table"}},
 		// A DMARC refusal is sender-auth, and the refusal it caused is a
 		// rejection by the recipient that sender-auth explains.
 		{"dmarc bounce", ticket("alice@example.com", "postfix_dmarc.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.SenderAuth: checks.Confirmed, checks.RejectedByRecipient: checks.Confirmed,
 				checks.NotSent: checks.RuledOut, checks.Suppressed: checks.RuledOut},
-			checks.OutcomeBounced, []string{"refused the mail by policy", "5.7.26"}},
+			OutcomeBounced, []string{"refused the mail by policy", "5.7.26"}},
 		{"expired", ticket("alice@example.com", "postfix_expired.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.DomainNoMail: checks.Likely, checks.Delayed: checks.RuledOut, checks.NotSent: checks.RuledOut},
-			checks.OutcomeBounced, []string{"gave up retrying", "postfix_expired.log:4", "could not be reached"}},
+			OutcomeBounced, []string{"gave up retrying", "postfix_expired.log:4", "could not be reached"}},
 		{"exim mailbox full", ticket("alice@example.com", "exim.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.MailboxFull: checks.Confirmed, checks.MailboxUnknown: checks.RuledOut, checks.CorporateFilter: checks.RuledOut},
-			checks.OutcomeBounced, []string{"exim.log:3", "over quota"}},
+			OutcomeBounced, []string{"exim.log:3", "over quota"}},
 		{"sendgrid dropped", ticket("alice@example.com", "sendgrid.ndjson"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.Suppressed: checks.Confirmed, checks.NotSent: checks.RuledOut, checks.RejectedByRecipient: ""},
-			checks.OutcomeBounced, []string{"Bounced Address", "handed the mail to the provider"}},
+			OutcomeBounced, []string{"Bounced Address", "handed the mail to the provider"}},
 		{"sendgrid deferred", ticket("alice@example.com", "sendgrid.json"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.Delayed: checks.Confirmed},
-			checks.OutcomeDeferred, []string{"72 hours"}},
+			OutcomeDeferred, []string{"72 hours"}},
 		{"ses bounce", ticket("alice@example.com", "ses_sns.json"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.Confirmed},
-			checks.OutcomeBounced, nil},
+			OutcomeBounced, nil},
 		{"mailgun delivered after greylisting", ticket("alice@example.com", "mailgun.json"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.Delayed: checks.RuledOut, checks.SpamFolder: checks.Possible},
-			checks.OutcomeDelivered, nil},
+			OutcomeDelivered, nil},
 		{"postmark bounce", ticket("alice@example.com", "postmark.ndjson"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.MailboxUnknown: checks.Confirmed},
-			checks.OutcomeBounced, nil},
-		{"nothing, covered", ticket("alice@example.com", "postfix_quiet.log"), nil, &checks.Account{Found: true, Email: "alice@example.com", ResetSentAt: reset},
+			OutcomeBounced, nil},
+		{"nothing, covered", ticket("alice@example.com", "postfix_quiet.log"), nil, &account.Account{Found: true, Email: "alice@example.com", ResetSentAt: reset},
 			map[checks.CauseID]checks.Verdict{checks.NotSent: checks.Likely},
-			checks.OutcomeNone, []string{"reset at 2026-11-22 09:30:00 UTC", "postfix_quiet.log: 2026-11-22 08:55:00 to 2026-11-22 10:05:00 UTC"}},
+			OutcomeNone, []string{"reset at 2026-11-22 09:30:00 UTC", "postfix_quiet.log: 2026-11-22 08:55:00 to 2026-11-22 10:05:00 UTC"}},
 		{"nothing, last hour covered", ticket("alice@example.com", "postfix_quiet.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.NotSent: checks.Likely},
-			checks.OutcomeNone, []string{"the hour before 2026-11-22 10:00 UTC"}},
+			OutcomeNone, []string{"the hour before 2026-11-22 10:00 UTC"}},
 		{"nothing, not covered", ticket("zoe@example.com", "postfix_bounce.log"), nil, nil,
 			map[checks.CauseID]checks.Verdict{checks.NotSent: checks.Unknown},
-			checks.OutcomeNone, []string{"do not cover the hour before", "postfix_bounce.log: 2026-11-22 09:50:00 to 2026-11-22 09:50:01 UTC"}},
-		{"wrong inbox", ticket("alice@example.com", "postfix_quiet.log"), nil, &checks.Account{Found: true, Email: "bob@example.org"},
+			OutcomeNone, []string{"do not cover the hour before", "postfix_bounce.log: 2026-11-22 09:50:00 to 2026-11-22 09:50:01 UTC"}},
+		{"wrong inbox", ticket("alice@example.com", "postfix_quiet.log"), nil, &account.Account{Found: true, Email: "bob@example.org"},
 			map[checks.CauseID]checks.Verdict{checks.WrongInbox: checks.Confirmed},
-			checks.OutcomeNone, []string{"went to bob@example.org, the address on the account"}},
-		{"delivered, other address on file", ticket("alice@example.com", "postfix_sent.log"), nil, &checks.Account{Found: true, Email: "alice.smith@example.com"},
+			OutcomeNone, []string{"went to bob@example.org, the address on the account"}},
+		{"delivered, other address on file", ticket("alice@example.com", "postfix_sent.log"), nil, &account.Account{Found: true, Email: "alice.smith@example.com"},
 			map[checks.CauseID]checks.Verdict{checks.WrongInbox: checks.Possible},
-			checks.OutcomeDelivered, nil},
+			OutcomeDelivered, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			set := append(standIns(tt.md, tt.acct), Check)
-			res := checktest.Run(t, nil, tt.ticket, set...)
+			res := checktest.RunGiven(t, nil, tt.ticket, given(tt.md, tt.acct), Check)
 			for c, v := range tt.want {
 				if got := checktest.Best(res, c); got != v {
 					t.Errorf("%s = %q, want %q\n%s", c, got, v, strings.Join(checktest.Messages(res, "maillog"), "\n"))
 				}
 			}
-			d, _ := res.Check("maillog").Result.(*checks.Delivery)
+			d, _ := res.Check("maillog").Result.(*Delivery)
 			if d == nil {
-				t.Fatalf("no *checks.Delivery result (status %s: %s)", res.Check("maillog").Status, res.Check("maillog").Reason)
+				t.Fatalf("no *Delivery result (status %s: %s)", res.Check("maillog").Status, res.Check("maillog").Reason)
 			}
 			if d.Outcome != tt.outcome {
 				t.Errorf("outcome = %s, want %s", d.Outcome, tt.outcome)
@@ -282,7 +269,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestSkip(t *testing.T) {
-	res := checktest.Run(t, nil, ticket("alice@example.com"), append(standIns(nil, nil), Check)...)
+	res := checktest.RunGiven(t, nil, ticket("alice@example.com"), given(nil, nil), Check)
 	if res.Check("maillog").Status != checks.StatusSkipped {
 		t.Errorf("status = %s, want skipped", res.Check("maillog").Status)
 	}

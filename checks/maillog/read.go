@@ -22,9 +22,9 @@ const maxQuoted = 5
 
 // A File is what reading one log file gave.
 type File struct {
-	Coverage checks.LogCoverage
+	Coverage Coverage
 	// Events for the watched addresses, in file order.
-	Events []checks.DeliveryEvent
+	Events []Event
 	// Unreadable quotes the first lines that could not be read ("file:line: text").
 	Unreadable []string
 	// Evicted counts queued messages forgotten because the log never
@@ -37,8 +37,8 @@ type fileState struct {
 	name    string
 	at      time.Time
 	watched []string
-	cov     *checks.LogCoverage
-	events  []checks.DeliveryEvent
+	cov     *Coverage
+	events  []Event
 	quoted  []string
 }
 
@@ -88,7 +88,7 @@ func (fs *fileState) count(n int, kind int, text string) {
 }
 
 // classified fills the reply class (RFC 3463 status first, then the text).
-func (fs *fileState) classified(e checks.DeliveryEvent, status string) checks.DeliveryEvent {
+func (fs *fileState) classified(e Event, status string) Event {
 	switch e.Kind {
 	case "delivered", "queued", "opened", "clicked", "verified", "suppressed-by-N", "complaint", "unsubscribed":
 		return e
@@ -157,7 +157,7 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 256<<10)
 	}
-	f := &File{Coverage: checks.LogCoverage{File: name}}
+	f := &File{Coverage: Coverage{File: name}}
 	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage}
 	first, err := firstByte(br)
 	if err != nil {

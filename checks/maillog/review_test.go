@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/internal/checktest"
 )
 
@@ -114,8 +115,8 @@ func TestResetAfterAtNotLikelyNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com", At: at, LogFiles: []string{name}}
-	acct := &checks.Account{Found: true, ID: "1", Email: "alice@example.com", ResetSentAt: at.Add(30 * time.Minute)}
-	res := checktest.Run(t, nil, tk, append(standIns(nil, acct), Check)...)
+	acct := &account.Account{Found: true, ID: "1", Email: "alice@example.com", ResetSentAt: at.Add(30 * time.Minute)}
+	res := checktest.RunGiven(t, nil, tk, given(nil, acct), Check)
 	for _, m := range checktest.Messages(res, "maillog") {
 		if strings.Contains(m, "cover the reset at") {
 			t.Errorf("claims the reset after --at had no mail, though its delivery is in the log: %s", m)

@@ -3,8 +3,6 @@ package maillog
 import (
 	"strings"
 	"time"
-
-	"github.com/whymail/whymail/checks"
 )
 
 // Line kinds: every line read is exactly one of these.
@@ -151,7 +149,7 @@ func (r *textReader) flush(q *queue) {
 	}
 }
 
-func (r *textReader) addEvent(q *queue, e checks.DeliveryEvent) {
+func (r *textReader) addEvent(q *queue, e Event) {
 	if q != nil {
 		e.From, e.MessageID = q.from, q.messageID
 		q.events = append(q.events, len(r.events))
@@ -378,7 +376,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			if i := strings.LastIndex(reply, "; from="); i >= 0 {
 				reply = reply[:i]
 			}
-			r.addEvent(nil, r.classified(checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "rejected",
+			r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: "rejected",
 				Recipient: to, From: field(rest, "from="), Reply: reply}, ""))
 		}
 		return understood
@@ -419,7 +417,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 				if last.Kind != "deferred" {
 					continue
 				}
-				r.addEvent(q, checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
+				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
 					QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
 					Cause: last.Cause, Permanent: true})
 			}
@@ -433,7 +431,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			if i := strings.LastIndex(reply, "; from="); i >= 0 {
 				reply = reply[:i]
 			}
-			r.addEvent(q, r.classified(checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "rejected",
+			r.addEvent(q, r.classified(Event{Time: t, Source: r.source(n), Kind: "rejected",
 				Recipient: to, QueueID: id, Reply: reply}, ""))
 		}
 	}
@@ -456,7 +454,7 @@ func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, re
 		return
 	}
 	status := field(rest, "status=")
-	e := checks.DeliveryEvent{Time: t, Source: r.source(n), Recipient: rcpt, QueueID: id,
+	e := Event{Time: t, Source: r.source(n), Recipient: rcpt, QueueID: id,
 		Relay: field(rest, "relay="), DSN: field(rest, "dsn="), Delay: field(rest, "delay=")}
 	if d := field(rest, "delays="); d != "" {
 		e.Delay += " (" + d + ")"
@@ -574,7 +572,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		}
 	case "=>", "->", ">>", "*>":
 		if rcpt := r.eximRecipient(body); rcpt != "" {
-			e := checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "delivered", Recipient: rcpt, QueueID: id,
+			e := Event{Time: t, Source: r.source(n), Kind: "delivered", Recipient: rcpt, QueueID: id,
 				Relay: eximField(body, "H="), Reply: eximQuoted(body, "C=")}
 			if flag == "*>" {
 				e.Kind = "suppressed-by-N" // exim -N: delivery not done
@@ -583,7 +581,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		}
 	case "**", "==":
 		if rcpt := r.eximRecipient(body); rcpt != "" {
-			e := checks.DeliveryEvent{Time: t, Source: r.source(n), Kind: "bounced", Recipient: rcpt, QueueID: id,
+			e := Event{Time: t, Source: r.source(n), Kind: "bounced", Recipient: rcpt, QueueID: id,
 				Relay: eximField(body, "H="), Reply: eximReason(body)}
 			if flag == "==" {
 				e.Kind = "deferred"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ var Check = &checks.Check{
 	Name: "message",
 	Doc: "Reads a copy of the sent message (--message): the Received hops and their delays, " +
 		"the receiving side's Authentication-Results, From/Return-Path/DKIM alignment, and the message's age.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
 }
 
 // Thresholds for hop delays.
@@ -37,7 +39,7 @@ const (
 
 // Parse reads the header of a message and returns what it shows. A file
 // without a header is an error.
-func Parse(r io.Reader) (*checks.MessageResult, error) {
+func Parse(r io.Reader) (*Result, error) {
 	br := bufio.NewReader(io.LimitReader(r, 64<<20))
 	// An mbox "From " line may precede the header.
 	if b, _ := br.Peek(5); string(b) == "From " {
@@ -50,7 +52,7 @@ func Parse(r io.Reader) (*checks.MessageResult, error) {
 	if h.Len() == 0 || !h.Has("From") && !h.Has("Received") && !h.Has("Message-Id") && !h.Has("Date") {
 		return nil, fmt.Errorf("not a readable email message: no From, Date, Message-ID or Received header")
 	}
-	res := &checks.MessageResult{Slowest: -1}
+	res := &Result{Slowest: -1}
 	res.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
 	res.Subject = strings.TrimSpace(h.Get("Subject"))
 	res.Date, _ = mail.ParseDate(h.Get("Date"))
@@ -116,9 +118,9 @@ var (
 
 // parseReceived reads "from X by Y with Z id W for <R>; date" (RFC 5321
 // §4.4); the date follows the last semicolon.
-func parseReceived(v string) checks.Hop {
+func parseReceived(v string) Hop {
 	v = strings.Join(strings.Fields(v), " ")
-	var hop checks.Hop
+	var hop Hop
 	body := v
 	if i := strings.LastIndexByte(v, ';'); i >= 0 {
 		body = v[:i]
@@ -148,8 +150,8 @@ func stripComments(s string) string {
 
 // parseAuthResults reads an Authentication-Results field with authres,
 // after removing comments (which may hold semicolons).
-func parseAuthResults(v string) *checks.AuthResults {
-	ar := &checks.AuthResults{Raw: strings.Join(strings.Fields(v), " ")}
+func parseAuthResults(v string) *AuthResults {
+	ar := &AuthResults{Raw: strings.Join(strings.Fields(v), " ")}
 	id, results, _ := authres.Parse(stripComments(ar.Raw))
 	ar.AuthServID = id
 	for _, r := range results {
@@ -166,7 +168,7 @@ func parseAuthResults(v string) *checks.AuthResults {
 			if d == "" {
 				d = domainOf(r.Identifier)
 			}
-			ar.DKIM = append(ar.DKIM, checks.AuthDKIM{Result: string(r.Value), Domain: strings.ToLower(d)})
+			ar.DKIM = append(ar.DKIM, AuthDKIM{Result: string(r.Value), Domain: strings.ToLower(d)})
 		case *authres.DMARCResult:
 			if ar.DMARC == "" {
 				ar.DMARC, ar.DMARCFrom = string(r.Value), strings.ToLower(r.From)
@@ -243,7 +245,7 @@ func run(p *checks.Pass) (any, error) {
 	return res, nil
 }
 
-func hopName(h checks.Hop) string {
+func hopName(h Hop) string {
 	switch {
 	case h.From != "" && h.By != "":
 		return h.From + " -> " + h.By
@@ -253,7 +255,7 @@ func hopName(h checks.Hop) string {
 	return h.From
 }
 
-func reportHops(p *checks.Pass, file string, res *checks.MessageResult) {
+func reportHops(p *checks.Pass, file string, res *Result) {
 	if len(res.Hops) == 0 {
 		p.Report(checks.Finding{Severity: checks.Info, Record: file,
 			Message: "the message has no Received header: it is the sender's copy, so it says nothing about transit"})
@@ -309,7 +311,7 @@ func failed(v string) bool {
 	return false
 }
 
-func reportAuth(p *checks.Pass, file string, res *checks.MessageResult) {
+func reportAuth(p *checks.Pass, file string, res *Result) {
 	ar := res.Auth
 	if ar == nil {
 		p.Report(checks.Finding{Severity: checks.Info, Record: file,
@@ -360,7 +362,7 @@ func orUnknown(s string) string {
 	return s
 }
 
-func reportAlignment(p *checks.Pass, file string, res *checks.MessageResult) {
+func reportAlignment(p *checks.Pass, file string, res *Result) {
 	if res.FromDomain == "" {
 		p.Report(checks.Finding{Severity: checks.Warning, Record: file,
 			Message: "the message has no readable From address, so DMARC cannot align anything with it"})
@@ -384,7 +386,7 @@ func reportAlignment(p *checks.Pass, file string, res *checks.MessageResult) {
 	}
 }
 
-func alignedBy(res *checks.MessageResult) string {
+func alignedBy(res *Result) string {
 	var by []string
 	if res.SPFAligned == checks.Yes {
 		by = append(by, "the Return-Path (SPF)")
@@ -402,7 +404,7 @@ func orNone(s string) string {
 	return s
 }
 
-func reportAge(p *checks.Pass, file string, res *checks.MessageResult, t *checks.Ticket) {
+func reportAge(p *checks.Pass, file string, res *Result, t *checks.Ticket) {
 	if res.Date.IsZero() {
 		p.Report(checks.Finding{Severity: checks.Warning, Record: file,
 			Message: "the message has no readable Date header; its age cannot be judged"})

@@ -11,7 +11,7 @@ import (
 	"github.com/whymail/whymail/internal/checktest"
 )
 
-func parseFile(t *testing.T, name string) *checks.MessageResult {
+func parseFile(t *testing.T, name string) *Result {
 	t.Helper()
 	f, err := os.Open("testdata/" + name)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -20,18 +21,19 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 )
 
-// Check is the recipient-domain check. Its result is a *checks.MailDomain.
+// Check is the recipient-domain check. Its result is a *Domain.
 var Check = &checks.Check{
 	Name: "mx",
 	Doc: "Looks up the recipient domain's MX records: whether the domain exists and accepts mail " +
 		"(null MX, implicit MX, MX hosts that are aliases, IP addresses or do not resolve), and which " +
 		"mailbox provider or mail security gateway receives its mail.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Domain](),
+	Run:        run,
 }
 
 // host is one MX target as resolved.
 type host struct {
-	checks.MailHost
+	Host
 	ipLiteral bool   // the target is an IP address, not a name
 	internal  bool   // every address is loopback, private or otherwise unreachable from the internet
 	cname     string // the target is an alias for this name
@@ -48,13 +50,13 @@ func (h *host) dead() bool {
 
 func (h *host) String() string {
 	if len(h.Addrs) == 0 {
-		return fmt.Sprintf("%s (preference %d)", h.Host, h.Preference)
+		return fmt.Sprintf("%s (preference %d)", h.Name, h.Preference)
 	}
 	addrs := make([]string, len(h.Addrs))
 	for i, a := range h.Addrs {
 		addrs[i] = a.String()
 	}
-	return fmt.Sprintf("%s (preference %d: %s)", h.Host, h.Preference, strings.Join(addrs, ", "))
+	return fmt.Sprintf("%s (preference %d: %s)", h.Name, h.Preference, strings.Join(addrs, ", "))
 }
 
 func run(p *checks.Pass) (any, error) {
@@ -77,7 +79,7 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	}
 	d = strings.ToLower(d)
-	res := &checks.MailDomain{Domain: d}
+	res := &Domain{Domain: d}
 
 	mxs, ans, err := lookup.MX(p.Context, p.DNS, d)
 	if err != nil {
@@ -109,7 +111,7 @@ func run(p *checks.Pass) (any, error) {
 
 // implicit handles a domain without MX records: RFC 5321 §5.1 makes the
 // domain's own A/AAAA address its implicit MX, with preference 0.
-func implicit(p *checks.Pass, res *checks.MailDomain) (any, error) {
+func implicit(p *checks.Pass, res *Domain) (any, error) {
 	d := res.Domain
 	addrs, st, err := lookup.Addrs(p.Context, p.DNS, d)
 	if err != nil {
@@ -127,8 +129,8 @@ func implicit(p *checks.Pass, res *checks.MailDomain) (any, error) {
 			Data:    map[string]any{"domain": d, "mx": "nodata", "address": string(st)}})
 		return res, nil
 	}
-	h := &host{MailHost: checks.MailHost{Host: d, Addrs: addrs, Status: lookup.StatusOK}}
-	res.Implicit, res.Hosts = true, []checks.MailHost{h.MailHost}
+	h := &host{Host: Host{Name: d, Addrs: addrs, Status: lookup.StatusOK}}
+	res.Implicit, res.Hosts = true, []Host{h.Host}
 	if !slices.ContainsFunc(addrs, public) {
 		res.AcceptsMail = checks.No
 		p.Report(checks.Finding{Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
@@ -149,7 +151,7 @@ func implicit(p *checks.Pass, res *checks.MailDomain) (any, error) {
 }
 
 // explicit handles a domain with MX records.
-func explicit(p *checks.Pass, res *checks.MailDomain, mxs []*dns.MX) (any, error) {
+func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 	d := res.Domain
 	slices.SortStableFunc(mxs, func(a, b *dns.MX) int {
 		return cmp.Or(cmp.Compare(a.Preference, b.Preference), cmp.Compare(strings.ToLower(a.Mx), strings.ToLower(b.Mx)))
@@ -192,7 +194,7 @@ func explicit(p *checks.Pass, res *checks.MailDomain, mxs []*dns.MX) (any, error
 
 	hosts := resolve(p.Context, p.DNS, others)
 	for _, h := range hosts {
-		res.Hosts = append(res.Hosts, h.MailHost)
+		res.Hosts = append(res.Hosts, h.Host)
 	}
 	recognise(p, res, hosts)
 
@@ -245,14 +247,14 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX) []*host {
 	var wg sync.WaitGroup
 	for i, mx := range mxs {
 		// Hosts are kept lower-case without the final dot, as people write them.
-		h := &host{MailHost: checks.MailHost{Host: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Preference: mx.Preference}}
+		h := &host{Host: Host{Name: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Preference: mx.Preference}}
 		hosts[i] = h
-		if _, err := netip.ParseAddr(strings.Trim(h.Host, "[]")); err == nil {
+		if _, err := netip.ParseAddr(strings.Trim(h.Name, "[]")); err == nil {
 			h.ipLiteral = true
 		}
 		wg.Go(func() {
-			h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Host)
-			h.cname = aliasOf(ctx, r, h.Host)
+			h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Name)
+			h.cname = aliasOf(ctx, r, h.Name)
 			h.internal = len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
 		})
 	}
@@ -285,11 +287,11 @@ func aliasOf(ctx context.Context, r lookup.Resolver, name string) string {
 
 // reportHost reports what is wrong with one MX host, if anything.
 func reportHost(p *checks.Pass, h *host, othersWork bool) {
-	data := map[string]any{"host": h.Host, "preference": h.Preference, "status": string(h.Status)}
+	data := map[string]any{"host": h.Name, "preference": h.Preference, "status": string(h.Status)}
 	if h.ipLiteral {
 		// RFC 5321 §5.1: the data field of an MX record MUST contain a domain name.
 		p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
-			Message: fmt.Sprintf("MX target %s is an IP address, not a host name; RFC 5321 §5.1 requires a name, and senders will not deliver to it", h.Host),
+			Message: fmt.Sprintf("MX target %s is an IP address, not a host name; RFC 5321 §5.1 requires a name, and senders will not deliver to it", h.Name),
 			Data:    data})
 		return
 	}
@@ -297,7 +299,7 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 		// RFC 2181 §10.3 and RFC 5321 §5.1: an MX target must not be an alias.
 		data["cname"] = h.cname
 		p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
-			Message: fmt.Sprintf("MX target %s is an alias (CNAME to %s); RFC 2181 §10.3 forbids this, and some senders refuse to deliver", h.Host, h.cname),
+			Message: fmt.Sprintf("MX target %s is an alias (CNAME to %s); RFC 2181 §10.3 forbids this, and some senders refuse to deliver", h.Name, h.cname),
 			Data:    data})
 	}
 	if h.usable() {
@@ -311,43 +313,43 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 		data["addrs"] = addrStrings(h.Addrs)
 		p.Report(checks.Finding{Severity: sev, Record: "mx", Data: data,
 			Message: fmt.Sprintf("MX %s resolves only to %s, an address no sender on the internet can reach",
-				h.Host, strings.Join(addrStrings(h.Addrs), ", "))})
+				h.Name, strings.Join(addrStrings(h.Addrs), ", "))})
 		return
 	}
-	msg := fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Host, statusWords(h.Status))
+	msg := fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Name, statusWords(h.Status))
 	if !h.dead() {
-		msg = fmt.Sprintf("MX %s could not be resolved (%s)", h.Host, statusWords(h.Status))
+		msg = fmt.Sprintf("MX %s could not be resolved (%s)", h.Name, statusWords(h.Status))
 	}
 	p.Report(checks.Finding{Severity: sev, Record: "mx", Message: msg, Data: data})
 }
 
 // recognise names the provider and gateway behind the MX hosts, the most
 // preferred host first.
-func recognise(p *checks.Pass, res *checks.MailDomain, hosts []*host) {
+func recognise(p *checks.Pass, res *Domain, hosts []*host) {
 	var provider, gateway *Operator
 	for _, h := range hosts {
-		op := Recognise(h.Host)
+		op := Recognise(h.Name)
 		switch {
 		case op == nil:
 		case op.Kind == Gateway && gateway == nil:
 			gateway = op
 			res.Gateway = op.Name
 			p.Report(checks.Finding{Severity: checks.Info, Record: "mx",
-				Message: fmt.Sprintf("%s receives mail through the %s mail security gateway (MX %s)", res.Domain, op.Name, h.Host),
-				Data:    map[string]any{"gateway": op.Name, "host": h.Host}})
+				Message: fmt.Sprintf("%s receives mail through the %s mail security gateway (MX %s)", res.Domain, op.Name, h.Name),
+				Data:    map[string]any{"gateway": op.Name, "host": h.Name}})
 		case op.Kind == Mailbox && provider == nil:
 			provider = op
 			res.Provider = op.Name
 			p.Report(checks.Finding{Severity: checks.Info, Record: "mx",
-				Message: fmt.Sprintf("%s's mailboxes are at %s (MX %s)", res.Domain, op.Name, h.Host),
-				Data:    map[string]any{"provider": op.Name, "consumer": op.Consumer, "host": h.Host}})
+				Message: fmt.Sprintf("%s's mailboxes are at %s (MX %s)", res.Domain, op.Name, h.Name),
+				Data:    map[string]any{"provider": op.Name, "consumer": op.Consumer, "host": h.Name}})
 		}
 	}
 }
 
 // corporateFilter speaks to the corporate-filter cause once the domain is
 // known to take mail.
-func corporateFilter(p *checks.Pass, res *checks.MailDomain) {
+func corporateFilter(p *checks.Pass, res *Domain) {
 	if res.Gateway != "" {
 		op := operatorNamed(res.Gateway)
 		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
@@ -371,7 +373,7 @@ func corporateFilter(p *checks.Pass, res *checks.MailDomain) {
 	// cannot be told from the MX names alone.
 	var hosts []string
 	for _, h := range res.Hosts {
-		hosts = append(hosts, h.Host)
+		hosts = append(hosts, h.Name)
 	}
 	if len(hosts) > 0 {
 		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Unknown, Severity: checks.OK,
@@ -414,11 +416,11 @@ func deadList(hs []*host) string {
 	for i, h := range hs {
 		switch {
 		case h.ipLiteral:
-			parts[i] = h.Host + " is an IP address"
+			parts[i] = h.Name + " is an IP address"
 		case h.internal:
-			parts[i] = fmt.Sprintf("%s resolves only to %s", h.Host, strings.Join(addrStrings(h.Addrs), ", "))
+			parts[i] = fmt.Sprintf("%s resolves only to %s", h.Name, strings.Join(addrStrings(h.Addrs), ", "))
 		default:
-			parts[i] = fmt.Sprintf("%s %s", h.Host, statusWords(h.Status))
+			parts[i] = fmt.Sprintf("%s %s", h.Name, statusWords(h.Status))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -242,9 +242,9 @@ func TestRules(t *testing.T) {
 					t.Errorf("no message holds %q; messages:\n%s", m, all)
 				}
 			}
-			md, _ := cr.Result.(*checks.MailDomain)
+			md, _ := cr.Result.(*Domain)
 			if md == nil {
-				t.Fatalf("result %T, want *checks.MailDomain", cr.Result)
+				t.Fatalf("result %T, want *Domain", cr.Result)
 			}
 			if md.Exists != tc.exists || md.AcceptsMail != tc.accepts || md.NullMX != tc.nullMX || md.Implicit != tc.impl || len(md.Hosts) != tc.hosts {
 				t.Errorf("result exists=%s accepts=%s null=%v implicit=%v hosts=%d, want %s %s %v %v %d",
@@ -358,7 +358,7 @@ func TestProvidersAndGateways(t *testing.T) {
 				return checktest.Zones(t, fmt.Sprintf("$ORIGIN %s\n@ SOA a. b. 1 1 1 1 1\n@ A 192.0.2.7\n", q.Name)).Lookup(ctx, q)
 			})
 			res := checktest.Run(t, r, &checks.Ticket{Domain: "example.com", Address: "bob@example.com"}, Check)
-			md := res.Check("mx").Result.(*checks.MailDomain)
+			md := res.Check("mx").Result.(*Domain)
 			if md.Provider != tc.provider || md.Gateway != tc.gateway {
 				t.Errorf("provider %q gateway %q, want %q %q", md.Provider, md.Gateway, tc.provider, tc.gateway)
 			}
@@ -430,7 +430,7 @@ func TestHostsResolvedConcurrently(t *testing.T) {
 	start := time.Now()
 	res := checktest.Run(t, slow, &checks.Ticket{Domain: "example.com"}, Check)
 	took := time.Since(start)
-	if md := res.Check("mx").Result.(*checks.MailDomain); len(md.Hosts) != 5 || md.AcceptsMail != checks.Yes {
+	if md := res.Check("mx").Result.(*Domain); len(md.Hosts) != 5 || md.AcceptsMail != checks.Yes {
 		t.Fatalf("result %+v", md)
 	}
 	if took > 200*time.Millisecond {

@@ -62,7 +62,7 @@ func BenchmarkLint(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		res := checktest.Run(b, net, ticket, Lint)
-		r := res.Check("spf").Result.(*checks.SPFResult)
+		r := res.Check("spf").Result.(*Result)
 		lookups = r.Lookups
 	}
 	elapsed := time.Since(start)
@@ -89,7 +89,7 @@ func TestDepthNotCount(t *testing.T) {
 	start := time.Now()
 	res := checktest.Run(t, net, &checks.Ticket{Sender: "app@example.com"}, Lint)
 	elapsed := time.Since(start)
-	r := res.Check("spf").Result.(*checks.SPFResult)
+	r := res.Check("spf").Result.(*Result)
 	if r.Lookups != 3+6+12+24+1 {
 		t.Errorf("lookups %d, want 46", r.Lookups)
 	}

@@ -2,6 +2,7 @@ package spf
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -15,7 +16,8 @@ var Lint = &checks.Check{
 	Name: "spf",
 	Doc: "Lints the SPF record tree of the sender domain (RFC 7208: syntax, lookup limits, " +
 		"includes, all) and evaluates check_host for each sending IP.",
-	Run: run,
+	ResultType: reflect.TypeFor[*Result](),
+	Run:        run,
 }
 
 const (
@@ -36,7 +38,7 @@ func run(p *checks.Pass) (any, error) {
 		p.Unknown(checks.SenderAuth, "SPF not checked: give --sender (and --sending-ip) to check the sender's SPF")
 		return nil, nil
 	}
-	res := &checks.SPFResult{Domain: domain}
+	res := &Result{Domain: domain}
 	tree := Expand(p.Context, p.DNS, domain)
 	if tree.Err != nil {
 		// §4.4: a DNS failure on the sender's own record is a temperror for
@@ -311,7 +313,7 @@ func quoteAll(ss []string) string {
 
 // evaluate runs check_host for each sending IP with the sender, and with
 // the HELO name when given, concurrently.
-func evaluate(p *checks.Pass, domain string) []checks.SPFEvaluation {
+func evaluate(p *checks.Pass, domain string) []Evaluation {
 	sender := p.Ticket.Sender
 	if !strings.Contains(sender, "@") {
 		sender = "postmaster@" + domain // §4.3
@@ -336,10 +338,10 @@ func evaluate(p *checks.Pass, domain string) []checks.SPFEvaluation {
 		}()
 	}
 	wg.Wait()
-	var out []checks.SPFEvaluation
+	var out []Evaluation
 	for _, j := range jobs {
 		ev := j.ev
-		out = append(out, checks.SPFEvaluation{IP: ev.IP, Domain: ev.Domain, Result: ev.Result, Reason: ev.Reason})
+		out = append(out, Evaluation{IP: ev.IP, Domain: ev.Domain, Result: ev.Result, Reason: ev.Reason})
 		report(p, ev, j.helo)
 	}
 	return out
@@ -386,7 +388,7 @@ func report(p *checks.Pass, ev Evaluation, helo bool) {
 }
 
 // verdicts speaks to sender-auth when no evaluation did.
-func (l *linter) verdicts(evals []checks.SPFEvaluation) {
+func (l *linter) verdicts(evals []Evaluation) {
 	if len(evals) > 0 {
 		return
 	}

@@ -149,7 +149,7 @@ example.com: 6 DNS lookups in all (limit 10), 3 in its own record
 	if n.Total != 6 || len(n.Children) != 2 || n.Children[0].Total != 3 {
 		t.Errorf("tree data %+v", n)
 	}
-	if r := res.Check("spf").Result.(*checks.SPFResult); r.Lookups != 6 || r.Record == "" {
+	if r := res.Check("spf").Result.(*Result); r.Lookups != 6 || r.Record == "" {
 		t.Errorf("result %+v", r)
 	}
 }
@@ -207,7 +207,7 @@ func TestEvaluation(t *testing.T) {
 		t.Run(tc.sender+"/"+tc.ip, func(t *testing.T) {
 			ip := netip.MustParseAddr(tc.ip)
 			res := checktest.Run(t, checktest.Zones(t, zones...), &checks.Ticket{Sender: tc.sender, HELO: tc.helo, SendingIPs: []netip.Addr{ip}}, Lint)
-			r := res.Check("spf").Result.(*checks.SPFResult)
+			r := res.Check("spf").Result.(*Result)
 			if len(r.Evaluations) != 1 || r.Evaluations[0].Result != tc.result {
 				t.Fatalf("evaluations %+v, want %s", r.Evaluations, tc.result)
 			}
@@ -228,7 +228,7 @@ func TestEvaluationHELO(t *testing.T) {
 	z := checktest.Zones(t, zone(`@ IN TXT "v=spf1 ip4:192.0.2.1 -all"`, `mail IN TXT "v=spf1 a -all"`, `mail IN A 192.0.2.1`))
 	res := checktest.Run(t, z, &checks.Ticket{Sender: "a@example.com", HELO: "mail.example.com",
 		SendingIPs: []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.9")}}, Lint)
-	r := res.Check("spf").Result.(*checks.SPFResult)
+	r := res.Check("spf").Result.(*Result)
 	var got []string
 	for _, e := range r.Evaluations {
 		got = append(got, fmt.Sprintf("%s %s %s", e.IP, e.Domain, e.Result))

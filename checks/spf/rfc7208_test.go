@@ -269,7 +269,7 @@ func lintCase(t *testing.T, r lookup.Resolver, ip netip.Addr, tc suiteTest) {
 		}
 		return
 	}
-	sr, _ := cr.Result.(*checks.SPFResult)
+	sr, _ := cr.Result.(*Result)
 	if sr == nil || len(sr.Evaluations) == 0 {
 		t.Fatalf("lint result %#v: want an evaluation", cr.Result)
 	}

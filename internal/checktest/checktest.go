@@ -36,11 +36,36 @@ func Run(t testing.TB, r lookup.Resolver, ticket *checks.Ticket, set ...*checks.
 
 // RunErr is Run returning the error instead of failing.
 func RunErr(r lookup.Resolver, ticket *checks.Ticket, set ...*checks.Check) (*checks.Result, error) {
+	return runGiven(r, ticket, nil, set)
+}
+
+// RunGiven is Run with the results of some required checks given instead
+// of run (checks.Runner.Given), so that a check is tested on the facts a
+// test chooses.
+func RunGiven(t testing.TB, r lookup.Resolver, ticket *checks.Ticket, given map[*checks.Check]any, set ...*checks.Check) *checks.Result {
+	t.Helper()
+	res, err := runGiven(r, ticket, given, set)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
+}
+
+func runGiven(r lookup.Resolver, ticket *checks.Ticket, given map[*checks.Check]any, set []*checks.Check) (*checks.Result, error) {
 	if r == nil {
 		r = &lookup.Zones{}
 	}
-	runner := &checks.Runner{DNS: lookup.NewCache(r)}
+	runner := &checks.Runner{DNS: lookup.NewCache(r), Given: given}
 	return runner.Run(context.Background(), set, ticket)
+}
+
+// Result returns v as a given result: nil for a nil pointer, so that a
+// check given "no result" sees none.
+func Result[T any](v *T) any {
+	if v == nil {
+		return nil
+	}
+	return v
 }
 
 // Verdicts returns, for each cause some finding spoke to, the verdicts of

@@ -1,38 +1,42 @@
-package checks
+package maillog
 
-import "time"
+import (
+	"time"
 
-// Delivery is the result of the "maillog" check: what the mail logs and
+	"github.com/whymail/whymail/checks"
+)
+
+// Delivery is the result of Check: what the mail logs and
 // provider event files say happened to mail for the recipient.
 type Delivery struct {
 	Recipient string
 	// Files says, per log file, what it was and which time it covers.
-	Files []LogCoverage
+	Files []Coverage
 	// Events is the recipient's delivery timeline, oldest first.
-	Events []DeliveryEvent
+	Events []Event
 	// Outcome is the state of the last attempt: delivered, deferred,
 	// bounced, queued when the newest email was handed over but has no
 	// outcome yet (an earlier email's outcome, in Events, is then not the
 	// state), or none when the logs hold nothing for the recipient.
-	Outcome DeliveryOutcome
+	Outcome Outcome
 	// Gateway is the host the last delivery was handed to (Postfix relay=,
 	// Exim H=, the provider's MX host), "" when unknown.
 	Gateway string
 }
 
-// DeliveryOutcome is what finally happened to the recipient's mail.
-type DeliveryOutcome string
+// Outcome is what finally happened to the recipient's mail.
+type Outcome string
 
 const (
-	OutcomeDelivered DeliveryOutcome = "delivered"
-	OutcomeDeferred  DeliveryOutcome = "deferred"
-	OutcomeBounced   DeliveryOutcome = "bounced"
-	OutcomeQueued    DeliveryOutcome = "queued"
-	OutcomeNone      DeliveryOutcome = "none"
+	OutcomeDelivered Outcome = "delivered"
+	OutcomeDeferred  Outcome = "deferred"
+	OutcomeBounced   Outcome = "bounced"
+	OutcomeQueued    Outcome = "queued"
+	OutcomeNone      Outcome = "none"
 )
 
-// LogCoverage describes one log file as read.
-type LogCoverage struct {
+// Coverage describes one log file as read.
+type Coverage struct {
 	File   string
 	Format string // "postfix", "exim", "sendgrid", "ses", "mailgun", "postmark", or a mix joined by "+"
 	// First and Last are the times of the first and last line or event
@@ -44,8 +48,8 @@ type LogCoverage struct {
 	Unparsed    int // lines that could not be read, quoted in the findings
 }
 
-// DeliveryEvent is one step of the recipient's timeline.
-type DeliveryEvent struct {
+// Event is one step of the recipient's timeline.
+type Event struct {
 	Time   time.Time
 	Source string // file:line
 	// Kind is queued, delivered, deferred, bounced, expired, dropped,
@@ -62,6 +66,6 @@ type DeliveryEvent struct {
 	Delay     string // as logged (delay=, delays=)
 	// Reason and Cause classify Reply (smtpreply); empty for deliveries.
 	Reason    string
-	Cause     CauseID
+	Cause     checks.CauseID
 	Permanent bool
 }

@@ -1,10 +1,13 @@
-package checks
+package message
 
-import "time"
+import (
+	"time"
 
-// MessageResult is the result of the "message" check: what a copy of the
-// sent message (--message) shows.
-type MessageResult struct {
+	"github.com/whymail/whymail/checks"
+)
+
+// Result is the result of Check: what a copy of the sent message shows.
+type Result struct {
 	MessageID string
 	Subject   string
 	Date      time.Time // the Date header, zero when missing or unreadable
@@ -15,8 +18,8 @@ type MessageResult struct {
 	ReturnPathDomain string
 	DKIMDomains      []string // d= of each DKIM-Signature
 	// SPFAligned / DKIMAligned: relaxed alignment with the From domain.
-	SPFAligned  Tristate
-	DKIMAligned Tristate
+	SPFAligned  checks.Tristate
+	DKIMAligned checks.Tristate
 	// Hops is the Received chain, oldest first.
 	Hops []Hop
 	// Slowest indexes Hops (-1 when no delay could be measured).

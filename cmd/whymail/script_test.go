@@ -27,6 +27,48 @@ func TestMain(m *testing.M) {
 //
 //	status N PROG ARGS...   run PROG like exec and require exit status N
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
+//
+// and commands that read the JSON on stdout of the last exec or status
+// (docs/json.md) and assert what it says in the words of the ticket, not
+// as regular expressions over indented JSON. A VERDICT, STATUS or SEVERITY
+// may list alternatives, confirmed|likely; a word outside its set, or a
+// cause the diagnosis does not list, is a usage error, so that a
+// misspelling never makes a negation hold. Each command takes ! to assert
+// the opposite, and when it fails it says what the document does say.
+//
+// On a diagnosis (whymail.diagnose/v1):
+//
+//	verdict CAUSE VERDICT   the cause has the verdict; CAUSE * is any cause
+//	                        (`! verdict * likely`: no cause is likely)
+//	top CAUSE [VERDICT]     the first-ranked cause is CAUSE (with the verdict)
+//	explained CAUSE [ROOT]  CAUSE is a symptom folded under ROOT (its
+//	                        explained_by), or under any root; a chain takes
+//	                        one line a link
+//	evidence CAUSE REGEXP   a message among the cause's evidence matches;
+//	                        CAUSE * is any cause
+//
+// On a diagnosis or a domain lint (whymail.domain/v1):
+//
+//	incomplete              some check could not complete (exit status 3)
+//	check NAME STATUS       the check has the status (in a lint, in every domain)
+//
+// On a domain lint:
+//
+//	failed                  some finding reached --fail-on
+//	finding RECORD SEVERITY [REGEXP]
+//	                        a finding about RECORD (the lint's record group:
+//	                        spf, dmarc, mx, ...; * for any) has the severity,
+//	                        and its message matches REGEXP
+//
+// On the lines of address (whymail.address/v1) and bounce (whymail.bounce/v1):
+//
+//	address ADDRESS VERDICT [FIELD=VALUE...]
+//	                        the line for ADDRESS has the verdict and the fields
+//	bounce RECIPIENT CAUSE [FIELD=VALUE...]
+//	                        a line for RECIPIENT has the cause and the fields
+//
+// FIELD=VALUE compares the line's field exactly: a string as it is, any
+// other value as its JSON (code=550, permanent=true).
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -36,11 +78,16 @@ func TestScript(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"status":    statusCmd,
-			"dnsserver": lookuptest.DNSServerCmd,
-		},
+		Cmds: scriptCmds(),
 	})
+}
+
+// scriptCmds are the commands TestScript adds to testscript's own.
+func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
+	cmds := scriptDocCmds()
+	cmds["status"] = statusCmd
+	cmds["dnsserver"] = lookuptest.DNSServerCmd
+	return cmds
 }
 
 // statusCmd runs a program and checks its exit status, which `exec` and

@@ -109,7 +109,13 @@ func (p *Pass) Skip(format string, args ...any) {
 	p.mu.Unlock()
 }
 
-// Unknown reports that cause could not be settled and what would settle it.
+// Unknown reports that cause could not be settled, saying why.
 func (p *Pass) Unknown(cause CauseID, format string, args ...any) {
 	p.Report(Finding{Severity: Info, Cause: cause, Verdict: Unknown, Message: fmt.Sprintf(format, args...)})
+}
+
+// Missing reports that cause could not be settled for want of the inputs
+// needs, saying what they would show.
+func (p *Pass) Missing(cause CauseID, needs []Input, format string, args ...any) {
+	p.Report(Finding{Severity: Info, Cause: cause, Verdict: Unknown, Needs: needs, Message: fmt.Sprintf(format, args...)})
 }

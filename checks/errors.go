@@ -36,3 +36,16 @@ func IsInputError(err error) bool {
 	var ie *InputError
 	return errors.As(err, &ie)
 }
+
+// A MisplacedError is input of one kind given as another, such as provider
+// events given as a suppression list. Belongs names the input it is; front
+// ends word it ("give it with --log").
+type MisplacedError struct {
+	Holds   string // what the input holds, "SendGrid events"
+	Not     string // what it was given as, "a suppression list"
+	Belongs Input
+}
+
+func (e *MisplacedError) Error() string {
+	return fmt.Sprintf("this file holds %s, not %s", e.Holds, e.Not)
+}

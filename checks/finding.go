@@ -87,4 +87,7 @@ type Finding struct {
 	Steps []string `json:"steps,omitempty"`
 	// Data carries the finding's evidence for machines: record text, codes, times.
 	Data map[string]any `json:"data,omitempty"`
+	// Needs names the inputs that would settle the finding's cause, for an
+	// Unknown verdict that a missing input left open. Front ends word them.
+	Needs []Input `json:"needs,omitempty"`
 }

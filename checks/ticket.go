@@ -12,6 +12,8 @@ import (
 // arguments and the inputs the agent pointed at. Checks read it through
 // Pass.Ticket and never change it.
 type Ticket struct {
+	// Mode is what the command runs the checks for.
+	Mode Mode
 	// Address is the recipient as typed in the ticket ("" for `whymail domain`).
 	Address string
 	// Domain is the domain whose mail setup is checked: the recipient's

@@ -18,9 +18,11 @@ type Entry struct {
 	// Common ranks causes of equal verdict and strength: higher is more
 	// common in support tickets.
 	Common int
-	// SettledBy says which input lets whymail speak to the cause, for the
-	// report of a run that could not.
+	// SettledBy says what lets whymail speak to the cause, for the report
+	// of a run that could not; Needs names the inputs among it, which the
+	// front end words.
 	SettledBy string
+	Needs     []checks.Input
 	// Default is the verdict when no check spoke to the cause: Unknown, or
 	// Possible for a cause common enough to suspect on base rate alone.
 	Default checks.Verdict
@@ -103,7 +105,8 @@ var English = Catalog{
 		},
 		Reply:     "The receiving mail server told us that mailbox doesn't exist. Could you confirm your exact email address? It's possible there's a small typo, or the mailbox has been closed.",
 		Common:    5,
-		SettledBy: "--bounce or --log",
+		SettledBy: "a bounce or the mail log",
+		Needs:     []checks.Input{checks.InputBounce, checks.InputLog},
 	},
 	checks.MailboxFull: {
 		NeedsDelivery: true,
@@ -115,7 +118,8 @@ var English = Catalog{
 		},
 		Reply:     "Your mailbox appears to be full, so our email couldn't be delivered. Please delete some messages to free up space, and let us know so we can send it again.",
 		Common:    3,
-		SettledBy: "--bounce or --log",
+		SettledBy: "a bounce or the mail log",
+		Needs:     []checks.Input{checks.InputBounce, checks.InputLog},
 		Explains:  []checks.CauseID{checks.Delayed},
 	},
 	checks.NoAccount: {
@@ -128,7 +132,8 @@ var English = Catalog{
 		},
 		Reply:     "We couldn't find an account registered with that email address, so no email was sent. Is it possible you signed up with a different address? If you tell us your name or username we can look it up.",
 		Common:    8,
-		SettledBy: "--users",
+		SettledBy: "the user records",
+		Needs:     []checks.Input{checks.InputUsers},
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.WrongInbox: {
@@ -141,7 +146,8 @@ var English = Catalog{
 		},
 		Reply:     "Our email went to the address registered on your account, which is different from the one you mentioned. Please check that inbox too; if you no longer have access to it, reply and we'll help you update it.",
 		Common:    6,
-		SettledBy: "--users with --user",
+		SettledBy: "the user records and the account id",
+		Needs:     []checks.Input{checks.InputUsers, checks.InputUser},
 		Explains:  []checks.CauseID{checks.NoAccount},
 	},
 	checks.AccountInactive: {
@@ -154,7 +160,8 @@ var English = Catalog{
 		},
 		Reply:     "Your account isn't active at the moment, which is why no email arrived. We can help you reactivate it; please reply to confirm you'd like us to.",
 		Common:    4,
-		SettledBy: "--users",
+		SettledBy: "the user records",
+		Needs:     []checks.Input{checks.InputUsers},
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.AccountLocked: {
@@ -167,7 +174,8 @@ var English = Catalog{
 		},
 		Reply:     "Your account is temporarily locked for your security, so the reset email wasn't sent. We can unlock it after confirming a few details, or you can try again after the lock expires.",
 		Common:    3,
-		SettledBy: "--users",
+		SettledBy: "the user records",
+		Needs:     []checks.Input{checks.InputUsers},
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.LinkExpired: {
@@ -180,7 +188,8 @@ var English = Catalog{
 		},
 		Reply:     "The reset link we sent earlier has expired for your security. We've sent (or can send) a fresh one; please use it within the next day, and use the most recent email if you see several.",
 		Common:    4,
-		SettledBy: "--users (reset_sent_at) or --message",
+		SettledBy: "the user records (reset_sent_at) or a sent message",
+		Needs:     []checks.Input{checks.InputUsers, checks.InputMessage},
 	},
 	checks.Suppressed: {
 		NothingSent: true,
@@ -192,7 +201,8 @@ var English = Catalog{
 		},
 		Reply:     "An earlier email to your address bounced, so our email system paused sending to it. We've checked the address and removed the block, and we'll send the email again now.",
 		Common:    6,
-		SettledBy: "--suppressions",
+		SettledBy: "the suppression lists",
+		Needs:     []checks.Input{checks.InputSuppressions},
 		Explains:  []checks.CauseID{checks.NotSent},
 	},
 	checks.SpamFolder: {
@@ -205,7 +215,8 @@ var English = Catalog{
 		},
 		Reply:     "Our email may have been filtered into your spam or junk folder. Could you search for it there (and in any Promotions or Other tabs)? If you find it, marking it as \"not spam\" helps future emails reach your inbox.",
 		Common:    10,
-		SettledBy: "--log, to see whether it was delivered, and --sender for its authentication",
+		SettledBy: "the mail log, to see whether it was delivered, and the sender, for its authentication",
+		Needs:     []checks.Input{checks.InputLog, checks.InputSender},
 		Default:   checks.Possible,
 		DefaultMessage: "Spam filtering is the most common reason a delivered email is not seen; " +
 			"nothing in this run ruled it out.",
@@ -220,7 +231,8 @@ var English = Catalog{
 		},
 		Reply:     "Your organisation's email security system may be holding our message in quarantine. Could you check any quarantine summary emails, or ask your IT team to release it and allow emails from us?",
 		Common:    5,
-		SettledBy: "the recipient domain's MX hosts, and --log",
+		SettledBy: "the recipient domain's MX hosts, and the mail log",
+		Needs:     []checks.Input{checks.InputLog},
 	},
 	checks.SenderAuth: {
 		Title:       "Our sending domain fails authentication (SPF, DKIM or DMARC)",
@@ -231,7 +243,8 @@ var English = Catalog{
 		},
 		Reply:     "We've found a problem on our side that can stop our emails from arriving, and our team is fixing it. Please check your spam folder in the meantime; we'll let you know once it's resolved.",
 		Common:    5,
-		SettledBy: "--sender, --sending-ip, --message",
+		SettledBy: "the sender, the sending IPs and a sent message",
+		Needs:     []checks.Input{checks.InputSender, checks.InputSendingIP, checks.InputMessage},
 		Explains:  []checks.CauseID{checks.SpamFolder, checks.RejectedByRecipient, checks.Delayed},
 	},
 	checks.SenderBlocklisted: {
@@ -243,7 +256,8 @@ var English = Catalog{
 		},
 		Reply:     "We've found a problem on our side that's stopping some of our emails from being delivered, and our team is working on it. We'll let you know once it's fixed.",
 		Common:    3,
-		SettledBy: "--sending-ip and --sender",
+		SettledBy: "the sending IPs and the sender",
+		Needs:     []checks.Input{checks.InputSendingIP, checks.InputSender},
 		Explains:  []checks.CauseID{checks.SpamFolder, checks.RejectedByRecipient, checks.Delayed},
 	},
 	checks.RejectedByRecipient: {
@@ -256,7 +270,8 @@ var English = Catalog{
 		},
 		Reply:     "Your email provider rejected our message. Could you ask your email administrator (or IT team) to allow emails from us? In the meantime you could use a different email address.",
 		Common:    3,
-		SettledBy: "--bounce or --log",
+		SettledBy: "a bounce or the mail log",
+		Needs:     []checks.Input{checks.InputBounce, checks.InputLog},
 	},
 	checks.Delayed: {
 		NeedsDelivery: true,
@@ -268,7 +283,8 @@ var English = Catalog{
 		},
 		Reply:     "Your email provider is delaying our message. This usually clears up within the hour and the email arrives on its own; if it hasn't arrived by then, let us know and we'll send it again.",
 		Common:    5,
-		SettledBy: "--log",
+		SettledBy: "the mail log",
+		Needs:     []checks.Input{checks.InputLog},
 	},
 	checks.NotSent: {
 		NothingSent: true,
@@ -280,7 +296,8 @@ var English = Catalog{
 		},
 		Reply:     "We couldn't find a record of the email being sent, so we've raised it with our technical team. We'll update you shortly, and you're welcome to request a new email in the meantime.",
 		Common:    4,
-		SettledBy: "--log",
+		SettledBy: "the mail log",
+		Needs:     []checks.Input{checks.InputLog},
 	},
 }
 

@@ -26,6 +26,11 @@ type Lint struct {
 	// Trace is every DNS exchange of the run, with --trace.
 	Trace []TraceExchange `json:"trace,omitempty"`
 
+	// Setting is how the front end names the fail-on setting in the result
+	// line ("--fail-on"); Words words the inputs findings need.
+	Setting string `json:"-"`
+	Words   Words  `json:"-"`
+
 	failOn checks.Severity
 	never  bool
 }
@@ -48,7 +53,8 @@ type RecordGroup struct {
 // NewLint starts a lint report that fails when a finding reaches failOn,
 // or never.
 func NewLint(failOn checks.Severity, never bool) *Lint {
-	l := &Lint{Schema: DomainSchema, FailOn: failOn.String(), Domains: []*DomainLint{}, failOn: failOn, never: never}
+	l := &Lint{Schema: DomainSchema, FailOn: failOn.String(), Domains: []*DomainLint{}, failOn: failOn, never: never,
+		Setting: "fail-on"}
 	if never {
 		l.FailOn = "never"
 	}
@@ -79,6 +85,7 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 		}) {
 			continue // one check may say the same about two causes
 		}
+		f.Message = l.Words.hint(f.Message, f.Needs)
 		g.Findings = append(g.Findings, f)
 		g.Worst = max(g.Worst, f.Severity)
 		dl.Worst = max(dl.Worst, f.Severity)
@@ -134,11 +141,11 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 	case l.Incomplete:
 		p.f("result: %s: some checks could not complete (see \"failed\" above); run again, or check DNS\n", s.paint("INCOMPLETE", color.FgRed, color.Bold))
 	case l.never:
-		p.f("result: not failing (--fail-on never)\n")
+		p.f("result: not failing (%s never)\n", l.Setting)
 	case l.Failed:
-		p.f("result: %s (findings reached --fail-on %s)\n", s.paint("FAIL", color.FgRed, color.Bold), l.FailOn)
+		p.f("result: %s (findings reached %s %s)\n", s.paint("FAIL", color.FgRed, color.Bold), l.Setting, l.FailOn)
 	default:
-		p.f("result: %s (nothing reached --fail-on %s)\n", s.paint("pass", color.FgGreen), l.FailOn)
+		p.f("result: %s (nothing reached %s %s)\n", s.paint("pass", color.FgGreen), l.Setting, l.FailOn)
 	}
 	return p.err
 }
@@ -200,11 +207,11 @@ func LintMarkdown(w io.Writer, l *Lint) error {
 	case l.Incomplete:
 		p.f("**Result:** INCOMPLETE: some checks could not complete\n")
 	case l.never:
-		p.f("**Result:** not failing (`--fail-on never`)\n")
+		p.f("**Result:** not failing (`%s never`)\n", l.Setting)
 	case l.Failed:
-		p.f("**Result:** FAIL (findings reached `--fail-on %s`)\n", l.FailOn)
+		p.f("**Result:** FAIL (findings reached `%s %s`)\n", l.Setting, l.FailOn)
 	default:
-		p.f("**Result:** pass (nothing reached `--fail-on %s`)\n", l.FailOn)
+		p.f("**Result:** pass (nothing reached `%s %s`)\n", l.Setting, l.FailOn)
 	}
 	return p.err
 }

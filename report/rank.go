@@ -43,8 +43,10 @@ type Cause struct {
 	UserReply   string          `json:"user_reply"`
 	// ExplainedBy names the root cause that accounts for this symptom.
 	ExplainedBy checks.CauseID `json:"explained_by,omitempty"`
-	// SettledBy says which input would let a run speak to the cause.
-	SettledBy string `json:"settled_by,omitempty"`
+	// SettledBy says what would let a run speak to the cause, and Needs
+	// which inputs that is.
+	SettledBy string         `json:"settled_by,omitempty"`
+	Needs     []checks.Input `json:"needs,omitempty"`
 
 	common   int
 	key      int  // rank key: lower is shown first
@@ -57,6 +59,8 @@ type Evidence struct {
 	Verdict checks.Verdict `json:"verdict"`
 	Message string         `json:"message"`
 	Data    map[string]any `json:"data,omitempty"`
+	// Needs names the inputs that would settle what this evidence leaves open.
+	Needs []checks.Input `json:"needs,omitempty"`
 	// Symptom names the cause this evidence was first reported for, when
 	// it was folded in from a symptom.
 	Symptom checks.CauseID `json:"symptom,omitempty"`
@@ -92,8 +96,43 @@ func Outcomes(res *checks.Result) []CheckOutcome {
 	return out
 }
 
-// Diagnose builds the ranked diagnosis of a run with the catalog cat.
-func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
+// Words names inputs as a front end does: the command line its flags
+// ("--log, --sender"), the page its fields. Nil words name nothing, and
+// the report then says only what the inputs are.
+type Words func([]checks.Input) string
+
+// hint adds to a finding's message how to give the inputs it needs: "no
+// mail log given (give --log)."
+func (w Words) hint(msg string, needs []checks.Input) string {
+	h := w.of(needs)
+	if h == "" {
+		return msg
+	}
+	if trimmed, ok := strings.CutSuffix(msg, "."); ok {
+		return trimmed + " (give " + h + ")."
+	}
+	return msg + " (give " + h + ")"
+}
+
+// named adds to what settles a cause the names of its inputs: "the user
+// records: --users".
+func (w Words) named(what string, needs []checks.Input) string {
+	if h := w.of(needs); h != "" {
+		return what + ": " + h
+	}
+	return what
+}
+
+func (w Words) of(needs []checks.Input) string {
+	if w == nil || len(needs) == 0 {
+		return ""
+	}
+	return w(needs)
+}
+
+// Diagnose builds the ranked diagnosis of a run with the catalog cat; w
+// words the inputs that would settle what the run could not.
+func Diagnose(res *checks.Result, cat Catalog, w Words) *Diagnosis {
 	d := &Diagnosis{Schema: DiagnoseSchema, Address: res.Ticket.Address, At: res.Ticket.At.UTC(),
 		Sender: res.Ticket.Sender, Checks: Outcomes(res), Incomplete: res.Failed()}
 	byID := map[checks.CauseID][]checks.Finding{}
@@ -103,7 +142,7 @@ func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
 		}
 	}
 	for _, id := range checks.Causes {
-		d.Causes = append(d.Causes, newCause(cat[id], byID[id]))
+		d.Causes = append(d.Causes, newCause(cat[id], byID[id], w))
 	}
 	ruleOutUndelivered(d.Causes, cat)
 	Rank(d.Causes, cat)
@@ -112,8 +151,9 @@ func Diagnose(res *checks.Result, cat Catalog) *Diagnosis {
 
 // newCause decides a cause's verdict from its findings: the strongest
 // evidence wins, and among equally strong evidence the order of decisive.
-func newCause(e *Entry, fs []checks.Finding) *Cause {
-	c := &Cause{ID: e.ID, Title: e.Title, Explanation: e.Explanation, common: e.Common, SettledBy: e.SettledBy}
+func newCause(e *Entry, fs []checks.Finding, w Words) *Cause {
+	c := &Cause{ID: e.ID, Title: e.Title, Explanation: e.Explanation, common: e.Common,
+		SettledBy: w.named(e.SettledBy, e.Needs), Needs: e.Needs}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if fs[i].Strength != fs[j].Strength {
 			return fs[i].Strength > fs[j].Strength
@@ -131,7 +171,8 @@ func newCause(e *Entry, fs []checks.Finding) *Cause {
 	// Steps specific to the strongest findings replace the catalog's
 	// general ones, which would only say the same less precisely.
 	for _, f := range fs {
-		c.Evidence = append(c.Evidence, Evidence{Check: f.Check, Verdict: f.Verdict, Message: f.Message, Data: f.Data})
+		c.Evidence = append(c.Evidence, Evidence{Check: f.Check, Verdict: f.Verdict, Message: w.hint(f.Message, f.Needs),
+			Data: f.Data, Needs: f.Needs})
 		if f.Verdict == c.Verdict {
 			for _, s := range f.Steps {
 				if s = sentence(s); !slices.Contains(c.AgentSteps, s) {

@@ -42,7 +42,7 @@ func ids(d *Diagnosis) []string {
 }
 
 func TestDiagnoseHasEveryCause(t *testing.T) {
-	d := Diagnose(result(), English)
+	d := Diagnose(result(), English, flagWords)
 	if len(d.Causes) != len(checks.Causes) {
 		t.Fatalf("%d causes, want %d", len(d.Causes), len(checks.Causes))
 	}
@@ -168,7 +168,7 @@ func TestRank(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := Diagnose(result(tt.findings...), English)
+			d := Diagnose(result(tt.findings...), English, flagWords)
 			got := ids(d)
 			if !slices.Equal(got[:len(tt.want)], tt.want) {
 				t.Errorf("rank = %v\nwant prefix %v", got, tt.want)
@@ -227,8 +227,9 @@ func sample() *Diagnosis {
 		checks.Finding{Check: "mx", Cause: checks.DomainNoMail, Verdict: checks.Confirmed, Strength: checks.Direct, Message: "gmial.com has no MX and no A/AAAA record"},
 		checks.Finding{Check: "typo", Cause: checks.AddressTypo, Verdict: checks.Likely, Strength: checks.Direct,
 			Message: "gmial.com looks like a typo of gmail.com, and gmial.com accepts no mail", Data: map[string]any{"suggestion": "gmail.com"}},
-		checks.Finding{Check: "maillog", Cause: checks.NotSent, Verdict: checks.Unknown, Message: "no --log given: a mail log would show whether it was sent"},
-	), English)
+		checks.Finding{Check: "maillog", Cause: checks.NotSent, Verdict: checks.Unknown, Message: "no mail log given: a mail log would show whether it was sent",
+			Needs: []checks.Input{checks.InputLog}},
+	), English, flagWords)
 }
 
 func TestTextGolden(t *testing.T) {
@@ -314,6 +315,7 @@ func TestLint(t *testing.T) {
 		}
 	}
 	l := NewLint(checks.Error, false)
+	l.Setting = "--fail-on"
 	l.Add("example.com", res)
 	var b bytes.Buffer
 	LintText(&b, l, Style{})
@@ -329,7 +331,7 @@ func TestLint(t *testing.T) {
 func TestIncomplete(t *testing.T) {
 	res := result()
 	res.Checks = append(res.Checks, &checks.CheckResult{Name: "mx", Status: checks.StatusFailed, Reason: "lookup x. MX: timeout", Findings: []checks.Finding{}})
-	d := Diagnose(res, English)
+	d := Diagnose(res, English, flagWords)
 	if !d.Incomplete {
 		t.Fatal("Incomplete not set with a failed check")
 	}
@@ -344,4 +346,14 @@ func TestIncomplete(t *testing.T) {
 			t.Errorf("%s presents a base rate as a finding", name)
 		}
 	}
+}
+
+// flagWords words inputs as the command line does, so that golden reports
+// read as the CLI prints them.
+func flagWords(ins []checks.Input) string {
+	words := make([]string, len(ins))
+	for i, in := range ins {
+		words[i] = "--" + string(in)
+	}
+	return strings.Join(words, ", ")
 }

@@ -19,7 +19,7 @@ import (
 // Check is the account check. Its result is a *Account.
 var Check = &checks.Check{
 	Name: "account",
-	Doc: "Finds the ticket's user record in --users (by --user ID, or else by the address) and says " +
+	Doc: "Finds the ticket's user record in the user records (by the account id, or else by the address) and says " +
 		"whether there is no account, the account's email is another address, the account is inactive " +
 		"or locked, or the last reset link has expired.",
 	ResultType: reflect.TypeFor[*Account](),
@@ -44,16 +44,16 @@ func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	file := t.UsersFile
 	if file == "" {
-		p.Skip("no --users given: the user records were not looked at")
+		p.Skip("no user records given: the account was not looked at")
 		for _, c := range causes {
-			p.Unknown(c, "give --users FILE (the app's user export: id,email,status,locked_until,reset_sent_at) to check the account")
+			p.Missing(c, []checks.Input{checks.InputUsers}, "the app's user records (id, email, status, locked_until, reset_sent_at) would settle this")
 		}
 		return nil, nil
 	}
 	if t.Address == "" && t.UserID == "" {
-		p.Skip("no address and no --user to look up in %s", file)
+		p.Skip("no address and no account id to look up in %s", file)
 		for _, c := range causes {
-			p.Unknown(c, "give the recipient's address or --user ID to look the account up in %s", file)
+			p.Missing(c, []checks.Input{checks.InputAddress, checks.InputUser}, "the recipient's address or the account id would find the account in %s", file)
 		}
 		return nil, nil
 	}
@@ -115,7 +115,7 @@ func run(p *checks.Pass) (any, error) {
 			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg,
 				Data: map[string]any{"user_id": t.UserID, "records": n}})
 			for _, cause := range causes {
-				p.Unknown(cause, "%s: check the --user id, or whether the export is current (the account may have been deleted)", msg)
+				p.Unknown(cause, "%s: check the account id, or whether the export is current (the account may have been deleted)", msg)
 			}
 			return &Account{}, nil
 		}
@@ -156,7 +156,7 @@ func run(p *checks.Pass) (any, error) {
 			Verdict: checks.RuledOut, Strength: checks.OfRecord,
 			Message: fmt.Sprintf("account id %q has the email %s%s", u.ID, u.Email, how),
 			Data:    map[string]any{"id": u.ID, "email": u.Email, "line": u.Line}})
-		p.Unknown(checks.WrongInbox, "give --user ID (the account named in the ticket) to compare its email with %s", t.Address)
+		p.Missing(checks.WrongInbox, []checks.Input{checks.InputUser}, "the account id named in the ticket would compare its email with %s", t.Address)
 	}
 	c.status(u)
 	c.reset(u)

@@ -3,6 +3,7 @@ package account
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,8 +203,10 @@ func TestSkipped(t *testing.T) {
 				t.Errorf("%s %s, want unknown", c, v)
 			}
 		}
-		if tk.UsersFile == "" && !strings.Contains(strings.Join(checktest.Messages(res, "account"), "\n"), "--users") {
-			t.Errorf("the unknowns do not name --users")
+		for _, c := range causes {
+			if needs := checktest.Needs(res, c); tk.UsersFile == "" && !slices.Contains(needs, checks.InputUsers) {
+				t.Errorf("%s needs %v, want the user records among them", c, needs)
+			}
 		}
 	}
 }

@@ -51,7 +51,7 @@ func run(p *checks.Pass) (any, error) {
 		}
 		if se.Suggest != "" {
 			data["suggestion"] = se.Suggest
-			f.Steps = []string{fmt.Sprintf("diagnose the bare address instead: whymail diagnose %s", se.Suggest)}
+			f.Steps = []string{fmt.Sprintf("diagnose the bare address %s instead", se.Suggest)}
 		} else {
 			f.Steps = []string{"ask the user for the exact address and correct it on their account"}
 		}

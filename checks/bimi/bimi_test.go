@@ -38,18 +38,18 @@ func TestBIMI(t *testing.T) {
 		msgs   []string
 		failed bool
 	}{
-		{checks.Ticket{Domain: "good.test"}, checks.Info, []string{"logo https://good.test/logo.svg", "DMARC policy is at enforcement"}, false},
-		{checks.Ticket{Domain: "noa.test"}, checks.Info, []string{"no a= mark certificate"}, false},
-		{checks.Ticket{Domain: "declined.test"}, checks.Info, []string{"declines to publish a logo"}, false},
-		{checks.Ticket{Domain: "http.test"}, checks.Error, []string{"must be an https: URL"}, false},
-		{checks.Ticket{Domain: "two.test"}, checks.Error, []string{"2 BIMI records"}, false},
-		{checks.Ticket{Domain: "case.test"}, checks.Error, []string{"looks like BIMI but does not begin with"}, false},
-		{checks.Ticket{Domain: "none.test"}, checks.Info, []string{"no BIMI record at default._bimi.none.test: optional"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "good.test"}, checks.Info, []string{"logo https://good.test/logo.svg", "DMARC policy is at enforcement"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "noa.test"}, checks.Info, []string{"no a= mark certificate"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "declined.test"}, checks.Info, []string{"declines to publish a logo"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "http.test"}, checks.Error, []string{"must be an https: URL"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "two.test"}, checks.Error, []string{"2 BIMI records"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "case.test"}, checks.Error, []string{"looks like BIMI but does not begin with"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "none.test"}, checks.Info, []string{"no BIMI record at default._bimi.none.test: optional"}, false},
 		{checks.Ticket{Address: "u@none.test", Domain: "none.test", Sender: "good.test"}, checks.Info, []string{"logo https://good.test/logo.svg"}, false},
 		// Receivers fall back to the organizational domain's record.
-		{checks.Ticket{Domain: "news.good.test"}, checks.Info, []string{"organizational domain", "logo https://good.test/logo.svg"}, false},
-		{checks.Ticket{Domain: "news.example.co.uk"}, checks.Info, []string{"default._bimi.example.co.uk", "logo https://example.co.uk/logo.svg"}, false},
-		{checks.Ticket{Domain: "elsewhere.example"}, checks.Warning, []string{"could not look up the BIMI record default._bimi.elsewhere.example TXT (refused)"}, true},
+		{checks.Ticket{Mode: checks.Lint, Domain: "news.good.test"}, checks.Info, []string{"organizational domain", "logo https://good.test/logo.svg"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "news.example.co.uk"}, checks.Info, []string{"default._bimi.example.co.uk", "logo https://example.co.uk/logo.svg"}, false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "elsewhere.example"}, checks.Warning, []string{"could not look up the BIMI record default._bimi.elsewhere.example TXT (refused)"}, true},
 	}
 	for _, tt := range tests {
 		res := checktest.Run(t, z, &tt.ticket, Check)

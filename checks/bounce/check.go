@@ -14,7 +14,7 @@ import (
 // ticket's address.
 var Check = &checks.Check{
 	Name: "bounce",
-	Doc: "Reads the bounce messages given with --bounce (.eml, mbox or Maildir; RFC 3464 " +
+	Doc: "Reads the bounce messages given (.eml, mbox or Maildir; RFC 3464 " +
 		"delivery status notifications and the plain-text bounces of common MTAs and " +
 		"providers) and reports the failure they record for the recipient.",
 	ResultType: reflect.TypeFor[*Result](),
@@ -27,9 +27,9 @@ var causes = []checks.CauseID{checks.MailboxUnknown, checks.MailboxFull}
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	if len(t.BounceFiles) == 0 {
-		p.Skip("no --bounce given: no bounce message to read")
+		p.Skip("no bounce given: no bounce message to read")
 		for _, c := range causes {
-			p.Unknown(c, "no bounce message was given; a bounce (--bounce FILE) would say whether the mailbox exists and has room")
+			p.Missing(c, []checks.Input{checks.InputBounce}, "no bounce message was given; a bounce would say whether the mailbox exists and has room")
 		}
 		return nil, nil
 	}

@@ -27,7 +27,7 @@ var Check = &checks.Check{
 func run(p *checks.Pass) (any, error) {
 	d := checks.ResultOf[*maillog.Delivery](p, maillog.Check)
 	if d == nil {
-		p.Skip("no --log given: nothing says whether the email was delivered")
+		p.Skip("no mail log given: nothing says whether the email was delivered")
 		return nil, nil
 	}
 	switch d.Outcome {
@@ -58,8 +58,9 @@ func run(p *checks.Pass) (any, error) {
 	case len(weak) == 0 && !looked:
 		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,
 			Strength: checks.Indirect,
-			Message: "the email was delivered; the sender was not checked (give --sender and --sending-ip), " +
-				"so nothing says whether its SPF, DMARC or blocklistings sent it to spam"})
+			Message: "the email was delivered; the sender was not checked, " +
+				"so nothing says whether its SPF, DMARC or blocklistings sent it to spam",
+			Needs: []checks.Input{checks.InputSender, checks.InputSendingIP}})
 		return nil, nil
 	case len(weak) == 0:
 		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.SpamFolder, Verdict: checks.Possible,

@@ -21,9 +21,9 @@ import (
 // verifies the message's signatures. Its result is a *Result.
 var Check = &checks.Check{
 	Name: "dkim",
-	Doc: "Looks up the sender domain's DKIM keys at the --dkim-selector selectors " +
+	Doc: "Looks up the sender domain's DKIM keys at the given selectors " +
 		"(or probes common ones), lints each key record (syntax, key type and size, " +
-		"revoked, testing mode, CNAME to an ESP), and verifies the DKIM signatures of --message.",
+		"revoked, testing mode, CNAME to an ESP), and verifies the DKIM signatures of the sent message.",
 	ResultType: reflect.TypeFor[*Result](),
 	Run:        run,
 }
@@ -33,8 +33,9 @@ const record = "dkim"
 func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(p.Ticket.SenderDomain())), ".")
 	if domain == "" {
-		p.Skip("no --sender given: there is no sender domain whose DKIM keys to check")
-		p.Unknown(checks.SenderAuth, "DKIM was not checked: give --sender (and --dkim-selector or --message) to check the sender domain's DKIM keys")
+		p.Skip("no sender given: there is no sender domain whose DKIM keys to check")
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputDKIMSelector, checks.InputMessage},
+			"DKIM was not checked: the sender domain, with its selectors or a sent message, would tell its DKIM keys")
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
@@ -121,7 +122,7 @@ func run(p *checks.Pass) (any, error) {
 			return res, verr
 		}
 	} else if usable > 0 && err == nil {
-		p.Unknown(checks.SenderAuth, "%s publishes a usable DKIM key; whether the app's mail is signed with it needs a copy of a sent message (--message)", domain)
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputMessage}, "%s publishes a usable DKIM key; whether the app's mail is signed with it needs a copy of a sent message", domain)
 	}
 	return res, err
 }
@@ -313,15 +314,16 @@ func summarise(p *checks.Pass, domain string, selectors, found, failed []string)
 	}
 	if len(found) > 0 {
 		p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: data,
-			Message: fmt.Sprintf("no --dkim-selector given: probed %d common selectors at %s and found %s",
+			Message: fmt.Sprintf("no DKIM selector given: probed %d common selectors at %s and found %s",
 				len(selectors), domain, strings.Join(found, ", "))})
 		return
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Record: record, Data: data,
 		Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
-		Message: fmt.Sprintf("no DKIM key at the %d probed common selectors of %s; give --dkim-selector (the s= of a DKIM-Signature the app sends) to check the right one",
+		Message: fmt.Sprintf("no DKIM key at the %d probed common selectors of %s; the app's selector (the s= of a DKIM-Signature it sends) would check the right one",
 			len(selectors), domain),
-		Steps: []string{"find the selector in the s= tag of the DKIM-Signature header of a message the app sent, and rerun with --dkim-selector"}})
+		Needs: []checks.Input{checks.InputDKIMSelector},
+		Steps: []string{"find the selector in the s= tag of the DKIM-Signature header of a message the app sent, and check again with that selector"}})
 }
 
 func paren(s string) string {

@@ -54,8 +54,8 @@ const record = "dmarc"
 func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(p.Ticket.SenderDomain())), ".")
 	if domain == "" {
-		p.Skip("no --sender given: there is no sender domain whose DMARC policy to check")
-		p.Unknown(checks.SenderAuth, "DMARC was not checked: give --sender to check the sender domain's DMARC policy")
+		p.Skip("no sender given: there is no sender domain whose DMARC policy to check")
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender}, "DMARC was not checked: the sender domain would tell its DMARC policy")
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
@@ -305,7 +305,7 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 		return
 	case !spfKnown && !dkimKnown:
 		res.Pass = checks.Maybe
-		report(checks.Info, checks.Unknown, checks.Direct, "whether %s's mail passes DMARC needs the sending IPs (--sending-ip, for SPF) or a sent message (--message, for DKIM)", domain)
+		report(checks.Info, checks.Unknown, checks.Direct, "whether %s's mail passes DMARC needs the sending IPs (for SPF) or a copy of a sent message (for DKIM)", domain)
 		return
 	case spfKnown && dkimKnown && !spfTemp && !dkimTemp:
 		res.Pass = checks.No
@@ -315,10 +315,10 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 		res.Pass = checks.Maybe
 		switch {
 		case !dkimKnown:
-			report(checks.Info, checks.Possible, checks.Indirect, "SPF does not align for %s: DMARC passes for mail from there only if it carries a valid DKIM signature by %s (check with --message)",
+			report(checks.Info, checks.Possible, checks.Indirect, "SPF does not align for %s: DMARC passes for mail from there only if it carries a valid DKIM signature by %s, which a copy of a sent message would show",
 				strings.Join(spfFail, ", "), domain)
 		case !spfKnown:
-			report(checks.Info, checks.Possible, checks.Indirect, "no DKIM signature of the message aligns with %s (%s): DMARC passes only if SPF passes for the sending IP (give --sending-ip)",
+			report(checks.Info, checks.Possible, checks.Indirect, "no DKIM signature of the message aligns with %s (%s): DMARC passes only if SPF passes for the sending IP, which the sending IPs would show",
 				domain, orNone(dkimOther))
 		default:
 			report(checks.Info, checks.Unknown, checks.Direct, "DMARC for %s could not be settled: a DNS lookup failed temporarily (SPF: %s; DKIM: %s)",

@@ -116,13 +116,15 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	if len(qs) == 0 {
-		why, settle := "no public --sending-ip and no --sender given", "give --sending-ip and --sender"
+		why, settle := "no public sending IP and no sender given", "the sending IPs and the sender would be looked up"
+		needs := []checks.Input{checks.InputSendingIP, checks.InputSender}
 		if len(subs) > 0 {
 			why = "no configured blocklist applies to the sending IPs or sender domain"
-			settle = "add IP lists (--dnsbl ZONE) for the sending IPs and domain lists (--dnsbl domain:ZONE) for the sender domain"
+			settle = "IP lists for the sending IPs and domain lists for the sender domain would be asked"
+			needs = []checks.Input{checks.InputDNSBL}
 		}
 		p.Skip("%s: blocklists not checked", why)
-		p.Unknown(checks.SenderBlocklisted, "blocklists not checked (%s): %s", why, settle)
+		p.Missing(checks.SenderBlocklisted, needs, "blocklists not checked (%s): %s", why, settle)
 		return nil, nil
 	}
 	var wg sync.WaitGroup
@@ -251,11 +253,11 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 	for _, l := range troubleOrder {
 		t := troubles[l]
 		msg := fmt.Sprintf("could not check %s on %s (%s): %s", strings.Join(t.subjects, ", "), l.Name, l.Zone, strings.Join(t.why, "; "))
-		step := "query the list again later, or with --dns pointing at a resolver that can reach it"
+		step := "query the list again later, or through a resolver that can reach it"
 		if refusedOnly(t.why) {
 			msg = fmt.Sprintf("%s (%s) refused to answer our resolver for %s (%s); query it from a resolver of your own",
 				l.Name, l.Zone, strings.Join(t.subjects, ", "), strings.Join(t.why, "; "))
-			step = "run the check with --dns pointing at your own recursive resolver (not a public one such as 8.8.8.8), or look the IP up on the list's web site"
+			step = "run the check through your own recursive resolver (not a public one such as 8.8.8.8), or look the IP up on the list's web site"
 		}
 		p.Report(checks.Finding{
 			Severity: checks.Info, Record: "dnsbl", Cause: checks.SenderBlocklisted, Verdict: checks.Unknown,

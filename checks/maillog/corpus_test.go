@@ -3,10 +3,13 @@ package maillog
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/whymail/whymail/checks"
 )
 
 const corpus = "../../../shared/corpus"
@@ -248,7 +251,8 @@ func TestCorpusESP(t *testing.T) {
 		isList := strings.Contains(name, "json-sendgrid-") && !bytes.Contains(data, []byte(`"event"`))
 		f, err := Read(bytes.NewReader(data), filepath.Base(name), at, allAddresses(data)...)
 		if isList {
-			if err == nil || !strings.Contains(err.Error(), "--suppressions") {
+			var me *checks.MisplacedError
+			if !errors.As(err, &me) || me.Belongs != checks.InputSuppressions {
 				t.Errorf("%s: a suppression list read as events: %v", name, err)
 			}
 			lists++

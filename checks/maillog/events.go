@@ -73,7 +73,7 @@ func (r *eventReader) record(line int, raw json.RawMessage) error {
 				}
 				json.Unmarshal(it, &probe)
 				if probe.Event == "" && probe.Address != "" {
-					return checks.Inputf(r.name, line, "this is a Mailgun suppression list, not events: give it with --suppressions")
+					return &checks.InputError{File: r.name, Line: line, Err: &checks.MisplacedError{Holds: "a Mailgun suppression list", Not: "events", Belongs: checks.InputSuppressions}}
 				}
 				if err := r.record(line, it); err != nil {
 					return err
@@ -109,9 +109,9 @@ func (r *eventReader) record(line int, raw json.RawMessage) error {
 		r.seenFormat["mailgun"] = true
 		kind = r.mailgun(line, m)
 	case has(m, "email") && has(m, "created"):
-		return checks.Inputf(r.name, line, "this is a SendGrid suppression list, not events: give it with --suppressions")
+		return &checks.InputError{File: r.name, Line: line, Err: &checks.MisplacedError{Holds: "a SendGrid suppression list", Not: "events", Belongs: checks.InputSuppressions}}
 	case has(m, "SuppressedDestinationSummaries") || has(m, "Suppressions"):
-		return checks.Inputf(r.name, line, "this is a suppression list, not events: give it with --suppressions")
+		return &checks.InputError{File: r.name, Line: line, Err: &checks.MisplacedError{Holds: "a suppression list", Not: "events", Belongs: checks.InputSuppressions}}
 	default:
 		kind = unparsed
 	}

@@ -20,7 +20,7 @@ import (
 // Check reads --log files and says what happened to mail for the recipient.
 var Check = &checks.Check{
 	Name: "maillog",
-	Doc: "Reads the mail logs and provider event files (--log) and builds the recipient's delivery " +
+	Doc: "Reads the mail logs and provider event files and builds the recipient's delivery " +
 		"timeline: sent, delivered, deferred or bounced, with the line that proves it.",
 	Requires:   []*checks.Check{mx.Check, account.Check},
 	ResultType: reflect.TypeFor[*Delivery](),
@@ -35,10 +35,10 @@ func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	causes := []checks.CauseID{checks.NotSent, checks.Delayed, checks.MailboxUnknown}
 	if len(t.LogFiles) == 0 {
-		p.Skip("no --log given")
+		p.Skip("no mail log given")
 		for _, c := range causes {
-			p.Unknown(c, "No mail log was given: pass the MTA's log (Postfix or Exim) or the provider's event "+
-				"export (SendGrid, Amazon SES, Mailgun, Postmark) for the time of the request with --log to settle this.")
+			p.Missing(c, []checks.Input{checks.InputLog}, "No mail log was given: the MTA's log (Postfix or Exim) or the provider's event "+
+				"export (SendGrid, Amazon SES, Mailgun, Postmark) for the time of the request would settle this.")
 		}
 		return nil, nil
 	}

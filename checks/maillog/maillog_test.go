@@ -154,7 +154,7 @@ func TestBadInput(t *testing.T) {
 		{"oneline.json", `[{"event":"delivered"},{"event": }]`, 1, "oneline.json:1: record 2: bad JSON: invalid character '}'"},
 		{"pretty.json", "[\n  {\n    \"event\": \"delivered\",\n    \"email\": \"a\" \"b\"\n  }\n]", 4, "pretty.json:4: bad JSON: invalid character '\"' after object key:value pair"},
 		{"cut.ndjson", "{\"event\":\"delivered\"}\n{\"event\": \"bounce\",\n", 2, "cut.ndjson:2: the JSON ends early (missing ] or })"},
-		{"list.json", `[{"email":"a@b.example","created":1443651125,"reason":"x","status":"5.1.1"}]`, 1, "--suppressions"},
+		{"list.json", `[{"email":"a@b.example","created":1443651125,"reason":"x","status":"5.1.1"}]`, 1, "holds a SendGrid suppression list, not events"},
 		{"long.log", strings.Repeat("x", maxLine+10), 1, "line longer"},
 		{"users.csv", "id,email\nu1,alice@example.com\n", 0, `not a mail log: no line is a syslog (Postfix) or Exim main-log line, nor is it provider event JSON; first: 1: "id,email"`},
 	}
@@ -163,6 +163,10 @@ func TestBadInput(t *testing.T) {
 		var ie *checks.InputError
 		if !errors.As(err, &ie) || ie.File != tt.name || ie.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want InputError at line %d with %q", tt.name, err, tt.line, tt.want)
+		}
+		var me *checks.MisplacedError
+		if errors.As(err, &me) != strings.Contains(tt.want, "suppression list") || me != nil && me.Belongs != checks.InputSuppressions {
+			t.Errorf("%s: misplaced = %+v, want it to belong with the suppressions exactly for a suppression list", tt.name, me)
 		}
 	}
 }

@@ -25,7 +25,7 @@ import (
 // Check reads the --message file.
 var Check = &checks.Check{
 	Name: "message",
-	Doc: "Reads a copy of the sent message (--message): the Received hops and their delays, " +
+	Doc: "Reads a copy of the sent message: the Received hops and their delays, " +
 		"the receiving side's Authentication-Results, From/Return-Path/DKIM alignment, and the message's age.",
 	ResultType: reflect.TypeFor[*Result](),
 	Run:        run,
@@ -219,9 +219,9 @@ func tri(b bool) checks.Tristate {
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	if t.MessageFile == "" {
-		p.Skip("no --message given: no copy of the sent message to read")
-		p.Unknown(checks.SenderAuth, "no copy of the sent message was given; its Authentication-Results (--message FILE) would show the receiver's SPF/DKIM/DMARC verdict")
-		p.Unknown(checks.Delayed, "no copy of the sent message was given; its Received headers (--message FILE) would show where it waited")
+		p.Skip("no sent message given: no copy of the sent message to read")
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Authentication-Results would show the receiver's SPF/DKIM/DMARC verdict")
+		p.Missing(checks.Delayed, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Received headers would show where it waited")
 		return nil, nil
 	}
 	f, err := p.Open(t.MessageFile)

@@ -21,7 +21,7 @@ import (
 // Check is the "ptr" check.
 var Check = &checks.Check{
 	Name: "ptr",
-	Doc: "Checks forward-confirmed reverse DNS for each --sending-ip: a PTR record " +
+	Doc: "Checks forward-confirmed reverse DNS for each sending IP: a PTR record " +
 		"whose name resolves back to the same IP, and a name that does not look generic or dynamic.",
 	Run: run,
 }
@@ -43,8 +43,8 @@ type Outcome struct {
 func run(p *checks.Pass) (any, error) {
 	ips := p.Ticket.SendingIPs
 	if len(ips) == 0 {
-		p.Skip("no --sending-ip given: reverse DNS of the sending IPs was not checked")
-		p.Unknown(checks.SenderAuth, "reverse DNS not checked: give --sending-ip with the IPs the app sends from")
+		p.Skip("no sending IP given: reverse DNS of the sending IPs was not checked")
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "reverse DNS not checked: the IPs the app sends from would settle it")
 		return nil, nil
 	}
 	outs := make([]*Outcome, len(ips))
@@ -137,7 +137,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		p.Report(checks.Finding{
 			Severity: checks.Warning, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Unknown,
 			Message: fmt.Sprintf("could not look up the PTR record of sending IP %s (%s): reverse DNS not checked", ip, o.Status),
-			Steps:   []string{"run the check again later, or with --dns pointing at a resolver that can reach the reverse zone"},
+			Steps:   []string{"run the check again later, or through a resolver that can reach the reverse zone"},
 			Data:    data,
 		})
 		return true

@@ -3,6 +3,7 @@ package ptr
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,8 +96,11 @@ func TestPTR(t *testing.T) {
 
 func TestPTRSkipAndFail(t *testing.T) {
 	res := checktest.Run(t, nil, &checks.Ticket{}, Check)
-	if cr := res.Check("ptr"); cr.Status != checks.StatusSkipped || !strings.Contains(cr.Reason, "--sending-ip") {
-		t.Errorf("no IPs: status %s (%s), want skipped naming --sending-ip", cr.Status, cr.Reason)
+	if cr := res.Check("ptr"); cr.Status != checks.StatusSkipped || !strings.Contains(cr.Reason, "no sending IP") {
+		t.Errorf("no IPs: status %s (%s), want skipped for no sending IP", cr.Status, cr.Reason)
+	}
+	if needs := checktest.Needs(res, checks.SenderAuth); !slices.Equal(needs, []checks.Input{checks.InputSendingIP}) {
+		t.Errorf("no IPs: sender-auth needs %v, want the sending IPs", needs)
 	}
 	if got := checktest.Best(res, checks.SenderAuth); got != checks.Unknown {
 		t.Errorf("no IPs: sender-auth %q, want unknown", got)

@@ -34,8 +34,8 @@ const (
 func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(p.Ticket.SenderDomain()), ".")
 	if domain == "" {
-		p.Skip("no --sender given: there is no sender domain whose SPF to check")
-		p.Unknown(checks.SenderAuth, "SPF not checked: give --sender (and --sending-ip) to check the sender's SPF")
+		p.Skip("no sender given: there is no sender domain whose SPF to check")
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputSendingIP}, "SPF not checked: the sender (and the sending IPs) would check the sender's SPF")
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
@@ -401,7 +401,7 @@ func (l *linter) verdicts(evals []Evaluation) {
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SenderAuth, Verdict: checks.Likely, Strength: checks.Indirect,
 			Message: fmt.Sprintf("the SPF of %s is broken (%s): receivers get permerror", l.root.Domain, strings.Join(dedup(l.permerror), ", "))})
 	default:
-		p.Unknown(checks.SenderAuth, "SPF record of %s looks sound, but no --sending-ip was given to evaluate it for", l.root.Domain)
+		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "SPF record of %s looks sound, but no sending IP was given to evaluate it for", l.root.Domain)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,8 +158,11 @@ example.com: 6 DNS lookups in all (limit 10), 3 in its own record
 func TestNoSender(t *testing.T) {
 	res := checktest.Run(t, nil, &checks.Ticket{}, Lint)
 	cr := res.Check("spf")
-	if cr.Status != checks.StatusSkipped || !strings.Contains(cr.Reason, "no --sender given") {
-		t.Errorf("status %s %q, want skipped for no --sender", cr.Status, cr.Reason)
+	if cr.Status != checks.StatusSkipped || !strings.Contains(cr.Reason, "no sender given") {
+		t.Errorf("status %s %q, want skipped for no sender", cr.Status, cr.Reason)
+	}
+	if needs := checktest.Needs(res, checks.SenderAuth); !slices.Contains(needs, checks.InputSender) {
+		t.Errorf("sender-auth needs %v, want the sender among them", needs)
 	}
 	if v := checktest.Best(res, checks.SenderAuth); v != checks.Unknown {
 		t.Errorf("sender-auth %q, want unknown", v)

@@ -21,19 +21,19 @@ func TestWrongFile(t *testing.T) {
 		err           string // the whole message, after the file name
 	}{
 		{"sendgrid_events.json", "[\n" + `{"email":"a@example.com","timestamp":1795168800,"event":"delivered","sg_event_id":"x"}` + "\n]",
-			":2: this file holds SendGrid events, not a suppression list: give it with --log"},
+			":2: this file holds SendGrid events, not a suppression list"},
 		{"ses_bounce.json", `{"notificationType":"Bounce","bounce":{"bounceType":"Permanent"},"mail":{"destination":["a@example.com"]}}`,
-			":1: this file holds Amazon SES notifications, not a suppression list: give it with --log"},
+			":1: this file holds Amazon SES notifications, not a suppression list"},
 		{"ses_events.json", `[{"eventType":"Bounce","mail":{"destination":["a@example.com"]}}]`,
-			":1: this file holds Amazon SES notifications, not a suppression list: give it with --log"},
+			":1: this file holds Amazon SES notifications, not a suppression list"},
 		{"sns.json", "{\n  \"Type\": \"Notification\",\n  \"MessageId\": \"m\",\n  \"TopicArn\": \"arn:aws:sns:eu-west-1:1:ses\",\n  \"Message\": \"{}\"\n}",
-			":4: this file holds Amazon SNS notifications, not a suppression list: give it with --log"},
+			":4: this file holds Amazon SNS notifications, not a suppression list"},
 		{"mailgun_webhook.json", `{"signature": {"token": "t"}, "event-data": {"event": "failed", "recipient": "a@example.com"}}`,
-			":1: this file holds Mailgun webhook events, not a suppression list: give it with --log"},
+			":1: this file holds Mailgun webhook events, not a suppression list"},
 		{"mailgun_events.json", "{\"items\": [\n{\"event\": \"failed\", \"recipient\": \"a@example.com\"}]}",
-			":2: this file holds Mailgun events, not a suppression list: give it with --log"},
+			":2: this file holds Mailgun events, not a suppression list"},
 		{"postmark.ndjson", `{"RecordType":"Bounce","Email":"a@example.com","Type":"HardBounce"}` + "\n" + `{"RecordType":"Delivery"}`,
-			":1: this file holds Postmark webhook events, not a suppression list: give it with --log"},
+			":1: this file holds Postmark webhook events, not a suppression list"},
 		{"oneline.json", `[{"email":"a@example.com","created":1},{"email":"b@example.com","created":2},{"email":}]`,
 			":1: SendGrid unsubscribes (json): bad entry: invalid character '}' looking for beginning of value"},
 		{"typed.json", "{\"Suppressions\": [{\"EmailAddress\": \"a@example.com\"}, {\"EmailAddress\": 5}]}",
@@ -59,6 +59,10 @@ func TestWrongFile(t *testing.T) {
 		}
 		if got := strings.TrimPrefix(err.Error(), path); got != tt.err {
 			t.Errorf("%s: error\n  %s\nwant\n  %s", tt.name, got, tt.err)
+		}
+		var me *checks.MisplacedError
+		if isEvents := strings.Contains(tt.err, "not a suppression list"); isEvents != errors.As(err, &me) || isEvents && me.Belongs != checks.InputLog {
+			t.Errorf("%s: misplaced %v (%+v), want it to belong with the log exactly when it holds events", tt.name, errors.As(err, &me), me)
 		}
 	}
 }

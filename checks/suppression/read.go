@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
 )
 
@@ -300,7 +301,7 @@ var eventKeys = map[string]string{
 
 // errEvents says a file of events was given as a suppression list.
 func errEvents(what string) error {
-	return fmt.Errorf("this file holds %s, not a suppression list: give it with --log", what)
+	return &checks.MisplacedError{Holds: what, Not: "a suppression list", Belongs: checks.InputLog}
 }
 
 // events names the provider events je is one of, "" when it is none.

@@ -63,9 +63,9 @@ type fileSummary struct {
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	if len(t.SuppressionFiles) == 0 {
-		p.Skip("no --suppressions given")
-		p.Unknown(checks.Suppressed, "No suppression list was given: export the sending provider's bounce, block, "+
-			"spam-report and unsubscribe lists and pass them with --suppressions to settle this.")
+		p.Skip("no suppression list given")
+		p.Missing(checks.Suppressed, []checks.Input{checks.InputSuppressions}, "No suppression list was given: the sending provider's bounce, block, "+
+			"spam-report and unsubscribe lists would settle this.")
 		return nil, nil
 	}
 	var hits []Hit
@@ -96,9 +96,9 @@ func run(p *checks.Pass) (any, error) {
 			var le *LineError
 			if errors.As(err, &le) {
 				if f.Provider == "" {
-					return nil, checks.Inputf(name, le.Line, "%v", le.Err)
+					return nil, &checks.InputError{File: name, Line: le.Line, Err: le.Err}
 				}
-				return nil, checks.Inputf(name, le.Line, "%s: %v", f, le.Err)
+				return nil, &checks.InputError{File: name, Line: le.Line, Err: fmt.Errorf("%s: %w", f, le.Err)}
 			}
 			return nil, &checks.InputError{File: name, Err: err}
 		}

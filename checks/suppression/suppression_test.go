@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,13 +122,16 @@ func TestCheck(t *testing.T) {
 			[]string{"generic suppression list (testdata/generic.csv:2)", "hard bounce"}, ""},
 		{"not listed", ticket("zoe@example.com", "generic.csv", "ses.json", "postmark.json"), checks.RuledOut,
 			[]string{"none of the suppression lists", "testdata/ses.json: Amazon SES account-level suppression (json), 2 entries"}, ""},
-		{"no lists", ticket("alice@example.com"), checks.Unknown, []string{"--suppressions"}, ""},
+		{"no lists", ticket("alice@example.com"), checks.Unknown, []string{"No suppression list was given"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := checktest.Run(t, nil, tt.ticket, Check)
 			if got := checktest.Best(res, checks.Suppressed); got != tt.verdict {
 				t.Errorf("verdict = %q, want %q", got, tt.verdict)
+			}
+			if needs := checktest.Needs(res, checks.Suppressed); (len(tt.ticket.SuppressionFiles) == 0) != slices.Equal(needs, []checks.Input{checks.InputSuppressions}) {
+				t.Errorf("suppressed needs %v with %d lists given", needs, len(tt.ticket.SuppressionFiles))
 			}
 			msgs := strings.Join(checktest.Messages(res, "suppression"), "\n")
 			for _, w := range tt.want {

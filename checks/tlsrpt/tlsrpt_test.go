@@ -30,15 +30,15 @@ func TestTLSRPT(t *testing.T) {
 		msg    string
 		failed bool
 	}{
-		{checks.Ticket{Domain: "good.test"}, checks.OK, "reports go to mailto:tls@good.test, https://reports.good.test/v1", false},
-		{checks.Ticket{Domain: "split.test"}, checks.OK, "reports go to mailto:tls@split.test", false},
-		{checks.Ticket{Domain: "two.test"}, checks.Error, "2 TLS-RPT records at _smtp._tls.two.test", false},
-		{checks.Ticket{Domain: "norua.test"}, checks.Error, "rua= is missing", false},
-		{checks.Ticket{Domain: "http.test"}, checks.Error, "http: is not allowed, use https:", false},
-		{checks.Ticket{Domain: "case.test"}, checks.Error, "looks like TLS-RPT but does not begin exactly with", false},
-		{checks.Ticket{Domain: "none.test"}, checks.Info, "no TLS-RPT record at _smtp._tls.none.test: optional", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "good.test"}, checks.OK, "reports go to mailto:tls@good.test, https://reports.good.test/v1", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "split.test"}, checks.OK, "reports go to mailto:tls@split.test", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "two.test"}, checks.Error, "2 TLS-RPT records at _smtp._tls.two.test", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "norua.test"}, checks.Error, "rua= is missing", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "http.test"}, checks.Error, "http: is not allowed, use https:", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "case.test"}, checks.Error, "looks like TLS-RPT but does not begin exactly with", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "none.test"}, checks.Info, "no TLS-RPT record at _smtp._tls.none.test: optional", false},
 		{checks.Ticket{Address: "x@none.test", Domain: "none.test", Sender: "app@good.test"}, checks.OK, "tls@good.test", false},
-		{checks.Ticket{Domain: "elsewhere.example"}, checks.Warning, "could not look up the TLS-RPT record _smtp._tls.elsewhere.example TXT (refused)", true},
+		{checks.Ticket{Mode: checks.Lint, Domain: "elsewhere.example"}, checks.Warning, "could not look up the TLS-RPT record _smtp._tls.elsewhere.example TXT (refused)", true},
 	}
 	for _, tt := range tests {
 		res := checktest.Run(t, z, &tt.ticket, Check)

@@ -291,7 +291,7 @@ func checkAddress(ctx context.Context, cache lookup.Resolver, address, source st
 		v.Verdict, v.Reason = "invalid", "the address is empty"
 		return v
 	}
-	t := &checks.Ticket{Address: strings.TrimSpace(address)}
+	t := &checks.Ticket{Mode: checks.Verify, Address: strings.TrimSpace(address)}
 	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
 		t.Domain = t.Address[i+1:]
 	}

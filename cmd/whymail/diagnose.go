@@ -139,7 +139,7 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err != nil {
 		return err
 	}
-	d := report.Diagnose(res, report.English)
+	d := report.Diagnose(res, report.English, flagsOf)
 	if o.out.trace {
 		d.Trace = traceOf(cache)
 	}

@@ -104,13 +104,14 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := &checks.Ticket{Domain: d, Sender: d, HELO: o.helo, SendingIPs: ips,
+			t := &checks.Ticket{Mode: checks.Lint, Domain: d, Sender: d, HELO: o.helo, SendingIPs: ips,
 				DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl, At: time.Now().UTC()}
 			results[i], errs[i] = runChecks(ctx, cache, set, t)
 		}()
 	}
 	wg.Wait()
 	lint := report.NewLint(failOn, never)
+	lint.Setting, lint.Words = "--fail-on", flagsOf
 	failed := false
 	for i, d := range domains {
 		if errs[i] != nil {

@@ -86,7 +86,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var xe *exitError
 	if errors.As(err, &xe) {
 		if xe.err != nil {
-			fmt.Fprintf(stderr, "whymail: %v\n", oneLine(xe.err))
+			fmt.Fprintf(stderr, "whymail: %v\n", wordError(xe.err))
 		}
 		return xe.code
 	}

@@ -3,6 +3,7 @@ package checktest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,6 +90,23 @@ func Best(res *checks.Result, cause checks.CauseID) checks.Verdict {
 		}
 	}
 	return best
+}
+
+// Needs returns the inputs the findings about cause say would settle it,
+// each once, in report order.
+func Needs(res *checks.Result, cause checks.CauseID) []checks.Input {
+	var out []checks.Input
+	for _, f := range res.Findings() {
+		if f.Cause != cause {
+			continue
+		}
+		for _, in := range f.Needs {
+			if !slices.Contains(out, in) {
+				out = append(out, in)
+			}
+		}
+	}
+	return out
 }
 
 // Messages returns the messages of the findings of the named check.

@@ -50,7 +50,7 @@ const (
 	StatusNXDomain Status = "nxdomain" // the name does not exist
 	StatusNoData   Status = "nodata"   // the name exists, without that type
 	StatusServFail Status = "servfail" // the server failed (often DNSSEC or a broken authoritative)
-	StatusRefused  Status = "refused"  // the server would not answer (or the name is outside every --zone)
+	StatusRefused  Status = "refused"  // the server would not answer (or the name is outside every loaded zone)
 	StatusTimeout  Status = "timeout"  // no answer in time
 	StatusError    Status = "error"    // another failure
 )

@@ -15,12 +15,12 @@ import (
 )
 
 // Domain returns the domain whose policy records are looked at: the linted
-// domain for `whymail domain`, otherwise the sender domain; in lower-case
-// A-labels, without a final dot. It is "" when the ticket names none, and
-// an error when the name is not a valid domain name.
+// domain in a lint, otherwise the sender domain; in lower-case A-labels,
+// without a final dot. It is "" when the ticket names none, and an error
+// when the name is not a valid domain name.
 func Domain(t *checks.Ticket) (string, error) {
 	d := t.SenderDomain()
-	if t.Address == "" && t.Domain != "" {
+	if t.Mode == checks.Lint {
 		d = t.Domain
 	}
 	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
@@ -58,7 +58,7 @@ func (k Kind) Domain(p *checks.Pass) (string, bool) {
 		p.Skip("%v", err)
 		return "", false
 	case d == "":
-		p.Skip("no domain: give --sender (or run whymail domain) to check %s", k.Name)
+		p.Skip("no sender domain given, so there is no %s record to check", k.Name)
 		return "", false
 	}
 	return d, true

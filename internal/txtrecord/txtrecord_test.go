@@ -16,12 +16,12 @@ func TestDomain(t *testing.T) {
 		err    bool
 	}{
 		{checks.Ticket{}, "", false},
-		{checks.Ticket{Domain: " Example.COM. "}, "example.com", false},
-		{checks.Ticket{Domain: "bücher.example"}, "xn--bcher-kva.example", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: " Example.COM. "}, "example.com", false},
+		{checks.Ticket{Mode: checks.Lint, Domain: "bücher.example"}, "xn--bcher-kva.example", false},
 		{checks.Ticket{Sender: "app@Sender.Example"}, "sender.example", false},
 		// Diagnosing an address: the sender's domain, not the recipient's.
 		{checks.Ticket{Address: "u@rcpt.example", Domain: "rcpt.example", Sender: "app@sender.example"}, "sender.example", false},
-		{checks.Ticket{Domain: "xn--a.example"}, "", true},
+		{checks.Ticket{Mode: checks.Lint, Domain: "xn--a.example"}, "", true},
 	}
 	for _, tt := range tests {
 		got, err := Domain(&tt.ticket)
@@ -72,7 +72,7 @@ func TestFind(t *testing.T) {
 			recs, err = Find(p, tt.kind, tt.name)
 			return nil, err
 		}}
-		res := checktest.Run(t, z, &checks.Ticket{Domain: "test"}, check)
+		res := checktest.Run(t, z, &checks.Ticket{Mode: checks.Lint, Domain: "test"}, check)
 		cr := res.Check("x")
 		if (cr.Status == checks.StatusFailed) != tt.failed {
 			t.Errorf("%s: status %s, want failed %v", tt.name, cr.Status, tt.failed)
@@ -100,12 +100,12 @@ func TestKindDomainReportMany(t *testing.T) {
 		skip   string // the skip reason, "" when the check runs
 		msg    string
 	}{
-		{Kind{Record: "x", Name: "X", Readers: "senders", Many: "no policy", Rule: "RFC 8461 §3.1"}, checks.Ticket{Domain: "Two.Test."}, "",
+		{Kind{Record: "x", Name: "X", Readers: "senders", Many: "no policy", Rule: "RFC 8461 §3.1"}, checks.Ticket{Mode: checks.Lint, Domain: "Two.Test."}, "",
 			"2 X records at _x.two.test: senders treat more than one as no policy (RFC 8461 §3.1); keep one"},
-		{Kind{Record: "x", Name: "X", Readers: "receivers", Many: "none"}, checks.Ticket{Domain: "two.test"}, "",
+		{Kind{Record: "x", Name: "X", Readers: "receivers", Many: "none"}, checks.Ticket{Mode: checks.Lint, Domain: "two.test"}, "",
 			"2 X records at _x.two.test: receivers treat more than one as none; keep one"},
-		{Kind{Record: "x", Name: "X"}, checks.Ticket{}, "no domain: give --sender (or run whymail domain) to check X", ""},
-		{Kind{Record: "x", Name: "X"}, checks.Ticket{Domain: "xn--a.test"}, `"xn--a.test" is not a valid domain name`, ""},
+		{Kind{Record: "x", Name: "X"}, checks.Ticket{}, "no sender domain given, so there is no X record to check", ""},
+		{Kind{Record: "x", Name: "X"}, checks.Ticket{Mode: checks.Lint, Domain: "xn--a.test"}, `"xn--a.test" is not a valid domain name`, ""},
 	}
 	for _, tt := range tests {
 		check := &checks.Check{Name: "x", Doc: "reports X records", Run: func(p *checks.Pass) (any, error) {

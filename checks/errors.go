@@ -39,7 +39,7 @@ func IsInputError(err error) bool {
 
 // A MisplacedError is input of one kind given as another, such as provider
 // events given as a suppression list. Belongs names the input it is; front
-// ends word it ("give it with --log").
+// ends word it (the command line: "give it with" its flag).
 type MisplacedError struct {
 	Holds   string // what the input holds, "SendGrid events"
 	Not     string // what it was given as, "a suppression list"

@@ -16,7 +16,7 @@ const AddressSchema = "whymail.address/v1"
 type AddressVerdict struct {
 	Schema     string           `json:"schema"`
 	Address    string           `json:"address"`
-	Source     string           `json:"source,omitempty"` // file:line for --input
+	Source     string           `json:"source,omitempty"` // file:line of the input list
 	Verdict    string           `json:"verdict"`          // ok, invalid, typo, no-domain, no-mail, unknown
 	Reason     string           `json:"reason,omitempty"`
 	Suggestion string           `json:"suggestion,omitempty"`

@@ -23,11 +23,11 @@ type Lint struct {
 	// the lint may miss problems, and its findings may be the failure itself.
 	Incomplete bool          `json:"incomplete"`
 	Domains    []*DomainLint `json:"domains"`
-	// Trace is every DNS exchange of the run, with --trace.
+	// Trace is every DNS exchange of the run, when asked for.
 	Trace []TraceExchange `json:"trace,omitempty"`
 
 	// Setting is how the front end names the fail-on setting in the result
-	// line ("--fail-on"); Words words the inputs findings need.
+	// line (the command line says "--fail-on"); Words words the inputs findings need.
 	Setting string `json:"-"`
 	Words   Words  `json:"-"`
 

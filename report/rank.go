@@ -75,7 +75,7 @@ type CheckOutcome struct {
 	DurationMS int64            `json:"duration_ms"`
 }
 
-// TraceExchange is one DNS question and its answer, for --trace.
+// TraceExchange is one DNS question and its answer, for the trace.
 type TraceExchange struct {
 	Question string   `json:"question"`
 	Status   string   `json:"status"`

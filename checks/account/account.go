@@ -1,4 +1,4 @@
-// Package account checks the app's user records (--users, --user) for the
+// Package account checks the app's user records (and the ticket's account id) for the
 // account causes: no account for the address, an account whose email is
 // another address, an inactive or locked account, and an expired reset link.
 package account
@@ -26,7 +26,7 @@ var Check = &checks.Check{
 	Run:        run,
 }
 
-// DefaultLinkTTL is how long a reset link lives when --link-ttl is not given.
+// DefaultLinkTTL is how long a reset link lives when the ticket says nothing else.
 const DefaultLinkTTL = 24 * time.Hour
 
 var causes = []checks.CauseID{checks.NoAccount, checks.WrongInbox, checks.AccountInactive, checks.AccountLocked, checks.LinkExpired}

@@ -10,7 +10,7 @@ import (
 	"github.com/whymail/whymail/internal/smtpreply"
 )
 
-// Check reads the --bounce files and reports what they say about the
+// Check reads the bounce messages and reports what they say about the
 // ticket's address.
 var Check = &checks.Check{
 	Name: "bounce",

@@ -17,7 +17,7 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 )
 
-// Check looks up the sender domain's DKIM keys and, with --message,
+// Check looks up the sender domain's DKIM keys and, given a sent message,
 // verifies the message's signatures. Its result is a *Result.
 var Check = &checks.Check{
 	Name: "dkim",

@@ -5,7 +5,7 @@ import "strings"
 // A commonSelector is a DKIM selector that mail platforms publish by
 // default, probed when the agent names none. A selector is any label the
 // signer chose (RFC 6376 §3.1), so no list is complete: findings say the
-// list was probed and ask for --dkim-selector when it finds nothing.
+// list was probed and ask for the selector when it finds nothing.
 type commonSelector struct {
 	Name string
 	Who  string // who uses it by default; "" when it is a generic name

@@ -185,7 +185,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 	answered := map[*List]bool{}
 	var answeredSubjects []string
 	// hard is set when a lookup failed for want of DNS (timeout, SERVFAIL),
-	// not because a server or list refused us (or, with --zone, because no
+	// not because a server or list refused us (or, from zone files, because no
 	// loaded zone holds the list).
 	hard := false
 	addTrouble := func(q *Query, why string) {

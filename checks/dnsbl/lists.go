@@ -82,7 +82,7 @@ var Defaults = []*List{
 		Delist: "look the domain up at https://admin.uribl.com/ and request removal there"},
 }
 
-// Lists returns the lists for zones as given with --dnsbl: a zone of the
+// Lists returns the lists for zones as configured: a zone of the
 // default table takes its entry; another zone is an IP list, or a domain
 // list when written "domain:zone" ("ip:zone" is accepted too). No zones
 // means Defaults.

@@ -17,7 +17,7 @@ import (
 	"github.com/whymail/whymail/checks/mx"
 )
 
-// Check reads --log files and says what happened to mail for the recipient.
+// Check reads the mail logs and says what happened to mail for the recipient.
 var Check = &checks.Check{
 	Name: "maillog",
 	Doc: "Reads the mail logs and provider event files and builds the recipient's delivery " +
@@ -27,7 +27,7 @@ var Check = &checks.Check{
 	Run:        run,
 }
 
-// requestWindow is how long before --at the request is looked for when the
+// requestWindow is how long before the diagnosis time the request is looked for when the
 // user record has no reset time.
 const requestWindow = time.Hour
 
@@ -74,7 +74,7 @@ func run(p *checks.Pass) (any, error) {
 		reportFile(p, f)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
-	// Events after --at had not happened as of the diagnosis.
+	// Events after the diagnosis time had not happened as of the diagnosis.
 	var mine, theirs []Event
 	for _, e := range all {
 		if e.Time.After(at) {
@@ -684,8 +684,8 @@ func reportFailed(p reporter, e *Event, all []Event) {
 func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.Time) {
 	start, end := at.Add(-requestWindow), at
 	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
-	// A reset recorded after --at is outside what was looked at (events
-	// after --at are left out), so it cannot be the window.
+	// A reset recorded after the diagnosis time is outside what was looked
+	// at (later events are left out), so it cannot be the window.
 	if acct != nil && !acct.ResetSentAt.IsZero() && !acct.ResetSentAt.After(at) {
 		start = acct.ResetSentAt
 		end = start.Add(5 * time.Minute)

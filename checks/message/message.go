@@ -1,4 +1,4 @@
-// Package message reads a copy of the sent message (--message): the
+// Package message reads a copy of the sent message: the
 // Received chain as hops with the delay of each, the receiving side's
 // Authentication-Results, the alignment of From, Return-Path and DKIM d=,
 // and the message's age against the time of the ticket.
@@ -22,7 +22,7 @@ import (
 	"github.com/whymail/whymail/checks"
 )
 
-// Check reads the --message file.
+// Check reads the sent message.
 var Check = &checks.Check{
 	Name: "message",
 	Doc: "Reads a copy of the sent message: the Received hops and their delays, " +

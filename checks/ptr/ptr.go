@@ -55,7 +55,7 @@ func run(p *checks.Pass) (any, error) {
 	wg.Wait()
 	failed := 0
 	for _, o := range outs {
-		// A refused PTR question (or, with --zone, one no loaded zone
+		// A refused PTR question (or, from zone files, one no loaded zone
 		// holds) is reported as unknown; only a DNS failure (timeout,
 		// SERVFAIL) for every IP fails the check.
 		if report(p, o) && o.Status != lookup.StatusRefused {

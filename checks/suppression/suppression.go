@@ -13,7 +13,7 @@ import (
 	"github.com/whymail/whymail/checks"
 )
 
-// Check reports whether the recipient is on one of --suppressions.
+// Check reports whether the recipient is on one of the suppression lists.
 var Check = &checks.Check{
 	Name: "suppression",
 	Doc: "Looks the recipient up in the given suppression lists (generic CSV, SendGrid, Amazon SES, " +

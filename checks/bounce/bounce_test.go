@@ -57,7 +57,7 @@ func TestParse(t *testing.T) {
 			}
 			r := b.Recipients[0]
 			c := r.Class
-			if r.Address != tt.rcpt || r.Action != tt.action || c.Status != tt.status || c.Reason != tt.reason || c.Cause != tt.cause || c.Permanent != tt.permanent || c.List != tt.list {
+			if r.Address != tt.rcpt || string(r.Action) != tt.action || c.Status != tt.status || c.Reason != tt.reason || c.Cause != tt.cause || c.Permanent != tt.permanent || c.List != tt.list {
 				t.Errorf("got %s action=%s status=%s reason=%s cause=%s permanent=%v list=%q\nwant %s action=%s status=%s reason=%s cause=%s permanent=%v list=%q",
 					r.Address, r.Action, c.Status, c.Reason, c.Cause, c.Permanent, c.List,
 					tt.rcpt, tt.action, tt.status, tt.reason, tt.cause, tt.permanent, tt.list)

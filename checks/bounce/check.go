@@ -80,7 +80,7 @@ func run(p *checks.Pass) (any, error) {
 func describe(rec Record) string {
 	var parts []string
 	if rec.Action != "" {
-		parts = append(parts, "action "+rec.Action)
+		parts = append(parts, "action "+string(rec.Action))
 	}
 	if rec.Status != "" {
 		parts = append(parts, "status "+rec.Status)
@@ -170,7 +170,7 @@ func report(p *checks.Pass, b *Bounce, r Recipient, rec Record, note string) {
 	}
 	sev := checks.Error
 	kind := "bounced"
-	if !r.Class.Permanent || r.Action == "delayed" {
+	if !r.Class.Permanent || r.Action == Delayed {
 		sev, kind = checks.Warning, "delayed"
 	}
 	f := checks.Finding{Severity: sev, Record: rec.File, Cause: r.Class.Cause,

@@ -135,7 +135,7 @@ type Record struct {
 	Kind      Kind   `json:"kind"`
 	Format    string `json:"format"` // rfc3464, qmail, exim, gmail, postfix, sendmail, ...
 	Recipient string `json:"recipient"`
-	Action    string `json:"action"` // failed, delayed, delivered, relayed, expanded
+	Action    Action `json:"action"`
 	Status    string `json:"status"` // RFC 3463 status
 	Code      int    `json:"code,omitempty"`
 	// Reason is smtpreply's reason (user-unknown, mailbox-full, ...), or

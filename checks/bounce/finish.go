@@ -36,7 +36,7 @@ func (p *parser) finish() {
 	if auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
 		b.Kind, b.Format = AutoReply, "rfc3834"
 		if a, err := mail.ParseAddress(b.From); err == nil {
-			b.Recipients = []Recipient{{Address: a.Address, Action: "delivered", Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
+			b.Recipients = []Recipient{{Address: a.Address, Action: Delivered, Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
 		}
 		return
 	}
@@ -86,9 +86,9 @@ func (p *parser) finish() {
 			r.Diagnostic = blk
 		}
 		r.Status = r.Class.Status
-		r.Action = "failed"
+		r.Action = Failed
 		if delayed && !r.Class.Permanent {
-			r.Action = "delayed"
+			r.Action = Delayed
 			r.Class = asDelayed(r.Class)
 		} else if r.Class.Code == 0 && r.Class.Status == "" {
 			r.Class.Permanent = !delayed
@@ -200,15 +200,15 @@ func (p *parser) finishDSN(own, whole string) {
 			cmd = smtpCommand(own)
 		}
 		c = byCommand(c, cmd)
-		if expired && r.Action != "delayed" && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
+		if expired && r.Action != Delayed && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
 			c.Reason = smtpreply.Expired
 		}
 		switch r.Action {
-		case "delivered", "relayed", "expanded":
+		case Delivered, Relayed, Expanded:
 			c.Reason, c.Permanent = smtpreply.Delivered, false
-		case "delayed":
+		case Delayed:
 			c = asDelayed(c)
-		case "failed":
+		case Failed:
 			if r.Status == "" && c.Status == "" && c.Code == 0 {
 				c.Permanent = true
 			}
@@ -257,7 +257,7 @@ func (p *parser) finishFeedback() {
 		addrs = addrRE.FindAllString(b.Original.To, -1)
 	}
 	for _, a := range addrs {
-		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: "failed", Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})
+		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})
 	}
 }
 

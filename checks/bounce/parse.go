@@ -67,7 +67,7 @@ type Original struct {
 type Recipient struct {
 	Address           string // Final-Recipient, or the address found in the text
 	OriginalRecipient string
-	Action            string // failed, delayed, delivered, relayed, expanded
+	Action            Action
 	Status            string // RFC 3463 status as given ("5.1.1")
 	Diagnostic        string // Diagnostic-Code without its type, or the text's reply
 	RemoteMTA         string
@@ -75,10 +75,40 @@ type Recipient struct {
 	Class             smtpreply.Class
 }
 
+// Action is what a DSN says happened to a recipient (RFC 3464 §2.3.3).
+type Action string
+
+const (
+	Failed    Action = "failed"    // not delivered, and no more attempts
+	Delayed   Action = "delayed"   // not delivered yet; still being retried
+	Delivered Action = "delivered" // delivered to the recipient's mailbox
+	Relayed   Action = "relayed"   // handed to a system that sends no DSNs
+	Expanded  Action = "expanded"  // delivered, and forwarded to other addresses
+)
+
+// parseAction reads an Action field, case-insensitively. Values outside
+// RFC 3464 that senders use for the same thing are normalised
+// ("deliverable", "failure"); any other value is "": no action said.
+func parseAction(s string) Action {
+	f := strings.Fields(strings.ToLower(s))
+	if len(f) == 0 {
+		return ""
+	}
+	switch a := Action(f[0]); a {
+	case Failed, Delayed, Delivered, Relayed, Expanded:
+		return a
+	case "deliverable":
+		return Delivered
+	case "failure":
+		return Failed
+	}
+	return ""
+}
+
 // Failed reports whether the recipient's mail was not (yet) delivered.
 func (r Recipient) Failed() bool {
 	switch r.Action {
-	case "delivered", "relayed", "expanded":
+	case Delivered, Relayed, Expanded:
 		return false
 	}
 	return r.Class.Reason != smtpreply.Delivered
@@ -388,16 +418,10 @@ func (p *parser) parseDeliveryStatus(body []byte) {
 		r := Recipient{
 			Address:           cleanAddr(get("final-recipient")),
 			OriginalRecipient: cleanAddr(get("original-recipient")),
-			Action:            strings.ToLower(strings.Fields(get("action") + " x")[0]),
+			Action:            parseAction(get("action")),
 			Status:            strings.TrimSpace(get("status")),
 			Diagnostic:        decodeWords(typed(get("diagnostic-code"))),
 			RemoteMTA:         typed(get("remote-mta")),
-		}
-		switch r.Action {
-		case "x":
-			r.Action = ""
-		case "deliverable":
-			r.Action = "delivered"
 		}
 		if !validAddr(r.Address) {
 			// A pipe, a file or a source route: the address is elsewhere.

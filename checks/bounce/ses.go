@@ -86,7 +86,7 @@ func (p *parser) parseSES(text string) bool {
 			if n.Bounce.BounceType == "Transient" {
 				c = asDelayed(c)
 			}
-			b.Recipients = append(b.Recipients, Recipient{Address: r.EmailAddress, Action: r.Action, Status: r.Status, Diagnostic: diag, Class: c})
+			b.Recipients = append(b.Recipients, Recipient{Address: r.EmailAddress, Action: parseAction(r.Action), Status: r.Status, Diagnostic: diag, Class: c})
 		}
 	case n.Type == "Complaint" && n.Complaint != nil:
 		b.Kind = Feedback
@@ -95,14 +95,14 @@ func (p *parser) parseSES(text string) bool {
 			b.FeedbackType = "abuse"
 		}
 		for _, r := range n.Complaint.ComplainedRecipients {
-			b.Recipients = append(b.Recipients, Recipient{Address: r.EmailAddress, Action: "failed", Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "complaint"}})
+			b.Recipients = append(b.Recipients, Recipient{Address: r.EmailAddress, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "complaint"}})
 		}
 	case n.Type == "Delivery" && n.Delivery != nil:
 		b.Kind = DSN
 		for _, a := range n.Delivery.Recipients {
 			c := smtpreply.Classify(n.Delivery.SMTPResponse)
 			c.Reason, c.Cause = smtpreply.Delivered, ""
-			b.Recipients = append(b.Recipients, Recipient{Address: a, Action: "delivered", Status: c.Status, Diagnostic: n.Delivery.SMTPResponse, RemoteMTA: n.Delivery.ReportingMTA, Class: c})
+			b.Recipients = append(b.Recipients, Recipient{Address: a, Action: Delivered, Status: c.Status, Diagnostic: n.Delivery.SMTPResponse, RemoteMTA: n.Delivery.ReportingMTA, Class: c})
 		}
 	default:
 		return false

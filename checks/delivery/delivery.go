@@ -5,6 +5,8 @@
 package delivery
 
 import (
+	blitiri "blitiri.com.ar/go/spf"
+
 	"fmt"
 	"strings"
 
@@ -87,7 +89,7 @@ func weaknesses(p *checks.Pass) (out []string, looked bool) {
 	if s != nil {
 		for _, ev := range s.Evaluations {
 			switch ev.Result {
-			case "fail", "softfail", "permerror", "none":
+			case blitiri.Fail, blitiri.SoftFail, blitiri.PermError, blitiri.None:
 				out = append(out, fmt.Sprintf("SPF gives %s for %s", ev.Result, ev.IP))
 			}
 		}

@@ -1,5 +1,7 @@
 package dkim
 
+import "github.com/emersion/go-msgauth/authres"
+
 // Result is the result of Check for the sender domain.
 type Result struct {
 	Domain     string
@@ -20,8 +22,8 @@ type KeyRecord struct {
 
 // Signature is one DKIM-Signature of a message and its verification.
 type Signature struct {
-	Domain   string // d=
-	Selector string // s=
-	Result   string // pass, fail, temperror, permerror
+	Domain   string              // d=
+	Selector string              // s=
+	Result   authres.ResultValue // pass, fail, temperror, permerror (RFC 8601 §2.7.1)
 	Reason   string
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/emersion/go-msgauth/authres"
 	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/whymail/whymail/checks"
@@ -72,16 +73,16 @@ func VerifyMessage(ctx context.Context, r lookup.Resolver, msg []byte) ([]Signat
 }
 
 // classify names a go-msgauth verification error with RFC 8601's results.
-func classify(err error) (result, reason string) {
+func classify(err error) (result authres.ResultValue, reason string) {
 	switch {
 	case err == nil:
-		return "pass", "signature verified"
+		return authres.ResultPass, "signature verified"
 	case dkim.IsTempFail(err):
-		result = "temperror"
+		result = authres.ResultTempError
 	case dkim.IsPermFail(err):
-		result = "permerror"
+		result = authres.ResultPermError
 	default:
-		result = "fail"
+		result = authres.ResultFail
 	}
 	return result, strings.TrimPrefix(err.Error(), "dkim: ")
 }

@@ -5,6 +5,8 @@
 package dmarc
 
 import (
+	blitiri "blitiri.com.ar/go/spf"
+
 	"fmt"
 	"net/netip"
 	"reflect"
@@ -14,6 +16,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/emersion/go-msgauth/authres"
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/checks"
@@ -254,12 +257,12 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 	if dk != nil {
 		for _, s := range dk.Signatures {
 			switch {
-			case s.Result == "pass" && Aligned(s.Domain, domain, rec.ADKIM):
+			case s.Result == authres.ResultPass && Aligned(s.Domain, domain, rec.ADKIM):
 				dkimPass = append(dkimPass, fmt.Sprintf("d=%s s=%s", s.Domain, s.Selector))
-			case s.Result == "temperror":
+			case s.Result == authres.ResultTempError:
 				dkimTemp = true
 				dkimOther = append(dkimOther, fmt.Sprintf("d=%s %s", s.Domain, s.Result))
-			case s.Result == "pass":
+			case s.Result == authres.ResultPass:
 				dkimOther = append(dkimOther, fmt.Sprintf("d=%s passes but does not align (adkim=%s)", s.Domain, rec.ADKIM))
 			default:
 				dkimOther = append(dkimOther, fmt.Sprintf("d=%s %s", s.Domain, s.Result))
@@ -275,12 +278,12 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 				d = sp.Domain
 			}
 			switch {
-			case e.Result == "pass" && Aligned(d, domain, rec.ASPF):
+			case e.Result == blitiri.Pass && Aligned(d, domain, rec.ASPF):
 				spfPass = append(spfPass, e.IP.String())
-			case e.Result == "pass":
+			case e.Result == blitiri.Pass:
 				spfFail = append(spfFail, fmt.Sprintf("%s (SPF passes for %s, which does not align, aspf=%s)", e.IP, d, rec.ASPF))
 			default:
-				if e.Result == "temperror" {
+				if e.Result == blitiri.TempError {
 					spfTemp = true
 				}
 				spfFail = append(spfFail, fmt.Sprintf("%s (SPF %s)", e.IP, e.Result))

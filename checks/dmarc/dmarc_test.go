@@ -1,11 +1,14 @@
 package dmarc
 
 import (
+	blitiri "blitiri.com.ar/go/spf"
+
 	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-msgauth/authres"
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/spf"
@@ -203,7 +206,7 @@ func TestNoSender(t *testing.T) {
 func TestAlignment(t *testing.T) {
 	ip1, ip2 := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("198.51.100.7")
 	spfEval := func(ip netip.Addr, domain, result string) spf.Evaluation {
-		return spf.Evaluation{IP: ip, Domain: domain, Result: result}
+		return spf.Evaluation{IP: ip, Domain: domain, Result: blitiri.Result(result)}
 	}
 	spfOf := func(evals ...spf.Evaluation) *spf.Result {
 		return &spf.Result{Domain: "example.com", Evaluations: evals}
@@ -212,7 +215,7 @@ func TestAlignment(t *testing.T) {
 		return &dkim.Result{Domain: "example.com", Signatures: sigs}
 	}
 	sig := func(d, result string) dkim.Signature {
-		return dkim.Signature{Domain: d, Selector: "s1", Result: result}
+		return dkim.Signature{Domain: d, Selector: "s1", Result: authres.ResultValue(result)}
 	}
 	rows := []struct {
 		name      string

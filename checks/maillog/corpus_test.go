@@ -100,7 +100,7 @@ func TestCorpusPostfixGrok(t *testing.T) {
 		}
 		want := map[string]string{"sent": "delivered", "bounced": "bounced", "deferred": "deferred", "expired": "expired",
 			"undeliverable-but-not-cached": "verified"}[st]
-		if g.Events[0].Kind == want {
+		if g.Events[0].Kind == Kind(want) {
 			agree++
 		} else {
 			t.Errorf("%s: kind %s, want %s", sc.Text(), g.Events[0].Kind, want)
@@ -179,7 +179,7 @@ func TestCorpusExim(t *testing.T) {
 			}
 			flagged++
 			g, err := Read(strings.NewReader(l), "line", at, strings.Trim(fs[4], "<>"))
-			if err == nil && len(g.Events) == 1 && g.Events[0].Kind == want {
+			if err == nil && len(g.Events) == 1 && g.Events[0].Kind == Kind(want) {
 				agree++
 			} else if len(disagree) < 5 {
 				disagree = append(disagree, l)

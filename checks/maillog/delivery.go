@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/smtpreply"
 )
 
 // Delivery is the result of Check: what the mail logs and
@@ -48,13 +49,33 @@ type Coverage struct {
 	Unparsed    int // lines that could not be read, quoted in the findings
 }
 
+// ReasonSuppressed is the reason of a provider's drop for an address on
+// its own suppression list.
+const ReasonSuppressed smtpreply.Reason = "suppressed"
+
+// Kind is what one event of the timeline says happened to an email.
+type Kind string
+
+const (
+	Queued       Kind = "queued"       // handed to the MTA or provider; no outcome yet
+	Delivered    Kind = "delivered"    // the receiving server accepted it (2xx)
+	Deferred     Kind = "deferred"     // a temporary failure; it will be retried
+	Bounced      Kind = "bounced"      // a permanent failure
+	Expired      Kind = "expired"      // the queue gave up retrying
+	Dropped      Kind = "dropped"      // the provider did not try (suppression, policy)
+	Rejected     Kind = "rejected"     // refused before it was queued
+	Complaint    Kind = "complaint"    // the recipient reported it as spam
+	Opened       Kind = "opened"       // the recipient opened it (a tracking pixel)
+	Clicked      Kind = "clicked"      // the recipient followed a link in it
+	Unsubscribed Kind = "unsubscribed" // the recipient unsubscribed
+	Verified     Kind = "verified"     // an address verification probe: no mail was sent
+)
+
 // Event is one step of the recipient's timeline.
 type Event struct {
 	Time   time.Time
 	Source string // file:line
-	// Kind is queued, delivered, deferred, bounced, expired, dropped,
-	// rejected, complaint, opened, clicked, unsubscribed.
-	Kind string
+	Kind   Kind
 	// Recipient is the address the event is about, as logged.
 	Recipient string
 	QueueID   string // Postfix queue ID, Exim message ID, provider message ID
@@ -65,7 +86,13 @@ type Event struct {
 	Reply     string // the remote reply or provider reason
 	Delay     string // as logged (delay=, delays=)
 	// Reason and Cause classify Reply (smtpreply); empty for deliveries.
-	Reason    string
+	Reason    smtpreply.Reason
 	Cause     checks.CauseID
 	Permanent bool
+	// Provider names the sending provider whose event this is ("SendGrid"),
+	// "" for a line of an MTA's log.
+	Provider string
+	// ByProvider is set when the sending provider itself refused the
+	// email (an Amazon SES Reject): no delivery was attempted.
+	ByProvider bool
 }

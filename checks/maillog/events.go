@@ -169,32 +169,32 @@ func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
 		QueueID: str(m["sg_message_id"]), MessageID: strings.Trim(str(m["smtp-id"]), "<>"), DSN: str(m["status"])}
 	switch ev {
 	case "processed":
-		e.Kind = "queued"
+		e.Kind = Queued
 	case "delivered":
-		e.Kind, e.Reply = "delivered", str(m["response"])
+		e.Kind, e.Reply = Delivered, str(m["response"])
 	case "deferred":
-		e.Kind, e.Reply = "deferred", str(m["response"])
+		e.Kind, e.Reply = Deferred, str(m["response"])
 		if a := str(m["attempt"]); a != "" {
 			e.Delay = "attempt " + a
 		}
 	case "bounce", "blocked":
-		e.Kind, e.Reply = "bounced", str(m["reason"])
+		e.Kind, e.Reply = Bounced, str(m["reason"])
 		if str(m["type"]) == "blocked" || ev == "blocked" {
-			e.Kind = "bounced" // SendGrid: a block is a bounce the receiver may lift
+			e.Kind = Bounced // SendGrid: a block is a bounce the receiver may lift
 			e.Delay = "type blocked"
 		}
 	case "dropped":
 		// SendGrid did not send: "Bounced Address", "Unsubscribed
 		// Address", "Spam Reporting Address", "Invalid", ...
-		e.Kind, e.Reply = "dropped", str(m["reason"])
+		e.Kind, e.Reply = Dropped, str(m["reason"])
 	case "open":
-		e.Kind = "opened"
+		e.Kind = Opened
 	case "click":
-		e.Kind = "clicked"
+		e.Kind = Clicked
 	case "spamreport":
-		e.Kind = "complaint"
+		e.Kind = Complaint
 	case "unsubscribe", "group_unsubscribe":
-		e.Kind = "unsubscribed"
+		e.Kind = Unsubscribed
 	default:
 		return notRelevant
 	}
@@ -205,12 +205,12 @@ func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
 // provider classifies a provider event, knowing that "dropped" means the
 // provider's own suppression list.
 func (r *eventReader) provider(e Event, name string) Event {
-	if e.Kind == "dropped" {
-		e.Cause, e.Reason, e.Permanent = checks.Suppressed, "suppressed by "+name, true
+	if e.Kind == Dropped {
+		e.Cause, e.Reason, e.Permanent, e.Provider = checks.Suppressed, ReasonSuppressed, true, name
 		low := strings.ToLower(e.Reply)
 		if !strings.Contains(low, "bounce") && !strings.Contains(low, "unsubscribe") && !strings.Contains(low, "spam") &&
 			!strings.Contains(low, "suppress") && !strings.Contains(low, "invalid") && !strings.Contains(low, "block") {
-			c := r.classified(Event{Kind: "rejected", Reply: e.Reply}, "")
+			c := r.classified(Event{Kind: Rejected, Reply: e.Reply}, "")
 			e.Cause, e.Reason = c.Cause, c.Reason
 		}
 		return e
@@ -261,15 +261,15 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 			e := base
 			e.Time, e.Recipient, e.DSN = isoTime(b.Timestamp), rc.EmailAddress, rc.Status
 			e.Reply = strings.TrimSpace(strings.TrimPrefix(rc.DiagnosticCode, "smtp;"))
-			e.Kind = "bounced"
+			e.Kind = Bounced
 			switch {
 			case b.BounceSubType == "Suppressed" || b.BounceSubType == "OnAccountSuppressionList":
-				e.Kind = "dropped"
+				e.Kind = Dropped
 				if e.Reply == "" {
 					e.Reply = "Amazon SES " + b.BounceSubType + " bounce: the address is on a suppression list"
 				}
 			case b.BounceType == "Transient":
-				e.Kind = "deferred"
+				e.Kind = Deferred
 			}
 			if e.Reply == "" {
 				e.Reply = b.BounceType + " bounce, " + b.BounceSubType
@@ -285,7 +285,7 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 		json.Unmarshal(m["complaint"], &c)
 		for _, rc := range c.ComplainedRecipients {
 			e := base
-			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(c.Timestamp), rc.EmailAddress, "complaint", c.ComplaintFeedbackType
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(c.Timestamp), rc.EmailAddress, Complaint, c.ComplaintFeedbackType
 			add(e)
 		}
 	case "Delivery":
@@ -300,7 +300,7 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 		json.Unmarshal(m["delivery"], &d)
 		for _, rc := range d.Recipients {
 			e := base
-			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(d.Timestamp), rc, "delivered", d.SMTPResponse
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(d.Timestamp), rc, Delivered, d.SMTPResponse
 			e.Relay = d.RemoteMtaIP
 			if d.Processing > 0 {
 				e.Delay = (time.Duration(d.Processing) * time.Millisecond).String()
@@ -318,7 +318,7 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 		json.Unmarshal(m["deliveryDelay"], &d)
 		for _, rc := range d.DelayedRecipients {
 			e := base
-			e.Time, e.Recipient, e.Kind, e.DSN = isoTime(d.Timestamp), rc.EmailAddress, "deferred", rc.Status
+			e.Time, e.Recipient, e.Kind, e.DSN = isoTime(d.Timestamp), rc.EmailAddress, Deferred, rc.Status
 			e.Reply = strings.TrimSpace(strings.TrimPrefix(rc.DiagnosticCode, "smtp;"))
 			if e.Reply == "" {
 				e.Reply = d.DelayType
@@ -334,22 +334,23 @@ func (r *eventReader) ses(line int, m map[string]json.RawMessage) int {
 		for _, rc := range mail.Destination {
 			e := base
 			// SES refused to send it at all (a virus): it never left.
-			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(mail.Timestamp), rc, "rejected", "Amazon SES rejected the message: "+rj.Reason
+			e.Time, e.Recipient, e.Kind, e.Reply = isoTime(mail.Timestamp), rc, Rejected, "Amazon SES rejected the message: "+rj.Reason
+			e.ByProvider = true
 			add(e)
 		}
 	case "Send":
 		for _, rc := range mail.Destination {
 			e := base
-			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, "queued"
+			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, Queued
 			add(e)
 		}
 	case "Open", "Click":
 		r.seen(isoTime(mail.Timestamp))
 		for _, rc := range mail.Destination {
 			e := base
-			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, strings.ToLower(typ)+"ed"
+			e.Time, e.Recipient, e.Kind = isoTime(mail.Timestamp), rc, Opened
 			if typ == "Click" {
-				e.Kind = "clicked"
+				e.Kind = Clicked
 			}
 			add(e)
 		}
@@ -396,17 +397,17 @@ func (r *eventReader) mailgun(line int, m map[string]json.RawMessage) int {
 	}
 	switch ev {
 	case "accepted":
-		e.Kind = "queued"
+		e.Kind = Queued
 	case "delivered":
-		e.Kind = "delivered"
+		e.Kind = Delivered
 	case "failed":
-		e.Kind = "bounced"
+		e.Kind = Bounced
 		if str(m["severity"]) == "temporary" {
-			e.Kind = "deferred"
+			e.Kind = Deferred
 		}
 		switch str(m["reason"]) {
 		case "suppress-bounce", "suppress-unsubscribe", "suppress-complaint":
-			e.Kind = "dropped"
+			e.Kind = Dropped
 			if e.Reply == "" {
 				e.Reply = "Mailgun " + str(m["reason"])
 			}
@@ -415,20 +416,20 @@ func (r *eventReader) mailgun(line int, m map[string]json.RawMessage) int {
 			e.Reply = str(m["reason"])
 		}
 	case "rejected":
-		e.Kind = "rejected"
+		e.Kind = Rejected
 		var rj struct{ Reason, Description string }
 		json.Unmarshal(m["reject"], &rj)
 		if e.Reply == "" {
 			e.Reply = strings.TrimSpace(rj.Reason + " " + rj.Description)
 		}
 	case "opened":
-		e.Kind = "opened"
+		e.Kind = Opened
 	case "clicked":
-		e.Kind = "clicked"
+		e.Kind = Clicked
 	case "unsubscribed":
-		e.Kind = "unsubscribed"
+		e.Kind = Unsubscribed
 	case "complained":
-		e.Kind = "complaint"
+		e.Kind = Complaint
 	default:
 		return notRelevant
 	}
@@ -443,7 +444,7 @@ func (r *eventReader) postmark(line int, m map[string]json.RawMessage) int {
 	e := Event{Source: r.source(line), QueueID: str(m["MessageID"]), From: str(m["From"])}
 	switch typ {
 	case "Delivery":
-		e.Time, e.Recipient, e.Kind, e.Reply = isoTime(str(m["DeliveredAt"])), str(m["Recipient"]), "delivered", str(m["Details"])
+		e.Time, e.Recipient, e.Kind, e.Reply = isoTime(str(m["DeliveredAt"])), str(m["Recipient"]), Delivered, str(m["Details"])
 	case "Bounce":
 		e.Time, e.Recipient = isoTime(str(m["BouncedAt"])), str(m["Email"])
 		e.Reply = strings.TrimSpace(str(m["Details"]))
@@ -452,25 +453,25 @@ func (r *eventReader) postmark(line int, m map[string]json.RawMessage) int {
 		}
 		switch str(m["Type"]) {
 		case "SoftBounce", "Transient", "DnsError":
-			e.Kind = "deferred"
+			e.Kind = Deferred
 		case "AutoResponder":
-			e.Kind = "delivered" // an out-of-office reply: it arrived
+			e.Kind = Delivered // an out-of-office reply: it arrived
 		default:
-			e.Kind = "bounced"
+			e.Kind = Bounced
 		}
 		if str(m["Type"]) != "" {
 			e.Delay = "Postmark " + str(m["Type"])
 		}
 	case "SpamComplaint":
-		e.Time, e.Recipient, e.Kind = isoTime(str(m["BouncedAt"])), str(m["Email"]), "complaint"
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["BouncedAt"])), str(m["Email"]), Complaint
 	case "Open":
-		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), "opened"
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), Opened
 	case "Click":
-		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), "clicked"
+		e.Time, e.Recipient, e.Kind = isoTime(str(m["ReceivedAt"])), str(m["Recipient"]), Clicked
 	case "SubscriptionChange":
 		e.Time, e.Recipient = isoTime(str(m["ChangedAt"])), str(m["Recipient"])
 		if str(m["SuppressSending"]) == "true" || string(m["SuppressSending"]) == "true" {
-			e.Kind, e.Reply = "unsubscribed", str(m["SuppressionReason"])
+			e.Kind, e.Reply = Unsubscribed, str(m["SuppressionReason"])
 		} else {
 			r.seen(e.Time)
 			return notRelevant

@@ -13,7 +13,7 @@ import (
 // email's outcome.
 func TestInFlight(t *testing.T) {
 	tm := func(min, sec int) time.Time { return time.Date(2026, 11, 22, 9, min, sec, 0, time.UTC) }
-	ev := func(min, sec int, kind, qid, mid string) Event {
+	ev := func(min, sec int, kind Kind, qid, mid string) Event {
 		return Event{Time: tm(min, sec), Source: "mail.log:1", Kind: kind, Recipient: "alice@example.com", QueueID: qid, MessageID: mid}
 	}
 	tests := []struct {

@@ -130,9 +130,9 @@ func run(p *checks.Pass) (any, error) {
 func decisive(ev []Event) *Event {
 	for i := len(ev) - 1; i >= 0; i-- {
 		switch ev[i].Kind {
-		case "delivered", "deferred", "bounced", "expired", "dropped", "rejected":
+		case Delivered, Deferred, Bounced, Expired, Dropped, Rejected:
 			return &ev[i]
-		case "opened", "clicked", "complaint":
+		case Opened, Clicked, Complaint:
 			// The user saw it: it was delivered, whatever came before.
 			e := ev[i]
 			return &e
@@ -151,7 +151,7 @@ func inFlight(ev []Event, last *Event) *Event {
 	}
 	var q *Event
 	for i := len(ev) - 1; i >= 0; i-- {
-		if ev[i].Kind == "queued" {
+		if ev[i].Kind == Queued {
 			q = &ev[i]
 			break
 		}
@@ -266,11 +266,11 @@ func different(a, b *Event) bool {
 	return qa || qb
 }
 
-func outcome(kind string) Outcome {
+func outcome(kind Kind) Outcome {
 	switch kind {
-	case "delivered", "opened", "clicked", "complaint":
+	case Delivered, Opened, Clicked, Complaint:
 		return OutcomeDelivered
-	case "deferred":
+	case Deferred:
 		return OutcomeDeferred
 	}
 	return OutcomeBounced
@@ -298,7 +298,7 @@ func eventData(e *Event) map[string]any {
 		m["time"] = e.Time.UTC().Format(time.RFC3339)
 	}
 	for k, v := range map[string]string{"queue_id": e.QueueID, "message_id": e.MessageID, "from": e.From,
-		"relay": e.Relay, "dsn": e.DSN, "reply": e.Reply, "delay": e.Delay, "reason": e.Reason} {
+		"relay": e.Relay, "dsn": e.DSN, "reply": e.Reply, "delay": e.Delay, "reason": string(e.Reason), "provider": e.Provider} {
 		if v != "" {
 			m[k] = v
 		}
@@ -367,7 +367,7 @@ func reportDelivered(p reporter, d *Delivery, e *Event, md *mx.Domain, acct *acc
 	ev := describe(e)
 	data := eventData(e)
 	what := "The log shows the mail was delivered: " + ev + "."
-	if e.Kind != "delivered" {
+	if e.Kind != Delivered {
 		what = "The recipient acted on the mail (" + ev + "), so it was delivered."
 	}
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
@@ -382,7 +382,7 @@ func reportDelivered(p reporter, d *Delivery, e *Event, md *mx.Domain, acct *acc
 			Strength: checks.OfRecord, Message: "The receiving server accepted the mail: " + ev + ".", Data: data})
 	}
 	reportNotSuppressed(p, e, data)
-	if e.Kind == "opened" || e.Kind == "clicked" {
+	if e.Kind == Opened || e.Kind == Clicked {
 		return
 	}
 	host := relayHost(e.Relay)
@@ -452,7 +452,7 @@ func formatOf(d *Delivery, source string) string {
 func reportDeferred(p reporter, d *Delivery, e *Event, all []Event) {
 	n, first := 0, e
 	for i := range all {
-		if all[i].Kind == "deferred" && all[i].QueueID == e.QueueID {
+		if all[i].Kind == Deferred && all[i].QueueID == e.QueueID {
 			if n == 0 {
 				first = &all[i]
 			}
@@ -529,7 +529,7 @@ func reportLate(p *checks.Pass, d *Delivery, late, e *Event, md *mx.Domain,
 	start := startOf(all, late)
 	for i := range all {
 		// Its hand-over, or an attempt that logs when it was queued.
-		q := all[i].Kind == "queued" && all[i].Time.Equal(start) || !arrived(&all[i]).Equal(all[i].Time) && arrived(&all[i]).Equal(start)
+		q := all[i].Kind == Queued && all[i].Time.Equal(start) || !arrived(&all[i]).Equal(all[i].Time) && arrived(&all[i]).Equal(start)
 		if q && !different(&all[i], late) {
 			began = "queued"
 		}
@@ -553,20 +553,20 @@ func reportLate(p *checks.Pass, d *Delivery, late, e *Event, md *mx.Domain,
 }
 
 // happened says in a few words what an outcome event did to its email.
-func happened(kind string) string {
+func happened(kind Kind) string {
 	switch kind {
-	case "delivered":
+	case Delivered:
 		return "was delivered"
-	case "deferred":
+	case Deferred:
 		return "was deferred"
-	case "expired":
+	case Expired:
 		return "expired in the queue and was returned"
-	case "dropped":
+	case Dropped:
 		return "was dropped by the provider"
-	case "rejected":
+	case Rejected:
 		return "was refused"
-	case "opened", "clicked":
-		return "was " + kind
+	case Opened, Clicked:
+		return "was " + string(kind)
 	case "complaint":
 		return "was reported as spam"
 	}
@@ -621,12 +621,12 @@ func reportFailed(p reporter, e *Event, all []Event) {
 	verdict := checks.Confirmed
 	var msg string
 	switch e.Kind {
-	case "dropped":
+	case Dropped:
 		msg = "The provider did not send the mail: " + describe(e) + "."
 		if cause == "" {
 			cause = checks.Suppressed
 		}
-	case "expired":
+	case Expired:
 		msg = "The queue gave up retrying and returned the mail to the sender: " + describe(e) + "."
 		switch e.Reason {
 		case "network":
@@ -647,12 +647,15 @@ func reportFailed(p reporter, e *Event, all []Event) {
 	if cause == "" {
 		cause = checks.RejectedByRecipient
 	}
-	if e.Reason != "" {
-		msg += " Classified as " + e.Reason + "."
+	switch {
+	case e.Reason == ReasonSuppressed && e.Provider != "":
+		msg += " Classified as suppressed by " + e.Provider + "."
+	case e.Reason != "":
+		msg += " Classified as " + string(e.Reason) + "."
 	}
 	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: cause, Verdict: verdict,
 		Strength: checks.OfRecord, Message: msg, Data: data})
-	attempted := e.Kind != "dropped" && cause != checks.Suppressed && !strings.HasPrefix(e.Reply, "Amazon SES rejected")
+	attempted := e.Kind != Dropped && cause != checks.Suppressed && !e.ByProvider
 	if attempted && rootOfRefusal[cause] {
 		p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.RejectedByRecipient, Verdict: verdict,
 			Strength: checks.OfRecord, Message: "The receiving server refused the mail by policy: " + describe(e) + ".", Data: data})
@@ -676,7 +679,7 @@ func reportFailed(p reporter, e *Event, all []Event) {
 			Strength: checks.OfRecord, Message: "The app handed the mail to the provider, which did not send it: " + describe(e) + ".", Data: data})
 	}
 	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "Delivery has ended (" + e.Kind + "); the mail will not arrive late.", Data: data})
+		Strength: checks.OfRecord, Message: "Delivery has ended (" + string(e.Kind) + "); the mail will not arrive late.", Data: data})
 }
 
 // reportNothing speaks to not-sent when the logs hold nothing for the

@@ -65,7 +65,7 @@ func TestRead(t *testing.T) {
 		{"sendgrid.json", "sendgrid", 3, 3, 0, 0, "2026-11-22T09:30:00Z", "2026-11-22T09:30:06Z",
 			[]ev{{"queued", "sendgrid.json:2", "", "", ""}, {"deferred", "sendgrid.json:3", "4.4.2", "network", ""}}, "reset-5@app.example.net"},
 		{"sendgrid.ndjson", "sendgrid", 3, 3, 0, 0, "", "",
-			[]ev{{"opened", "sendgrid.ndjson:3", "", "", ""}, {"queued", "sendgrid.ndjson:1", "", "", ""}, {"dropped", "sendgrid.ndjson:2", "", "suppressed by SendGrid", ""}}, ""},
+			[]ev{{"opened", "sendgrid.ndjson:3", "", "", ""}, {"queued", "sendgrid.ndjson:1", "", "", ""}, {"dropped", "sendgrid.ndjson:2", "", "suppressed", ""}}, ""},
 		{"ses_sns.json", "ses", 1, 1, 0, 0, "2026-11-22T09:30:02.245Z", "",
 			[]ev{{"bounced", "ses_sns.json:1", "5.1.1", "user-unknown", ""}}, ""},
 		{"mailgun.json", "mailgun", 3, 3, 0, 0, "", "2026-11-22T09:40:00Z",
@@ -97,7 +97,7 @@ func TestRead(t *testing.T) {
 			}
 			for i, w := range tt.events {
 				e := f.Events[i]
-				if e.Kind != w.kind || e.Source != w.source || e.DSN != w.dsn || e.Reason != w.reason || e.Relay != w.relay {
+				if e.Kind != Kind(w.kind) || e.Source != w.source || e.DSN != w.dsn || string(e.Reason) != w.reason || e.Relay != w.relay {
 					t.Errorf("event %d = %s %s dsn=%s reason=%s relay=%s; want %+v", i, e.Kind, e.Source, e.DSN, e.Reason, e.Relay, w)
 				}
 			}

@@ -90,26 +90,26 @@ func (fs *fileState) count(n int, kind int, text string) {
 // classified fills the reply class (RFC 3463 status first, then the text).
 func (fs *fileState) classified(e Event, status string) Event {
 	switch e.Kind {
-	case "delivered", "queued", "opened", "clicked", "verified", "suppressed-by-N", "complaint", "unsubscribed":
+	case Delivered, Queued, Opened, Clicked, Complaint, Unsubscribed, Verified:
 		return e
 	}
 	if e.Reply == "" && status == "" {
 		return e
 	}
 	c := smtpreply.ClassifyStatus(status, e.Reply)
-	e.Reason, e.Cause, e.Permanent = string(c.Reason), c.Cause, c.Permanent
+	e.Reason, e.Cause, e.Permanent = c.Reason, c.Cause, c.Permanent
 	if e.DSN == "" {
 		e.DSN = c.Status
 	}
 	switch e.Kind {
-	case "deferred":
+	case Deferred:
 		e.Permanent = false
 		if e.Cause == "" {
 			e.Cause = checks.Delayed
 		}
-	case "bounced", "rejected", "expired":
+	case Bounced, Rejected, Expired:
 		e.Permanent = true
-		if e.Cause == "" || e.Cause == checks.Delayed && e.Kind != "expired" {
+		if e.Cause == "" || e.Cause == checks.Delayed && e.Kind != Expired {
 			e.Cause = checks.RejectedByRecipient
 		}
 	}

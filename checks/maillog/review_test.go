@@ -47,7 +47,7 @@ func TestReadConcatenatedGzip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Events) != 2 || f.Events[1].Kind != "delivered" {
+	if len(f.Events) != 2 || f.Events[1].Kind != Delivered {
 		t.Fatalf("events = %+v, want deferred then delivered", f.Events)
 	}
 }
@@ -89,7 +89,7 @@ Nov 22 09:30:00 mx postfix/qmgr[1]: ABCDEF1234: from=<app@example.net>, status=e
 		t.Fatal(err)
 	}
 	for _, e := range f.Events {
-		if e.Kind == "expired" {
+		if e.Kind == Expired {
 			t.Errorf("a@example.com was delivered, yet got %+v", e)
 		}
 	}
@@ -97,7 +97,7 @@ Nov 22 09:30:00 mx postfix/qmgr[1]: ABCDEF1234: from=<app@example.net>, status=e
 	log2 := strings.Replace(log, "status=sent (250 ok)", "status=deferred (451 later)", 1)
 	log2 = strings.Replace(log2, "dsn=2.0.0", "dsn=4.0.0", 1)
 	f, _ = Read(strings.NewReader(log2), "multi.log", at, "a@example.com")
-	if n := len(f.Events); n == 0 || f.Events[n-1].Kind != "expired" {
+	if n := len(f.Events); n == 0 || f.Events[n-1].Kind != Expired {
 		t.Errorf("pending recipient: events %+v, want last expired", f.Events)
 	}
 }

@@ -49,7 +49,7 @@ func TestSESKinds(t *testing.T) {
 				t.Errorf("%s: %v", file, err)
 				continue
 			}
-			if len(f.Events) == 0 || f.Events[0].Kind != want {
+			if len(f.Events) == 0 || f.Events[0].Kind != Kind(want) {
 				t.Errorf("%s: events %+v, want one %q", file, f.Events, want)
 			}
 			checked++
@@ -70,7 +70,7 @@ func TestSESKinds(t *testing.T) {
 					continue
 				}
 				found = true
-				if e.Kind != want {
+				if e.Kind != Kind(want) {
 					t.Errorf("%s: %s event for %s is %q, want %q", file, typ, rc, e.Kind, want)
 				}
 				if strings.Count(status, ".") == 2 && e.DSN != status {

@@ -376,7 +376,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			if i := strings.LastIndex(reply, "; from="); i >= 0 {
 				reply = reply[:i]
 			}
-			r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: "rejected",
+			r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
 				Recipient: to, From: field(rest, "from="), Reply: reply}, ""))
 		}
 		return understood
@@ -414,10 +414,10 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			}
 			for _, rc := range order {
 				last := r.events[pending[rc]]
-				if last.Kind != "deferred" {
+				if last.Kind != Deferred {
 					continue
 				}
-				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: "expired", Recipient: last.Recipient,
+				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
 					QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
 					Cause: last.Cause, Permanent: true})
 			}
@@ -431,7 +431,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			if i := strings.LastIndex(reply, "; from="); i >= 0 {
 				reply = reply[:i]
 			}
-			r.addEvent(q, r.classified(Event{Time: t, Source: r.source(n), Kind: "rejected",
+			r.addEvent(q, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
 				Recipient: to, QueueID: id, Reply: reply}, ""))
 		}
 	}
@@ -464,17 +464,17 @@ func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, re
 	}
 	switch status {
 	case "sent":
-		e.Kind = "delivered"
+		e.Kind = Delivered
 	case "deferred":
-		e.Kind = "deferred"
+		e.Kind = Deferred
 	case "bounced", "undeliverable":
-		e.Kind = "bounced"
+		e.Kind = Bounced
 	case "expired":
-		e.Kind = "expired"
+		e.Kind = Expired
 	case "deliverable", "undeliverable-but-not-cached":
-		e.Kind = "verified" // address verification probe, no mail sent
+		e.Kind = Verified
 	default:
-		e.Kind = status
+		e.Kind = Kind(status) // a status this reader does not know; it decides nothing
 	}
 	r.addEvent(q, r.classified(e, e.DSN))
 }
@@ -572,7 +572,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		}
 	case "=>", "->", ">>", "*>":
 		if rcpt := r.eximRecipient(body); rcpt != "" {
-			e := Event{Time: t, Source: r.source(n), Kind: "delivered", Recipient: rcpt, QueueID: id,
+			e := Event{Time: t, Source: r.source(n), Kind: Delivered, Recipient: rcpt, QueueID: id,
 				Relay: eximField(body, "H="), Reply: eximQuoted(body, "C=")}
 			if flag == "*>" {
 				e.Kind = "suppressed-by-N" // exim -N: delivery not done
@@ -581,10 +581,10 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		}
 	case "**", "==":
 		if rcpt := r.eximRecipient(body); rcpt != "" {
-			e := Event{Time: t, Source: r.source(n), Kind: "bounced", Recipient: rcpt, QueueID: id,
+			e := Event{Time: t, Source: r.source(n), Kind: Bounced, Recipient: rcpt, QueueID: id,
 				Relay: eximField(body, "H="), Reply: eximReason(body)}
 			if flag == "==" {
-				e.Kind = "deferred"
+				e.Kind = Deferred
 			}
 			r.addEvent(q, r.classified(e, ""))
 		}

@@ -158,7 +158,7 @@ func parseAuthResults(v string) *AuthResults {
 		switch r := r.(type) {
 		case *authres.SPFResult:
 			if ar.SPF == "" {
-				ar.SPF, ar.SPFDomain = string(r.Value), domainOf(r.From)
+				ar.SPF, ar.SPFDomain = r.Value, domainOf(r.From)
 				if ar.SPFDomain == "" {
 					ar.SPFDomain = strings.ToLower(r.From)
 				}
@@ -168,10 +168,10 @@ func parseAuthResults(v string) *AuthResults {
 			if d == "" {
 				d = domainOf(r.Identifier)
 			}
-			ar.DKIM = append(ar.DKIM, AuthDKIM{Result: string(r.Value), Domain: strings.ToLower(d)})
+			ar.DKIM = append(ar.DKIM, AuthDKIM{Result: r.Value, Domain: strings.ToLower(d)})
 		case *authres.DMARCResult:
 			if ar.DMARC == "" {
-				ar.DMARC, ar.DMARCFrom = string(r.Value), strings.ToLower(r.From)
+				ar.DMARC, ar.DMARCFrom = r.Value, strings.ToLower(r.From)
 			}
 		}
 	}
@@ -303,9 +303,11 @@ func round(d time.Duration) time.Duration {
 	return d.Round(time.Millisecond)
 }
 
-func failed(v string) bool {
+// failed reports whether an Authentication-Results value is a failure;
+// "hardfail" is RFC 5451's older name for fail.
+func failed(v authres.ResultValue) bool {
 	switch v {
-	case "fail", "softfail", "hardfail", "permerror":
+	case authres.ResultFail, authres.ResultSoftFail, authres.ResultHardFail, authres.ResultPermError:
 		return true
 	}
 	return false
@@ -319,11 +321,11 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		return
 	}
 	var parts, bad []string
-	add := func(name, v, dom string) {
+	add := func(name string, v authres.ResultValue, dom string) {
 		if v == "" {
 			return
 		}
-		s := name + "=" + v
+		s := name + "=" + string(v)
 		if dom != "" {
 			s += " (" + dom + ")"
 		}
@@ -342,7 +344,7 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		sev := checks.OK
 		f := checks.Finding{Severity: sev, Record: file, Data: data,
 			Message: fmt.Sprintf("%s says %s", orUnknown(ar.AuthServID), strings.Join(parts, ", "))}
-		if ar.DMARC == "pass" {
+		if ar.DMARC == authres.ResultPass {
 			f.Cause, f.Verdict, f.Strength = checks.SenderAuth, checks.RuledOut, checks.OfRecord
 			f.Message += ": the receiver authenticated the sender"
 		}

@@ -63,9 +63,9 @@ func TestAuthResultsAndAlignment(t *testing.T) {
 		res := parseFile(t, tt.file)
 		var spf, dmarc, dkim string
 		if res.Auth != nil {
-			spf, dmarc = res.Auth.SPF, res.Auth.DMARC
+			spf, dmarc = string(res.Auth.SPF), string(res.Auth.DMARC)
 			for _, d := range res.Auth.DKIM {
-				dkim = d.Result + " " + d.Domain
+				dkim = string(d.Result) + " " + d.Domain
 			}
 		}
 		if spf != tt.spf || dmarc != tt.dmarc || dkim != tt.dkim || res.SPFAligned != tt.spfAl || res.DKIMAligned != tt.dkimAl {

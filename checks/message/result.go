@@ -3,6 +3,7 @@ package message
 import (
 	"time"
 
+	"github.com/emersion/go-msgauth/authres"
 	"github.com/whymail/whymail/checks"
 )
 
@@ -40,16 +41,16 @@ type Hop struct {
 // AuthResults is one Authentication-Results header field (RFC 8601).
 type AuthResults struct {
 	AuthServID string
-	SPF        string // pass, fail, softfail, neutral, none, temperror, permerror; "" when absent
-	SPFDomain  string // smtp.mailfrom
+	SPF        authres.ResultValue // pass, fail, softfail, neutral, none, temperror, permerror; "" when absent
+	SPFDomain  string              // smtp.mailfrom
 	DKIM       []AuthDKIM
-	DMARC      string
+	DMARC      authres.ResultValue
 	DMARCFrom  string // header.from
 	Raw        string
 }
 
 // AuthDKIM is one dkim= result.
 type AuthDKIM struct {
-	Result string
+	Result authres.ResultValue
 	Domain string // header.d, or the domain of header.i
 }

@@ -156,9 +156,9 @@ func (r Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error)
 // Evaluation is one check_host run and the evidence of what decided it.
 type Evaluation struct {
 	IP     netip.Addr
-	Domain string // the domain check_host ran for
-	Sender string // the MAIL FROM (or postmaster@HELO) it ran with
-	Result string // RFC 7208 §2.6: none neutral pass fail softfail temperror permerror
+	Domain string         // the domain check_host ran for
+	Sender string         // the MAIL FROM (or postmaster@HELO) it ran with
+	Result blitiri.Result // RFC 7208 §2.6: none neutral pass fail softfail temperror permerror
 	// Term is the chain of terms that decided it, outermost first
 	// ("include:_spf.example.net -> ip4:192.0.2.0/24"), "" when no term did.
 	Term string
@@ -194,7 +194,7 @@ func CheckHost(ctx context.Context, r lookup.Resolver, ip netip.Addr, helo, send
 	}
 	res, err := blitiri.CheckHostWithSender(net.IP(ip.AsSlice()), helo, ev.Sender,
 		blitiri.WithResolver(Resolver{DNS: r}), blitiri.WithContext(ctx), blitiri.WithTraceFunc(trace))
-	ev.Result = string(res)
+	ev.Result = res
 	ev.Term = decidingTerms(ev.Trace)
 	ev.Reason = reason(ev, err)
 	return ev
@@ -212,6 +212,14 @@ var qualOf = map[string]string{"pass": "", "fail": "-", "softfail": "~", "neutra
 // decidingTerms reads blitiri's trace backwards: the last line that ends a
 // record's evaluation is the top record's deciding term; when that is an
 // include or redirect, the line before it ends the inner record.
+//
+// The trace is read because nothing else says which term decided: blitiri
+// returns the result and an error naming only the kind of mechanism that
+// matched (ErrMatchedIP, ErrMatchedMX, ...), not the term, nor the include
+// it sat in, and its author documents the trace as for people, not
+// machines. So the parse is kept to the few line shapes below, and a trace
+// it does not understand leaves the term empty: the Reason then falls back
+// to blitiri's error, which is never wrong, only less precise.
 func decidingTerms(trace []string) string {
 	var chain []string
 	descend := true
@@ -246,7 +254,7 @@ func decidingTerms(trace []string) string {
 
 func reason(ev Evaluation, err error) string {
 	switch {
-	case ev.Result == "none":
+	case ev.Result == blitiri.None:
 		return fmt.Sprintf("%s has no SPF record", ev.Domain)
 	case errors.Is(err, blitiri.ErrMultipleRecords):
 		return fmt.Sprintf("%s has more than one v=spf1 record (RFC 7208 §4.5)", ev.Domain)
@@ -256,16 +264,16 @@ func reason(ev Evaluation, err error) string {
 		return "more than 2 lookups found nothing (RFC 7208 §4.6.4)" + at(ev.Term)
 	case errors.Is(err, blitiri.ErrTooManyMXRecords):
 		return "an mx term found more than 10 MX records (RFC 7208 §4.6.4)" + at(ev.Term)
-	case ev.Term != "" && (ev.Result == "permerror" || ev.Result == "temperror") && err != nil:
+	case ev.Term != "" && (ev.Result == blitiri.PermError || ev.Result == blitiri.TempError) && err != nil:
 		return fmt.Sprintf("%s: %v", ev.Term, err)
 	case ev.Term != "":
 		return ev.Term
-	case ev.Result == "neutral":
+	case ev.Result == blitiri.Neutral:
 		return "no term matched and there is no all (RFC 7208 §4.7)"
 	case err != nil:
 		return err.Error()
 	}
-	return ev.Result
+	return string(ev.Result)
 }
 
 func at(term string) string {

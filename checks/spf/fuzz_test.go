@@ -1,6 +1,8 @@
 package spf
 
 import (
+	blitiri "blitiri.com.ar/go/spf"
+
 	"context"
 	"net/netip"
 	"slices"
@@ -68,7 +70,7 @@ func FuzzEvaluate(f *testing.F) {
 		ip := netip.MustParseAddr("192.0.2.1")
 		start := time.Now()
 		ev := CheckHost(ctx, r, ip, "helo.example.com", local+"@example.com")
-		if !slices.Contains([]string{"none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"}, ev.Result) {
+		if !slices.Contains([]blitiri.Result{blitiri.None, blitiri.Neutral, blitiri.Pass, blitiri.Fail, blitiri.SoftFail, blitiri.TempError, blitiri.PermError}, ev.Result) {
 			t.Fatalf("result %q (%s)", ev.Result, ev.Reason)
 		}
 		if n := Expand(ctx, r, "example.com"); n == nil || n.Domain != "example.com" {

@@ -1,6 +1,8 @@
 package spf
 
 import (
+	blitiri "blitiri.com.ar/go/spf"
+
 	"fmt"
 	"reflect"
 	"strings"
@@ -356,21 +358,21 @@ func report(p *checks.Pass, ev Evaluation, helo bool) {
 	data := map[string]any{"ip": ev.IP.String(), "domain": ev.Domain, "identity": ident, "result": ev.Result, "term": ev.Term, "reason": ev.Reason}
 	f := checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.SenderAuth, Strength: checks.Direct, Data: data}
 	switch ev.Result {
-	case "pass":
+	case blitiri.Pass:
 		f.Severity, f.Verdict = checks.OK, checks.RuledOut
 		f.Message = fmt.Sprintf("SPF passes for %s (%s): %s", ev.IP, ident, ev.Reason)
-	case "fail":
+	case blitiri.Fail:
 		f.Severity, f.Verdict = checks.Error, checks.Likely
 		f.Message = fmt.Sprintf("SPF fails for %s (%s): the SPF record of %s does not list this IP (%s); receivers may refuse or junk the mail", ev.IP, ident, ev.Domain, ev.Reason)
 		f.Steps = []string{fmt.Sprintf("add %s (or the include of the service that sends from it) to the SPF record of %s", ev.IP, ev.Domain)}
-	case "softfail":
+	case blitiri.SoftFail:
 		f.Severity, f.Verdict = checks.Warning, checks.Possible
 		f.Message = fmt.Sprintf("SPF softfails for %s (%s): the SPF record of %s does not list this IP (%s); receivers often junk such mail", ev.IP, ident, ev.Domain, ev.Reason)
 		f.Steps = []string{fmt.Sprintf("add %s (or the include of the service that sends from it) to the SPF record of %s", ev.IP, ev.Domain)}
-	case "permerror":
+	case blitiri.PermError:
 		f.Severity, f.Verdict = checks.Error, checks.Likely
 		f.Message = fmt.Sprintf("SPF permerror for %s (%s): %s; receivers treat the record as broken (RFC 7208 §2.6.7)", ev.IP, ident, ev.Reason)
-	case "temperror":
+	case blitiri.TempError:
 		f.Severity, f.Verdict = checks.Warning, checks.Unknown
 		f.Message = fmt.Sprintf("SPF temperror for %s (%s): %s; a DNS failure, receivers defer or accept (RFC 7208 §2.6.6)", ev.IP, ident, ev.Reason)
 	case "none":

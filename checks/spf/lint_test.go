@@ -212,7 +212,7 @@ func TestEvaluation(t *testing.T) {
 			ip := netip.MustParseAddr(tc.ip)
 			res := checktest.Run(t, checktest.Zones(t, zones...), &checks.Ticket{Sender: tc.sender, HELO: tc.helo, SendingIPs: []netip.Addr{ip}}, Lint)
 			r := res.Check("spf").Result.(*Result)
-			if len(r.Evaluations) != 1 || r.Evaluations[0].Result != tc.result {
+			if len(r.Evaluations) != 1 || string(r.Evaluations[0].Result) != tc.result {
 				t.Fatalf("evaluations %+v, want %s", r.Evaluations, tc.result)
 			}
 			found := false

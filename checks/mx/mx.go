@@ -40,12 +40,15 @@ type host struct {
 	err       error  // the address lookups failed (servfail, timeout...)
 }
 
-// usable reports whether a sender can deliver to the host.
-func (h *host) usable() bool { return !h.ipLiteral && !h.internal && len(h.Addrs) > 0 }
+// usable reports whether a sender can deliver to the host: it has a public
+// address (even if the lookup of its other address family failed).
+func (h *host) usable() bool { return !h.ipLiteral && slices.ContainsFunc(h.Addrs, public) }
 
-// dead reports whether DNS says positively that the host has no address.
+// dead reports whether DNS says positively that the host has no address:
+// both address lookups answered and neither gave one a sender can reach.
 func (h *host) dead() bool {
-	return h.ipLiteral || h.internal || h.Status == lookup.StatusNXDomain || h.Status == lookup.StatusNoData
+	return h.ipLiteral || h.internal ||
+		h.err == nil && (h.Status == lookup.StatusNXDomain || h.Status == lookup.StatusNoData)
 }
 
 func (h *host) String() string {
@@ -86,8 +89,8 @@ func run(p *checks.Pass) (any, error) {
 		// SERVFAIL, REFUSED or a timeout says nothing about the domain:
 		// never a verdict.
 		res.Status = lookup.ErrStatus(err)
-		unknownBoth(p, "the MX lookup for %s failed (%s), so whether it exists and takes mail is unknown; retry, or check with `dig MX %s`",
-			d, res.Status, d)
+		unknownBoth(p, "the MX lookup for %s failed (%s%s), so whether it exists and takes mail is unknown; retry, or check with `dig MX %s`",
+			d, res.Status, loopWords(err), d)
 		return res, err // "lookup example.com. MX: servfail"
 	}
 	res.Status = ans.Status()
@@ -114,11 +117,13 @@ func run(p *checks.Pass) (any, error) {
 func implicit(p *checks.Pass, res *Domain) (any, error) {
 	d := res.Domain
 	addrs, st, err := lookup.Addrs(p.Context, p.DNS, d)
-	if err != nil {
-		p.Unknown(checks.DomainNoMail, "%s has no MX record and the lookup of its own address failed (%s), so whether it takes mail is unknown",
-			d, st)
+	if err != nil && !slices.ContainsFunc(addrs, public) {
+		// One address family failed and the other gave nothing a sender
+		// can reach: the missing half might have. No verdict.
+		p.Unknown(checks.DomainNoMail, "%s has no MX record and the lookup of its own address failed (%s%s), so whether it takes mail is unknown",
+			d, st, loopWords(err))
 		res.AcceptsMail = checks.Maybe
-		return res, err
+		return res, fmt.Errorf("implicit MX of %s: %w", d, err)
 	}
 	if len(addrs) == 0 {
 		// RFC 5321 §5.1: no MX and no address record: there is nowhere to deliver.
@@ -255,7 +260,9 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX) []*host {
 		wg.Go(func() {
 			h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Name)
 			h.cname = aliasOf(ctx, r, h.Name)
-			h.internal = len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
+			// Internal only when both families answered: the failed one
+			// might have held a public address.
+			h.internal = h.err == nil && len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
 		})
 	}
 	wg.Wait()
@@ -318,7 +325,10 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 	}
 	msg := fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Name, statusWords(h.Status))
 	if !h.dead() {
-		msg = fmt.Sprintf("MX %s could not be resolved (%s)", h.Name, statusWords(h.Status))
+		msg = fmt.Sprintf("MX %s could not be resolved (%s%s)", h.Name, statusWords(h.Status), loopWords(h.err))
+		if loop := lookup.LoopOf(h.err); loop != nil {
+			data["cname_loop"] = loop
+		}
 	}
 	p.Report(checks.Finding{Severity: sev, Record: "mx", Message: msg, Data: data})
 }
@@ -420,7 +430,7 @@ func deadList(hs []*host) string {
 		case h.internal:
 			parts[i] = fmt.Sprintf("%s resolves only to %s", h.Name, strings.Join(addrStrings(h.Addrs), ", "))
 		default:
-			parts[i] = fmt.Sprintf("%s %s", h.Name, statusWords(h.Status))
+			parts[i] = fmt.Sprintf("%s %s%s", h.Name, statusWords(h.Status), loopWords(h.err))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -440,6 +450,14 @@ func statusWords(s lookup.Status) string {
 		return "timeout: no DNS answer in time"
 	}
 	return string(s)
+}
+
+// loopWords names the CNAME loop behind err: ", CNAME loop a -> b -> a".
+func loopWords(err error) string {
+	if loop := lookup.LoopOf(err); loop != nil {
+		return ", CNAME loop " + lookup.LoopText(loop)
+	}
+	return ""
 }
 
 func addrStrings(as []netip.Addr) []string {

@@ -163,7 +163,7 @@ func TestRules(t *testing.T) {
 		{
 			name: "SERVFAIL from a CNAME loop", zone: "loop CNAME loop2\nloop2 CNAME loop\n", domain: "loop.example.com",
 			want:    verdicts{checks.DomainNotFound: checks.Unknown, checks.DomainNoMail: checks.Unknown},
-			wantErr: true, wantMsg: []string{"MX lookup for loop.example.com failed (servfail)"},
+			wantErr: true, wantMsg: []string{"MX lookup for loop.example.com failed (servfail, CNAME loop loop.example.com -> loop2.example.com -> loop.example.com)"},
 			exists: checks.Maybe, accepts: checks.Maybe,
 		},
 		{

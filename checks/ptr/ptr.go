@@ -63,7 +63,7 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	if failed == len(outs) {
-		return nil, fmt.Errorf("reverse DNS could not be looked up for any sending IP")
+		return nil, fmt.Errorf("reverse DNS could not be checked for any sending IP: a PTR or forward lookup failed")
 	}
 	return nil, nil
 }
@@ -90,11 +90,13 @@ func Resolve(p *checks.Pass, ip netip.Addr) *Outcome {
 	var wg sync.WaitGroup
 	for _, name := range o.Names {
 		wg.Go(func() {
-			addrs, st, _ := lookup.Addrs(p.Context, p.DNS, name)
+			// Only ip's family can confirm it, so only that question is
+			// asked: the other family's failure cannot spoil the check.
+			addrs, st, err := lookup.AddrsLike(p.Context, p.DNS, name, ip)
 			mu.Lock()
 			defer mu.Unlock()
 			o.Forward[name] = addrs
-			if st != lookup.StatusOK && st != lookup.StatusNXDomain && st != lookup.StatusNoData {
+			if err != nil {
 				o.ForwardFailed[name] = st
 			}
 		})
@@ -114,8 +116,9 @@ func Resolve(p *checks.Pass, ip netip.Addr) *Outcome {
 	return o
 }
 
-// report reports the findings for one outcome and says whether its PTR
-// lookup failed outright.
+// report reports the findings for one outcome and says whether a lookup
+// failed outright (the PTR question, or every forward one that could
+// have confirmed it).
 func report(p *checks.Pass, o *Outcome) (failed bool) {
 	ip := o.IP.String()
 	data := map[string]any{"ip": ip, "reverse": o.Reverse, "status": string(o.Status)}
@@ -152,13 +155,22 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		})
 	}
 	if o.Confirmed == "" {
-		if len(o.ForwardFailed) > 0 && len(o.ForwardFailed) == len(o.Names) {
+		if len(o.ForwardFailed) > 0 {
+			// A name whose lookup failed might have pointed back: not
+			// confirmed is not "not forward-confirmed".
 			p.Report(checks.Finding{
 				Severity: checks.Warning, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Unknown,
-				Message: fmt.Sprintf("sending IP %s has PTR %s, but its address lookup failed (%s): could not confirm it points back",
+				Message: fmt.Sprintf("sending IP %s has PTR %s, but the address lookup failed (%s): could not confirm it points back",
 					ip, strings.Join(o.Names, ", "), describeFailed(o.ForwardFailed)),
 				Data: data,
 			})
+			// As for the PTR question, a refusal (or, with --zone, a
+			// name no loaded zone holds) does not fail the check.
+			for _, st := range o.ForwardFailed {
+				if st != lookup.StatusRefused {
+					return true
+				}
+			}
 			return false
 		}
 		var got []string

@@ -26,8 +26,14 @@ import (
 // evaluate: a record with a syntax error anywhere is a permerror before any
 // term is evaluated (§4.6), which blitiri, evaluating term by term, would
 // miss after an early match.
+//
+// When IP is an IPv4 address, address lookups ask only A (RFC 7208 §5.3),
+// so a failure of AAAA cannot turn into a temperror, nor its silence into
+// a void lookup. For an IPv6 client both are asked: exists needs A (§5.7)
+// and blitiri asks for it as for a and mx.
 type Resolver struct {
 	DNS lookup.Resolver
+	IP  netip.Addr
 }
 
 // maxName limits names per RFC 1035 §2.3.4 as RFC 7208 §4.3 applies it: a
@@ -115,7 +121,19 @@ func (r Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, 
 	if !validName(host) {
 		return nil, notFound(host)
 	}
-	addrs, st, err := lookup.Addrs(ctx, r.DNS, escapeName(host))
+	var addrs []netip.Addr
+	var st lookup.Status
+	var err error
+	if r.IP.Is4() {
+		// An IPv4 client: a, mx and exists (§5.7: exists asks A whatever
+		// the client's family) all need only A.
+		addrs, st, err = lookup.AddrsLike(ctx, r.DNS, escapeName(host), r.IP)
+	} else {
+		// An IPv6 client's a and mx terms need AAAA, but its exists terms
+		// need A, and blitiri asks both the same way: ask both.
+		// Both families: "no address" only when both answers say so.
+		addrs, st, err = lookup.Addrs(ctx, r.DNS, escapeName(host))
+	}
 	if err != nil {
 		return nil, dnsError(host, err)
 	}
@@ -193,7 +211,7 @@ func CheckHost(ctx context.Context, r lookup.Resolver, ip netip.Addr, helo, send
 		mu.Unlock()
 	}
 	res, err := blitiri.CheckHostWithSender(net.IP(ip.AsSlice()), helo, ev.Sender,
-		blitiri.WithResolver(Resolver{DNS: r}), blitiri.WithContext(ctx), blitiri.WithTraceFunc(trace))
+		blitiri.WithResolver(Resolver{DNS: r, IP: ip}), blitiri.WithContext(ctx), blitiri.WithTraceFunc(trace))
 	ev.Result = res
 	ev.Term = decidingTerms(ev.Trace)
 	ev.Reason = reason(ev, err)

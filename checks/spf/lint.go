@@ -57,7 +57,35 @@ func run(p *checks.Pass) (any, error) {
 	evals := evaluate(p, domain)
 	res.Evaluations = evals
 	l.verdicts(evals)
+	if failed := dnsFailures(tree, evals); len(failed) > 0 {
+		// The findings stand, but a lookup that failed may hide what
+		// decides: the check did not complete (exit 3, INCOMPLETE).
+		return res, fmt.Errorf("SPF of %s not fully checked, DNS failed: %s", domain, strings.Join(failed, "; "))
+	}
 	return res, nil
+}
+
+// dnsFailures lists the lookups of the tree, and the evaluations, that
+// failed for want of DNS: a temperror, or a lookup of an include, redirect,
+// a, mx or exists term that got no usable answer.
+func dnsFailures(tree *Node, evals []Evaluation) []string {
+	var out []string
+	tree.Walk(func(n *Node, depth int) {
+		if depth > 0 && n.Err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", n.Term, n.Err))
+		}
+		for _, t := range termsOf(n) {
+			if pr := n.Probes[t.Index]; pr != nil && pr.Err != nil {
+				out = append(out, fmt.Sprintf("%s: %v", t.Text, pr.Err))
+			}
+		}
+	})
+	for _, ev := range evals {
+		if ev.Result == blitiri.TempError {
+			out = append(out, fmt.Sprintf("check_host for %s: temperror (%s)", ev.IP, ev.Reason))
+		}
+	}
+	return dedup(out)
 }
 
 type linter struct {

@@ -75,15 +75,17 @@ func dnsblDefaults() string {
 
 // dnsOptions say where DNS answers come from.
 type dnsOptions struct {
-	zones   []string
-	servers []string
-	timeout time.Duration
+	zones       []string
+	servers     []string
+	timeout     time.Duration
+	concurrency int
 }
 
 func (o *dnsOptions) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.zones, "zone", nil, "answer DNS from this RFC 1035 zone file instead of the network (repeatable)")
 	fs.StringArrayVar(&o.servers, "dns", nil, "ask this DNS server, HOST:PORT (repeatable; default: /etc/resolv.conf)")
-	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "timeout of one DNS query attempt")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "longest wait of one DNS query attempt (earlier retries wait less)")
+	fs.IntVar(&o.concurrency, "dns-concurrency", lookup.DefaultMaxInFlight, "most DNS questions in flight at once (0: the default)")
 	markPath(fs, "zone")
 }
 
@@ -95,6 +97,9 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 	}
 	if o.timeout <= 0 {
 		return nil, usageError("--timeout must be positive, got %s", o.timeout)
+	}
+	if o.concurrency < 0 {
+		return nil, usageError("--dns-concurrency must be at least 1 (0: the default), got %d", o.concurrency)
 	}
 	if len(o.zones) > 0 {
 		z, err := lookup.LoadZoneFiles(o.zones...)
@@ -121,7 +126,7 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 			return nil, &exitError{code: ExitFailed, err: fmt.Errorf("%v (give --dns HOST:PORT or --zone FILE)", err)}
 		}
 	}
-	n.Timeout = o.timeout
+	n.Timeout, n.MaxInFlight = o.timeout, o.concurrency
 	return lookup.NewCache(n), nil
 }
 

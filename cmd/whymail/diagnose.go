@@ -135,6 +135,9 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err != nil {
 		return err
 	}
+	if !o.out.trace {
+		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
+	}
 	res, err := runChecks(ctx, cache, diagnoseChecks, t)
 	if err != nil {
 		return err

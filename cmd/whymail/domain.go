@@ -95,6 +95,9 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !o.out.trace {
+		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
+	}
 	set := domainChecks(len(o.dns.zones) > 0)
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -65,12 +66,18 @@ type Answer struct {
 	Duration time.Duration
 }
 
-// Status classifies the answer.
+// Status classifies the answer. A NOERROR answer whose CNAME chain loops
+// without reaching the type asked is a SERVFAIL, as a resolver that
+// noticed the loop would have said: the name does not lack the type, its
+// DNS is broken.
 func (a *Answer) Status() Status {
 	switch a.Rcode {
 	case dns.RcodeSuccess:
 		if len(a.Of(a.Question.Type)) > 0 {
 			return StatusOK
+		}
+		if a.Loop() != nil {
+			return StatusServFail
 		}
 		return StatusNoData
 	case dns.RcodeNameError:
@@ -81,6 +88,34 @@ func (a *Answer) Status() Status {
 		return StatusRefused
 	}
 	return StatusError
+}
+
+// Loop returns the CNAME chain of the answer from the question's name when
+// it comes back to a name already on it ("a.", "b.", "a."), or nil.
+func (a *Answer) Loop() []string {
+	if a == nil || a.Question.Type == dns.TypeCNAME {
+		return nil
+	}
+	target := map[string]string{}
+	for _, rr := range a.Records {
+		if c, ok := rr.(*dns.CNAME); ok {
+			target[strings.ToLower(dns.Fqdn(c.Hdr.Name))] = strings.ToLower(dns.Fqdn(c.Target))
+		}
+	}
+	name := strings.ToLower(dns.Fqdn(a.Question.Name))
+	chain := []string{name}
+	seen := map[string]bool{name: true}
+	for {
+		next, ok := target[name]
+		if !ok {
+			return nil
+		}
+		chain = append(chain, next)
+		if seen[next] {
+			return chain
+		}
+		seen[next], name = true, next
+	}
 }
 
 // Of returns the answer's records of type t.
@@ -121,14 +156,36 @@ func StatusOf(a *Answer, err error) Status {
 type Error struct {
 	Question Question
 	Status   Status
-	Err      error // the transport error, if any
+	Err      error    // the transport error, if any
+	Loop     []string // the CNAME chain, when it loops
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
+	switch {
+	case e.Err != nil:
 		return fmt.Sprintf("lookup %s: %v", e.Question, e.Err)
+	case e.Loop != nil:
+		return fmt.Sprintf("lookup %s: %s (CNAME loop %s)", e.Question, e.Status, LoopText(e.Loop))
 	}
 	return fmt.Sprintf("lookup %s: %s", e.Question, e.Status)
+}
+
+// LoopOf returns the looping CNAME chain behind err, or nil.
+func LoopOf(err error) []string {
+	var le *Error
+	if errors.As(err, &le) {
+		return le.Loop
+	}
+	return nil
+}
+
+// LoopText writes a CNAME chain the way people read it: "a -> b -> a".
+func LoopText(chain []string) string {
+	out := make([]string, len(chain))
+	for i, n := range chain {
+		out[i] = strings.TrimSuffix(n, ".")
+	}
+	return strings.Join(out, " -> ")
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -142,7 +199,7 @@ func Do(ctx context.Context, r Resolver, name string, t uint16) (*Answer, error)
 		return nil, &Error{Question: q, Status: StatusOf(nil, err), Err: err}
 	}
 	if a.Failed() {
-		return a, &Error{Question: q, Status: a.Status()}
+		return a, &Error{Question: q, Status: a.Status(), Loop: a.Loop()}
 	}
 	return a, nil
 }
@@ -174,45 +231,75 @@ func MX(ctx context.Context, r Resolver, name string) ([]*dns.MX, *Answer, error
 	return out, a, nil
 }
 
-// Addrs returns the A and AAAA addresses of name, asking both at once. The
-// status is that of the A answer unless only AAAA records exist; err is set
-// only when neither question got an answer.
+// Addrs returns the A and AAAA addresses of name, asking both at once.
+//
+// The name has no address (NXDOMAIN or NODATA, with a nil error) only when
+// both answers say so. When either question failed (timeout, SERVFAIL,
+// REFUSED, a CNAME loop), err is that failure, the status its status, and
+// the addresses the other answer gave are returned too: they are real,
+// for a caller that needs one working address, but may not be all of them.
 func Addrs(ctx context.Context, r Resolver, name string) ([]netip.Addr, Status, error) {
 	type res struct {
-		a   *Answer
-		err error
+		addrs []netip.Addr
+		st    Status
+		err   error
 	}
 	ch := make(chan res, 1)
 	go func() {
-		a, err := Do(ctx, r, name, dns.TypeAAAA)
-		ch <- res{a, err}
+		addrs, st, err := family(ctx, r, name, dns.TypeAAAA)
+		ch <- res{addrs, st, err}
 	}()
-	a4, err4 := Do(ctx, r, name, dns.TypeA)
+	addrs, st, err := family(ctx, r, name, dns.TypeA)
 	r6 := <-ch
-	var out []netip.Addr
-	if err4 == nil {
-		for _, rr := range a4.Of(dns.TypeA) {
-			if ip, ok := netip.AddrFromSlice(rr.(*dns.A).A.To4()); ok {
-				out = append(out, ip)
-			}
-		}
-	}
-	if r6.err == nil {
-		for _, rr := range r6.a.Of(dns.TypeAAAA) {
-			if ip, ok := netip.AddrFromSlice(rr.(*dns.AAAA).AAAA); ok {
-				out = append(out, ip)
-			}
-		}
-	}
+	addrs = append(addrs, r6.addrs...)
 	switch {
-	case len(out) > 0:
-		return out, StatusOK, nil
-	case err4 == nil:
-		return nil, a4.Status(), nil
-	case r6.err == nil:
-		return nil, r6.a.Status(), nil
+	case err != nil:
+		return addrs, st, err
+	case r6.err != nil:
+		return addrs, r6.st, r6.err
+	case len(addrs) > 0:
+		return addrs, StatusOK, nil
+	case st == StatusNoData:
+		return nil, r6.st, nil // NXDOMAIN if AAAA says so
 	}
-	return nil, ErrStatus(err4), err4
+	return nil, st, nil
+}
+
+// AddrsLike returns the addresses of name of ip's family: its A records
+// for an IPv4 ip, AAAA for IPv6. Checks that compare with one IP (SPF's a
+// and mx terms, forward-confirmed reverse DNS) ask only that question
+// (RFC 7208 §5.3), so the other family's failure cannot spoil them.
+func AddrsLike(ctx context.Context, r Resolver, name string, ip netip.Addr) ([]netip.Addr, Status, error) {
+	t := dns.TypeA
+	if ip.Unmap().Is6() {
+		t = dns.TypeAAAA
+	}
+	return family(ctx, r, name, t)
+}
+
+// family asks one address type of name.
+func family(ctx context.Context, r Resolver, name string, t uint16) ([]netip.Addr, Status, error) {
+	a, err := Do(ctx, r, name, t)
+	if err != nil {
+		return nil, ErrStatus(err), err
+	}
+	var out []netip.Addr
+	for _, rr := range a.Of(t) {
+		var ip net.IP
+		switch rr := rr.(type) {
+		case *dns.A:
+			ip = rr.A.To4()
+		case *dns.AAAA:
+			ip = rr.AAAA
+		}
+		if addr, ok := netip.AddrFromSlice(ip); ok {
+			out = append(out, addr)
+		}
+	}
+	if len(out) > 0 {
+		return out, StatusOK, nil
+	}
+	return nil, a.Status(), nil
 }
 
 // ErrStatus returns the Status an error of Do stands for.

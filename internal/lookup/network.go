@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -18,26 +19,49 @@ const (
 	// DefaultUDPSize is the EDNS0 buffer size advertised: 1232 bytes avoids
 	// IP fragmentation on any path (DNS Flag Day 2020).
 	DefaultUDPSize = 1232
+	// DefaultRetries is what NewNetwork and FromResolvConf give at least:
+	// four tries, so that at 5% packet loss a question goes unanswered
+	// about once in 10,000.
+	DefaultRetries = 3
+	// DefaultMaxInFlight bounds the questions one Network asks at once:
+	// each holds a UDP socket while it waits.
+	DefaultMaxInFlight = 256
+	// minWait is the shortest wait of an early try (see Network).
+	minWait = 100 * time.Millisecond
 )
 
 // Network asks recursive DNS servers over the network: UDP with EDNS0 and
 // the RD bit, again over TCP when the reply is truncated (RFC 7766 §5).
 //
-// Each attempt waits at most Timeout. A server that does not answer in time
-// (or cannot be reached) is followed by the next one; the whole list is
-// tried 1+Retries times. A server that answers SERVFAIL or REFUSED is not
-// asked again, but the next one is, as a stub resolver does; when none does
-// better, that answer is returned (it is an answer, not an error). When no
-// server answered at all the error wraps ErrTimeout if every attempt timed
-// out. Cancelling ctx stops the lookup at once.
+// A question is tried 1+Retries rounds over Servers. The last round waits
+// Timeout for each server; each round before it half as long (but at least
+// 100ms, or Timeout when that is shorter): silence is usually a lost
+// packet, so retrying early is cheap, and a late answer to an earlier try
+// is still taken (a retry resends the same message on the same socket).
+// A server that answers SERVFAIL or REFUSED is not asked again, but the
+// next one is, as a stub resolver does; when none does better, that answer
+// is returned (it is an answer, not an error). When no server answered at
+// all the error wraps ErrTimeout if every try timed out. Replies are taken
+// only with the query's ID and question; others are stale or forged and
+// are ignored. Cancelling ctx stops the lookup at once.
 //
-// A Network is safe for concurrent use; it keeps no state between lookups
-// (put a Cache in front of it).
+// At most MaxInFlight questions are asked at once; more wait their turn.
+// UDP sockets are kept and reused, at most one per question in flight.
+//
+// A Network is safe for concurrent use; it keeps no answers between
+// lookups (put a Cache in front of it). Set its fields before its first
+// Lookup and do not copy it after.
 type Network struct {
-	Servers []string      // HOST:PORT, tried in order
-	Timeout time.Duration // per attempt; 0 means DefaultTimeout
-	Retries int           // extra rounds over Servers after the first
-	UDPSize uint16        // EDNS0 buffer size; 0 means DefaultUDPSize
+	Servers     []string      // HOST:PORT, tried in order
+	Timeout     time.Duration // longest wait of one try; 0 means DefaultTimeout
+	Retries     int           // extra rounds over Servers after the first
+	UDPSize     uint16        // EDNS0 buffer size; 0 means DefaultUDPSize
+	MaxInFlight int           // questions asked at once; 0 means DefaultMaxInFlight
+
+	once  sync.Once
+	slots chan struct{} // one per question in flight
+	mu    sync.Mutex
+	idle  map[string][]*udpConn // reusable sockets, per server
 }
 
 // NewNetwork returns a Network asking servers, each HOST:PORT, or a bare
@@ -46,7 +70,7 @@ func NewNetwork(servers ...string) (*Network, error) {
 	if len(servers) == 0 {
 		return nil, errors.New("no DNS servers given")
 	}
-	n := &Network{}
+	n := &Network{Retries: DefaultRetries}
 	for _, s := range servers {
 		addr, err := serverAddr(s, "53")
 		if err != nil {
@@ -58,7 +82,9 @@ func NewNetwork(servers ...string) (*Network, error) {
 }
 
 // FromResolvConf returns a Network asking the nameservers of a resolv.conf(5)
-// file (usually /etc/resolv.conf), with its timeout and attempts options.
+// file (usually /etc/resolv.conf), with its timeout and attempts options;
+// attempts below 1+DefaultRetries are raised to it, because a diagnosis
+// must not turn one lost packet into "could not check".
 func FromResolvConf(path string) (*Network, error) {
 	cc, err := dns.ClientConfigFromFile(path)
 	if err != nil {
@@ -67,10 +93,7 @@ func FromResolvConf(path string) (*Network, error) {
 	if len(cc.Servers) == 0 {
 		return nil, fmt.Errorf("%s lists no nameserver", path)
 	}
-	n := &Network{Timeout: time.Duration(cc.Timeout) * time.Second}
-	if cc.Attempts > 1 {
-		n.Retries = cc.Attempts - 1
-	}
+	n := &Network{Timeout: time.Duration(cc.Timeout) * time.Second, Retries: max(cc.Attempts-1, DefaultRetries)}
 	for _, s := range cc.Servers {
 		addr, err := serverAddr(s, cc.Port)
 		if err != nil {
@@ -112,33 +135,87 @@ func (n *Network) udpSize() uint16 {
 	return DefaultUDPSize
 }
 
+func (n *Network) maxInFlight() int {
+	if n.MaxInFlight > 0 {
+		return n.MaxInFlight
+	}
+	return DefaultMaxInFlight
+}
+
+// wait is how long try round (0-based) waits for each server.
+func (n *Network) wait(round int) time.Duration {
+	t := n.timeout()
+	if back := max(n.Retries, 0) - round; back > 0 {
+		t >>= min(back, 30)
+	}
+	return max(t, min(n.timeout(), minWait))
+}
+
+func (n *Network) init() {
+	n.once.Do(func() {
+		n.slots = make(chan struct{}, n.maxInFlight())
+		n.idle = map[string][]*udpConn{}
+	})
+}
+
+// server is one server's part in one lookup: the socket and message it
+// keeps across rounds, so that a retry is a retransmission.
+type server struct {
+	addr   string
+	conn   *udpConn
+	msg    *dns.Msg
+	wire   []byte
+	failed bool // answered SERVFAIL or REFUSED
+}
+
 // Lookup asks the servers q and returns the first answer.
 func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	q = q.normal()
 	if len(n.Servers) == 0 {
 		return nil, errors.New("no DNS servers configured")
 	}
+	n.init()
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	select {
+	case n.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctxErr(ctx)
+	}
+	defer func() { <-n.slots }()
+
 	start := time.Now()
+	servers := make([]*server, len(n.Servers))
+	for i, addr := range n.Servers {
+		servers[i] = &server{addr: addr}
+	}
+	defer func() {
+		for _, s := range servers {
+			n.release(s)
+		}
+	}()
 	var (
-		failed   *Answer          // first SERVFAIL/REFUSED answer
-		answered = map[int]bool{} // servers that gave a failure rcode
+		failed   *Answer // first SERVFAIL/REFUSED answer
+		nfailed  int
 		lastErr  error
 		tries    int
 		timeouts int
 	)
 	for round := 0; round <= max(n.Retries, 0); round++ {
-		for i, server := range n.Servers {
-			if answered[i] {
+		wait := n.wait(round)
+		for _, s := range servers {
+			if s.failed {
 				continue
 			}
-			if ctxErr(ctx) != nil {
-				return nil, ctxErr(ctx)
+			if err := ctxErr(ctx); err != nil {
+				return nil, err
 			}
-			r, via, err := n.ask(ctx, q, server)
+			r, via, err := n.ask(ctx, q, s, wait)
 			tries++
 			if err != nil {
-				if ctxErr(ctx) != nil {
-					return nil, ctxErr(ctx)
+				if err := ctxErr(ctx); err != nil {
+					return nil, err
 				}
 				if isTimeout(err) {
 					timeouts++
@@ -150,61 +227,90 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			if r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
 				return a, nil
 			}
-			answered[i] = true
+			s.failed = true
+			nfailed++
 			if failed == nil {
 				failed = a
 			}
 		}
-		if len(answered) == len(n.Servers) {
+		if nfailed == len(servers) {
 			break
 		}
 	}
 	if failed != nil {
 		return failed, nil
 	}
-	servers := strings.Join(n.Servers, ", ")
+	list := strings.Join(n.Servers, ", ")
 	if timeouts == tries {
-		return nil, fmt.Errorf("no answer from %s in %v (%d tries): %w", servers, n.timeout(), tries, ErrTimeout)
+		return nil, fmt.Errorf("no answer from %s in %v (%d tries): %w", list, time.Since(start).Round(time.Millisecond), tries, ErrTimeout)
 	}
-	return nil, fmt.Errorf("no answer from %s (%d tries): %w", servers, tries, lastErr)
+	return nil, fmt.Errorf("no answer from %s (%d tries): %w", list, tries, lastErr)
 }
 
-// ask sends q to one server over UDP, and over TCP when the UDP reply is
-// truncated. via says which transport answered: "udp 127.0.0.1:53".
-func (n *Network) ask(ctx context.Context, q Question, server string) (*dns.Msg, string, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(q.Name, q.Type)
-	m.RecursionDesired = true
-	m.SetEdns0(n.udpSize(), false)
-
-	r, err := n.exchange(ctx, m, "udp", server)
-	if err == nil && r.Rcode == dns.RcodeFormatError && r.IsEdns0() == nil {
+// ask tries s once over UDP, waiting at most wait, and over TCP when the
+// UDP reply is truncated. via says which transport answered: "udp
+// 127.0.0.1:53".
+func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Duration) (*dns.Msg, string, error) {
+	if s.msg == nil {
+		s.msg = new(dns.Msg)
+		s.msg.SetQuestion(q.Name, q.Type)
+		s.msg.Id = dns.Id()
+		s.msg.RecursionDesired = true
+		s.msg.SetEdns0(n.udpSize(), false)
+	}
+	r, err := n.udp(ctx, s, wait)
+	if err == nil && r.Rcode == dns.RcodeFormatError && r.IsEdns0() == nil && s.msg.IsEdns0() != nil {
 		// A server that does not know EDNS0 says FORMERR without an OPT
-		// record: ask again without it (RFC 6891 §7).
-		m.Extra = nil
-		r, err = n.exchange(ctx, m, "udp", server)
+		// record: ask again without it (RFC 6891 §7), from now on.
+		s.msg.Extra, s.wire = nil, nil
+		r, err = n.udp(ctx, s, wait)
 	}
 	if err != nil {
 		return nil, "", err
 	}
 	if !r.Truncated {
-		return r, "udp " + server, nil
+		return r, "udp " + s.addr, nil
 	}
-	r, err = n.exchange(ctx, m, "tcp", server)
+	r, err = n.tcp(ctx, s.msg, s.addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("truncated over UDP, then over TCP: %w", err)
 	}
-	return r, "tcp " + server, nil
+	return r, "tcp " + s.addr, nil
 }
 
-// exchange is one round trip of at most n.Timeout, cut short when ctx is
-// cancelled.
-func (n *Network) exchange(ctx context.Context, m *dns.Msg, network, server string) (*dns.Msg, error) {
+// udp sends s's message (again) and waits for its reply.
+func (n *Network) udp(ctx context.Context, s *server, wait time.Duration) (*dns.Msg, error) {
+	if s.wire == nil {
+		w, err := s.msg.Pack()
+		if err != nil {
+			return nil, fmt.Errorf("packing the query: %w", err)
+		}
+		s.wire = w
+	}
+	if s.conn == nil {
+		c, err := n.conn(ctx, s.addr)
+		if err != nil {
+			return nil, err
+		}
+		s.conn = c
+	}
+	r, err := s.conn.exchange(ctx, s.wire, s.msg, time.Now().Add(wait))
+	if err != nil && !isTimeout(err) && !errors.Is(err, errMalformed) {
+		// The socket itself failed (ICMP unreachable, say): not reused.
+		s.conn.broken = true
+	}
+	return r, err
+}
+
+// tcp is one TCP round trip of at most n.Timeout, cut short when ctx is
+// cancelled. TCP is rare (truncated answers) and gets a connection of its
+// own.
+func (n *Network) tcp(ctx context.Context, m *dns.Msg, server string) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout())
 	defer cancel()
 	m = m.Copy()
 	m.Id = dns.Id()
-	c := &dns.Client{Net: network, Timeout: n.timeout(), UDPSize: n.udpSize()}
+	c := &dns.Client{Net: "tcp", Timeout: n.timeout(), UDPSize: n.udpSize()}
 	co, err := c.DialContext(ctx, server)
 	if err != nil {
 		return nil, err
@@ -217,13 +323,111 @@ func (n *Network) exchange(ctx context.Context, m *dns.Msg, network, server stri
 	if err != nil {
 		return nil, err
 	}
-	if len(r.Question) > 0 {
-		rq := r.Question[0]
-		if !strings.EqualFold(rq.Name, m.Question[0].Name) || rq.Qtype != m.Question[0].Qtype {
-			return nil, fmt.Errorf("%s %s answered another question (%s)", network, server, rq.String())
-		}
+	if !sameQuestion(r, m) {
+		return nil, fmt.Errorf("tcp %s answered another question (%s)", server, r.Question[0].String())
 	}
 	return r, nil
+}
+
+// sameQuestion reports whether r answers m's question. A reply without a
+// question section (some servers' errors) is taken on its ID alone.
+func sameQuestion(r, m *dns.Msg) bool {
+	if len(r.Question) == 0 {
+		return true
+	}
+	rq, mq := r.Question[0], m.Question[0]
+	return len(r.Question) == 1 && rq.Qtype == mq.Qtype && rq.Qclass == mq.Qclass && strings.EqualFold(rq.Name, mq.Name)
+}
+
+// conn returns an idle UDP socket connected to server, or a new one.
+func (n *Network) conn(ctx context.Context, server string) (*udpConn, error) {
+	n.mu.Lock()
+	if list := n.idle[server]; len(list) > 0 {
+		c := list[len(list)-1]
+		n.idle[server] = list[:len(list)-1]
+		n.mu.Unlock()
+		return c, nil
+	}
+	n.mu.Unlock()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "udp", server)
+	if err != nil {
+		return nil, err
+	}
+	return &udpConn{Conn: c, buf: make([]byte, max(int(n.udpSize()), 4096))}, nil
+}
+
+// release keeps s's socket for the next question, unless it broke. Its
+// reply may still come; the next user ignores it by its ID.
+func (n *Network) release(s *server) {
+	c := s.conn
+	if c == nil {
+		return
+	}
+	s.conn = nil
+	n.mu.Lock()
+	if !c.broken && len(n.idle[s.addr]) < n.maxInFlight() {
+		n.idle[s.addr] = append(n.idle[s.addr], c)
+		c = nil
+	}
+	n.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// errMalformed is wrapped by the error of a try that got only replies that
+// do not parse.
+var errMalformed = errors.New("malformed reply")
+
+// udpConn is a connected UDP socket, used by one question at a time.
+type udpConn struct {
+	net.Conn
+	buf    []byte
+	broken bool
+}
+
+// exchange sends wire and reads until the reply to m comes, deadline
+// passes or ctx ends. Replies with another ID or question (late answers
+// to an earlier user of the socket, forgeries) are skipped, and so are
+// replies that do not parse, which only a later timeout reports.
+func (c *udpConn) exchange(ctx context.Context, wire []byte, m *dns.Msg, deadline time.Time) (*dns.Msg, error) {
+	if err := c.SetDeadline(deadline); err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer func() {
+		if !stop() {
+			// The wake-up may still be running: it must not cut short
+			// the next user's read, so the socket is not reused.
+			c.broken = true
+		}
+	}()
+	if _, err := c.Write(wire); err != nil {
+		return nil, err
+	}
+	var malformed error
+	for {
+		nr, err := c.Read(c.buf)
+		if err != nil {
+			if malformed != nil && isTimeout(err) && ctx.Err() == nil {
+				return nil, malformed
+			}
+			return nil, err
+		}
+		if nr < 2 || uint16(c.buf[0])<<8|uint16(c.buf[1]) != m.Id {
+			continue
+		}
+		r := new(dns.Msg)
+		if err := r.Unpack(c.buf[:nr]); err != nil {
+			malformed = fmt.Errorf("%w from %s: %w", errMalformed, c.RemoteAddr(), err)
+			continue
+		}
+		if !r.Response || !sameQuestion(r, m) {
+			continue
+		}
+		return r, nil
+	}
 }
 
 // ctxErr is the error of a lookup stopped by ctx, or nil: a deadline is a

@@ -1,12 +1,15 @@
 // Package lookuptest serves zones from a loopback DNS server for tests: real
 // UDP and TCP round trips on 127.0.0.1, never the internet, with faults to
-// order (latency, truncation, SERVFAIL, silence) and counters of the queries
-// that arrived.
+// order per name and type (silence, SERVFAIL, REFUSED, truncation with and
+// without TCP, a wrong message ID, garbage, latency), random loss from a
+// fixed seed, and counters of the queries that arrived.
 package lookuptest
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"strings"
 	"sync"
@@ -26,21 +29,77 @@ func Delay(d time.Duration) Option {
 	return func(s *server) { s.delay = d }
 }
 
+// A Fault is what the server does to a query instead of answering it
+// plainly.
+type Fault int
+
+const (
+	FaultDrop          Fault = iota + 1 // never answer: the client times out
+	FaultServFail                       // answer SERVFAIL
+	FaultRefused                        // answer REFUSED
+	FaultTruncate                       // over UDP, TC with no records; TCP answers
+	FaultTruncateNoTCP                  // over UDP, TC with no records; over TCP, hang up without answering
+	FaultWrongID                        // answer with another message ID (a stale or spoofed reply)
+	FaultGarbage                        // answer bytes that do not parse: the query's ID, then a broken header
+	FaultDelay                          // answer after Rule.Delay (on top of Delay)
+)
+
+var faultNames = map[Fault]string{
+	FaultDrop: "drop", FaultServFail: "servfail", FaultRefused: "refused", FaultTruncate: "truncate",
+	FaultTruncateNoTCP: "truncate-notcp", FaultWrongID: "wrongid", FaultGarbage: "garbage", FaultDelay: "delay",
+}
+
+func (f Fault) String() string { return faultNames[f] }
+
+// A Rule applies a fault to the queries it matches. The first matching
+// rule other than FaultDelay decides; every matching FaultDelay adds its
+// delay.
+type Rule struct {
+	Name  string // any case, with or without the final dot; "" or "*" matches every name
+	Type  uint16 // 0 matches every type
+	Fault Fault
+	Delay time.Duration // of FaultDelay
+}
+
+func (r Rule) match(q lookup.Question) bool {
+	name := strings.ToLower(dns.Fqdn(r.Name))
+	return (r.Name == "" || r.Name == "*" || name == q.Name) && (r.Type == 0 || r.Type == q.Type)
+}
+
+// Faults adds rules, after those of earlier options.
+func Faults(rules ...Rule) Option {
+	return func(s *server) { s.rules = append(s.rules, rules...) }
+}
+
+// nameRules is one fault for names (every name when none are given).
+func nameRules(f Fault, names []string) Option {
+	if len(names) == 0 {
+		return Faults(Rule{Fault: f})
+	}
+	rules := make([]Rule, len(names))
+	for i, n := range names {
+		rules[i] = Rule{Name: n, Fault: f}
+	}
+	return Faults(rules...)
+}
+
 // Truncate answers UDP queries for names (all names when none are given)
 // with the TC bit set and no records, so the client must ask again over TCP.
-func Truncate(names ...string) Option {
-	return func(s *server) { s.truncate = nameSet(names) }
-}
+func Truncate(names ...string) Option { return nameRules(FaultTruncate, names) }
 
 // Drop never answers queries for names (all names when none are given), so
 // the client times out.
-func Drop(names ...string) Option {
-	return func(s *server) { s.drop = nameSet(names) }
-}
+func Drop(names ...string) Option { return nameRules(FaultDrop, names) }
 
 // ServFail answers SERVFAIL for names (all names when none are given).
-func ServFail(names ...string) Option {
-	return func(s *server) { s.servfail = nameSet(names) }
+func ServFail(names ...string) Option { return nameRules(FaultServFail, names) }
+
+// Loss loses each UDP query on its way in, and each UDP reply on its way
+// out, with probability rate. Whether a packet is lost depends only on
+// seed, the question and how many times that question arrived before, so
+// a run is reproducible from its seed in whatever order queries arrive.
+func Loss(rate float64, seed uint64) Option {
+	return func(s *server) { s.lossRate, s.lossSeed = rate, seed }
 }
 
 // NoEDNS makes the server one from before EDNS0 (RFC 6891 §7): a query
@@ -57,11 +116,21 @@ func Count(st *Stats) Option {
 // Stats counts the queries a server received, answered or not. The zero
 // value is ready; it is safe for concurrent use.
 type Stats struct {
-	UDP atomic.Int64 // queries received over UDP
-	TCP atomic.Int64 // queries received over TCP
+	UDP  atomic.Int64 // queries received over UDP
+	TCP  atomic.Int64 // queries received over TCP
+	Lost atomic.Int64 // UDP queries and replies lost by Loss (lost queries are not counted as received)
 
-	mu sync.Mutex
-	qs map[lookup.Question]int
+	mu      sync.Mutex
+	qs      map[lookup.Question]int
+	sources map[string]bool
+}
+
+// Sources returns how many distinct client addresses (IP and port) sent
+// UDP queries: how many sockets the client used.
+func (st *Stats) Sources() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.sources)
 }
 
 // Total returns the number of queries received over either transport.
@@ -75,43 +144,36 @@ func (st *Stats) Queries(name string, t uint16) int {
 	return st.qs[lookup.Question{Name: strings.ToLower(dns.Fqdn(name)), Type: t}]
 }
 
-func (st *Stats) add(network string, q lookup.Question) {
-	if strings.HasPrefix(network, "tcp") {
-		st.TCP.Add(1)
-	} else {
+func (st *Stats) add(network, from string, q lookup.Question) {
+	udp := !strings.HasPrefix(network, "tcp")
+	if udp {
 		st.UDP.Add(1)
+	} else {
+		st.TCP.Add(1)
 	}
 	st.mu.Lock()
 	if st.qs == nil {
 		st.qs = map[lookup.Question]int{}
+		st.sources = map[string]bool{}
 	}
 	st.qs[q]++
+	if udp {
+		st.sources[from] = true
+	}
 	st.mu.Unlock()
 }
 
-// names is a set of lower-case FQDNs; an empty non-nil set matches every name.
-type names map[string]bool
-
-func nameSet(list []string) names {
-	set := names{}
-	for _, n := range list {
-		set[strings.ToLower(dns.Fqdn(n))] = true
-	}
-	return set
-}
-
-func (set names) match(name string) bool {
-	return set != nil && (len(set) == 0 || set[name])
-}
-
 type server struct {
-	zones    *lookup.Zones
-	delay    time.Duration
-	truncate names
-	drop     names
-	servfail names
-	noEDNS   bool
-	stats    *Stats
+	zones  *lookup.Zones
+	delay  time.Duration
+	rules  []Rule
+	noEDNS bool
+	stats  *Stats
+
+	lossRate float64
+	lossSeed uint64
+	mu       sync.Mutex
+	arrivals map[lookup.Question]uint64 // UDP arrivals per question, for Loss
 }
 
 // Serve starts an authoritative DNS server answering from z on 127.0.0.1,
@@ -195,6 +257,7 @@ func listen() (net.PacketConn, net.Listener, error) {
 // ServeDNS answers one query.
 func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	network := w.LocalAddr().Network()
+	udp := !strings.HasPrefix(network, "tcp")
 	if len(req.Question) != 1 {
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeFormatError)
@@ -203,14 +266,37 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	dq := req.Question[0]
 	q := lookup.Question{Name: strings.ToLower(dns.Fqdn(dq.Name)), Type: dq.Qtype}
-	if s.stats != nil {
-		s.stats.add(network, q)
+	var lostQuery, lostReply bool
+	if udp && s.lossRate > 0 {
+		lostQuery, lostReply = s.lose(q)
 	}
-	if s.drop.match(q.Name) {
+	if lostQuery {
+		s.countLost()
 		return
 	}
-	if s.delay > 0 {
-		time.Sleep(s.delay)
+	if s.stats != nil {
+		s.stats.add(network, w.RemoteAddr().String(), q)
+	}
+	fault, delay := s.fault(q)
+	if d := s.delay + delay; d > 0 {
+		time.Sleep(d)
+	}
+	if fault == FaultDrop {
+		return
+	}
+	if lostReply {
+		s.countLost()
+		return
+	}
+	switch {
+	case fault == FaultGarbage:
+		// The query's ID, so the client cannot discard it unread, then a
+		// header promising a question that is not there.
+		w.Write([]byte{byte(req.Id >> 8), byte(req.Id), 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xff})
+		return
+	case fault == FaultTruncateNoTCP && !udp:
+		w.Close() // hang up: this server's TCP does not work
+		return
 	}
 	m := new(dns.Msg)
 	if s.noEDNS && req.IsEdns0() != nil {
@@ -220,11 +306,12 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	m.SetReply(req)
 	m.RecursionAvailable = req.RecursionDesired
-	udp := !strings.HasPrefix(network, "tcp")
 	switch {
-	case s.servfail.match(q.Name):
+	case fault == FaultServFail:
 		m.Rcode = dns.RcodeServerFailure
-	case udp && s.truncate.match(q.Name):
+	case fault == FaultRefused:
+		m.Rcode = dns.RcodeRefused
+	case udp && (fault == FaultTruncate || fault == FaultTruncateNoTCP):
 		m.Truncated = true
 	default:
 		a, err := s.zones.Lookup(context.Background(), q)
@@ -238,6 +325,9 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			m.Answer = append(m.Answer, dns.Copy(rr))
 		}
 	}
+	if fault == FaultWrongID {
+		m.Id = req.Id ^ 0x5a5a
+	}
 	size := dns.MinMsgSize
 	if opt := req.IsEdns0(); opt != nil {
 		m.SetEdns0(opt.UDPSize(), false)
@@ -247,6 +337,63 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		m.Truncate(size) // sets TC when the answer does not fit
 	}
 	w.WriteMsg(m)
+}
+
+// fault returns the fault of the first matching rule and the sum of the
+// matching delays.
+func (s *server) fault(q lookup.Question) (f Fault, delay time.Duration) {
+	for _, r := range s.rules {
+		switch {
+		case !r.match(q):
+		case r.Fault == FaultDelay:
+			delay += r.Delay
+		case f == 0:
+			f = r.Fault
+		}
+	}
+	return f, delay
+}
+
+// lose decides whether this arrival of q, and its reply, are lost.
+func (s *server) lose(q lookup.Question) (query, reply bool) {
+	s.mu.Lock()
+	if s.arrivals == nil {
+		s.arrivals = map[lookup.Question]uint64{}
+	}
+	n := s.arrivals[q]
+	s.arrivals[q]++
+	s.mu.Unlock()
+	return s.chance(q, n, 0) < s.lossRate, s.chance(q, n, 1) < s.lossRate
+}
+
+// chance is a number in [0, 1) fixed by the seed, the question, the
+// arrival and the direction.
+func (s *server) chance(q lookup.Question, n uint64, dir byte) float64 {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], s.lossSeed)
+	h.Write(b[:])
+	h.Write([]byte(q.Name))
+	binary.BigEndian.PutUint16(b[:2], q.Type)
+	h.Write(b[:2])
+	binary.BigEndian.PutUint64(b[:], n)
+	h.Write(b[:])
+	h.Write([]byte{dir})
+	// A splitmix64 finish, so that neighbouring arrivals give unrelated
+	// numbers.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / (1 << 53)
+}
+
+func (s *server) countLost() {
+	if s.stats != nil {
+		s.stats.Lost.Add(1)
+	}
 }
 
 // Network returns a network resolver asking addr, with timeouts short

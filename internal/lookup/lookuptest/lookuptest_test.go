@@ -1,7 +1,10 @@
 package lookuptest_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,5 +104,112 @@ func TestStartStop(t *testing.T) {
 	stop()
 	if _, err := exchange(t, "tcp", addr, "example.com", dns.TypeMX); err == nil {
 		t.Error("server still answers after stop")
+	}
+}
+
+// Each fault applies to the name and type it names, and only there.
+func TestFaults(t *testing.T) {
+	z, err := lookup.ParseZones(zone, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st lookuptest.Stats
+	addr := lookuptest.Serve(t, z, lookuptest.Count(&st), lookuptest.Faults(
+		lookuptest.Rule{Name: "mx.example.com", Type: dns.TypeA, Fault: lookuptest.FaultServFail},
+		lookuptest.Rule{Name: "mx.example.com", Type: dns.TypeAAAA, Fault: lookuptest.FaultRefused},
+		lookuptest.Rule{Name: "example.com", Type: dns.TypeMX, Fault: lookuptest.FaultWrongID},
+		lookuptest.Rule{Name: "example.com", Type: dns.TypeTXT, Fault: lookuptest.FaultGarbage},
+		lookuptest.Rule{Name: "example.com", Type: dns.TypeA, Fault: lookuptest.FaultTruncateNoTCP},
+		lookuptest.Rule{Name: "slow.example.com", Fault: lookuptest.FaultDelay, Delay: 100 * time.Millisecond},
+		lookuptest.Rule{Name: "slow.example.com", Type: dns.TypeAAAA, Fault: lookuptest.FaultDrop},
+	))
+	tests := []struct {
+		network, name string
+		qtype         uint16
+		rcode         int
+		tc            bool
+		err           string // what the client's error says, "" for an answer
+		slow          bool
+	}{
+		{"udp", "mx.example.com", dns.TypeA, dns.RcodeServerFailure, false, "", false},
+		{"udp", "mx.example.com", dns.TypeAAAA, dns.RcodeRefused, false, "", false},
+		{"udp", "mx.example.com", dns.TypeMX, dns.RcodeSuccess, false, "", false}, // other types unharmed
+		{"udp", "example.com", dns.TypeMX, 0, false, "timeout", false},            // miekg's client waits for the right ID
+		{"udp", "example.com", dns.TypeTXT, 0, false, "buffer size too small", false},
+		{"udp", "example.com", dns.TypeA, dns.RcodeSuccess, true, "", false},
+		{"tcp", "example.com", dns.TypeA, 0, false, "EOF", false},
+		{"tcp", "example.com", dns.TypeMX, 0, false, "id mismatch", false},
+		{"udp", "slow.example.com", dns.TypeA, dns.RcodeSuccess, false, "", true},
+		{"udp", "slow.example.com", dns.TypeAAAA, 0, false, "timeout", false},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		r, err := exchange(t, tt.network, addr, tt.name, tt.qtype)
+		took := time.Since(start)
+		what := tt.network + " " + tt.name + " " + dns.TypeToString[tt.qtype]
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", what, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+			continue
+		}
+		if r.Rcode != tt.rcode || r.Truncated != tt.tc || (tt.tc && len(r.Answer) > 0) {
+			t.Errorf("%s: rcode %s tc=%v with %d answers, want %s tc=%v", what, dns.RcodeToString[r.Rcode], r.Truncated, len(r.Answer),
+				dns.RcodeToString[tt.rcode], tt.tc)
+		}
+		if tt.slow != (took >= 100*time.Millisecond) {
+			t.Errorf("%s: answered in %v, slow=%v", what, took, tt.slow)
+		}
+	}
+	if got := st.Total(); got != int64(len(tests)) {
+		t.Errorf("%d queries counted, want %d", got, len(tests))
+	}
+}
+
+// Loss loses about the share asked, and the same packets for the same seed.
+func TestLoss(t *testing.T) {
+	z, _ := lookup.ParseZones(zone, "")
+	run := func(seed uint64) (lost []int, stats *lookuptest.Stats) {
+		st := &lookuptest.Stats{}
+		addr := lookuptest.Serve(t, z, lookuptest.Count(st), lookuptest.Loss(0.2, seed))
+		c := &dns.Client{Net: "udp", Timeout: 500 * time.Millisecond}
+		// Distinct questions asked at once: each is its question's first
+		// arrival, so only the seed decides, whatever the order.
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range 200 {
+			wg.Go(func() {
+				m := new(dns.Msg)
+				m.SetQuestion(fmt.Sprintf("h%d.example.com.", i), dns.TypeA)
+				if _, _, err := c.Exchange(m, addr); err != nil {
+					mu.Lock()
+					lost = append(lost, i)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		slices.Sort(lost)
+		return lost, st
+	}
+	a, st := run(7)
+	b, _ := run(7)
+	c, _ := run(8)
+	// 1 - 0.8*0.8 = 36% of exchanges lose the query or the reply.
+	if len(a) < 40 || len(a) > 110 {
+		t.Errorf("%d of 200 exchanges lost at 20%% loss, want about 72", len(a))
+	}
+	if !slices.Equal(a, b) {
+		t.Errorf("seed 7 lost %v, then %v", a, b)
+	}
+	if slices.Equal(a, c) {
+		t.Errorf("seeds 7 and 8 lost the same exchanges %v", a)
+	}
+	if got := st.Lost.Load(); got != int64(len(a)) {
+		t.Errorf("Stats.Lost = %d for %d lost exchanges", got, len(a))
 	}
 }

@@ -2,19 +2,28 @@ package lookuptest
 
 import (
 	"flag"
+	"fmt"
 	"strings"
+	"time"
 
+	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/whymail/whymail/internal/lookup"
 )
 
+const dnsServerUsage = "usage: dnsserver [-env VAR] [-delay D] [-loss RATE -seed N] " +
+	"[-drop|-servfail|-refused|-truncate|-truncate-notcp|-wrongid|-garbage NAME[/TYPE]] [-slow NAME[/TYPE]=D] ZONEFILE..."
+
 // DNSServerCmd is a testscript command that serves zone files of the
 // script's archive from a loopback server and puts its address in $DNS:
 //
-//	dnsserver [-env VAR] [-delay D] [-truncate NAME] [-drop NAME] [-servfail NAME] ZONEFILE...
+//	dnsserver [-env VAR] [-delay D] [-loss RATE -seed N] [-FAULT NAME[/TYPE]]... [-slow NAME[/TYPE]=D]... ZONEFILE...
 //
-// -truncate, -drop and -servfail repeat; the NAME '*' means every name. The
-// server stops at the end of the script. Wire it in with
+// FAULT is drop, servfail, refused, truncate, truncate-notcp, wrongid or
+// garbage (see the Fault constants); each repeats, and the NAME '*' means
+// every name. -slow delays the answers to NAME by D. -loss loses that share
+// of UDP queries and replies, reproducibly from -seed. The server stops at
+// the end of the script. Wire it in with
 // testscript.Params{Cmds: map[string]func(*testscript.TestScript, bool, []string){"dnsserver": lookuptest.DNSServerCmd}}.
 func DNSServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -23,15 +32,41 @@ func DNSServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("dnsserver", flag.ContinueOnError)
 	env := fs.String("env", "DNS", "environment variable to set to the server's address")
 	delay := fs.Duration("delay", 0, "latency added to every answer")
-	var truncate, drop, servfail nameList
-	fs.Var(&truncate, "truncate", "answer NAME over UDP truncated ('*': all)")
-	fs.Var(&drop, "drop", "never answer NAME ('*': all)")
-	fs.Var(&servfail, "servfail", "answer SERVFAIL for NAME ('*': all)")
+	loss := fs.Float64("loss", 0, "share of UDP queries and replies lost, 0-1")
+	seed := fs.Uint64("seed", 1, "seed of -loss")
+	var rules ruleList
+	for _, f := range []Fault{FaultDrop, FaultServFail, FaultRefused, FaultTruncate, FaultTruncateNoTCP, FaultWrongID, FaultGarbage} {
+		fs.Func(f.String(), "fault "+f.String()+" for NAME[/TYPE] ('*': all)", func(v string) error {
+			r, err := parseRule(v)
+			r.Fault = f
+			rules = append(rules, r)
+			return err
+		})
+	}
+	fs.Func("slow", "delay answers to NAME[/TYPE] by D: NAME[/TYPE]=D", func(v string) error {
+		target, d, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("want NAME[/TYPE]=DURATION, got %q", v)
+		}
+		r, err := parseRule(target)
+		if err != nil {
+			return err
+		}
+		r.Fault = FaultDelay
+		if r.Delay, err = parseDuration(d); err != nil {
+			return err
+		}
+		rules = append(rules, r)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		ts.Fatalf("dnsserver: %v", err)
 	}
 	if fs.NArg() == 0 {
-		ts.Fatalf("usage: dnsserver [-env VAR] [-delay D] [-truncate NAME] [-drop NAME] [-servfail NAME] ZONEFILE...")
+		ts.Fatalf("%s", dnsServerUsage)
+	}
+	if *loss < 0 || *loss > 1 {
+		ts.Fatalf("dnsserver: -loss %v: want 0 to 1", *loss)
 	}
 	var paths []string
 	for _, p := range fs.Args() {
@@ -39,16 +74,9 @@ func DNSServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	z, err := lookup.LoadZoneFiles(paths...)
 	ts.Check(err)
-	opts := []Option{Delay(*delay)}
-	for _, o := range []struct {
-		list nameList
-		opt  func(...string) Option
-	}{{truncate, Truncate}, {drop, Drop}, {servfail, ServFail}} {
-		if o.list.all {
-			opts = append(opts, o.opt())
-		} else if len(o.list.names) > 0 {
-			opts = append(opts, o.opt(o.list.names...))
-		}
+	opts := []Option{Delay(*delay), Faults(rules...)}
+	if *loss > 0 {
+		opts = append(opts, Loss(*loss, *seed))
 	}
 	addr, stop, err := Start(z, opts...)
 	ts.Check(err)
@@ -56,18 +84,29 @@ func DNSServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(*env, addr)
 }
 
-type nameList struct {
-	names []string
-	all   bool
+type ruleList []Rule
+
+// parseRule reads NAME or NAME/TYPE ('*' for every name).
+func parseRule(s string) (Rule, error) {
+	name, typ, hasType := strings.Cut(s, "/")
+	r := Rule{Name: name}
+	if name == "" {
+		return r, fmt.Errorf("empty name in %q", s)
+	}
+	if hasType {
+		t, ok := dns.StringToType[strings.ToUpper(typ)]
+		if !ok {
+			return r, fmt.Errorf("unknown type %q in %q", typ, s)
+		}
+		r.Type = t
+	}
+	return r, nil
 }
 
-func (l *nameList) String() string { return strings.Join(l.names, ",") }
-
-func (l *nameList) Set(s string) error {
-	if s == "*" {
-		l.all = true
-	} else {
-		l.names = append(l.names, s)
+func parseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q", s)
 	}
-	return nil
+	return d, nil
 }

@@ -32,7 +32,7 @@ func dnsquery(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	n, err := lookup.NewNetwork(ts.Getenv("DNS"))
 	ts.Check(err)
-	n.Timeout = 200 * time.Millisecond
+	n.Timeout, n.Retries = 200*time.Millisecond, 0
 	a, err := n.Lookup(context.Background(), lookup.Question{Name: args[0], Type: dns.StringToType[args[1]]})
 	if err != nil {
 		fmt.Fprintf(ts.Stdout(), "%s: %v\n", lookup.StatusOf(nil, err), err)

@@ -16,7 +16,7 @@ func TestDecode(t *testing.T) {
 	text := "email\nalice@example.com\nbjörn@example.org\n"
 	for _, tt := range []struct {
 		name, enc, want, err string
-		in               []byte
+		in                   []byte
 	}{
 		{name: "plain", in: []byte(text), want: text},
 		{name: "utf-8 bom", in: append([]byte("\xef\xbb\xbf"), text...), enc: "UTF-8", want: text},

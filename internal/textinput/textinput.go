@@ -57,13 +57,18 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s larger than %s", e.What, Size(e.Limit))
 }
 
-// Size writes n bytes the way the documentation states bounds: "1 MiB".
+// Size writes n bytes the way the documentation states bounds: "1 MiB",
+// and "1.5 MiB" for sizes between.
 func Size(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return strconv.FormatInt(n>>10, 10) + " KiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }

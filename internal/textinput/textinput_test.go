@@ -128,6 +128,7 @@ func TestClip(t *testing.T) {
 		{"a\x00b", `"a\x00b"`},
 		{strings.Repeat("x", 200<<20), `"` + strings.Repeat("x", 60) + `"... (200 MiB in all)`},
 		{strings.Repeat("x", 59) + "é" + strings.Repeat("y", 10), `"` + strings.Repeat("x", 59) + `"... (71 bytes in all)`},
+		{strings.Repeat("x", 3<<19), `"` + strings.Repeat("x", 60) + `"... (1.5 MiB in all)`},
 	} {
 		if got := textinput.Clip(tt.in); got != tt.want {
 			t.Errorf("Clip(%.20q) = %.100s, want %.100s", tt.in, got, tt.want)

@@ -57,10 +57,13 @@ func (e *Endless) Read(p []byte) (int, error) {
 // Count returns how many bytes were read.
 func (e *Endless) Count() int64 { return e.n }
 
-// Gzip compresses r on the fly; close the result to stop the compressor.
+// Gzip compresses r on the fly; Close stops the compressor and waits
+// until it no longer reads r.
 func Gzip(r io.Reader) io.ReadCloser {
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
 		_, err := io.Copy(zw, r)
 		if err == nil {
@@ -68,7 +71,18 @@ func Gzip(r io.Reader) io.ReadCloser {
 		}
 		pw.CloseWithError(err)
 	}()
-	return pr
+	return &gzipReader{pr, done}
+}
+
+type gzipReader struct {
+	*io.PipeReader
+	done chan struct{}
+}
+
+func (g *gzipReader) Close() error {
+	err := g.PipeReader.Close()
+	<-g.done
+	return err
 }
 
 // Alloc returns the bytes fn allocated (all goroutines, so run it

@@ -151,6 +151,13 @@ func NewReader(r io.Reader, line, maxLine int) *Reader {
 // Line returns the line of the byte last passed, where a limit stopped.
 func (r *Reader) Line() int { return r.line }
 
+// Exceeded returns the bound the input passed, or nil: for callers whose
+// parser does not hand the reader's error back as it is.
+func (r *Reader) Exceeded() *LimitError {
+	le, _ := r.err.(*LimitError)
+	return le
+}
+
 // Mark says a record starts here: MaxRecord counts from it.
 func (r *Reader) Mark() { r.mark = r.n }
 

@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -43,20 +42,3 @@ func FuzzAuthResults(f *testing.F) {
 	})
 }
 
-// FuzzParse feeds whole messages to Parse: no panic, and a header over
-// its bound is an error, never a result read from part of it.
-func FuzzParse(f *testing.F) {
-	f.Add([]byte("From: a@b.example\r\nReceived: from x by y; Mon, 23 Nov 2026 09:12:03 -0800\r\n\r\nbody\r\n"))
-	f.Add([]byte("From x@y Mon Jan  1 00:00:00 2026\nFrom: a@b.example\n\n"))
-	f.Add([]byte("\x00\x00\x00\x00"))
-	f.Add([]byte("From: a@b.example\nX: " + strings.Repeat("a", 1<<10) + "\n\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := Parse(bytes.NewReader(data))
-		if err == nil && res == nil {
-			t.Fatal("no result and no error")
-		}
-		if err == nil && bytes.Index(data, []byte("\n\n")) > MaxHeader {
-			t.Fatalf("a header over %d bytes was read", MaxHeader)
-		}
-	})
-}

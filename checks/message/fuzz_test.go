@@ -41,4 +41,3 @@ func FuzzAuthResults(f *testing.F) {
 		}
 	})
 }
-

@@ -152,7 +152,11 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if end := strings.Index(string(data), "\n\n"); end > MaxHeader || end < 0 && len(data) > MaxHeader {
+		end := strings.Index(string(data), "\n\n")
+		if crlf := strings.Index(string(data), "\n\r\n"); crlf >= 0 && (end < 0 || crlf < end) {
+			end = crlf
+		}
+		if end > MaxHeader || end < 0 && len(data) > MaxHeader {
 			t.Fatalf("a header over %d bytes was read", MaxHeader)
 		}
 		if res.Slowest >= len(res.Hops) {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/address"
-	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // TestWithMX runs address, the real mx check and typo on zone data.

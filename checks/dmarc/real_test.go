@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/whymail/whymail/checks"
-	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/spf"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // TestWithRealChecks runs DMARC on the results of the real spf and dkim

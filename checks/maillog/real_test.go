@@ -7,9 +7,9 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
-	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/checks/maillog"
 	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/internal/checktest"
 )
 
 // TestWithRealChecks runs maillog after the real mx and account checks:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // A User is one user record of a --users file.
@@ -30,17 +31,27 @@ var Statuses = []string{"active", "inactive", "disabled", "locked", "pending"}
 // email and status are required; the times may be absent or empty.
 var Columns = []string{"id", "email", "status", "locked_until", "reset_sent_at"}
 
+// Bounds of a users file, so that a hostile or wrong file (/dev/zero, a
+// 200 MB header line) stops with an error in bounded memory: a CSV line
+// or row, and a JSON array element, are at most MaxRecord bytes.
+const MaxRecord = textinput.MaxRecord
+
 // ReadUsers reads a users file, calling fn with each record in file order
 // without holding the file in memory. The format is told by the first
 // non-space byte: '[' starts a JSON array of objects, anything else a CSV
-// file with a header. A UTF-8 byte order mark is skipped. Any malformed
-// record stops the read with an *checks.InputError naming file and line;
-// an error from fn is returned as it is.
+// file with a header. A UTF-8 byte order mark is skipped and UTF-16 (with
+// its mark) decoded. Any malformed record, a record over MaxRecord, or an
+// email holding a control character stops the read with an
+// *checks.InputError naming file and line; an error from fn is returned
+// as it is.
 func ReadUsers(r io.Reader, file string, fn func(User) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
-		br.Discard(3)
+	dr, _, err := textinput.Decode(r)
+	if err != nil {
+		return checks.Inputf(file, 0, "%v", err)
 	}
+	lim := textinput.NewReader(dr, 1, textinput.MaxLine)
+	lim.MaxRecord = MaxRecord
+	br := bufio.NewReaderSize(lim, 64<<10)
 	// Skip leading white space, counting lines so numbers stay true.
 	line := 1
 	for {
@@ -49,7 +60,7 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 			return checks.Inputf(file, 0, "the file is empty: want a CSV header (%s) or a JSON array", strings.Join(Columns, ","))
 		}
 		if err != nil {
-			return checks.Inputf(file, 0, "%v", err)
+			return readError(file, err)
 		}
 		if c == '\n' {
 			line++
@@ -58,35 +69,50 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 			br.UnreadByte()
 			switch c {
 			case '[':
+				// JSON may be one line; jsonpos bounds each element.
+				lim.MaxLine, lim.MaxRecord = 0, 0
 				return readJSON(br, file, line, fn)
 			case '{':
 				return checks.Inputf(file, line, "a JSON users file must be an array of objects ([{\"id\": ...}, ...]), not one object")
 			}
-			return readCSV(br, file, line-1, fn)
+			return readCSV(br, lim, file, line-1, fn)
 		}
 	}
 }
 
-// readCSV reads CSV; base is the number of lines skipped before r.
-func readCSV(r io.Reader, file string, base int, fn func(User) error) error {
+// readError is a failure to read: a bound passed, or the reader's own.
+func readError(file string, err error) error {
+	var le *textinput.LimitError
+	if errors.As(err, &le) {
+		return checks.Inputf(file, le.Line, "%v", le)
+	}
+	return checks.Inputf(file, 0, "%v", err)
+}
+
+// readCSV reads CSV; base is the number of lines skipped before r. lim
+// bounds the rows: it is marked at the start of each.
+func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(User) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return csvError(file, base, err)
+		return csvError(file, base, base+1, err)
 	}
+	next := nextLine(cr, header) + base // where the next row starts, about
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := col[h]; dup && h != "" {
-			return checks.Inputf(file, base+1, "column %q appears twice in the header", h)
+			return checks.Inputf(file, base+1, "column %s appears twice in the header", textinput.Clip(h))
 		}
 		col[h] = i
 	}
 	for _, req := range Columns[:3] {
 		if _, ok := col[req]; !ok {
+			// The header is quoted clipped: it may be a binary file's
+			// first megabyte, or a million columns.
 			return checks.Inputf(file, base+1, "the header has no %q column (want %s; found %s)",
-				req, strings.Join(Columns, ","), strings.Join(header, ","))
+				req, strings.Join(Columns, ","), textinput.Clip(strings.Join(header, ",")))
 		}
 	}
 	get := func(rec []string, name string) string {
@@ -96,15 +122,17 @@ func readCSV(r io.Reader, file string, base int, fn func(User) error) error {
 		return ""
 	}
 	for {
+		lim.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return csvError(file, base, err)
+			return csvError(file, base, next, err)
 		}
 		line, _ := cr.FieldPos(0)
 		line += base
+		next = nextLine(cr, rec) + base
 		errf := func(format string, args ...any) error { return checks.Inputf(file, line, format, args...) }
 		u, err := parseUser(line, errf, get(rec, "id"), get(rec, "email"), get(rec, "status"),
 			get(rec, "locked_until"), get(rec, "reset_sent_at"))
@@ -117,7 +145,22 @@ func readCSV(r io.Reader, file string, base int, fn func(User) error) error {
 	}
 }
 
-func csvError(file string, base int, err error) error {
+// nextLine returns the line after rec, the record cr just read.
+func nextLine(cr *csv.Reader, rec []string) int {
+	line, _ := cr.FieldPos(len(rec) - 1)
+	return line + strings.Count(rec[len(rec)-1], "\n") + 1
+}
+
+// csvError names the line of a CSV error; next is where the row being
+// read started (blank lines aside), for a row too long.
+func csvError(file string, base, next int, err error) error {
+	var le *textinput.LimitError
+	if errors.As(err, &le) {
+		if le.What == "record" {
+			return checks.Inputf(file, next, "%v", le)
+		}
+		return checks.Inputf(file, le.Line, "%v", le) // le counts lines itself
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		line := pe.StartLine
@@ -148,7 +191,7 @@ type jsonUser struct {
 // readJSON reads a JSON array one object at a time; first is the line of
 // the opening bracket.
 func readJSON(r io.Reader, file string, first int, fn func(User) error) error {
-	err := jsonpos.Read(r, file, jsonpos.Options{Line: first}, func(e *jsonpos.Element) error {
+	err := jsonpos.Read(r, file, jsonpos.Options{Line: first, MaxElement: MaxRecord}, func(e *jsonpos.Element) error {
 		u, err := decodeUser(e)
 		if err != nil {
 			return err
@@ -206,12 +249,16 @@ func decodeUser(e *jsonpos.Element) (User, error) {
 // parseUser checks one record's fields; errf makes an error at the record.
 func parseUser(line int, errf func(string, ...any) error, id, email, status, locked, reset string) (User, error) {
 	u := User{Line: line, ID: id, Email: email, Status: strings.ToLower(status)}
+	if c, _, bad := textinput.Control(email); bad {
+		// Compared as it is, it would match no ticket: a false no-account.
+		return u, errf("%v", textinput.ControlError("email", email, c))
+	}
 	ok := false
 	for _, s := range Statuses {
 		ok = ok || u.Status == s
 	}
 	if !ok {
-		return u, errf("status %q is not one of %s", status, strings.Join(Statuses, ", "))
+		return u, errf("status %s is not one of %s", textinput.Clip(status), strings.Join(Statuses, ", "))
 	}
 	var err error
 	if u.LockedUntil, err = parseTime(errf, "locked_until", locked); err != nil {
@@ -229,7 +276,7 @@ func parseTime(errf func(string, ...any) error, name, v string) (time.Time, erro
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return t, errf("%s %q is not an RFC 3339 time (like 2026-11-22T10:00:00Z)", name, v)
+		return t, errf("%s %s is not an RFC 3339 time (like 2026-11-22T10:00:00Z)", name, textinput.Clip(v))
 	}
 	return t, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // A Message is one message read from a bounce file.
@@ -29,6 +30,16 @@ type Source struct {
 	Messages []Message
 }
 
+// Bounds of what --bounce and `whymail bounce` read, so that /dev/zero or
+// a wrong file stops with an error in bounded memory, never truncated:
+// one message (an .eml file, a Maildir entry, a message of an mbox) up to
+// maxMessage; an mbox line up to maxMboxLine; all messages of one file or
+// Maildir, held together, up to maxSource.
+const (
+	maxMboxLine = textinput.MaxLine
+	maxSource   = 256 << 20
+)
+
 // ReadFile reads an .eml file, an mbox file (messages split on "From "
 // lines) or a Maildir directory (cur/ and new/), through open for files.
 // A directory is read from disk (os.ReadDir).
@@ -41,23 +52,34 @@ func ReadFile(name string, open func(string) (io.ReadCloser, error)) (*Source, e
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<30))
+	br := bufio.NewReaderSize(f, 64<<10)
+	if b, _ := br.Peek(5); string(b) == "From " {
+		return splitMbox(name, br)
+	}
+	data, err := textinput.ReadAll(br, maxMessage, "message")
 	if err != nil {
 		return nil, err
 	}
-	return splitFile(name, data)
+	return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}, nil
 }
 
-// splitFile tells an mbox (first line "From ") from a single message. A
-// line too long to scan is an error, not the silent end of the mbox.
+// splitFile tells an mbox (first line "From ") from a single message.
 func splitFile(name string, data []byte) (*Source, error) {
 	if !bytes.HasPrefix(data, []byte("From ")) {
 		return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}, nil
 	}
+	return splitMbox(name, bytes.NewReader(data))
+}
+
+// splitMbox splits an mbox on its "From " lines, streaming. A line, a
+// message or the whole file over its bound is an error naming the line,
+// not the silent end of the mbox.
+func splitMbox(name string, r io.Reader) (*Source, error) {
 	src := &Source{File: name, Format: "mbox"}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	sc := bufio.NewScanner(textinput.NewReader(r, 1, maxMboxLine))
+	sc.Buffer(make([]byte, 64<<10), maxMboxLine+64)
 	var cur bytes.Buffer
+	total := 0
 	flush := func() {
 		if cur.Len() > 0 {
 			src.Messages = append(src.Messages, Message{Name: fmt.Sprintf("%s#%d", name, len(src.Messages)+1), Data: bytes.Clone(cur.Bytes())})
@@ -69,6 +91,12 @@ func splitFile(name string, data []byte) (*Source, error) {
 	for sc.Scan() {
 		n++
 		line := sc.Bytes()
+		if total += len(line) + 1; total > maxSource {
+			return nil, fmt.Errorf("mbox line %d: %v", n, &textinput.LimitError{What: "mbox", Limit: maxSource})
+		}
+		if cur.Len()+len(line) >= maxMessage {
+			return nil, fmt.Errorf("mbox line %d: message %d is larger than %s", n, len(src.Messages)+1, textinput.Size(maxMessage))
+		}
 		// mboxrd/mboxo: a message starts at "From " after a blank line
 		// (or at the top); ">From " inside a message is unquoted.
 		if bytes.HasPrefix(line, []byte("From ")) && prevBlank {
@@ -84,6 +112,9 @@ func splitFile(name string, data []byte) (*Source, error) {
 		prevBlank = len(bytes.TrimSpace(line)) == 0
 	}
 	if err := sc.Err(); err != nil {
+		if le := (*textinput.LimitError)(nil); errors.As(err, &le) {
+			return nil, fmt.Errorf("mbox line %d: %v", le.Line, le)
+		}
 		return nil, fmt.Errorf("mbox line %d: %v", n+1, err)
 	}
 	flush()
@@ -93,6 +124,7 @@ func splitFile(name string, data []byte) (*Source, error) {
 func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source, error) {
 	src := &Source{File: dir, Format: "maildir"}
 	found := false
+	total := 0
 	for _, sub := range []string{"cur", "new"} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if errors.Is(err, os.ErrNotExist) {
@@ -112,10 +144,13 @@ func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source,
 			if err != nil {
 				return nil, err
 			}
-			data, err := io.ReadAll(io.LimitReader(f, maxMessage))
+			data, err := textinput.ReadAll(f, maxMessage, "message")
 			f.Close()
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			if total += len(data); total > maxSource {
+				return nil, &textinput.LimitError{What: "Maildir", Limit: maxSource}
 			}
 			src.Messages = append(src.Messages, Message{Name: p, Data: data})
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message"
 
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Kind says what sort of message a parsed file is.
@@ -117,14 +118,16 @@ func (r Recipient) Failed() bool {
 // ErrNotMessage is returned (wrapped) for input that is not an email message.
 var ErrNotMessage = errors.New("not an email message")
 
+// maxMessage bounds one bounce message: bounces are a few KiB with the
+// returned message attached; a larger input is an error, not read in part.
 const maxMessage = 32 << 20
 
 // Parse reads one message and returns what it says about its recipients. A
 // message that is neither a DSN nor a bounce recognised by its text comes
 // back with no Recipients; input that is not a message at all is an error
-// wrapping ErrNotMessage.
+// wrapping ErrNotMessage, one over maxMessage a *textinput.LimitError.
 func Parse(r io.Reader) (*Bounce, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxMessage))
+	data, err := textinput.ReadAll(r, maxMessage, "message")
 	if err != nil {
 		return nil, err
 	}

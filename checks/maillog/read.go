@@ -2,7 +2,9 @@ package maillog
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +13,15 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/jsonpos"
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
-// maxLine is the longest line read; longer ones are an input error.
+// maxLine is the longest line of a text log (after gzip is undone);
+// longer ones are an input error. It is above textinput.MaxLine because
+// some MTAs log a whole header or an SMTP transcript on one line. Event
+// JSON is bounded per record instead (jsonpos.DefaultMaxElement, 16 MiB).
 const maxLine = 4 << 20
 
 // maxQuoted is how many unreadable lines a file quotes.
@@ -157,13 +164,27 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 256<<10)
 	}
+	// UTF-16 (with its byte order mark) is decoded, after gzip.
+	dr, _, err := textinput.Decode(br)
+	if err != nil {
+		return nil, checks.Inputf(name, 0, "%v", err)
+	}
+	if dr != io.Reader(br) {
+		br = bufio.NewReaderSize(dr, 256<<10)
+	}
 	f := &File{Coverage: Coverage{File: name}}
 	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, checks.Inputf(name, 0, "%v", err)
 	}
+	// A text log may start with a '[' or '{' line; it is JSON only when
+	// its first value reads as JSON.
+	var jsonErr error
 	if first == '[' || first == '{' {
+		jsonErr = jsonStart(br, name)
+	}
+	if (first == '[' || first == '{') && jsonErr == nil {
 		er := &eventReader{fileState: fs}
 		if err := er.read(br); err != nil {
 			return nil, err
@@ -181,11 +202,15 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, checks.Inputf(name, n+1, "line longer than %d bytes: not a mail log", maxLine)
+				return nil, checks.Inputf(name, n+1, "line longer than %s: not a mail log", textinput.Size(maxLine))
 			}
 			return nil, &checks.InputError{File: name, Line: n + 1, Err: err}
 		}
 		tr.finish()
+		if jsonErr != nil && tr.syslog == 0 && tr.exim == 0 {
+			// Neither text nor JSON: say what was wrong with the JSON.
+			return nil, jsonErr
+		}
 		if tr.syslog == 0 && tr.exim == 0 && fs.cov.Unparsed > 0 {
 			// Not one line a mail system wrote: the wrong file, not a log
 			// with a few bad lines.
@@ -194,22 +219,35 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		}
 		f.Coverage.Lines = n
 		f.Evicted = tr.evicted
-		var formats []string
-		if tr.postfix > 0 {
-			formats = append(formats, "postfix")
-		}
-		if tr.exim > 0 {
-			formats = append(formats, "exim")
-		}
-		if len(formats) == 0 {
-			formats = []string{"unknown"}
-		}
-		f.Coverage.Format = strings.Join(formats, "+")
+		f.Coverage.Format = strings.Join(tr.formats(), "+")
 	}
 	f.Events = fs.events
 	f.Unreadable = fs.quoted
 	sort.SliceStable(f.Events, func(i, j int) bool { return f.Events[i].Time.Before(f.Events[j].Time) })
 	return f, nil
+}
+
+// jsonStart reports whether the input br stands at reads as JSON: nil
+// when its first value is whole and valid in what br buffers (or runs on
+// past it), else the JSON's error, as the JSON reader words it.
+func jsonStart(br *bufio.Reader, name string) error {
+	buf, _ := br.Peek(br.Size())
+	var raw json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(buf)).Decode(&raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return nil // whole, or cut off by the buffer's end: JSON
+	}
+	// The error lies within buf: reading buf alone finds it as reading
+	// the file would, naming line and record.
+	err = jsonpos.Read(bytes.NewReader(buf), name, jsonpos.Options{Sequence: true}, func(e *jsonpos.Element) error {
+		var raw json.RawMessage
+		return e.Decode(&raw)
+	})
+	if pe, ok := err.(*jsonpos.Error); ok {
+		return pe.Input()
+	}
+	return checks.Inputf(name, 0, "bad JSON: %v", se)
 }
 
 // firstByte skips a byte order mark and white space and returns the first

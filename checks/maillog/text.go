@@ -35,6 +35,41 @@ type textReader struct {
 	postfix int // lines recognised as Postfix's
 	exim    int
 	syslog  int // syslog lines of any program
+	// Lines each format's reader understood: the format label counts
+	// these, so one Exim-looking garbage line does not relabel a log.
+	postfixRead, eximRead int
+}
+
+// tally counts a line of a format that was understood.
+func tally(n *int, kind int) int {
+	if kind == understood {
+		*n++
+	}
+	return kind
+}
+
+// formats names the formats of the lines the reader understood; when it
+// understood none, the format most lines were recognised as.
+func (r *textReader) formats() []string {
+	var out []string
+	if r.postfixRead > 0 {
+		out = append(out, "postfix")
+	}
+	if r.eximRead > 0 {
+		out = append(out, "exim")
+	}
+	switch {
+	case len(out) > 0:
+	case r.postfix > r.exim:
+		out = []string{"postfix"}
+	case r.exim > r.postfix:
+		out = []string{"exim"}
+	case r.postfix > 0:
+		out = []string{"postfix", "exim"}
+	default:
+		out = []string{"unknown"}
+	}
+	return out
 }
 
 func newTextReader(fs *fileState) *textReader {
@@ -59,7 +94,7 @@ func (r *textReader) line(n int, s string) int {
 	if t, rest, ok := r.eximHeader(s); ok {
 		r.seen(t)
 		r.exim++
-		return r.eximLine(n, t, rest)
+		return tally(&r.eximRead, r.eximLine(n, t, rest))
 	}
 	// "host prog[pid]: msg": syslog forwarded without its timestamp.
 	if host, rest, ok := strings.Cut(s, " "); ok && host != "" {
@@ -78,15 +113,15 @@ func (r *textReader) program(n int, t time.Time, prog, msg string) int {
 	switch {
 	case isPostfix(prog):
 		r.postfix++
-		return r.postfixLine(n, t, service(prog), msg)
+		return tally(&r.postfixRead, r.postfixLine(n, t, service(prog), msg))
 	case isExim(prog):
 		// Exim logging to syslog: its own line, with or without its date.
 		r.exim++
 		if et, rest, ok := r.eximHeader(msg); ok {
 			r.seen(et)
-			return r.eximLine(n, et, rest)
+			return tally(&r.eximRead, r.eximLine(n, et, rest))
 		}
-		return r.eximLine(n, t, msg)
+		return tally(&r.eximRead, r.eximLine(n, t, msg))
 	}
 	return notRelevant
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Check reads the sent message.
@@ -37,15 +38,33 @@ const (
 	delayedHop = 15 * time.Minute
 )
 
+// Bounds of --message: the whole message (as the dkim check reads it too)
+// and its header, which is all this check reads: a real header is a few
+// KiB, with every Received and DKIM-Signature field, so a larger one is
+// not a header.
+const (
+	MaxMessage = 64 << 20
+	MaxHeader  = textinput.MaxRecord
+)
+
 // Parse reads the header of a message and returns what it shows. A file
-// without a header is an error.
+// without a header, or a header over MaxHeader, is an error (naming the
+// line).
 func Parse(r io.Reader) (*Result, error) {
-	br := bufio.NewReader(io.LimitReader(r, 64<<20))
+	lim := textinput.NewReader(r, 1, textinput.MaxLine)
+	lim.MaxRecord = MaxHeader
+	br := bufio.NewReader(lim)
 	// An mbox "From " line may precede the header.
 	if b, _ := br.Peek(5); string(b) == "From " {
 		br.ReadString('\n')
 	}
 	h, err := textproto.ReadHeader(br)
+	if le := lim.Exceeded(); le != nil {
+		if le.What == "record" {
+			return nil, fmt.Errorf("line %d: the header goes on past %s: not an email message", le.Line, textinput.Size(MaxHeader))
+		}
+		return nil, fmt.Errorf("line %d: not an email message: %v", le.Line, le)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("not a readable email message: %v", err)
 	}
@@ -229,7 +248,7 @@ func run(p *checks.Pass) (any, error) {
 		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	data, err := textinput.ReadAll(f, MaxMessage, "message")
 	if err != nil {
 		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
 	}

@@ -143,10 +143,21 @@ func FuzzParse(f *testing.F) {
 		b, _ := os.ReadFile("testdata/" + n)
 		f.Add(b)
 	}
+	// Hostile seeds: NULs, UTF-16, a long header field.
+	f.Add([]byte("\x00\x00\x00\x00"))
+	f.Add([]byte("\xff\xfeF\x00r\x00o\x00m\x00:\x00 \x00a\x00\n\x00"))
+	f.Add([]byte("From: a@b.example\nX: " + strings.Repeat("a", 1<<10) + "\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := Parse(strings.NewReader(string(data)))
 		if err != nil {
 			return
+		}
+		end := strings.Index(string(data), "\n\n")
+		if crlf := strings.Index(string(data), "\n\r\n"); crlf >= 0 && (end < 0 || crlf < end) {
+			end = crlf
+		}
+		if end > MaxHeader || end < 0 && len(data) > MaxHeader {
+			t.Fatalf("a header over %d bytes was read", MaxHeader)
 		}
 		if res.Slowest >= len(res.Hops) {
 			t.Fatalf("slowest %d of %d hops", res.Slowest, len(res.Hops))

@@ -13,6 +13,8 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/textinput"
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 func ticket(addr string, files ...string) *checks.Ticket {
@@ -236,10 +238,18 @@ func FuzzRead(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Hostile seeds: a NUL in an address, UTF-16 with and without its mark.
+	f.Add([]byte("email,reason,created_at\nbob\x00@example.com,hard bounce,2026-11-01T09:00:00Z\n"))
+	f.Add([]byte(`[{"email": "a\u0000@example.com", "created": 1}]`))
+	f.Add(textinputtest.UTF16("email,reason,created_at\nbob@example.com,x,2026-11-01\n", false))
+	f.Add(textinputtest.UTF16("email,reason,created_at\n", true)[2:])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = Read(bytes.NewReader(data), "x", func(e Entry) error {
 			if e.Line < 0 {
 				t.Fatalf("negative line %d", e.Line)
+			}
+			if _, _, bad := textinput.Control(e.Address); bad {
+				t.Fatalf("line %d: address %q with a control character passed", e.Line, e.Address)
 			}
 			return nil
 		})

@@ -5,11 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/whymail/whymail/internal/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 // TestMain lets the test binary act as the whymail command inside scripts.
@@ -27,6 +29,7 @@ func TestMain(m *testing.M) {
 //
 //	status N PROG ARGS...   run PROG like exec and require exit status N
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
+//	utf16 [-be] [-nobom] IN OUT  write IN as UTF-16, as spreadsheets export "Unicode text"
 //
 // and commands that read the JSON on stdout of the last exec or status
 // (docs/json.md) and assert what it says in the words of the ticket, not
@@ -87,6 +90,7 @@ func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds := scriptDocCmds()
 	cmds["status"] = statusCmd
 	cmds["dnsserver"] = lookuptest.DNSServerCmd
+	cmds["utf16"] = utf16Cmd
 	return cmds
 }
 
@@ -111,4 +115,29 @@ func statusCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// utf16Cmd writes a file as UTF-16, as spreadsheet programs export
+// "Unicode text", so that scripts need not hold binary files.
+func utf16Cmd(ts *testscript.TestScript, neg bool, args []string) {
+	be, bom := false, true
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-be":
+			be = true
+		case "-nobom":
+			bom = false
+		default:
+			ts.Fatalf("utf16: unknown flag %s", args[0])
+		}
+		args = args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: utf16 [-be] [-nobom] IN OUT")
+	}
+	data := textinputtest.UTF16(ts.ReadFile(args[0]), be)
+	if !bom {
+		data = data[2:]
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 }

@@ -8,9 +8,9 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// A Ticket is everything one run knows before any check runs: the command's
-// arguments and the inputs the agent pointed at. Checks read it through
-// Pass.Ticket and never change it.
+// A Ticket is everything one run knows before any check runs: the ticket
+// itself (address, account, time, sender) and the sources of evidence.
+// Checks read it through Pass.Ticket and never change it.
 type Ticket struct {
 	// Mode is what the command runs the checks for.
 	Mode Mode
@@ -32,16 +32,14 @@ type Ticket struct {
 	// DNSBLZones overrides the default blocklist zones when not empty.
 	DNSBLZones []string
 
-	// UsersFile holds user records; UserID names the ticket's account.
-	UsersFile string
-	UserID    string
+	// UserID names the ticket's account.
+	UserID string
 	// LinkTTL is how long a reset link lives (default 24h).
 	LinkTTL time.Duration
 
-	SuppressionFiles []string
-	LogFiles         []string
-	BounceFiles      []string
-	MessageFile      string
+	// Sources are where the evidence comes from: nil or empty for what the
+	// front end was not given.
+	Sources Sources
 }
 
 // SenderDomain is the domain part of Sender (Sender itself when it has no

@@ -40,9 +40,10 @@ func run(p *checks.Pass) (any, error) {
 	}
 	res := &Result{Domain: domain}
 	var msg []byte
-	if p.Ticket.MessageFile != "" {
+	var msgName string
+	if p.Ticket.Sources.Message != nil {
 		var err error
-		if msg, err = readMessage(p); err != nil {
+		if msgName, msg, err = readMessage(p); err != nil {
 			return nil, err
 		}
 	}
@@ -118,7 +119,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 
 	if msg != nil {
-		if verr := verifyMessage(p, msg, domain, res); verr != nil {
+		if verr := verifyMessage(p, msgName, msg, domain, res); verr != nil {
 			return res, verr
 		}
 	} else if usable > 0 && err == nil {

@@ -17,10 +17,6 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 )
 
-// maxMessage bounds how much of --message is read: enough for any real
-// message a support desk would attach.
-const maxMessage = 64 << 20
-
 // maxSignatures bounds how many signatures are verified (each costs a key
 // lookup and a hash of the body).
 const maxSignatures = 16
@@ -172,25 +168,16 @@ func trunc(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// readMessage reads --message.
-func readMessage(p *checks.Pass) ([]byte, error) {
-	name := p.Ticket.MessageFile
-	f, err := p.Open(name)
+// readMessage reads the sent message once for the DKIM check.
+func readMessage(p *checks.Pass) (string, []byte, error) {
+	name, msg, err := p.SentMessage()
 	if err != nil {
-		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
-	}
-	defer f.Close()
-	msg, err := io.ReadAll(io.LimitReader(f, maxMessage+1))
-	if err != nil {
-		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
-	}
-	if len(msg) > maxMessage {
-		return nil, checks.Inputf(name, 0, "the message is over %d MiB; give the headers and body of one sent message", maxMessage>>20)
+		return name, nil, p.SourceFailed(p.Ticket.Sources.Message, err, checks.SenderAuth)
 	}
 	if _, err := signatureTags(msg); err != nil {
-		return nil, checks.Inputf(name, 0, "not a readable email message: %v", err)
+		return name, nil, checks.Inputf(name, 0, "not a readable email message: %v", err)
 	}
-	return msg, nil
+	return name, msg, nil
 }
 
 // messageSelectors returns the s= of the message's signatures whose d=
@@ -208,10 +195,9 @@ func messageSelectors(msg []byte, domain string) []string {
 	return out
 }
 
-// verifyMessage verifies --message and reports each signature and what it
-// means for sender-auth.
-func verifyMessage(p *checks.Pass, msg []byte, domain string, res *Result) error {
-	name := p.Ticket.MessageFile
+// verifyMessage verifies the sent message, read from name, and reports
+// each signature and what it means for sender-auth.
+func verifyMessage(p *checks.Pass, name string, msg []byte, domain string, res *Result) error {
 	sigs, err := VerifyMessage(p.Context, p.DNS, msg)
 	if err != nil {
 		return checks.Inputf(name, 0, "not a readable email message: %v", err)

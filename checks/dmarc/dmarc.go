@@ -249,7 +249,7 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 	sp := checks.ResultOf[*spf.Result](p, spf.Lint)
 	dk := checks.ResultOf[*dkim.Result](p, dkim.Check)
 	spfKnown := sp != nil && len(mailFrom(sp)) > 0
-	dkimKnown := dk != nil && p.Ticket.MessageFile != ""
+	dkimKnown := dk != nil && p.Ticket.Sources.Message != nil
 
 	var dkimPass []string
 	dkimTemp := false

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/whymail/whymail/internal/textinput/textinputtest"
 	"time"
+
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 // fuzzRead reads data and checks the invariants every reader keeps: no

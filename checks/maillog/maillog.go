@@ -15,6 +15,7 @@ import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/source"
 )
 
 // Check reads the mail logs and says what happened to mail for the recipient.
@@ -34,7 +35,7 @@ const requestWindow = time.Hour
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	causes := []checks.CauseID{checks.NotSent, checks.Delayed, checks.MailboxUnknown}
-	if len(t.LogFiles) == 0 {
+	if len(t.Sources.Logs) == 0 {
 		p.Skip("no mail log given")
 		for _, c := range causes {
 			p.Missing(c, []checks.Input{checks.InputLog}, "No mail log was given: the MTA's log (Postfix or Exim) or the provider's event "+
@@ -59,15 +60,17 @@ func run(p *checks.Pass) (any, error) {
 
 	d := &Delivery{Recipient: t.Address, Outcome: OutcomeNone}
 	var all []Event
-	for _, name := range t.LogFiles {
-		rc, err := p.Open(name)
+	q := source.Query{Recipients: watched}
+	for _, src := range t.Sources.Logs {
+		name := src.Describe()
+		rc, err := src.Open(p.Context, q)
 		if err != nil {
-			return nil, &checks.InputError{File: name, Err: err}
+			return nil, p.SourceFailed(src, err, causes...)
 		}
 		f, err := Read(rc, name, at, watched...)
 		rc.Close()
 		if err != nil {
-			return nil, err
+			return nil, p.SourceFailed(src, err, causes...)
 		}
 		d.Files = append(d.Files, f.Coverage)
 		all = append(all, f.Events...)

@@ -114,7 +114,7 @@ func TestResetAfterAtNotLikelyNotSent(t *testing.T) {
 	if err := os.WriteFile(name, []byte(log), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com", At: at, LogFiles: []string{name}}
+	tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com", At: at, Sources: checks.Sources{Logs: checktest.Streams([]string{name}...)}}
 	acct := &account.Account{Found: true, ID: "1", Email: "alice@example.com", ResetSentAt: at.Add(30 * time.Minute)}
 	res := checktest.RunGiven(t, nil, tk, given(nil, acct), Check)
 	for _, m := range checktest.Messages(res, "maillog") {

@@ -42,8 +42,8 @@ func TestCheckDevZero(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
-	_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@b.example", Domain: "b.example", MessageFile: "/dev/zero"}, Check)
-	if !checks.IsInputError(err) || err.Error() != "/dev/zero: cannot read message: message larger than 64 MiB" {
+	_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@b.example", Domain: "b.example", Sources: checks.Sources{Message: checktest.MessageFile("/dev/zero")}}, Check)
+	if !checks.IsInputError(err) || err.Error() != "/dev/zero: cannot read messages: message larger than 32 MiB" {
 		t.Errorf("err = %v", err)
 	}
 }

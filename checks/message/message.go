@@ -38,14 +38,10 @@ const (
 	delayedHop = 15 * time.Minute
 )
 
-// Bounds of --message: the whole message (as the dkim check reads it too)
-// and its header, which is all this check reads: a real header is a few
-// KiB, with every Received and DKIM-Signature field, so a larger one is
-// not a header.
-const (
-	MaxMessage = 64 << 20
-	MaxHeader  = textinput.MaxRecord
-)
+// MaxHeader bounds the header, which is all this check reads: a real
+// header is a few KiB, with every Received and DKIM-Signature field, so a
+// larger one is not a header. The message itself is bounded by its source.
+const MaxHeader = textinput.MaxRecord
 
 // Parse reads the header of a message and returns what it shows. A file
 // without a header, or a header over MaxHeader, is an error (naming the
@@ -237,26 +233,20 @@ func tri(b bool) checks.Tristate {
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	if t.MessageFile == "" {
+	if t.Sources.Message == nil {
 		p.Skip("no sent message given: no copy of the sent message to read")
 		p.Missing(checks.SenderAuth, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Authentication-Results would show the receiver's SPF/DKIM/DMARC verdict")
 		p.Missing(checks.Delayed, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Received headers would show where it waited")
 		return nil, nil
 	}
-	f, err := p.Open(t.MessageFile)
+	file, data, err := p.SentMessage()
 	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
-	}
-	defer f.Close()
-	data, err := textinput.ReadAll(f, MaxMessage, "message")
-	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
+		return nil, p.SourceFailed(t.Sources.Message, err, checks.SenderAuth, checks.Delayed)
 	}
 	res, err := Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "%v", err)
+		return nil, checks.Inputf(file, 0, "%v", err)
 	}
-	file := t.MessageFile
 	reportHops(p, file, res)
 	reportAuth(p, file, res)
 	reportAlignment(p, file, res)

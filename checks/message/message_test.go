@@ -114,7 +114,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tk := &checks.Ticket{Address: "x@example.com", At: tt.at}
 			if tt.file != "" {
-				tk.MessageFile = "testdata/" + tt.file
+				tk.Sources.Message = checktest.MessageFile("testdata/" + tt.file)
 			}
 			res := checktest.Run(t, nil, tk, Check)
 			if got := checktest.Best(res, tt.cause); got != tt.verdict {
@@ -131,7 +131,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckInputError(t *testing.T) {
-	_, err := checktest.RunErr(nil, &checks.Ticket{MessageFile: "testdata/not-mail.txt"}, Check)
+	_, err := checktest.RunErr(nil, &checks.Ticket{Sources: checks.Sources{Message: checktest.MessageFile("testdata/not-mail.txt")}}, Check)
 	var ie *checks.InputError
 	if !errors.As(err, &ie) || ie.File != "testdata/not-mail.txt" {
 		t.Fatalf("err = %v", err)

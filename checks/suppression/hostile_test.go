@@ -23,7 +23,7 @@ func runOn(t *testing.T, name string, data []byte) (*checks.Result, error) {
 		t.Fatal(err)
 	}
 	tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com",
-		At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), SuppressionFiles: []string{path}}
+		At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Sources: checks.Sources{Suppressions: checktest.Streams([]string{path}...)}}
 	return checktest.RunErr(nil, tk, Check)
 }
 

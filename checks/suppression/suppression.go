@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/source"
 )
 
 // Check reports whether the recipient is on one of the suppression lists.
@@ -62,7 +63,7 @@ type fileSummary struct {
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	if len(t.SuppressionFiles) == 0 {
+	if len(t.Sources.Suppressions) == 0 {
 		p.Skip("no suppression list given")
 		p.Missing(checks.Suppressed, []checks.Input{checks.InputSuppressions}, "No suppression list was given: the sending provider's bounce, block, "+
 			"spam-report and unsubscribe lists would settle this.")
@@ -70,10 +71,12 @@ func run(p *checks.Pass) (any, error) {
 	}
 	var hits []Hit
 	var files []fileSummary
-	for _, name := range t.SuppressionFiles {
-		rc, err := p.Open(name)
+	q := source.Query{Recipients: []string{t.Address}}
+	for _, src := range t.Sources.Suppressions {
+		name := src.Describe()
+		rc, err := src.Open(p.Context, q)
 		if err != nil {
-			return nil, &checks.InputError{File: name, Err: err}
+			return nil, p.SourceFailed(src, err, checks.Suppressed)
 		}
 		n := 0
 		var events *checks.InputError

@@ -22,7 +22,7 @@ func ticket(addr string, files ...string) *checks.Ticket {
 		files[i] = filepath.Join("testdata", f)
 	}
 	return &checks.Ticket{Address: addr, Domain: addr[strings.LastIndexByte(addr, '@')+1:],
-		At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), SuppressionFiles: files}
+		At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Sources: checks.Sources{Suppressions: checktest.Streams(files...)}}
 }
 
 func TestRead(t *testing.T) {
@@ -132,8 +132,8 @@ func TestCheck(t *testing.T) {
 			if got := checktest.Best(res, checks.Suppressed); got != tt.verdict {
 				t.Errorf("verdict = %q, want %q", got, tt.verdict)
 			}
-			if needs := checktest.Needs(res, checks.Suppressed); (len(tt.ticket.SuppressionFiles) == 0) != slices.Equal(needs, []checks.Input{checks.InputSuppressions}) {
-				t.Errorf("suppressed needs %v with %d lists given", needs, len(tt.ticket.SuppressionFiles))
+			if needs := checktest.Needs(res, checks.Suppressed); (len(tt.ticket.Sources.Suppressions) == 0) != slices.Equal(needs, []checks.Input{checks.InputSuppressions}) {
+				t.Errorf("suppressed needs %v with %d lists given", needs, len(tt.ticket.Sources.Suppressions))
 			}
 			msgs := strings.Join(checktest.Messages(res, "suppression"), "\n")
 			for _, w := range tt.want {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/whymail/whymail/checks/bounce"
 	"github.com/whymail/whymail/report"
+	"github.com/whymail/whymail/source"
 )
 
 // BounceSchema is the version of the bounce JSON lines.
@@ -42,7 +43,11 @@ the catalog cause it points to, and the remote server's words.
 				return err
 			}
 			for _, file := range args {
-				recs, err := bounce.Classify(nil, file)
+				m, err := source.OpenMessages(source.KindBounces, file)
+				if err != nil {
+					return usageError("%s: %v", file, err)
+				}
+				recs, err := bounce.Classify(cmd.Context(), m)
 				if err != nil {
 					return usageError("%v", err)
 				}

@@ -13,22 +13,18 @@ import (
 )
 
 type diagnoseOptions struct {
-	config      string
-	at          string
-	sender      string
-	helo        string
-	sendingIPs  []string
-	selectors   []string
-	dnsbl       []string
-	users       string
-	user        string
-	linkTTL     time.Duration
-	suppression []string
-	logs        []string
-	bounces     []string
-	message     string
-	out         outputOptions
-	dns         dnsOptions
+	config     string
+	at         string
+	sender     string
+	helo       string
+	sendingIPs []string
+	selectors  []string
+	dnsbl      []string
+	user       string
+	linkTTL    time.Duration
+	evidence   evidenceOptions
+	out        outputOptions
+	dns        dnsOptions
 }
 
 func newDiagnose(e *env) *cobra.Command {
@@ -72,13 +68,13 @@ was ruled out.
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
-	fs.StringVar(&o.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
+	fs.StringVar(&o.evidence.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
-	fs.StringArrayVar(&o.suppression, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
-	fs.StringArrayVar(&o.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
-	fs.StringArrayVar(&o.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir) (repeatable)")
-	fs.StringVar(&o.message, "message", "", "a copy of the sent message (.eml)")
+	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
+	fs.StringArrayVar(&o.evidence.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
+	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir) (repeatable)")
+	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
 	o.out.bind(fs, "text", "json", "markdown")
 	o.out.bindColor(fs)
@@ -101,8 +97,10 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	t := &checks.Ticket{
 		Address: strings.TrimSpace(address), At: at,
 		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
-		UsersFile: o.users, UserID: o.user, LinkTTL: o.linkTTL,
-		SuppressionFiles: o.suppression, LogFiles: o.logs, BounceFiles: o.bounces, MessageFile: o.message,
+		UserID: o.user, LinkTTL: o.linkTTL,
+	}
+	if t.Sources, err = o.evidence.sources(); err != nil {
+		return nil, err
 	}
 	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
 		t.Domain = t.Address[i+1:]

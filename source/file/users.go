@@ -1,28 +1,19 @@
-package account
+package file
 
 import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
 	"github.com/whymail/whymail/internal/textinput"
+	"github.com/whymail/whymail/source"
 )
-
-// A User is one user record of a --users file.
-type User struct {
-	Line        int // where the record starts in its file, 1-based
-	ID          string
-	Email       string
-	Status      string // one of Statuses, lower-case
-	LockedUntil time.Time
-	ResetSentAt time.Time
-}
 
 // Statuses are the account states a users file may hold.
 var Statuses = []string{"active", "inactive", "disabled", "locked", "pending"}
@@ -42,12 +33,17 @@ const MaxRecord = textinput.MaxRecord
 // file with a header. A UTF-8 byte order mark is skipped and UTF-16 (with
 // its mark) decoded. Any malformed record, a record over MaxRecord, or an
 // email holding a control character stops the read with an
-// *checks.InputError naming file and line; an error from fn is returned
+// *source.InputError naming file and line; an error from fn is returned
 // as it is.
-func ReadUsers(r io.Reader, file string, fn func(User) error) error {
+func ReadUsers(r io.Reader, file string, fn func(source.User) error) error {
+	each := fn
+	fn = func(u source.User) error {
+		u.Where = fmt.Sprintf("%s:%d", file, u.Line)
+		return each(u)
+	}
 	dr, _, err := textinput.Decode(r)
 	if err != nil {
-		return checks.Inputf(file, 0, "%v", err)
+		return source.Inputf(file, 0, "%v", err)
 	}
 	lim := textinput.NewReader(dr, 1, textinput.MaxLine)
 	lim.MaxRecord = MaxRecord
@@ -57,7 +53,7 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 	for {
 		c, err := br.ReadByte()
 		if err == io.EOF {
-			return checks.Inputf(file, 0, "the file is empty: want a CSV header (%s) or a JSON array", strings.Join(Columns, ","))
+			return source.Inputf(file, 0, "the file is empty: want a CSV header (%s) or a JSON array", strings.Join(Columns, ","))
 		}
 		if err != nil {
 			return readError(file, err)
@@ -73,7 +69,7 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 				lim.MaxLine, lim.MaxRecord = 0, 0
 				return readJSON(br, file, line, fn)
 			case '{':
-				return checks.Inputf(file, line, "a JSON users file must be an array of objects ([{\"id\": ...}, ...]), not one object")
+				return source.Inputf(file, line, "a JSON users file must be an array of objects ([{\"id\": ...}, ...]), not one object")
 			}
 			return readCSV(br, lim, file, line-1, fn)
 		}
@@ -84,14 +80,14 @@ func ReadUsers(r io.Reader, file string, fn func(User) error) error {
 func readError(file string, err error) error {
 	var le *textinput.LimitError
 	if errors.As(err, &le) {
-		return checks.Inputf(file, le.Line, "%v", le)
+		return source.Inputf(file, le.Line, "%v", le)
 	}
-	return checks.Inputf(file, 0, "%v", err)
+	return source.Inputf(file, 0, "%v", err)
 }
 
 // readCSV reads CSV; base is the number of lines skipped before r. lim
 // bounds the rows: it is marked at the start of each.
-func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(User) error) error {
+func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(source.User) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -103,7 +99,7 @@ func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := col[h]; dup && h != "" {
-			return checks.Inputf(file, base+1, "column %s appears twice in the header", textinput.Clip(h))
+			return source.Inputf(file, base+1, "column %s appears twice in the header", textinput.Clip(h))
 		}
 		col[h] = i
 	}
@@ -111,7 +107,7 @@ func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(
 		if _, ok := col[req]; !ok {
 			// The header is quoted clipped: it may be a binary file's
 			// first megabyte, or a million columns.
-			return checks.Inputf(file, base+1, "the header has no %q column (want %s; found %s)",
+			return source.Inputf(file, base+1, "the header has no %q column (want %s; found %s)",
 				req, strings.Join(Columns, ","), textinput.Clip(strings.Join(header, ",")))
 		}
 	}
@@ -133,7 +129,7 @@ func readCSV(r io.Reader, lim *textinput.Reader, file string, base int, fn func(
 		line, _ := cr.FieldPos(0)
 		line += base
 		next = nextLine(cr, rec) + base
-		errf := func(format string, args ...any) error { return checks.Inputf(file, line, format, args...) }
+		errf := func(format string, args ...any) error { return source.Inputf(file, line, format, args...) }
 		u, err := parseUser(line, errf, get(rec, "id"), get(rec, "email"), get(rec, "status"),
 			get(rec, "locked_until"), get(rec, "reset_sent_at"))
 		if err != nil {
@@ -157,9 +153,9 @@ func csvError(file string, base, next int, err error) error {
 	var le *textinput.LimitError
 	if errors.As(err, &le) {
 		if le.What == "record" {
-			return checks.Inputf(file, next, "%v", le)
+			return source.Inputf(file, next, "%v", le)
 		}
-		return checks.Inputf(file, le.Line, "%v", le) // le counts lines itself
+		return source.Inputf(file, le.Line, "%v", le) // le counts lines itself
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -171,12 +167,12 @@ func csvError(file string, base, next int, err error) error {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
 			msg = "wrong number of fields: the row does not have as many as the header"
 		}
-		return checks.Inputf(file, line+base, "%s", msg)
+		return source.Inputf(file, line+base, "%s", msg)
 	}
 	if err == io.EOF {
-		return checks.Inputf(file, base+1, "no header line")
+		return source.Inputf(file, base+1, "no header line")
 	}
-	return checks.Inputf(file, 0, "%v", err)
+	return source.Inputf(file, 0, "%v", err)
 }
 
 // jsonUser is one object of a JSON users file; unknown keys are ignored.
@@ -190,7 +186,7 @@ type jsonUser struct {
 
 // readJSON reads a JSON array one object at a time; first is the line of
 // the opening bracket.
-func readJSON(r io.Reader, file string, first int, fn func(User) error) error {
+func readJSON(r io.Reader, file string, first int, fn func(source.User) error) error {
 	err := jsonpos.Read(r, file, jsonpos.Options{Line: first, MaxElement: MaxRecord}, func(e *jsonpos.Element) error {
 		u, err := decodeUser(e)
 		if err != nil {
@@ -206,14 +202,14 @@ func readJSON(r io.Reader, file string, first int, fn func(User) error) error {
 
 // decodeUser decodes one array element. Its errors name the line, and
 // the record too when other records share the line (a one-line file).
-func decodeUser(e *jsonpos.Element) (User, error) {
+func decodeUser(e *jsonpos.Element) (source.User, error) {
 	errf := func(format string, args ...any) error { return e.Errorf(format, args...).Input() }
 	if e.Peek() != '{' {
 		var raw json.RawMessage
 		if err := e.Decode(&raw); err != nil {
-			return User{}, err
+			return source.User{}, err
 		}
-		return User{}, errf("array element is not an object: %.40s", raw)
+		return source.User{}, errf("array element is not an object: %.40s", raw)
 	}
 	var ju jsonUser
 	if err := e.Decode(&ju); err != nil {
@@ -221,11 +217,11 @@ func decodeUser(e *jsonpos.Element) (User, error) {
 		var pe *jsonpos.Error
 		switch {
 		case errors.As(err, &pe):
-			return User{}, err
+			return source.User{}, err
 		case errors.As(err, &te) && te.Field != "":
-			return User{}, errf("%q is a JSON %s; want a string", te.Field, te.Value)
+			return source.User{}, errf("%q is a JSON %s; want a string", te.Field, te.Value)
 		}
-		return User{}, errf("%v", err)
+		return source.User{}, errf("%v", err)
 	}
 	var id string
 	switch v := ju.ID.(type) {
@@ -235,7 +231,7 @@ func decodeUser(e *jsonpos.Element) (User, error) {
 	case json.Number:
 		id = v.String()
 	default:
-		return User{}, errf("\"id\" must be a string or a number, not %T", v)
+		return source.User{}, errf("\"id\" must be a string or a number, not %T", v)
 	}
 	s := func(p *string) string {
 		if p == nil {
@@ -247,8 +243,8 @@ func decodeUser(e *jsonpos.Element) (User, error) {
 }
 
 // parseUser checks one record's fields; errf makes an error at the record.
-func parseUser(line int, errf func(string, ...any) error, id, email, status, locked, reset string) (User, error) {
-	u := User{Line: line, ID: id, Email: email, Status: strings.ToLower(status)}
+func parseUser(line int, errf func(string, ...any) error, id, email, status, locked, reset string) (source.User, error) {
+	u := source.User{Line: line, ID: id, Email: email, Status: strings.ToLower(status)}
 	if c, _, bad := textinput.Control(email); bad {
 		// Compared as it is, it would match no ticket: a false no-account.
 		return u, errf("%v", textinput.ControlError("email", email, c))

@@ -1,4 +1,4 @@
-package account
+package file
 
 import (
 	"errors"
@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/textinput/textinputtest"
+	"github.com/whymail/whymail/source"
 )
 
-func readAll(text string) ([]User, error) {
-	var out []User
-	err := ReadUsers(strings.NewReader(text), "users.csv", func(u User) error {
+func readAll(text string) ([]source.User, error) {
+	var out []source.User
+	err := ReadUsers(strings.NewReader(text), "users.csv", func(u source.User) error {
 		out = append(out, u)
 		return nil
 	})
@@ -21,7 +21,7 @@ func readAll(text string) ([]User, error) {
 }
 
 // brief prints a record as "line:id:email:status".
-func brief(us []User) string {
+func brief(us []source.User) string {
 	var parts []string
 	for _, u := range us {
 		s := fmt.Sprintf("%d:%s:%s:%s", u.Line, u.ID, u.Email, u.Status)
@@ -130,9 +130,9 @@ func TestReadUsers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := readAll(tc.in)
 			if tc.err != "" {
-				var ie *checks.InputError
+				var ie *source.InputError
 				if !errors.As(err, &ie) {
-					t.Fatalf("error %v (%T), want *checks.InputError %q", err, err, tc.err)
+					t.Fatalf("error %v (%T), want *source.InputError %q", err, err, tc.err)
 				}
 				if err.Error() != tc.err {
 					t.Errorf("error\n  %s\nwant\n  %s", err, tc.err)
@@ -154,7 +154,7 @@ func TestReadUsers(t *testing.T) {
 func TestReadUsersStops(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
-	err := ReadUsers(strings.NewReader("id,email,status\n1,a@x,active\n2,b@x,active\n"), "u.csv", func(User) error {
+	err := ReadUsers(strings.NewReader("id,email,status\n1,a@x,active\n2,b@x,active\n"), "u.csv", func(source.User) error {
 		n++
 		return stop
 	})
@@ -174,16 +174,16 @@ func FuzzReadUsers(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		err := ReadUsers(strings.NewReader(in), "users", func(u User) error {
+		err := ReadUsers(strings.NewReader(in), "users", func(u source.User) error {
 			if u.Line < 1 {
 				t.Errorf("record with line %d", u.Line)
 			}
 			return nil
 		})
 		if err != nil {
-			var ie *checks.InputError
+			var ie *source.InputError
 			if !errors.As(err, &ie) {
-				t.Fatalf("error %v is %T, want *checks.InputError", err, err)
+				t.Fatalf("error %v is %T, want *source.InputError", err, err)
 			}
 			if ie.File != "users" {
 				t.Errorf("error names file %q", ie.File)
@@ -201,7 +201,7 @@ func BenchmarkReadUsersCSV(b *testing.B) {
 	data := sb.String()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := ReadUsers(strings.NewReader(data), "users.csv", func(User) error { return nil }); err != nil {
+		if err := ReadUsers(strings.NewReader(data), "users.csv", func(source.User) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -220,7 +220,7 @@ func BenchmarkReadUsersJSON(b *testing.B) {
 	data := sb.String()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := ReadUsers(strings.NewReader(data), "users.json", func(User) error { return nil }); err != nil {
+		if err := ReadUsers(strings.NewReader(data), "users.json", func(source.User) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,12 +1,12 @@
-package account
+package file
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/textinput/textinputtest"
+	"github.com/whymail/whymail/source"
 )
 
 // TestReadUsersEndless gives ReadUsers input without end: each read stops
@@ -29,9 +29,9 @@ func TestReadUsersEndless(t *testing.T) {
 			tt.src.Max = 256 << 20
 			var err error
 			alloc := textinputtest.Alloc(func() {
-				err = ReadUsers(tt.src, "users.csv", func(User) error { return nil })
+				err = ReadUsers(tt.src, "users.csv", func(source.User) error { return nil })
 			})
-			if !checks.IsInputError(err) || !strings.Contains(err.Error(), tt.err) || errors.Is(err, textinputtest.ErrRanAway) {
+			if !source.IsInputError(err) || !strings.Contains(err.Error(), tt.err) || errors.Is(err, textinputtest.ErrRanAway) {
 				t.Errorf("err = %v, want an input error %q", err, tt.err)
 			}
 			if tt.src.Count() > 4*MaxRecord || alloc > 16*MaxRecord {
@@ -47,7 +47,7 @@ func TestReadUsersManyRows(t *testing.T) {
 	const rows = 100000
 	in := "id,email,status\n" + strings.Repeat("1,a@example.com,active\n", rows)
 	n := 0
-	err := ReadUsers(strings.NewReader(in), "users.csv", func(User) error { n++; return nil })
+	err := ReadUsers(strings.NewReader(in), "users.csv", func(source.User) error { n++; return nil })
 	if err != nil || n != rows || len(in) < 2*MaxRecord {
 		t.Errorf("read %d of %d rows (%d bytes): %v", n, rows, len(in), err)
 	}

@@ -156,3 +156,13 @@ func TestControl(t *testing.T) {
 		}
 	}
 }
+
+// TestEndlessPattern checks the test helper itself: prefix, then the fill
+// with a separator every Every bytes, whatever the read sizes.
+func TestEndlessPattern(t *testing.T) {
+	e := &textinputtest.Endless{Prefix: "ab", Fill: 'x', Sep: '\n', Every: 3, Max: 14}
+	got, err := io.ReadAll(iotest.HalfReader(e))
+	if string(got) != "abxx\nxx\nxx\nxx\n" || !errors.Is(err, textinputtest.ErrRanAway) {
+		t.Errorf("got %q, %v", got, err)
+	}
+}

@@ -27,6 +27,7 @@ type Endless struct {
 	Every  int
 	Max    int64
 	n      int64
+	block  []byte
 }
 
 // Zeros is /dev/zero capped at max bytes.
@@ -39,15 +40,25 @@ func (e *Endless) Read(p []byte) (int, error) {
 	if e.Max > 0 && int64(len(p)) > e.Max-e.n {
 		p = p[:e.Max-e.n]
 	}
-	for i := range p {
-		k := e.n + int64(i)
-		switch {
-		case k < int64(len(e.Prefix)):
-			p[i] = e.Prefix[k]
-		case e.Every > 0 && (k-int64(len(e.Prefix)))%int64(e.Every) == int64(e.Every-1):
-			p[i] = e.Sep
-		default:
-			p[i] = e.Fill
+	i := 0
+	if e.n < int64(len(e.Prefix)) {
+		i = copy(p, e.Prefix[e.n:])
+	}
+	if i < len(p) {
+		// The fill repeats with period Every: copy from one block.
+		period := max(e.Every, 1)
+		if e.block == nil {
+			e.block = make([]byte, (64<<10/period+1)*period)
+			for k := range e.block {
+				e.block[k] = e.Fill
+				if e.Every > 0 && k%period == period-1 {
+					e.block[k] = e.Sep
+				}
+			}
+		}
+		for i < len(p) {
+			off := int((e.n + int64(i) - int64(len(e.Prefix))) % int64(period))
+			i += copy(p[i:], e.block[off:])
 		}
 	}
 	e.n += int64(len(p))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whymail/whymail/internal/mailaddr"
 	"golang.org/x/net/idna"
 )
 
@@ -46,11 +47,7 @@ type Ticket struct {
 // @), lower-case and in A-labels, the form DNS is asked in. A domain that
 // IDNA refuses is returned as given, so that its lookups fail visibly.
 func (t *Ticket) SenderDomain() string {
-	d := strings.TrimSpace(t.Sender)
-	if i := strings.LastIndexByte(d, '@'); i >= 0 {
-		d = d[i+1:]
-	}
-	d = strings.TrimSuffix(d, ".")
+	d := strings.TrimSuffix(mailaddr.Domain(strings.TrimSpace(t.Sender)), ".")
 	if a, err := idna.Lookup.ToASCII(d); err == nil {
 		return a
 	}

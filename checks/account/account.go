@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
-
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/source"
 )
 
@@ -307,20 +306,11 @@ func first(lists ...[]source.User) *source.User {
 // splitAddress returns the local part and the domain (lower-case A-labels
 // when it converts) of an address.
 func splitAddress(a string) (local, domain string) {
-	a = strings.TrimSpace(a)
-	i := strings.LastIndexByte(a, '@')
-	if i < 0 {
-		return a, ""
+	local, d, ok := mailaddr.Split(strings.TrimSpace(a))
+	if !ok {
+		return local, ""
 	}
-	return a[:i], normalDomain(a[i+1:])
-}
-
-func normalDomain(d string) string {
-	d = strings.TrimSuffix(d, ".")
-	if ascii, err := idna.Lookup.ToASCII(d); err == nil {
-		return strings.ToLower(ascii)
-	}
-	return strings.ToLower(d)
+	return local, mailaddr.NormalDomain(d)
 }
 
 // matchAddress compares a record's email with an address split by
@@ -329,12 +319,11 @@ func normalDomain(d string) string {
 // RFC 5321 §2.4 lets a receiver treat local parts as case-sensitive, so an
 // exact match is preferred and a case-insensitive one is said as such.
 func matchAddress(email, local, domain string) match {
-	i := strings.LastIndexByte(email, '@')
-	if i < 0 || domain == "" {
+	el, ed, ok := mailaddr.Split(email)
+	if !ok || domain == "" {
 		return noMatch
 	}
-	el, ed := email[:i], email[i+1:]
-	if !strings.EqualFold(ed, domain) && (isASCII(ed) || normalDomain(ed) != domain) {
+	if !strings.EqualFold(ed, domain) && (isASCII(ed) || mailaddr.NormalDomain(ed) != domain) {
 		return noMatch
 	}
 	switch {

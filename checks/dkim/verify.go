@@ -15,6 +15,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/mailaddr"
 )
 
 // maxSignatures bounds how many signatures are verified (each costs a key
@@ -214,7 +215,7 @@ func verifyMessage(p *checks.Pass, name string, msg []byte, domain string, res *
 	var alignedPass, alignedBad, otherPass []Signature
 	temp := 0
 	for _, s := range sigs {
-		aligned := Aligned(s.Domain, domain)
+		aligned := mailaddr.Aligned(s.Domain, domain, false)
 		data := map[string]any{"d": s.Domain, "s": s.Selector, "result": s.Result, "reason": s.Reason, "aligned": aligned}
 		sev := checks.OK
 		switch s.Result {

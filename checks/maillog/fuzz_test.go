@@ -11,6 +11,7 @@ import (
 
 	"time"
 
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
@@ -29,7 +30,7 @@ func fuzzRead(t *testing.T, data []byte) {
 		t.Fatalf("%d quoted for %d unreadable", len(f.Unreadable), c.Unparsed)
 	}
 	for _, e := range f.Events {
-		if ok, _ := Match(e.Recipient, "alice@example.com"); !ok {
+		if ok, _ := mailaddr.Match(e.Recipient, "alice@example.com"); !ok {
 			t.Fatalf("event for %q", e.Recipient)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/source"
 )
 
@@ -49,7 +50,7 @@ func run(p *checks.Pass) (any, error) {
 	watched := []string{t.Address}
 	other := ""
 	if acct != nil && acct.Found && acct.Email != "" {
-		if ok, _ := Match(acct.Email, t.Address); !ok {
+		if ok, _ := mailaddr.Match(acct.Email, t.Address); !ok {
 			other = acct.Email
 			watched = append(watched, other)
 		}
@@ -80,7 +81,7 @@ func run(p *checks.Pass) (any, error) {
 		if e.Time.After(at) {
 			continue
 		}
-		if ok, _ := Match(e.Recipient, t.Address); ok {
+		if ok, _ := mailaddr.Match(e.Recipient, t.Address); ok {
 			mine = append(mine, e)
 		} else {
 			theirs = append(theirs, e)

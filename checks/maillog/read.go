@@ -14,6 +14,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/smtpreply"
 	"github.com/whymail/whymail/internal/textinput"
 )
@@ -70,7 +71,7 @@ func (fs *fileState) watch(addr string) bool {
 		return false
 	}
 	for _, w := range fs.watched {
-		if ok, _ := Match(addr, w); ok {
+		if ok, _ := mailaddr.Match(addr, w); ok {
 			return true
 		}
 	}
@@ -121,28 +122,6 @@ func (fs *fileState) classified(e Event, status string) Event {
 		}
 	}
 	return e
-}
-
-// Match compares a logged address with a watched one: the domain
-// case-insensitively (RFC 5321 §2.4), the local part exactly or
-// case-folded. folded says only case folding made them match.
-func Match(logged, watched string) (ok, folded bool) {
-	logged = strings.Trim(strings.TrimSpace(logged), "<>")
-	watched = strings.Trim(strings.TrimSpace(watched), "<>")
-	li, wi := strings.LastIndexByte(logged, '@'), strings.LastIndexByte(watched, '@')
-	if li < 0 || wi < 0 {
-		return false, false
-	}
-	if !strings.EqualFold(strings.TrimSuffix(logged[li+1:], "."), strings.TrimSuffix(watched[wi+1:], ".")) {
-		return false, false
-	}
-	if logged[:li] == watched[:wi] {
-		return true, false
-	}
-	if strings.EqualFold(logged[:li], watched[:wi]) {
-		return true, true
-	}
-	return false, false
 }
 
 // Read reads one log file: gzip is undone by its magic bytes, the format

@@ -17,9 +17,9 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-msgauth/authres"
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/textinput"
 )
 
@@ -111,12 +111,12 @@ func Parse(r io.Reader) (*Result, error) {
 	res.SPFAligned, res.DKIMAligned = checks.Maybe, checks.Maybe
 	if res.FromDomain != "" {
 		if res.ReturnPathDomain != "" {
-			res.SPFAligned = tri(aligned(res.FromDomain, res.ReturnPathDomain))
+			res.SPFAligned = tri(mailaddr.Aligned(res.ReturnPathDomain, res.FromDomain, false))
 		}
 		if len(res.DKIMDomains) > 0 {
 			res.DKIMAligned = checks.No
 			for _, d := range res.DKIMDomains {
-				if aligned(res.FromDomain, d) {
+				if mailaddr.Aligned(d, res.FromDomain, false) {
 					res.DKIMAligned = checks.Yes
 				}
 			}
@@ -205,23 +205,11 @@ func tag(sig, name string) string {
 }
 
 func domainOf(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
+	_, d, ok := mailaddr.Split(addr)
+	if !ok {
 		return ""
 	}
-	return strings.ToLower(strings.TrimRight(strings.TrimSpace(addr[i+1:]), ".>"))
-}
-
-// aligned is DMARC relaxed alignment (RFC 7489 §3.1.1, §3.1.2): the two
-// domains share an organizational domain.
-func aligned(a, b string) bool {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	if a == b {
-		return true
-	}
-	oa, err1 := publicsuffix.EffectiveTLDPlusOne(a)
-	ob, err2 := publicsuffix.EffectiveTLDPlusOne(b)
-	return err1 == nil && err2 == nil && oa == ob
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(d), ".>"))
 }
 
 func tri(b bool) checks.Tristate {

@@ -75,23 +75,6 @@ func TestAuthResultsAndAlignment(t *testing.T) {
 	}
 }
 
-func TestAligned(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"app.example.com", "mail.app.example.com", true},
-		{"example.co.uk", "mail.example.co.uk", true},
-		{"a.co.uk", "b.co.uk", false},
-		{"app.example.com", "esp.net", false},
-	}
-	for _, tt := range tests {
-		if got := aligned(tt.a, tt.b); got != tt.want {
-			t.Errorf("aligned(%s, %s) = %v", tt.a, tt.b, got)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	at := time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
 	tests := []struct {

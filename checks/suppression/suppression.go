@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/source"
 )
 
@@ -30,29 +31,6 @@ type Hit struct {
 	// CaseFolded is set when only a case-insensitive comparison of the
 	// local part matched (RFC 5321 §2.4: the local part may be case-sensitive).
 	CaseFolded bool
-}
-
-// Match compares a list address with the recipient: the domain
-// case-insensitively (RFC 5321 §2.4), the local part exactly or, failing
-// that, case-folded. It reports whether they match and whether only
-// case folding made them.
-func Match(listed, recipient string) (ok, folded bool) {
-	listed = strings.Trim(strings.TrimSpace(listed), "<>")
-	recipient = strings.Trim(strings.TrimSpace(recipient), "<>")
-	li, ri := strings.LastIndexByte(listed, '@'), strings.LastIndexByte(recipient, '@')
-	if li < 0 || ri < 0 {
-		return false, false
-	}
-	if !strings.EqualFold(strings.TrimSuffix(listed[li+1:], "."), strings.TrimSuffix(recipient[ri+1:], ".")) {
-		return false, false
-	}
-	if listed[:li] == recipient[:ri] {
-		return true, false
-	}
-	if strings.EqualFold(listed[:li], recipient[:ri]) {
-		return true, true
-	}
-	return false, false
 }
 
 type fileSummary struct {
@@ -86,7 +64,7 @@ func run(p *checks.Pass) (any, error) {
 				return events
 			}
 			n++
-			if ok, folded := Match(e.Address, t.Address); ok {
+			if ok, folded := mailaddr.Match(e.Address, t.Address); ok {
 				hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded})
 			}
 			return nil

@@ -79,27 +79,6 @@ func TestRead(t *testing.T) {
 	}
 }
 
-func TestMatch(t *testing.T) {
-	tests := []struct {
-		listed, rcpt string
-		ok, folded   bool
-	}{
-		{"alice@example.com", "alice@example.com", true, false},
-		{"alice@EXAMPLE.com", "alice@example.com", true, false},
-		{"Alice@example.com", "alice@example.com", true, true},
-		{"<alice@example.com>", "alice@example.com.", true, false},
-		{"alice@example.org", "alice@example.com", false, false},
-		{"alicia@example.com", "alice@example.com", false, false},
-		{"alice", "alice@example.com", false, false},
-	}
-	for _, tt := range tests {
-		ok, folded := Match(tt.listed, tt.rcpt)
-		if ok != tt.ok || folded != tt.folded {
-			t.Errorf("Match(%q, %q) = %v, %v; want %v, %v", tt.listed, tt.rcpt, ok, folded, tt.ok, tt.folded)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name    string

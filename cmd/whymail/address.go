@@ -15,6 +15,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/report"
 )
@@ -308,8 +309,8 @@ func checkAddress(ctx context.Context, cache lookup.Resolver, address, source st
 		return v
 	}
 	t := &checks.Ticket{Mode: checks.Verify, Address: strings.TrimSpace(address)}
-	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
-		t.Domain = t.Address[i+1:]
+	if _, d, ok := mailaddr.Split(t.Address); ok {
+		t.Domain = d
 	}
 	runner := &checks.Runner{DNS: cache}
 	res, err := runner.Run(ctx, addressChecks, t)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/report"
 )
 
@@ -102,8 +103,8 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	if t.Sources, err = o.evidence.sources(); err != nil {
 		return nil, err
 	}
-	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
-		t.Domain = t.Address[i+1:]
+	if _, d, ok := mailaddr.Split(t.Address); ok {
+		t.Domain = d
 	}
 	for _, s := range o.sendingIPs {
 		ip, err := netip.ParseAddr(s)

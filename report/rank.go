@@ -250,7 +250,7 @@ func decisive(v checks.Verdict) int {
 // unknown > ruled-out), then strength of evidence, then how common the
 // cause is. A likely or confirmed root cause that explains a symptom takes
 // the symptom's place if that ranks higher; the symptom follows its root,
-// and its evidence is shown under the root (DESIGN.md: symptoms are not
+// and its evidence is shown under the root (docs/design.md: symptoms are not
 // root causes). Chains fold too: a typo explains a dead domain, which
 // explains a deferral.
 func Rank(cs []*Cause, cat Catalog) {

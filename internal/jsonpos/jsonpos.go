@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/source"
 )
 
 // Options says which shapes of input Read accepts.
@@ -130,14 +130,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Input returns the error as a *checks.InputError with the same file,
+// Input returns the error as a *source.InputError with the same file,
 // line and message.
-func (e *Error) Input() *checks.InputError {
+func (e *Error) Input() *source.InputError {
 	err := e.Err
 	if e.named && e.Index >= 0 {
 		err = fmt.Errorf("record %d: %w", e.Index+1, e.Err)
 	}
-	return &checks.InputError{File: e.File, Line: e.Line, Err: err}
+	return &source.InputError{File: e.File, Line: e.Line, Err: err}
 }
 
 // Read calls fn with each element of r in order. It stops at the first

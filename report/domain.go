@@ -27,7 +27,7 @@ type Lint struct {
 	Trace []TraceExchange `json:"trace,omitempty"`
 
 	// Setting is how the front end names the fail-on setting in the result
-	// line (the command line says "--fail-on"); Words words the inputs findings need.
+	// line (the command line names its flag); Words words the inputs findings need.
 	Setting string `json:"-"`
 	Words   Words  `json:"-"`
 

@@ -97,12 +97,12 @@ func Outcomes(res *checks.Result) []CheckOutcome {
 }
 
 // Words names inputs as a front end does: the command line its flags
-// ("--log, --sender"), the page its fields. Nil words name nothing, and
+// (the command line), the page its fields. Nil words name nothing, and
 // the report then says only what the inputs are.
 type Words func([]checks.Input) string
 
 // hint adds to a finding's message how to give the inputs it needs: "no
-// mail log given (give --log)."
+// mail log given (give X)."
 func (w Words) hint(msg string, needs []checks.Input) string {
 	h := w.of(needs)
 	if h == "" {
@@ -115,7 +115,7 @@ func (w Words) hint(msg string, needs []checks.Input) string {
 }
 
 // named adds to what settles a cause the names of its inputs: "the user
-// records: --users".
+// records: X".
 func (w Words) named(what string, needs []checks.Input) string {
 	if h := w.of(needs); h != "" {
 		return what + ": " + h

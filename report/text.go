@@ -11,7 +11,7 @@ import (
 )
 
 // Style is how a renderer may decorate text. The command decides it once
-// (TTY, NO_COLOR, --no-color); renderers never look at the terminal.
+// (TTY, NO_COLOR, its own setting); renderers never look at the terminal.
 type Style struct {
 	Color bool
 }

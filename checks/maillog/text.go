@@ -240,7 +240,7 @@ func clock(s string) (h, m, sec, nsec int, ok bool) {
 }
 
 // syslogHeader reads "Nov 22 10:00:01 host prog[pid]: msg" (RFC 3164,
-// the year taken from --at: a month after At's month is last year's) and
+// the year taken from the diagnosis time: a month after At's month is last year's) and
 // "2026-11-22T10:00:01.123+01:00 host prog[pid]: msg" (RFC 5424 / rsyslog
 // high-precision timestamps).
 func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string, ok bool) {
@@ -264,10 +264,10 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		if !okc {
 			return
 		}
-		// The year is the one that puts the line nearest --at: up to a
+		// The year is the one that puts the line nearest the diagnosis time: up to a
 		// month after it (clock skew, time zones, a log read later),
-		// else in the eleven months before. "Jan 1" read with --at on
-		// Dec 31 is next year's, "Dec 31" with --at on Jan 1 last year's.
+		// else in the eleven months before. "Jan 1" read with the diagnosis on
+		// Dec 31 is next year's, "Dec 31" with it on Jan 1 last year's.
 		year := r.at.Year()
 		t = time.Date(year, mon, day, h, m, sec, nsec, r.at.Location())
 		switch {

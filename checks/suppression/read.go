@@ -44,7 +44,7 @@ type Entry struct {
 	CreatedText string
 	// Event is set when the "entry" is a provider event (SendGrid's
 	// "bounce", "delivered", ...) in a file shaped like a list: the file
-	// is an event stream, which belongs to --log.
+	// is an event stream, which belongs with the mail logs.
 	Event string
 }
 
@@ -339,7 +339,7 @@ func rawText(m json.RawMessage) string {
 }
 
 // eventKeys are top-level keys of provider event data, which belongs
-// to --log, not --suppressions.
+// with the mail logs, not the suppression lists.
 var eventKeys = map[string]string{
 	"notificationType": "Amazon SES notifications",
 	"eventType":        "Amazon SES events",

@@ -75,7 +75,7 @@ func ParseZones(text, origin string) (*Zones, error) {
 	return z, nil
 }
 
-// MaxZoneFile bounds a zone file: zones given with --zone hold the few
+// MaxZoneFile bounds a zone file: zone files given for a run hold the few
 // names a ticket touches (the largest testdata zone is a few KiB), and the
 // parsed records take several times the file's size in memory.
 const MaxZoneFile = 16 << 20

@@ -96,13 +96,13 @@ func Outcomes(res *checks.Result) []CheckOutcome {
 	return out
 }
 
-// Words names inputs as a front end does: the command line its flags
-// (the command line), the page its fields. Nil words name nothing, and
-// the report then says only what the inputs are.
+// Words names inputs as a front end does: the command line as its flags,
+// the page as its fields. Nil words name nothing, and the report then says
+// only what the inputs are.
 type Words func([]checks.Input) string
 
 // hint adds to a finding's message how to give the inputs it needs: "no
-// mail log given (give X)."
+// mail log given (give W)." where W is the words of the inputs.
 func (w Words) hint(msg string, needs []checks.Input) string {
 	h := w.of(needs)
 	if h == "" {
@@ -114,8 +114,8 @@ func (w Words) hint(msg string, needs []checks.Input) string {
 	return msg + " (give " + h + ")"
 }
 
-// named adds to what settles a cause the names of its inputs: "the user
-// records: X".
+// named adds to what settles a cause the words of its inputs: "the user
+// records: W".
 func (w Words) named(what string, needs []checks.Input) string {
 	if h := w.of(needs); h != "" {
 		return what + ": " + h

@@ -37,6 +37,13 @@ type Ticket struct {
 	UserID string
 	// LinkTTL is how long a reset link lives (default 24h).
 	LinkTTL time.Duration
+	// StatusMap turns the app's account status words into whymail's
+	// (active, inactive, disabled, locked, pending), lower-case; a word
+	// in neither is unknown to the account check.
+	StatusMap map[string]string
+	// LogZone is the time zone of log timestamps that carry none
+	// (traditional syslog); nil means the local zone of this machine.
+	LogZone *time.Location
 
 	// Sources are where the evidence comes from: nil or empty for what the
 	// front end was not given.

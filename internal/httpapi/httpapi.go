@@ -29,6 +29,7 @@ const (
 	DefaultTimeout = 30 * time.Second
 	DefaultMaxBody = 32 << 20
 	DefaultRetries = 3
+	DefaultBudget  = 10 * time.Second
 	// maxWait bounds one wait for a 429 whatever Retry-After says.
 	maxWait = 2 * time.Minute
 )
@@ -54,6 +55,9 @@ type Client struct {
 	MaxBody int64
 	// Retries is how many times a 429 is retried; 0 is DefaultRetries.
 	Retries int
+	// Budget bounds the time spent waiting to retry when the run has no
+	// deadline; 0 is DefaultBudget.
+	Budget time.Duration
 }
 
 // ErrNotFound is a 404 answer: for a per-address lookup, "not listed".
@@ -123,6 +127,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if retries == 0 {
 		retries = DefaultRetries
 	}
+	budget := c.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+	}
 	for attempt := 0; ; attempt++ {
 		data, wait, err := c.once(ctx, method, u, body, contentType)
 		var se *StatusError
@@ -132,6 +140,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, fmt.Errorf("%w; it asked to wait %s, past the run's deadline", err, wait.Round(time.Millisecond))
 		}
+		if _, ok := ctx.Deadline(); !ok && wait > budget {
+			return nil, fmt.Errorf("%w; it asked to wait %s, past the retry budget of %s", err, wait.Round(time.Millisecond), budget)
+		}
+		budget -= wait
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -198,7 +210,7 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte, conten
 	case resp.StatusCode == http.StatusNotFound:
 		return data, 0, ErrNotFound
 	}
-	se := &StatusError{Service: c.Name, Code: resp.StatusCode, Detail: c.scrub(detail(data)), Hint: c.KeyHint}
+	se := &StatusError{Service: c.Name, Code: resp.StatusCode, Detail: detail([]byte(c.scrub(string(data)))), Hint: c.KeyHint}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return nil, RetryAfter(resp.Header.Get("Retry-After"), time.Now()), se
 	}

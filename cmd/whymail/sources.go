@@ -3,8 +3,9 @@ package main
 import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/source"
-	_ "github.com/whymail/whymail/source/file"     // paths
-	_ "github.com/whymail/whymail/source/sendgrid" // sendgrid:
+	_ "github.com/whymail/whymail/source/clickhouse" // clickhouse://
+	_ "github.com/whymail/whymail/source/file"       // paths
+	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:
 )
 
 // evidenceOptions are the flags that name where a diagnosis's evidence

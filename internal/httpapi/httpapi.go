@@ -242,8 +242,11 @@ func RetryAfter(h string, now time.Time) time.Duration {
 
 // detail is the start of an error body, on one line.
 func detail(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	return textinput.Clip(s)
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return strconv.Quote(s)
 }
 
 func (c *Client) scrub(s string) string {

@@ -6,6 +6,7 @@ package apitest
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,6 +61,7 @@ func Failures(t *testing.T, secret string, good http.Handler, run Run) {
 			w.WriteHeader(429)
 		}, "past the run's deadline"},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // so that the server sees the client go
 			select {
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):

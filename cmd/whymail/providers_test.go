@@ -177,3 +177,29 @@ func assertNoKey(t *testing.T, args []string) {
 		}
 	}
 }
+
+// BenchmarkDiagnoseLiveSources is the ticket's diagnosis with its
+// suppressions (five SendGrid lists), its SendGrid activity log and a
+// ClickHouse-shaped log store each answering after 50 ms: the sources are
+// read concurrently, so a run should cost about one chain of answers (the
+// activity's list then its messages: 100 ms), not the sum (350 ms and up).
+func BenchmarkDiagnoseLiveSources(b *testing.B) {
+	dir := ticketFiles(b, "ticket_sendgrid_suppressed.txtar")
+	srv := httptest.NewServer(sendGridTicket(50*time.Millisecond, 0))
+	defer srv.Close()
+	b.Setenv("SENDGRID_API_KEY", providerKey)
+	b.Setenv("WHYMAIL_SENDGRID_URL", srv.URL)
+	ch := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(50 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/x-ndjson")
+	}))
+	defer ch.Close()
+	args := append(ticketArgs(dir, "--suppressions", "sendgrid:", "--log", "sendgrid:", "--log",
+		"clickhouse://"+strings.TrimPrefix(ch.URL, "http://")+"/mail?table=maillog"), "--at", "2026-11-22T10:00:00Z", "--format", "json")
+	for b.Loop() {
+		if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package checks
 
 import (
+	"context"
 	"errors"
+	"io"
+	"sync"
 
 	"github.com/whymail/whymail/source"
 )
@@ -47,4 +50,23 @@ func (p *Pass) SentMessage() (name string, data []byte, err error) {
 		return name, nil, Inputf(src.Describe(), 0, "holds no message")
 	}
 	return name, data, nil
+}
+
+// An Opened is a stream opened by OpenAll: its reader, or why not.
+type Opened struct {
+	RC  io.ReadCloser
+	Err error
+}
+
+// OpenAll opens every stream for q at once, so that sources which answer
+// over a network cost the slowest one's time, not the sum; the check then
+// reads them in order (and closes each).
+func OpenAll(ctx context.Context, streams []source.Stream, q source.Query) []Opened {
+	out := make([]Opened, len(streams))
+	var wg sync.WaitGroup
+	for i, s := range streams {
+		wg.Go(func() { out[i].RC, out[i].Err = s.Open(ctx, q) })
+	}
+	wg.Wait()
+	return out
 }

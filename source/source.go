@@ -231,3 +231,33 @@ func OpenMessages(kind Kind, spec string) (Messages, error) {
 	}
 	return m, nil
 }
+
+// A Group is one spec that stands for several sources of its kind: a
+// provider's five suppression lists behind "sendgrid:", each read and
+// described as the list it is. A front end adds each member (OpenStreams).
+type Group interface {
+	Source
+	Members() []Source
+}
+
+// OpenStreams opens spec as Streams of kind: the one it names, or each
+// member of the Group it names.
+func OpenStreams(kind Kind, spec string) ([]Stream, error) {
+	s, err := Open(kind, spec)
+	if err != nil {
+		return nil, err
+	}
+	members := []Source{s}
+	if g, ok := s.(Group); ok {
+		members = g.Members()
+	}
+	var out []Stream
+	for _, m := range members {
+		st, ok := m.(Stream)
+		if !ok {
+			return nil, fmt.Errorf("%s cannot give %s", m.Describe(), kind)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -59,9 +59,17 @@ func run(p *checks.Pass) (any, error) {
 	d := &Delivery{Recipient: t.Address, Outcome: OutcomeNone}
 	var all []Event
 	q := source.Query{Recipients: watched}
-	for _, src := range t.Sources.Logs {
+	opened := checks.OpenAll(p.Context, t.Sources.Logs, q)
+	defer func() {
+		for _, o := range opened {
+			if o.RC != nil {
+				o.RC.Close()
+			}
+		}
+	}()
+	for i, src := range t.Sources.Logs {
 		name := src.Describe()
-		rc, err := src.Open(p.Context, q)
+		rc, err := opened[i].RC, opened[i].Err
 		if err != nil {
 			return nil, p.SourceFailed(src, err, causes...)
 		}

@@ -50,9 +50,17 @@ func run(p *checks.Pass) (any, error) {
 	var hits []Hit
 	var files []fileSummary
 	q := source.Query{Recipients: []string{t.Address}}
-	for _, src := range t.Sources.Suppressions {
+	opened := checks.OpenAll(p.Context, t.Sources.Suppressions, q)
+	defer func() {
+		for _, o := range opened {
+			if o.RC != nil {
+				o.RC.Close()
+			}
+		}
+	}()
+	for i, src := range t.Sources.Suppressions {
 		name := src.Describe()
-		rc, err := src.Open(p.Context, q)
+		rc, err := opened[i].RC, opened[i].Err
 		if err != nil {
 			return nil, p.SourceFailed(src, err, checks.Suppressed)
 		}

@@ -3,7 +3,9 @@ package main
 import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/source"
-	_ "github.com/whymail/whymail/source/file" // paths
+	_ "github.com/whymail/whymail/source/clickhouse" // clickhouse://
+	_ "github.com/whymail/whymail/source/file"       // paths
+	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:
 )
 
 // evidenceOptions are the flags that name where a diagnosis's evidence
@@ -28,18 +30,18 @@ func (o *evidenceOptions) sources() (checks.Sources, error) {
 		}
 	}
 	for _, spec := range o.suppressions {
-		st, err := source.OpenStream(source.KindSuppressions, spec)
+		st, err := source.OpenStreams(source.KindSuppressions, spec)
 		if err != nil {
 			return s, usageError("--suppressions %s: %v", spec, err)
 		}
-		s.Suppressions = append(s.Suppressions, st)
+		s.Suppressions = append(s.Suppressions, st...)
 	}
 	for _, spec := range o.logs {
-		st, err := source.OpenStream(source.KindLog, spec)
+		st, err := source.OpenStreams(source.KindLog, spec)
 		if err != nil {
 			return s, usageError("--log %s: %v", spec, err)
 		}
-		s.Logs = append(s.Logs, st)
+		s.Logs = append(s.Logs, st...)
 	}
 	for _, spec := range o.bounces {
 		m, err := source.OpenMessages(source.KindBounces, spec)

@@ -9,7 +9,16 @@ import (
 	"testing"
 )
 
-const sisimai = "../../../shared/corpus/sisimai-set-of-emails"
+// sisimai is the corpus folder: ../shared/corpus beside the repository,
+// or $WHYMAIL_CORPUS when set (a git worktree lives elsewhere).
+var sisimai = corpusDir("../../../shared/corpus") + "/sisimai-set-of-emails"
+
+func corpusDir(def string) string {
+	if d := os.Getenv("WHYMAIL_CORPUS"); d != "" {
+		return d
+	}
+	return def
+}
 
 // outcome is the coarse class of a recipient record, in the terms of the
 // corpus's CLASSES.tsv: a cause id, "complaint" or "not-a-bounce".

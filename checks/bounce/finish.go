@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 
@@ -53,12 +54,17 @@ func (p *parser) finish() {
 	for _, v := range p.topHeader.Values("X-Failed-Recipients") {
 		failed = append(failed, addrRE.FindAllString(v, -1)...)
 	}
-	rs := textRecipients(own, failed, exclude)
-	if len(rs) == 0 && b.Original.To != "" {
+	var self bool
+	rs := textRecipients(own, failed, exclude, &self)
+	if (len(rs) == 0 || self) && b.Original.To != "" {
+		var to []Recipient
 		for _, a := range addrRE.FindAllString(b.Original.To, -1) {
 			if !exclude[strings.ToLower(a)] {
-				rs = append(rs, Recipient{Address: a})
+				to = append(to, Recipient{Address: a, Diagnostic: localBlock(own, a)})
 			}
+		}
+		if len(to) > 0 {
+			rs = to
 		}
 	}
 	if len(rs) == 0 {
@@ -96,6 +102,36 @@ func (p *parser) finish() {
 		r.Class.Cause = smtpreply.CauseOf(r.Class.Reason, r.Class.Permanent)
 	}
 	b.Recipients = rs
+}
+
+// localBlock returns the lines of own that name addr's local part without
+// its domain, as old systems list a failed recipient ("Receiver not found:
+// 71234.567", "bob (user not found)"); "" when none does.
+func localBlock(own, addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return ""
+	}
+	local := strings.ToLower(addr[:at])
+	lines := strings.Split(own, "\n")
+	for i, l := range lines {
+		ll := strings.ToLower(l)
+		j := strings.Index(ll, local)
+		if j < 0 {
+			continue
+		}
+		before, after := byte(' '), byte(' ')
+		if j > 0 {
+			before = ll[j-1]
+		}
+		if e := j + len(local); e < len(ll) {
+			after = ll[e]
+		}
+		if strings.IndexByte(" \t:<(\"'", before) >= 0 && strings.IndexByte(" \t>)\"',.;\r", after) >= 0 {
+			return block(lines, i)
+		}
+	}
+	return ""
 }
 
 var autoReplySubject = rx(`^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|vacation|away from|abwesenheit|auto:|autoreply|réponse automatique|absence)`)
@@ -141,7 +177,7 @@ func (p *parser) finishDSN(own, whole string) {
 	for i := range b.Recipients {
 		if b.Recipients[i].Address == "" {
 			if fromText == nil {
-				fromText = textRecipients(own, nil, map[string]bool{})
+				fromText = textRecipients(own, nil, map[string]bool{}, new(bool))
 			}
 			if len(fromText) > 0 {
 				b.Recipients[i].Address = fromText[0].Address
@@ -149,7 +185,9 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 		}
 	}
-	expired := expiredBody.MatchLower(strings.ToLower(own))
+	ownLower := strings.ToLower(own)
+	expired := expiredBody.MatchLower(ownLower)
+	retrying := delaySignals.MatchLower(strings.ToLower(b.Subject)) || delaySignals.MatchLower(ownLower) && !permanentSig.MatchLower(ownLower)
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
 		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
@@ -203,6 +241,14 @@ func (p *parser) finishDSN(own, whole string) {
 		if expired && r.Action != Delayed && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
 			c.Reason = smtpreply.Expired
 		}
+		if r.Action == "" {
+			// No action, or one outside RFC 3464: the status says.
+			st := c.Status
+			if st == "" && c.Code >= 200 {
+				st = fmt.Sprintf("%d.0.0", c.Code/100)
+			}
+			r.Action = actionOf(st, retrying)
+		}
 		switch r.Action {
 		case Delivered, Relayed, Expanded:
 			c.Reason, c.Permanent = smtpreply.Delivered, false
@@ -211,6 +257,16 @@ func (p *parser) finishDSN(own, whole string) {
 		case Failed:
 			if r.Status == "" && c.Status == "" && c.Code == 0 {
 				c.Permanent = true
+			}
+			if !c.Permanent && c.Reason != smtpreply.Delivered {
+				// RFC 3464 §2.3.3: failed means no further attempts. With a
+				// 4.x.x status the server retried until its queue lifetime
+				// ran out: the mail will not arrive.
+				c.Permanent = true
+				switch c.Reason {
+				case smtpreply.Other, smtpreply.Greylisted, smtpreply.Network, smtpreply.HostUnknown:
+					c.Reason = smtpreply.Expired
+				}
 			}
 		}
 		c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)

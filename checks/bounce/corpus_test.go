@@ -13,6 +13,9 @@ import (
 // or $WHYMAIL_CORPUS when set (a git worktree lives elsewhere).
 var sisimai = corpusDir("../../../shared/corpus") + "/sisimai-set-of-emails"
 
+// placeholder is sisimai's recipient for a complaint without one.
+const placeholder = "undisclosed-recipient-in-headers@libsisimai.org.invalid"
+
 func corpusDir(def string) string {
 	if d := os.Getenv("WHYMAIL_CORPUS"); d != "" {
 		return d
@@ -91,7 +94,9 @@ func TestSisimai(t *testing.T) {
 		got := "no-record"
 		if b != nil {
 			for _, r := range b.Recipients {
-				if strings.EqualFold(r.Address, rcpt) {
+				// SOURCE.md: sisimai writes a placeholder for a
+				// complaint that names no recipient.
+				if strings.EqualFold(r.Address, rcpt) || rcpt == placeholder && b.Kind == Feedback {
 					got = outcome(b, r)
 					break
 				}

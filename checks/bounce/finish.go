@@ -1,9 +1,12 @@
 package bounce
 
 import (
+	"bytes"
 	"fmt"
 	"net/mail"
 	"strings"
+
+	"github.com/emersion/go-message"
 
 	"github.com/whymail/whymail/internal/smtpreply"
 )
@@ -32,12 +35,30 @@ func (p *parser) finish() {
 	}
 
 	subject, ownLower := strings.ToLower(b.Subject), strings.ToLower(own)
-	bounceLike := bounceSubject.MatchLower(subject) || isDaemon(b.From) || bounceBody.MatchLower(ownLower)
+	if p.complaint(subject, ownLower) {
+		return
+	}
+	bounceLike := bounceSubject.MatchLower(subject) || isDaemon(b.From) || bounceBody.MatchLower(ownLower) || listRefusal.MatchLower(subject+"\n"+ownLower)
 	auto := strings.HasPrefix(p.autoSubmitted, "auto-replied") || autoReplySubject.MatchString(b.Subject) || p.topHeader.Get("X-Autoreply") != "" || p.topHeader.Get("X-Autorespond") != ""
-	if auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
+	challenge := !isDaemon(b.From) && challengeWords.MatchLower(subject+"\n"+ownLower) && !hasReply(own)
+	if challenge || auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
+		// An automatic reply (RFC 3834), or a challenge-response or
+		// whitelist filter asking the sender to confirm: the message
+		// reached the recipient's system; it is not a bounce.
 		b.Kind, b.Format = AutoReply, "rfc3834"
+		if challenge {
+			b.Format = "challenge-response"
+		}
 		if a, err := mail.ParseAddress(b.From); err == nil {
-			b.Recipients = []Recipient{{Address: a.Address, Action: Delivered, Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
+			r := Recipient{Address: a.Address, Action: Delivered, Class: smtpreply.Class{Reason: smtpreply.Delivered}}
+			if c := smtpreply.Classify(own); !challenge && (c.Reason == smtpreply.MailboxDisabled || c.Reason == smtpreply.UserUnknown) {
+				// "This inbox is no longer in use": the auto-reply says the
+				// mailbox is gone.
+				b.Kind = Text
+				c.Text = strings.Join(strings.Fields(own), " ")
+				r.Action, r.Class, r.Diagnostic = Failed, c, clip(c.Text, 500)
+			}
+			b.Recipients = []Recipient{r}
 		}
 		return
 	}
@@ -132,6 +153,47 @@ func localBlock(own, addr string) string {
 		}
 	}
 	return ""
+}
+
+// challengeWords are the wordings of challenge-response and whitelist
+// filters (Boxbe, SpamArrest, "please confirm you are human") that hold a
+// message until its sender proves to be a person.
+var challengeWords = smtpreply.NewMatcher(`(?:confirm|verify|prove) (?:that )?you(?:'re| are) (?:a )?(?:human|real|person|not a)|(?:approved|allowed|safe) senders? list|\bwhite ?list|spam ?arrest|boxbe|challenge[- ]response|sender verification (?:request|required)|awaiting (?:your )?(?:verification|confirmation|approval)|(?:click|visit) (?:the |this )?(?:link|url) .{0,80}(?:deliver|verif|confirm)|to (?:have|get) your (?:e-?mail|message) delivered`)
+
+// listRefusal is a mailing list refusing a post: the list is the recipient.
+var listRefusal = smtpreply.NewMatcher(`not (?:a )?member of (?:this|the) (?:mailing )?list|are not member|permission to post|(?:posting|posts) (?:to this list )?(?:is |are )?restricted to (?:list )?members|non-?member (?:post|submission)|only (?:list )?members (?:may|can) post`)
+
+// hasReply reports whether text quotes an SMTP failure reply.
+func hasReply(text string) bool {
+	code, st := smtpreply.ParseCode(text)
+	return code >= 400 || st != "" && st[0] != '2'
+}
+
+// complaint reads the complaint forms that are not RFC 5965 reports:
+// Microsoft's JMRP ("complaint about message from IP", the complained
+// message attached) and a mail client's unsubscribe request (RFC 8058's
+// mailto: form, sent automatically). It reports whether it did.
+func (p *parser) complaint(subject, ownLower string) bool {
+	b := p.b
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(subject), "complaint about message from") && p.nested != nil:
+		b.Kind, b.Format, b.FeedbackType = Feedback, "jmrp", "abuse"
+		addr := ""
+		if e, err := message.Read(bytes.NewReader(bytes.TrimLeft(p.nested, "\r\n"))); e != nil && (err == nil || message.IsUnknownCharset(err)) {
+			addr = cleanAddr(e.Header.Get("X-HmXmrOriginalRecipient"))
+		}
+		b.Recipients = []Recipient{{Address: addr, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: abuse"}}}
+		return true
+	case strings.TrimSpace(subject) == "unsubscribe" && strings.HasPrefix(p.autoSubmitted, "auto-") && strings.Contains(ownLower, "unsubscribe"):
+		a, err := mail.ParseAddress(b.From)
+		if err != nil {
+			return false
+		}
+		b.Kind, b.Format, b.FeedbackType = Feedback, "unsubscribe", "opt-out"
+		b.Recipients = []Recipient{{Address: a.Address, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "unsubscribe request"}}}
+		return true
+	}
+	return false
 }
 
 var autoReplySubject = rx(`^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|vacation|away from|abwesenheit|auto:|autoreply|réponse automatique|absence)`)
@@ -311,6 +373,11 @@ func (p *parser) finishFeedback() {
 	}
 	if len(addrs) == 0 {
 		addrs = addrRE.FindAllString(b.Original.To, -1)
+	}
+	if len(addrs) == 0 {
+		// A report that names no recipient (redacted, "Undisclosed
+		// Recipients") is still a complaint about the message.
+		addrs = []string{""}
 	}
 	for _, a := range addrs {
 		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})

@@ -169,6 +169,15 @@ func parseBytes(data []byte, depth int) (*Bounce, error) {
 			data = data[i+1:]
 		}
 	}
+	if len(data) > 0 && data[0] == '{' {
+		// An Amazon SES notification as its JSON, raw or in an SNS
+		// envelope (as SNS posts it, or as saved from a queue).
+		p := &parser{b: &Bounce{}}
+		if p.parseSES(string(data)) {
+			return p.b, nil
+		}
+		return nil, fmt.Errorf("%w: JSON that is not an Amazon SES bounce, complaint or delivery notification", ErrNotMessage)
+	}
 	if !looksLikeHeader(data) {
 		return nil, fmt.Errorf("%w: no header fields at the start", ErrNotMessage)
 	}

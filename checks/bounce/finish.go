@@ -290,9 +290,10 @@ func (p *parser) finishDSN(own, whole string) {
 				r.Diagnostic = blk
 			}
 		}
-		if _, st := smtpreply.ParseCode(r.Diagnostic); c.Reason == smtpreply.UserUnknown && strings.HasPrefix(st, "5.7.") {
+		if _, st := smtpreply.ParseCode(r.Diagnostic); c.Reason == smtpreply.UserUnknown && strings.HasPrefix(st, "5.7.") && !noMailbox.MatchLower(strings.ToLower(r.Diagnostic)) {
 			// RFC 3463 §3.8: X.7.x is a security or policy status; the
-			// "user unknown" wording under it is a filter's.
+			// "user unknown" wording under it is a filter's. A reply that
+			// says the mailbox does not exist is taken at its word.
 			c.Reason = smtpreply.Policy
 		}
 		cmd := smtpCommand(r.Diagnostic + "\n" + blk)
@@ -338,6 +339,9 @@ func (p *parser) finishDSN(own, whole string) {
 		r.Class = c
 	}
 }
+
+// noMailbox is a reply saying in so many words that there is no mailbox.
+var noMailbox = smtpreply.NewMatcher(`no (?:such )?mailbox|mailbox (?:does not|doesn't) exist|(?:address|account|recipient|user) (?:does not|doesn't) exist|no such (?:user|recipient|account)`)
 
 var expiredBody = smtpreply.NewMatcher(`delivery time expired|too long in (?:the )?queue|could not be delivered (?:for|within) \d|retry time(?:out)? exceeded|message expired|has been in the queue too long|retry timeout exceeded|queue lifetime|giving up on it|expired after|delivery period has expired|time limit exceeded`)
 

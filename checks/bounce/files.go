@@ -72,7 +72,7 @@ func Classify(ctx context.Context, srcs ...source.Messages) ([]Record, error) {
 // messageError is the input error of a message that does not parse.
 func messageError(name string, err error) error {
 	if errors.Is(err, ErrNotMessage) {
-		return checks.Inputf(name, 0, "not an email message (want a bounce in .eml, mbox or Maildir form)")
+		return checks.Inputf(name, 0, "not an email message (want a bounce in .eml, mbox or Maildir form, or an Amazon SES notification's JSON)")
 	}
 	return checks.Inputf(name, 0, "%v", err)
 }

@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +109,7 @@ func Parse(r io.Reader) (*Result, error) {
 	if ars := h.Values("Authentication-Results"); len(ars) > 0 {
 		res.Auth = parseAuthResults(ars[0])
 	}
+	res.Spam = parseSpam(h)
 	res.SPFAligned, res.DKIMAligned = checks.Maybe, checks.Maybe
 	if res.FromDomain != "" {
 		if res.ReturnPathDomain != "" {
@@ -190,7 +192,84 @@ func parseAuthResults(v string) *AuthResults {
 			}
 		}
 	}
+	for _, m := range dispositionRE.FindAllStringSubmatch(ar.Raw, -1) {
+		if strings.EqualFold(m[1], string(ar.DMARC)) {
+			ar.DMARCDisposition = strings.ToLower(m[2])
+			break
+		}
+	}
 	return ar
+}
+
+var (
+	// dispositionRE finds the receiver's disposition of a DMARC result:
+	// Microsoft's "dmarc=fail action=quarantine" and "(p=reject
+	// dis=quarantine)", and the "policy.dmarc=quarantine" property.
+	dispositionRE = regexp.MustCompile(`(?i)\bdmarc=(\w+)[^;]*?\b(?:dis|action|policy\.dmarc)=([a-z]+)`)
+	sclRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SCL:(-?\d)\b`)
+	sfvRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SFV:([A-Z]+)\b`)
+)
+
+// parseSpam reads the spam verdict headers the big receivers write:
+// Microsoft's X-MS-Exchange-Organization-SCL and X-Forefront-Antispam-Report
+// (Microsoft Learn, "Anti-spam message headers"), and SpamAssassin's
+// X-Spam-Flag and X-Spam-Status, which many receivers use. Gmail documents
+// no verdict header. nil when there is none.
+func parseSpam(h textproto.Header) *SpamVerdict {
+	v := &SpamVerdict{}
+	quote := func(k, val string) {
+		v.Headers = append(v.Headers, k+": "+strings.Join(strings.Fields(val), " "))
+	}
+	if s := strings.TrimSpace(h.Get("X-MS-Exchange-Organization-SCL")); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n >= -1 && n <= 9 {
+			v.SCL, v.HasSCL = n, true
+			quote("X-MS-Exchange-Organization-SCL", s)
+		}
+	}
+	for _, k := range []string{"X-Forefront-Antispam-Report", "X-Forefront-Antispam-Report-Untrusted"} {
+		r := h.Get(k)
+		if r == "" {
+			continue
+		}
+		found := false
+		if m := sclRE.FindStringSubmatch(r); m != nil && !v.HasSCL {
+			v.SCL, _ = strconv.Atoi(m[1])
+			v.HasSCL, found = true, true
+		}
+		if m := sfvRE.FindStringSubmatch(r); m != nil && v.SFV == "" {
+			v.SFV, found = strings.ToUpper(m[1]), true
+		}
+		if found {
+			quote(k, r)
+		}
+		break
+	}
+	if f := strings.TrimSpace(h.Get("X-Spam-Flag")); f != "" {
+		v.Flag = strings.ToUpper(f)
+		quote("X-Spam-Flag", f)
+	}
+	if st := strings.TrimSpace(h.Get("X-Spam-Status")); st != "" {
+		v.Status = strings.Join(strings.Fields(st), " ")
+		quote("X-Spam-Status", st)
+	}
+	if len(v.Headers) == 0 {
+		return nil
+	}
+	return v
+}
+
+// Spam reports whether the verdict says spam: an SCL of 5 or more, a
+// Forefront SPM/SKS/BLK verdict, X-Spam-Flag YES or X-Spam-Status Yes.
+func (v *SpamVerdict) Spam() bool {
+	return v.HasSCL && v.SCL >= 5 || v.SFV == "SPM" || v.SFV == "SKS" || v.SFV == "BLK" || v.Flag == "YES" || strings.HasPrefix(strings.ToLower(v.Status), "yes")
+}
+
+// Clean reports whether the verdict says not spam (and nothing says spam).
+func (v *SpamVerdict) Clean() bool {
+	if v.Spam() {
+		return false
+	}
+	return v.HasSCL && v.SCL <= 1 || v.SFV == "NSPM" || v.SFV == "SKN" || v.SFV == "SKA" || v.Flag == "NO" || strings.HasPrefix(strings.ToLower(v.Status), "no")
 }
 
 // tag returns a tag's value from a DKIM-Signature (RFC 6376 §3.2 tag-list).
@@ -237,6 +316,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 	reportHops(p, file, res)
 	reportAuth(p, file, res)
+	reportSpam(p, file, res)
 	reportAlignment(p, file, res)
 	reportAge(p, file, res, t)
 	return res, nil
@@ -349,9 +429,63 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		return
 	}
 	// The receiver's own verdict on this message (RFC 8601): of record.
-	p.Report(checks.Finding{Severity: checks.Error, Record: file, Cause: checks.SenderAuth,
+	f := checks.Finding{Severity: checks.Error, Record: file, Cause: checks.SenderAuth,
 		Verdict: checks.Likely, Strength: checks.OfRecord, Data: data,
-		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))})
+		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))}
+	dis := ar.DMARCDisposition
+	if failed(ar.DMARC) && (dis == "quarantine" || dis == "reject") {
+		// The receiver applied the domain's DMARC policy to this message:
+		// the failure is its decision, not an inference.
+		f.Verdict = checks.Confirmed
+		data["dmarc_disposition"] = dis
+		f.Message += fmt.Sprintf("; it applied the DMARC policy (disposition %s)", dis)
+	}
+	p.Report(f)
+	if failed(ar.DMARC) && dis == "quarantine" {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Cause: checks.SpamFolder,
+			Verdict: checks.Likely, Strength: checks.OfRecord, Data: map[string]any{"dmarc_disposition": dis, "raw": ar.Raw},
+			Message: fmt.Sprintf("the receiver %s quarantined the message for failing DMARC (dmarc=fail, disposition quarantine): it went to the spam folder or the quarantine, not the inbox", orUnknown(ar.AuthServID))})
+	}
+}
+
+// reportSpam reports the receiver's spam verdict headers: of record for
+// whether the message was filed as spam.
+func reportSpam(p *checks.Pass, file string, res *Result) {
+	v := res.Spam
+	if v == nil {
+		return
+	}
+	quoted := strings.Join(v.Headers, "; ")
+	data := map[string]any{"headers": v.Headers}
+	if v.HasSCL {
+		data["scl"] = v.SCL
+	}
+	if v.SFV != "" {
+		data["sfv"] = v.SFV
+	}
+	switch {
+	case v.Spam():
+		verdict := checks.Likely
+		why := "the receiver's filter marked the message as spam"
+		if v.HasSCL && v.SCL >= 5 && (v.SFV == "SPM" || v.SFV == "SKS") {
+			// Exchange Online files SCL 5 and up, verdict SPM, in the Junk
+			// Email folder (or quarantine, by the organisation's policy).
+			verdict = checks.Confirmed
+			why = fmt.Sprintf("Microsoft's filter classed the message as spam (SCL %d, SFV:%s): it was delivered to the Junk Email folder or quarantined", v.SCL, v.SFV)
+		} else if v.HasSCL && v.SCL >= 5 {
+			why = fmt.Sprintf("Microsoft's filter gave the message spam confidence level %d (5 and above go to Junk Email)", v.SCL)
+		}
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Cause: checks.SpamFolder,
+			Verdict: verdict, Strength: checks.OfRecord, Data: data,
+			Message: fmt.Sprintf("%s (%s)", why, quoted)})
+	case v.Clean():
+		p.Report(checks.Finding{Severity: checks.OK, Record: file, Cause: checks.SpamFolder,
+			Verdict: checks.RuledOut, Strength: checks.Direct, Data: data,
+			Message: fmt.Sprintf("the receiver's filter did not mark the message as spam (%s); a user's own rule could still move it", quoted)})
+	default:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: fmt.Sprintf("spam verdict headers: %s", quoted)})
+	}
 }
 
 func orUnknown(s string) string {

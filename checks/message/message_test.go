@@ -89,7 +89,16 @@ func TestCheck(t *testing.T) {
 		{"no input", "", at, checks.SenderAuth, checks.Unknown, checks.StatusSkipped, ""},
 		{"slow hop", "delivered-gmail.eml", at, checks.Delayed, checks.Possible, checks.StatusWarning, "slowest is hop 2 (mail.app.example -> mx.google.com) at 19m7s"},
 		{"dmarc pass", "delivered-gmail.eml", at, checks.SenderAuth, checks.RuledOut, checks.StatusWarning, "dmarc=pass"},
-		{"dmarc fail", "dmarc-fail.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail (app.example)"},
+		// dmarc=fail action=quarantine: the receiver applied the policy.
+		{"dmarc fail", "dmarc-fail.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "dmarc=fail (app.example)"},
+		{"dmarc quarantine spam folder", "dmarc-fail.eml", at, checks.SpamFolder, checks.Likely, checks.StatusError, "disposition quarantine"},
+		{"dmarc fail dis=none", "dmarc-none.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail"},
+		{"dmarc fail dis=none no spam", "dmarc-none.eml", at, checks.SpamFolder, "", checks.StatusError, ""},
+		{"policy.dmarc=reject", "dmarc-policy-reject.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "disposition reject"},
+		{"microsoft junk", "ms-junk.eml", at, checks.SpamFolder, checks.Confirmed, checks.StatusWarning, "X-MS-Exchange-Organization-SCL: 6"},
+		{"microsoft scl only", "ms-scl-only.eml", at, checks.SpamFolder, checks.Likely, checks.StatusWarning, "spam confidence level 5"},
+		{"microsoft clean", "ms-clean.eml", at, checks.SpamFolder, checks.RuledOut, checks.StatusOK, "SFV:NSPM"},
+		{"spamassassin", "spamassassin-yes.eml", at, checks.SpamFolder, checks.Likely, checks.StatusWarning, "X-Spam-Flag: YES"},
 		{"link expired", "old-slow.eml", time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), checks.LinkExpired, checks.Possible, checks.StatusWarning, "longer ago than the link lifetime"},
 		{"very slow", "old-slow.eml", at, checks.Delayed, checks.Possible, checks.StatusWarning, "relay.example.org -> mx.example.org"},
 	}
@@ -122,7 +131,7 @@ func TestCheckInputError(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml"} {
+	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml", "ms-junk.eml", "spamassassin-yes.eml", "dmarc-policy-reject.eml"} {
 		b, _ := os.ReadFile("testdata/" + n)
 		f.Add(b)
 	}

@@ -56,7 +56,7 @@ func run(p *checks.Pass) (any, error) {
 				last(d).Source, ndr.File, ndr.Status, ndr.Diagnostic)})
 		p.Report(checks.Finding{Severity: checks.Info, Record: ndr.File, Cause: checks.Delayed, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord,
-			Message: fmt.Sprintf("the email was accepted and then returned (%s, %s): it will not arrive late", ndr.File, ndr.Status)})
+			Message:  fmt.Sprintf("the email was accepted and then returned (%s, %s): it will not arrive late", ndr.File, ndr.Status)})
 		return nil, nil
 	}
 	for _, e := range d.Events {

@@ -539,8 +539,9 @@ func reportForeign(p reporter, t *checks.Ticket, ev []Event) {
 		quoted = append(quoted, describe(&ev[i])+" from "+from)
 	}
 	p.Report(checks.Finding{Severity: checks.Info, Record: ev[0].Source,
-		Message: fmt.Sprintf("%d log events for the recipient are of mail from other senders than the app's (%s), so they say nothing about its email and were left out: %s.",
-			len(ev), t.Sender, strings.Join(quoted, "; ")),
+		Message: fmt.Sprintf("%d log %s for the recipient %s of mail from other senders than the app's (%s), so %s nothing about its email and %s left out: %s.",
+			len(ev), plural(len(ev), "event", "events"), plural(len(ev), "is", "are"), t.Sender,
+			plural(len(ev), "it says", "they say"), plural(len(ev), "was", "were"), strings.Join(quoted, "; ")),
 		Data: map[string]any{"events": len(ev), "sender": t.Sender}})
 }
 
@@ -570,4 +571,11 @@ func reportExpiredLink(p reporter, t *checks.Ticket, e *Event, acct *account.Acc
 			acct.ResetSentAt.UTC().Format(time.RFC3339), describe(e), age.Round(time.Minute), ttl),
 		Steps: []string{"Send a new reset email and ask the user to use the newest one at once."},
 		Data:  map[string]any{"reset_sent_at": stamp(acct.ResetSentAt), "delivered": eventData(e), "link_ttl_seconds": int64(ttl.Seconds())}})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

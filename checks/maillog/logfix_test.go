@@ -149,6 +149,8 @@ func TestEximForms(t *testing.T) {
 		{"2026-11-22 09:30:01 " + id + " => alice@example.com R=dnslookup T=remote_smtp H=mx1.example.com [192.0.2.10] C=\"250 OK\"", Delivered, ""},
 		{"2026-11-22 09:30:01 " + id + " -> alice@example.com R=dnslookup T=remote_smtp H=mx1.example.com [192.0.2.10] C=\"250 OK\"", Delivered, ""},
 		{"2026-11-22 09:30:01 " + id + " *> alice@example.com R=dnslookup T=remote_smtp", "", ""},
+		{"2026-11-22 09:30:01 " + id + " => /var/mail/alice (alice@example.com) <info@example.com> R=redirect T=appendfile", Delivered, ""},
+		{"2026-11-22 09:30:01 " + id + " => |/usr/bin/procmail -d alice <alice@example.com> R=procmail T=pipe", Delivered, ""},
 	}
 	for _, tt := range tests {
 		f, err := Read(strings.NewReader(head+tt.line+"\n"), "exim.log", at, "alice@example.com")
@@ -165,6 +167,13 @@ func TestEximForms(t *testing.T) {
 			t.Errorf("%s: events %+v, want one %s for alice@example.com", tt.line, f.Events, tt.kind)
 		case tt.kind == Bounced && f.Events[0].Reply != "Unrouteable address":
 			t.Errorf("%s: reply %q", tt.line, f.Events[0].Reply)
+		}
+	}
+	// Addresses that merely contain alice's are not hers.
+	for _, other := range []string{"page+alice@example.com", "alice@example.com.evil", "xalice@example.com"} {
+		f, _ := Read(strings.NewReader(head+"2026-11-22 09:30:01 1vAbCd-0000#0001Ab-0000 => "+other+" R=x\n"), "exim.log", at, "alice@example.com")
+		if f.Lost.Lines != 0 || f.Coverage.Unparsed != 0 {
+			t.Errorf("%s: lost %+v, %d unreadable", other, f.Lost, f.Coverage.Unparsed)
 		}
 	}
 	// An Exim delivery entry naming alice that cannot be read is lost.

@@ -98,8 +98,9 @@ func (fs *fileState) names(s string) bool {
 	return false
 }
 
-// containsFold reports whether s contains lower (lower-case ASCII),
-// ignoring ASCII case, without allocating.
+// containsFold reports whether s contains the address lower (lower-case
+// ASCII) as a whole address, ignoring ASCII case, without allocating:
+// "page+userx@test.ex" and "userx@test.example" do not name userx@test.ex.
 func containsFold(s, lower string) bool {
 	n := len(lower)
 	if n == 0 || len(s) < n {
@@ -111,11 +112,28 @@ func containsFold(s, lower string) bool {
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if c == c0 && strings.EqualFold(s[i:i+n], lower) {
+		if c == c0 && strings.EqualFold(s[i:i+n], lower) &&
+			(i == 0 || !localChar(s[i-1])) && (i+n == len(s) || !domainChar(s, i+n)) {
 			return true
 		}
 	}
 	return false
+}
+
+// localChar reports whether c can be part of an address's local part
+// (RFC 5322 atext and the dot).
+func localChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// domainChar reports whether the domain goes on at s[i]: a letter, digit
+// or hyphen, or a dot followed by one.
+func domainChar(s string, i int) bool {
+	c := s[i]
+	if c == '.' {
+		return i+1 < len(s) && domainChar(s, i+1) && s[i+1] != '.'
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
 }
 
 // lostLine marks line n, of time t (zero when unknown), as naming a

@@ -752,22 +752,36 @@ func eximDelivery(flag string) bool {
 	return false
 }
 
-// eximRecipient returns the watched address of "addr [<orig>] R=...", or
-// "". The address may end the entry's fields with a colon
-// ("addr: Unrouteable address", "addr <orig>: ..."): it is not part of it.
+// eximRecipient returns the watched address of "addr [(parent)] [<orig>]
+// R=...", or "". The address may end the entry's fields with a colon
+// ("addr: Unrouteable address", "addr <orig>: ..."): it is not part of
+// it. A pipe, file or autoreply delivery names the address it was for in
+// the parentheses or angle brackets, after a "delivery address" that may
+// hold spaces.
 func (r *textReader) eximRecipient(body string) string {
-	first, more, _ := strings.Cut(body, " ")
+	first, _, _ := strings.Cut(body, " ")
 	first = strings.TrimSuffix(first, ":")
 	if r.watch(first) {
 		return first
 	}
-	if strings.HasPrefix(more, "<") {
-		if i := strings.IndexByte(more, '>'); i > 0 && r.watch(more[1:i]) {
-			return more[1:i]
-		}
-	}
 	if strings.HasPrefix(first, "<") && r.watch(strings.Trim(first, "<>")) {
 		return strings.Trim(first, "<>")
+	}
+	head := body
+	if i := strings.Index(head, " R="); i >= 0 {
+		head = head[:i]
+	} else if i := strings.Index(head, ": "); i >= 0 {
+		head = head[:i]
+	}
+	if i := strings.LastIndexByte(head, '<'); i >= 0 {
+		if j := strings.IndexByte(head[i:], '>'); j > 0 && r.watch(head[i+1:i+j]) {
+			return head[i+1 : i+j]
+		}
+	}
+	if i := strings.LastIndexByte(head, '('); i >= 0 {
+		if j := strings.IndexByte(head[i:], ')'); j > 0 && r.watch(head[i+1:i+j]) {
+			return head[i+1 : i+j]
+		}
 	}
 	return ""
 }

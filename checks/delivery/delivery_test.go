@@ -35,6 +35,7 @@ func TestSpamFolder(t *testing.T) {
 		{"deferred", &maillog.Delivery{Outcome: maillog.OutcomeDeferred}, badSPF, failDMARC, nil, checks.RuledOut, false},
 		{"nothing logged", &maillog.Delivery{Outcome: maillog.OutcomeNone}, badSPF, failDMARC, nil, "", true},
 		{"bounced", &maillog.Delivery{Outcome: maillog.OutcomeBounced}, badSPF, nil, nil, checks.RuledOut, false},
+		{"bounced, then a line lost", &maillog.Delivery{Outcome: maillog.OutcomeBounced, Doubt: "But 1 line names the recipient and could not be read."}, badSPF, nil, nil, "", false},
 		{"delivered, healthy sender", delivered, goodSPF, goodDMARC, &dnsbl.Result{}, checks.Possible, false},
 		{"delivered, sender not checked", delivered, nil, nil, nil, checks.Possible, false},
 		{"delivered, softfail", delivered, badSPF, goodDMARC, nil, checks.Likely, false},

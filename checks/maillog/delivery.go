@@ -23,6 +23,10 @@ type Delivery struct {
 	// Gateway is the host the last delivery was handed to (Postfix relay=,
 	// Exim H=, the provider's MX host), "" when unknown.
 	Gateway string
+	// Doubt says why Outcome may not be the last word, for evidence: lines
+	// naming the recipient, as late as the outcome or later, could not be
+	// read. "" when nothing read leaves it open.
+	Doubt string
 }
 
 // Outcome is what finally happened to the recipient's mail.

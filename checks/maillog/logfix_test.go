@@ -58,6 +58,14 @@ func TestLostLineWeakensOutcome(t *testing.T) {
 				t.Errorf("the lost line is not counted as naming the recipient:\n%s", msgs)
 			}
 			d := res.Check("maillog").Result.(*Delivery)
+			if d.Doubt == "" {
+				t.Errorf("Delivery.Doubt is empty")
+			}
+			for _, f := range res.Findings() {
+				if f.Cause == checks.CorporateFilter && f.Verdict == checks.RuledOut && f.Strength > checks.Indirect {
+					t.Errorf("corporate-filter ruled out of record though a lost line could overturn it: %s", f.Message)
+				}
+			}
 			if c := d.Files[0]; c.Unparsed != 1 || c.Understood+c.NotRelevant+c.Unparsed != c.Lines {
 				t.Errorf("coverage %+v, want 1 unreadable", c)
 			}

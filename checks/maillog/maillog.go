@@ -126,6 +126,7 @@ func run(p *checks.Pass) (any, error) {
 	var r reporter = p
 	if last != nil && lost.Since(last.Time) {
 		r = weakened{p, lost.why(last)}
+		d.Doubt = lost.why(last)
 	}
 	if other != "" {
 		reportOther(r, t.Address, other, theirs)
@@ -224,10 +225,15 @@ type weakened struct {
 }
 
 func (w weakened) Report(f checks.Finding) {
-	if f.Verdict == checks.Confirmed {
+	switch {
+	case f.Verdict == checks.Confirmed:
 		f.Verdict = checks.Likely
 		f.Strength = min(f.Strength, checks.Direct)
 		f.Message += " " + w.why
+	case f.Verdict == checks.RuledOut && f.Cause != checks.NotSent && f.Cause != checks.Suppressed:
+		// What the outcome rules out, a newer line could bring back; that
+		// the app sent it (and so did not suppress it) stays.
+		f.Strength = min(f.Strength, checks.Indirect)
 	}
 	w.p.Report(f)
 }

@@ -52,7 +52,7 @@ type Coverage struct {
 	NotRelevant int // other programs, connection chatter, events of no delivery interest
 	Unparsed    int // lines that could not be read, quoted in the findings
 	// Zone is the time zone the timestamps without one were read in
-	// ("" when every timestamp carried its zone).
+	// (nil when every timestamp carried its zone).
 	Zone *time.Location
 }
 

@@ -56,14 +56,42 @@ func reportFile(p *checks.Pass, f *File) {
 	if f.Evicted > 0 {
 		msg += fmt.Sprintf(" %d queued messages never left the queue in this log and were forgotten to bound memory.", f.Evicted)
 	}
-	p.Report(checks.Finding{Severity: checks.Info, Record: c.File, Message: msg, Data: map[string]any{
+	data := map[string]any{
 		"format": c.Format, "lines": c.Lines, "understood": c.Understood, "not_relevant": c.NotRelevant,
-		"unreadable": c.Unparsed, "first": stamp(c.First), "last": stamp(c.Last)}})
-	if c.Unparsed > 0 {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: c.File,
-			Message: fmt.Sprintf("%s: %d lines could not be read and were left out; first: %s", c.File, c.Unparsed, strings.Join(f.Unreadable, "; ")),
-			Data:    map[string]any{"unreadable": c.Unparsed, "examples": f.Unreadable}})
+		"unreadable": c.Unparsed, "first": stamp(c.First), "last": stamp(c.Last)}
+	if c.Zone != nil {
+		msg += fmt.Sprintf(" Its timestamps carry no time zone: read as %s.", zoneName(c.Zone))
+		data["zone"] = c.Zone.String()
 	}
+	p.Report(checks.Finding{Severity: checks.Info, Record: c.File, Message: msg, Data: data})
+	if c.Unparsed > 0 {
+		msg := fmt.Sprintf("%s: %d lines could not be read and were left out; first: %s", c.File, c.Unparsed, strings.Join(f.Unreadable, "; "))
+		data := map[string]any{"unreadable": c.Unparsed, "examples": f.Unreadable}
+		if f.Lost.Lines > 0 {
+			msg += fmt.Sprintf(". %d of them name the recipient, so what they said about its mail is unknown: %s",
+				f.Lost.Lines, strings.Join(f.Lost.Quoted, "; "))
+			data["about_recipient"] = f.Lost.Lines
+			data["about_recipient_examples"] = f.Lost.Quoted
+		}
+		p.Report(checks.Finding{Severity: checks.Warning, Record: c.File, Message: msg, Data: data})
+	}
+}
+
+// zoneName words the zone zone-less timestamps were read in.
+func zoneName(z *time.Location) string {
+	if z == time.Local {
+		name, off := time.Now().In(z).Zone()
+		return fmt.Sprintf("the local time of this machine (%s, UTC%s)", name, offset(off))
+	}
+	return z.String()
+}
+
+func offset(sec int) string {
+	sign := "+"
+	if sec < 0 {
+		sign, sec = "-", -sec
+	}
+	return fmt.Sprintf("%s%02d:%02d", sign, sec/3600, sec%3600/60)
 }
 
 func stamp(t time.Time) string {
@@ -230,7 +258,7 @@ type reporter interface{ Report(checks.Finding) }
 // settled that email, not this one), and so are not-sent and delayed,
 // which the newest email settles itself.
 type earlier struct {
-	p          *checks.Pass
+	p          reporter
 	lead, tail string // put around each message
 	// indirect lowers the evidence to Indirect (and warnings to info), so
 	// that the newest email's own outcome of record outweighs it.
@@ -260,7 +288,7 @@ func (r earlier) Report(f checks.Finding) {
 // reportLate passes on the outcome of an earlier email that was logged
 // after the newest email's outcome: it is evidence about another message,
 // at most possible, and the newest email's outcome (e) decides.
-func reportLate(p *checks.Pass, d *Delivery, late, e *Event, md *mx.Domain,
+func reportLate(p reporter, d *Delivery, late, e *Event, md *mx.Domain,
 	acct *account.Account, other string, all []Event) {
 	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
 	began := "first logged"
@@ -313,7 +341,7 @@ func happened(kind Kind) string {
 
 // reportInFlight speaks for the newest email when it has no outcome yet
 // and an earlier email's outcome is the last in the log.
-func reportInFlight(p *checks.Pass, d *Delivery, q, last *Event, md *mx.Domain,
+func reportInFlight(p reporter, d *Delivery, q, last *Event, md *mx.Domain,
 	acct *account.Account, other string, all []Event) {
 	queued := q.Time.UTC().Format("2006-01-02 15:04:05 MST")
 	then := last.Time.UTC().Format("2006-01-02 15:04:05 MST")
@@ -422,7 +450,7 @@ func reportFailed(p reporter, e *Event, all []Event) {
 
 // reportNothing speaks to not-sent when the logs hold nothing for the
 // recipient: likely when they cover the time of the request.
-func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.Time) {
+func reportNothing(p reporter, d *Delivery, acct *account.Account, at time.Time, lost *Lost) {
 	start, end := at.Add(-requestWindow), at
 	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
 	// A reset recorded after the diagnosis time is outside what was looked
@@ -448,6 +476,15 @@ func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.T
 		}
 	}
 	data := map[string]any{"window_start": stamp(start), "window_end": stamp(end), "spans": spans}
+	if covered && lost.any() {
+		// An unreadable line names the recipient: the mail may be there.
+		p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.NotSent, Verdict: checks.Possible, Strength: checks.Indirect,
+			Message: fmt.Sprintf("The logs cover %s and hold no mail for %s that could be read (%s). %s",
+				when, d.Recipient, strings.Join(spans, "; "), strings.Replace(lost.why(nil), "so this is at most likely", "so not-sent is at most possible", 1)),
+			Steps: []string{"Read the quoted log lines by hand: they may show the reset email's delivery or failure."},
+			Data:  data})
+		return
+	}
 	if covered {
 		p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.NotSent, Verdict: checks.Likely, Strength: checks.Direct,
 			Message: fmt.Sprintf("The logs cover %s and hold no mail for %s (%s): the app most likely never handed it to the mail system.",
@@ -464,7 +501,7 @@ func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.T
 
 // reportOther speaks to wrong-inbox when the mail went to the account's
 // address instead of the one in the ticket.
-func reportOther(p *checks.Pass, ticket, other string, ev []Event) {
+func reportOther(p reporter, ticket, other string, ev []Event) {
 	last := decisive(ev)
 	if last == nil || outcome(last.Kind) != OutcomeDelivered {
 		return
@@ -474,4 +511,71 @@ func reportOther(p *checks.Pass, ticket, other string, ev []Event) {
 		Message:  fmt.Sprintf("The mail went to %s, the address on the account, not to %s: %s.", other, ticket, describe(last)),
 		Steps:    []string{"Tell the user which address the account has, and to check that inbox or update the address."},
 		Data:     eventData(last)})
+}
+
+// reportSentElsewhere rules out not-sent when the logs hold nothing for
+// the ticket's address but show mail to the account's own address: the
+// app sent it, there.
+func reportSentElsewhere(p reporter, ticket, other string, e *Event) {
+	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
+		Strength: checks.OfRecord,
+		Message: fmt.Sprintf("The app sent the mail to %s, the address on the account (the logs hold nothing for %s): %s.",
+			other, ticket, describe(e)),
+		Data: eventData(e)})
+}
+
+// reportForeign says which of the recipient's events were left out as
+// another sender's mail.
+func reportForeign(p reporter, t *checks.Ticket, ev []Event) {
+	var quoted []string
+	for i := range ev {
+		if len(quoted) == maxQuoted {
+			break
+		}
+		from := ev[i].From
+		if from == "" {
+			from = "<>"
+		}
+		quoted = append(quoted, describe(&ev[i])+" from "+from)
+	}
+	p.Report(checks.Finding{Severity: checks.Info, Record: ev[0].Source,
+		Message: fmt.Sprintf("%d log %s for the recipient %s of mail from other senders than the app's (%s), so %s nothing about its email and %s left out: %s.",
+			len(ev), plural(len(ev), "event", "events"), plural(len(ev), "is", "are"), t.Sender,
+			plural(len(ev), "it says", "they say"), plural(len(ev), "was", "were"), strings.Join(quoted, "; ")),
+		Data: map[string]any{"events": len(ev), "sender": t.Sender}})
+}
+
+// resetSlack is how long before the record's reset time a delivery may be
+// logged and still be the reset's: the app's clock and the MTA's differ.
+const resetSlack = 5 * time.Minute
+
+// reportExpiredLink speaks to link-expired when the records show the last
+// reset was sent longer ago than a link lives and the log shows its
+// delivery with nothing newer: the user has the mail, and its link is dead.
+func reportExpiredLink(p reporter, t *checks.Ticket, e *Event, acct *account.Account, at time.Time) {
+	if acct == nil || !acct.Found || acct.ResetSentAt.IsZero() || acct.ResetSentAt.After(at) || e.Time.IsZero() {
+		return
+	}
+	ttl := t.LinkTTL
+	if ttl <= 0 {
+		ttl = account.DefaultLinkTTL
+	}
+	age := at.Sub(acct.ResetSentAt)
+	if age <= ttl || e.Time.Before(acct.ResetSentAt.Add(-resetSlack)) {
+		return
+	}
+	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.LinkExpired, Verdict: checks.Likely,
+		Strength: checks.Direct,
+		Message: fmt.Sprintf("The last reset (the account's reset_sent_at, %s) was delivered (%s) and nothing newer is logged; "+
+			"it was sent %s ago, longer than a link lives (%s), so its link has expired.",
+			acct.ResetSentAt.UTC().Format(time.RFC3339), describe(e), age.Round(time.Minute), ttl),
+		Steps: []string{"Send a new reset email and ask the user to use the newest one at once."},
+		Data:  map[string]any{"reset_sent_at": stamp(acct.ResetSentAt), "delivered": eventData(e), "link_ttl_seconds": int64(ttl.Seconds())}})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -38,6 +38,29 @@ type File struct {
 	// Evicted counts queued messages forgotten because the log never
 	// said they left the queue and the table was full.
 	Evicted int
+	// Lost are the unreadable lines that name a watched address: what
+	// they said about the recipient is not in Events.
+	Lost Lost
+}
+
+// Lost sums up the lines that name a watched address and could not be
+// read. They are counted among the unreadable lines too.
+type Lost struct {
+	Lines int
+	// Quoted quotes the first of them ("file:line: text").
+	Quoted []string
+	// Untimed counts those whose time could not be read; Latest is the
+	// latest time read of the others no later than the diagnosis time,
+	// and LatestSource its file:line.
+	Untimed      int
+	Latest       time.Time
+	LatestSource string
+}
+
+// Since reports whether a lost line could be later than t (or its time is
+// unknown): such a line could say something newer than an event at t.
+func (l *Lost) Since(t time.Time) bool {
+	return l.Untimed > 0 || !l.Latest.IsZero() && !l.Latest.Before(t)
 }
 
 // fileState is shared by the readers of one file.
@@ -48,6 +71,85 @@ type fileState struct {
 	cov     *Coverage
 	events  []Event
 	quoted  []string
+	// zone is the time zone of timestamps that carry none.
+	zone  *time.Location
+	lower []string // watched, lower-case, for names
+	lost  Lost
+	// lostAt is the line last marked lost, so count quotes it as such.
+	lostAt int
+}
+
+// names reports whether s names a watched address anywhere (a byte
+// search, case-insensitive), read or not.
+func (fs *fileState) names(s string) bool {
+	if fs.lower == nil {
+		fs.lower = make([]string, 0, len(fs.watched))
+		for _, w := range fs.watched {
+			if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
+				fs.lower = append(fs.lower, w)
+			}
+		}
+	}
+	for _, w := range fs.lower {
+		if containsFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the address lower (lower-case
+// ASCII) as a whole address, ignoring ASCII case, without allocating:
+// "page+userx@test.ex" and "userx@test.example" do not name userx@test.ex.
+func containsFold(s, lower string) bool {
+	n := len(lower)
+	if n == 0 || len(s) < n {
+		return false
+	}
+	c0 := lower[0]
+	for i := 0; i+n <= len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == c0 && strings.EqualFold(s[i:i+n], lower) &&
+			(i == 0 || !localChar(s[i-1])) && (i+n == len(s) || !domainChar(s, i+n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// localChar reports whether c can be part of an address's local part
+// (RFC 5322 atext and the dot).
+func localChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// domainChar reports whether the domain goes on at s[i]: a letter, digit
+// or hyphen, or a dot followed by one.
+func domainChar(s string, i int) bool {
+	c := s[i]
+	if c == '.' {
+		return i+1 < len(s) && domainChar(s, i+1) && s[i+1] != '.'
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+}
+
+// lostLine marks line n, of time t (zero when unknown), as naming a
+// watched address and unreadable.
+func (fs *fileState) lostLine(n int, t time.Time) {
+	if fs.lostAt == n {
+		return
+	}
+	fs.lostAt = n
+	fs.lost.Lines++
+	switch {
+	case t.IsZero():
+		fs.lost.Untimed++
+	case !t.After(fs.at) && !t.Before(fs.lost.Latest):
+		fs.lost.Latest, fs.lost.LatestSource = t, fs.source(n)
+	}
 }
 
 func (fs *fileState) source(n int) string { return fmt.Sprintf("%s:%d", fs.name, n) }
@@ -86,11 +188,15 @@ func (fs *fileState) count(n int, kind int, text string) {
 		fs.cov.NotRelevant++
 	default:
 		fs.cov.Unparsed++
+		if len(text) > 200 {
+			text = text[:200] + "..."
+		}
+		q := fmt.Sprintf("%s:%d: %q", fs.name, n, text)
 		if len(fs.quoted) < maxQuoted {
-			if len(text) > 200 {
-				text = text[:200] + "..."
-			}
-			fs.quoted = append(fs.quoted, fmt.Sprintf("%s:%d: %q", fs.name, n, text))
+			fs.quoted = append(fs.quoted, q)
+		}
+		if fs.lostAt == n && len(fs.lost.Quoted) < maxQuoted {
+			fs.lost.Quoted = append(fs.lost.Quoted, q)
 		}
 	}
 }
@@ -134,6 +240,19 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 	if at.IsZero() {
 		at = time.Now()
 	}
+	return ReadIn(rd, name, at, at.Location(), watched...)
+}
+
+// ReadIn is Read with the time zone of the timestamps that carry none
+// (traditional syslog, Exim without log_timezone); nil is the local zone
+// of this machine.
+func ReadIn(rd io.Reader, name string, at time.Time, zone *time.Location, watched ...string) (*File, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if zone == nil {
+		zone = time.Local
+	}
 	br := bufio.NewReaderSize(rd, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -152,7 +271,7 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		br = bufio.NewReaderSize(dr, 256<<10)
 	}
 	f := &File{Coverage: Coverage{File: name}}
-	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage}
+	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage, zone: zone}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, checks.Inputf(name, 0, "%v", err)
@@ -198,10 +317,14 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		}
 		f.Coverage.Lines = n
 		f.Evicted = tr.evicted
+		if tr.zoneless {
+			f.Coverage.Zone = zone
+		}
 		f.Coverage.Format = strings.Join(tr.formats(), "+")
 	}
 	f.Events = fs.events
 	f.Unreadable = fs.quoted
+	f.Lost = fs.lost
 	sort.SliceStable(f.Events, func(i, j int) bool { return f.Events[i].Time.Before(f.Events[j].Time) })
 	return f, nil
 }

@@ -23,6 +23,7 @@ type diagnoseOptions struct {
 	dnsbl      []string
 	user       string
 	linkTTL    time.Duration
+	logTZ      string
 	evidence   evidenceOptions
 	out        outputOptions
 	dns        dnsOptions
@@ -74,6 +75,7 @@ was ruled out.
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
 	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
 	fs.StringArrayVar(&o.evidence.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
+	fs.StringVar(&o.logTZ, "log-tz", "", "the time zone of log timestamps that carry none (syslog): an IANA name such as Europe/Paris, UTC or Local (default Local, this machine's)")
 	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir, or Amazon SES notification JSON; - for standard input) (repeatable)")
 	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml; - for standard input)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
@@ -95,8 +97,12 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	if strings.TrimSpace(address) == "" {
 		return nil, usageError("ADDRESS is empty: give the recipient address from the ticket")
 	}
+	zone, err := logZone(o.logTZ)
+	if err != nil {
+		return nil, err
+	}
 	t := &checks.Ticket{
-		Address: strings.TrimSpace(address), At: at,
+		Address: strings.TrimSpace(address), At: at, LogZone: zone,
 		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
 		UserID: o.user, LinkTTL: o.linkTTL,
 	}
@@ -160,4 +166,22 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 		return silentExit(ExitFailed)
 	}
 	return nil
+}
+
+// logZone reads --log-tz: "" is nil (the local zone), else an IANA name,
+// UTC or Local.
+func logZone(s string) (*time.Location, error) {
+	switch s = strings.TrimSpace(s); s {
+	case "":
+		return nil, nil
+	case "UTC", "utc":
+		return time.UTC, nil
+	case "Local", "local":
+		return time.Local, nil
+	}
+	z, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, usageError("invalid --log-tz %q: want an IANA time zone such as Europe/Paris, UTC or Local", s)
+	}
+	return z, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -16,6 +17,9 @@ import (
 
 // TestMain lets the test binary act as the whymail command inside scripts.
 func TestMain(m *testing.M) {
+	// Logs without a zone are read in the local one (--log-tz): tests read
+	// them in UTC on every machine, as scripts do with TZ=UTC.
+	time.Local = time.UTC
 	testscript.Main(m, map[string]func(){
 		"whymail": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -79,6 +83,8 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			// Logs without a zone are read in the local one: the same everywhere.
+			env.Setenv("TZ", "UTC")
 			return nil
 		},
 		Cmds: scriptCmds(),

@@ -85,6 +85,7 @@ var tldSlips = map[string]string{
 	"con": "com", "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "cpm": "com",
 	"xom": "com", "vom": "com", "cim": "com", "cok": "com", "co": "com", "cm": "com",
 	"om": "com", "c0m": "com", "comn": "com", "coml": "com",
+	"c": "com", "ccm": "com", "como": "com", "cl": "com", "cmm": "com", "com.com": "com",
 	"nt": "net", "nte": "net", "ner": "net", "ne": "net", "met": "net", "bet": "net", "nett": "net",
 	"ogr": "org", "prg": "org", "orh": "org", "or": "org",
 	"co.uj": "co.uk", "co.ik": "co.uk", "couk": "co.uk", "co.k": "co.uk", "c.uk": "co.uk",
@@ -170,7 +171,14 @@ func Suggest(domain string) (Suggestion, bool) {
 			if limit == 0 || abs(len(name)-len(pn)) > limit {
 				continue
 			}
-			if dist := distance(name, pn); dist <= limit && (best.Domain == "" || dist < best.Distance) {
+			dist := distance(name, pn)
+			if dist > limit && dist <= 2 && (moved(name, pn) || distance(collapse(name), collapse(pn)) <= 1 && collapse(name) != name) {
+				// Slips that cost two edits but are one movement of the
+				// hand: a letter typed early or late (gimal, yaooh), a key
+				// held down on a near miss (gmaall).
+				dist = limit
+			}
+			if dist <= limit && (best.Domain == "" || dist < best.Distance) {
 				best = Suggestion{Domain: p, Distance: dist}
 			}
 		}
@@ -196,6 +204,38 @@ func split(d string) (name, suffix string, ok bool) {
 		return "", "", false
 	}
 	return name, suffix, true
+}
+
+// moved reports whether a is b with one letter moved to another place
+// (gimal for gmail, yaooh for yahoo): deleting one occurrence of a letter
+// from each leaves the same string.
+func moved(a, b string) bool {
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if i > 0 && a[i] == a[i-1] {
+			continue
+		}
+		da := a[:i] + a[i+1:]
+		for j := 0; j < len(b); j++ {
+			if b[j] == a[i] && b[:j]+b[j+1:] == da {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collapse writes each run of a repeated letter once (gmaall: gmal).
+func collapse(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i == 0 || s[i] != s[i-1] {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func abs(n int) int {

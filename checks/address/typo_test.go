@@ -43,6 +43,15 @@ func TestSuggest(t *testing.T) {
 		{"hotmaíl.con", "hotmail.com"},
 		{"bücher.de", ""},
 		{"aol.co", "aol.com"}, // a short name matches exactly; .co is a slip only after a provider's name
+		// Repeated or missing TLD letters, doubled TLDs, letters moved.
+		{"gmail.c", "gmail.com"},
+		{"gmail.ccm", "gmail.com"},
+		{"gmail.com.com", "gmail.com"},
+		{"hotmail.cl", "hotmail.com"},
+		{"hotmail.como", "hotmail.com"},
+		{"gimal.com", "gmail.com"},
+		{"gmaall.com", "gmail.com"},
+		{"yaooh.com", "yahoo.com"},
 		// Must not suggest: real domains and known false positives.
 		{"gmail.com", ""},
 		{"mailw.com", ""}, // not gmail.com (two edits), not mail.com (short names match exactly)
@@ -60,6 +69,12 @@ func TestSuggest(t *testing.T) {
 		{"gmz.com", ""},    // so is gmx
 		{"example.cm", ""}, // Cameroon, not .com
 		{"example.con", ""},
+		{"example.com.com", ""}, // a doubled TLD is a slip only after a provider's name
+		{"example.cl", ""},
+		{"amigl.com", ""},  // gmail with two letters moved is too far
+		{"gmaaaal.com", ""}, // three slips
+		{"mails.com", ""},
+		{"gmx.co", "gmx.com"},
 		{"mail.gmial.com", ""}, // a subdomain: providers give no addresses there
 		{"example.com", ""},
 		{"company.co.uk", ""},

@@ -71,7 +71,7 @@ func TestSuggest(t *testing.T) {
 		{"example.con", ""},
 		{"example.com.com", ""}, // a doubled TLD is a slip only after a provider's name
 		{"example.cl", ""},
-		{"amigl.com", ""},  // gmail with two letters moved is too far
+		{"amigl.com", ""},   // gmail with two letters moved is too far
 		{"gmaaaal.com", ""}, // three slips
 		{"mails.com", ""},
 		{"gmx.co", "gmx.com"},

@@ -69,7 +69,7 @@ var English = Catalog{
 		Reply:     "It looks like the email address on your account may have a typo in it, so our email couldn't reach you. Could you confirm your correct email address? Once it's updated we'll send the link again.",
 		Common:    7,
 		SettledBy: "the address and its domain's DNS",
-		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown, checks.Delayed, checks.RejectedByRecipient},
+		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown, checks.Delayed, checks.RejectedByRecipient, checks.SpamFolder},
 	},
 	checks.DomainNotFound: {
 		Title:       "The recipient's domain does not exist",

@@ -26,6 +26,9 @@ type Diagnosis struct {
 	// the ranking may miss the real cause.
 	Incomplete bool `json:"incomplete"`
 	// Causes are in rank order, every catalog cause present, ruled-out last.
+	// Notes are findings the agent reads first, though they name no cause
+	// (checks.Finding.Note): a disposable domain, an unknown account id.
+	Notes  []Evidence      `json:"notes,omitempty"`
 	Causes []*Cause        `json:"causes"`
 	Checks []CheckOutcome  `json:"checks"`
 	Trace  []TraceExchange `json:"trace,omitempty"`
@@ -139,6 +142,9 @@ func Diagnose(res *checks.Result, cat Catalog, w Words) *Diagnosis {
 	for _, f := range res.Findings() {
 		if f.Cause != "" {
 			byID[f.Cause] = append(byID[f.Cause], f)
+		}
+		if f.Note {
+			d.Notes = append(d.Notes, Evidence{Check: f.Check, Verdict: f.Verdict, Message: w.hint(f.Message, f.Needs), Data: f.Data, Needs: f.Needs})
 		}
 	}
 	for _, id := range checks.Causes {

@@ -100,8 +100,12 @@ func run(p *checks.Pass) (any, error) {
 			if m := first(exact, folded); m != nil {
 				msg += fmt.Sprintf("; the address %s belongs to id %q (%s)", t.Address, m.ID, m.Where)
 			}
-			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg,
-				Data: map[string]any{"user_id": t.UserID, "records": n}})
+			data := map[string]any{"user_id": t.UserID, "records": n}
+			if m := first(exact, folded); m != nil {
+				data["address_id"] = m.ID
+			}
+			// The agent may have the wrong id: news that leads the report.
+			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg, Data: data, Note: true})
 			for _, cause := range causes {
 				p.Unknown(cause, "%s: check the account id, or whether the export is current (the account may have been deleted)", msg)
 			}

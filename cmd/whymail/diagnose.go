@@ -23,13 +23,14 @@ type diagnoseOptions struct {
 	dnsbl      []string
 	user       string
 	linkTTL    time.Duration
+	statusMap  statusMap
 	evidence   evidenceOptions
 	out        outputOptions
 	dns        dnsOptions
 }
 
 func newDiagnose(e *env) *cobra.Command {
-	o := &diagnoseOptions{}
+	o := &diagnoseOptions{statusMap: statusMap{}}
 	cmd := &cobra.Command{
 		Use:   "diagnose ADDRESS",
 		Short: "Rank the causes for one \"I never got the email\" ticket",
@@ -69,7 +70,8 @@ was ruled out.
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
-	fs.StringVar(&o.evidence.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
+	fs.StringVar(&o.evidence.users, "users", "", usersHelp)
+	fs.Var(o.statusMap, "status-map", statusMapHelp)
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
 	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
@@ -98,7 +100,7 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	t := &checks.Ticket{
 		Address: strings.TrimSpace(address), At: at,
 		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
-		UserID: o.user, LinkTTL: o.linkTTL,
+		UserID: o.user, LinkTTL: o.linkTTL, StatusMap: o.statusMap,
 	}
 	if t.Sources, err = o.evidence.sources(); err != nil {
 		return nil, err

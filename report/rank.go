@@ -148,7 +148,11 @@ func Diagnose(res *checks.Result, cat Catalog, w Words) *Diagnosis {
 		}
 	}
 	for _, id := range checks.Causes {
-		d.Causes = append(d.Causes, newCause(cat[id], byID[id], w))
+		c := newCause(cat[id], byID[id], w)
+		if len(byID[id]) == 0 && c.Verdict == checks.Unknown {
+			unexamined(c, cat[id], res.Ticket, w)
+		}
+		d.Causes = append(d.Causes, c)
 	}
 	ruleOutUndelivered(d.Causes, cat)
 	Rank(d.Causes, cat)
@@ -195,6 +199,41 @@ func newCause(e *Entry, fs []checks.Finding, w Words) *Cause {
 		c.Evidence = []Evidence{}
 	}
 	return c
+}
+
+// unexamined explains a cause no check spoke to when some of the inputs
+// that settle it were given: the report must not ask for what it has, so
+// it says those held nothing about the cause, and asks only for the rest.
+func unexamined(c *Cause, e *Entry, t *checks.Ticket, w Words) {
+	if t == nil {
+		return
+	}
+	var given, missing []checks.Input
+	for _, in := range e.Needs {
+		if t.Given(in) {
+			given = append(given, in)
+		} else {
+			missing = append(missing, in)
+		}
+	}
+	if len(given) == 0 {
+		return
+	}
+	name := func(ins []checks.Input) string {
+		if h := w.of(ins); h != "" {
+			return h
+		}
+		words := make([]string, len(ins))
+		for i, in := range ins {
+			words[i] = string(in)
+		}
+		return strings.Join(words, ", ")
+	}
+	msg := fmt.Sprintf("nothing in what was given (%s) speaks to it", name(given))
+	if len(missing) > 0 {
+		msg += fmt.Sprintf("; %s would settle it", name(missing))
+	}
+	c.Evidence = append(c.Evidence, Evidence{Check: "catalog", Verdict: checks.Unknown, Message: msg, Needs: missing})
 }
 
 // sentence capitalises the first letter of a step.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/source"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -356,4 +357,32 @@ func flagWords(ins []checks.Input) string {
 		words[i] = "--" + string(in)
 	}
 	return strings.Join(words, ", ")
+}
+
+// TestNotesAndGiven: a note leads the text report, and a cause no check
+// spoke to does not ask for an input that was given (it says the given
+// inputs held nothing, and asks only for the rest).
+func TestNotesAndGiven(t *testing.T) {
+	res := result(checks.Finding{Check: "account", Severity: checks.Warning, Note: true,
+		Message: `no record in users.csv (2 records) has id "u9"; the address alice@gmial.com belongs to id "u1" (users.csv:2)`})
+	res.Ticket.Sources.Logs = []source.Stream{nil}
+	d := Diagnose(res, English, flagWords)
+	if len(d.Notes) != 1 || d.Notes[0].Check != "account" {
+		t.Fatalf("notes %+v, want the account note", d.Notes)
+	}
+	var b bytes.Buffer
+	if err := Text(&b, d, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	note, top := strings.Index(out, `Note: [account] no record in users.csv (2 records) has id "u9"`), strings.Index(out, "Most likely")
+	if note < 0 || top < 0 || note > top {
+		t.Errorf("the note does not lead the report:\n%s", out)
+	}
+	if strings.Contains(out, "settled by a bounce or the mail log: --bounce, --log") {
+		t.Errorf("the report asks for the log it was given:\n%s", out)
+	}
+	if !strings.Contains(out, "rejected-by-recipient: nothing in what was given (--log) speaks to it; --bounce would settle it") {
+		t.Errorf("the report does not say the given log held nothing:\n%s", out)
+	}
 }

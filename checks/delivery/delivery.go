@@ -21,7 +21,9 @@ import (
 var Check = &checks.Check{
 	Name: "delivery",
 	Doc: "Weighs a delivery the logs show against the sender's SPF, DMARC and blocklist results: " +
-		"accepted mail from a sender that fails them most likely went to the spam folder.",
+		"accepted mail from a sender that fails them most likely went to the spam folder. Judges SPF and DMARC " +
+		"on the path the logs show (an ESP such as SES or SendGrid, or another IP than the configured sending IPs): " +
+		"an SPF pass for a configured IP that the evidence contradicts does not rule out sender-auth.",
 	Requires: []*checks.Check{maillog.Check, spf.Lint, dmarc.Check, dnsbl.Check},
 	Run:      run,
 }
@@ -32,6 +34,7 @@ func run(p *checks.Pass) (any, error) {
 		p.Skip("no mail log given: nothing says whether the email was delivered")
 		return nil, nil
 	}
+	judgePath(p, d)
 	switch d.Outcome {
 	case maillog.OutcomeBounced:
 		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SpamFolder, Verdict: checks.RuledOut,

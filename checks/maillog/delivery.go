@@ -1,6 +1,7 @@
 package maillog
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/whymail/whymail/checks"
@@ -95,4 +96,7 @@ type Event struct {
 	// ByProvider is set when the sending provider itself refused the
 	// email (an Amazon SES Reject): no delivery was attempted.
 	ByProvider bool
+	// SendingIP is the address the mail left from, when the evidence
+	// says (SendGrid's "ip" on a delivery attempt); zero otherwise.
+	SendingIP netip.Addr
 }

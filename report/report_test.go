@@ -386,3 +386,58 @@ func TestNotesAndGiven(t *testing.T) {
 		t.Errorf("the report does not say the given log held nothing:\n%s", out)
 	}
 }
+
+// TestCatalogLanguages: every language has every cause with every field,
+// as many steps as English, and the English ranking fields.
+func TestCatalogLanguages(t *testing.T) {
+	if len(Languages()) < 2 {
+		t.Fatalf("languages %v", Languages())
+	}
+	for _, lang := range Languages() {
+		cat, err := CatalogFor(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cat) != len(checks.Causes) {
+			t.Errorf("%s: %d entries, want %d", lang, len(cat), len(checks.Causes))
+		}
+		for _, id := range checks.Causes {
+			e, en := cat[id], English[id]
+			if e == nil {
+				t.Errorf("%s: no entry for %s", lang, id)
+				continue
+			}
+			if e.ID != id || e.Title == "" || e.Explanation == "" || e.Reply == "" || e.SettledBy == "" || len(e.Steps) != len(en.Steps) {
+				t.Errorf("%s: entry %s incomplete: %+v", lang, id, e)
+			}
+			for i, s := range e.Steps {
+				if strings.TrimSpace(s) == "" {
+					t.Errorf("%s: %s step %d empty", lang, id, i+1)
+				}
+			}
+			if (en.DefaultMessage != "") != (e.DefaultMessage != "") {
+				t.Errorf("%s: %s default message %q (English %q)", lang, id, e.DefaultMessage, en.DefaultMessage)
+			}
+			if e.Common != en.Common || e.Default != en.Default || e.NothingSent != en.NothingSent || e.NeedsDelivery != en.NeedsDelivery ||
+				!slices.Equal(e.Explains, en.Explains) || !slices.Equal(e.Needs, en.Needs) {
+				t.Errorf("%s: %s ranks unlike English", lang, id)
+			}
+			if lang != "en" && (e.Title == en.Title || e.Reply == en.Reply) {
+				t.Errorf("%s: %s is not translated", lang, id)
+			}
+		}
+	}
+	for _, tag := range []string{"fr", "FR", "fr-CA", "fr_BE"} {
+		if c, err := CatalogFor(tag); err != nil || c[checks.SpamFolder].Title != French[checks.SpamFolder].Title {
+			t.Errorf("CatalogFor(%q) = %v", tag, err)
+		}
+	}
+	if _, err := CatalogFor("xx"); err == nil || !strings.Contains(err.Error(), "en, fr") {
+		t.Errorf("CatalogFor(xx) error %v", err)
+	}
+	// A diagnosis in French ranks as in English and replies in French.
+	en, fr := Diagnose(result(), English, flagWords), Diagnose(result(), French, flagWords)
+	if slices.Compare(ids(en), ids(fr)) != 0 || !strings.Contains(fr.Top().UserReply, "dossier spam") {
+		t.Errorf("French diagnosis %v, top reply %q", ids(fr), fr.Top().UserReply)
+	}
+}

@@ -24,6 +24,7 @@ type diagnoseOptions struct {
 	user       string
 	linkTTL    time.Duration
 	statusMap  statusMap
+	lang       string
 	evidence   evidenceOptions
 	out        outputOptions
 	dns        dnsOptions
@@ -79,6 +80,7 @@ was ruled out.
 	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir) (repeatable)")
 	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
+	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
 	o.out.bind(fs, "text", "json", "markdown")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
@@ -128,6 +130,10 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	cat, err := report.CatalogFor(o.lang)
+	if err != nil {
+		return usageError("--lang: %v", err)
+	}
 	t, err := o.ticket(address)
 	if err != nil {
 		return err
@@ -143,7 +149,7 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err != nil {
 		return err
 	}
-	d := report.Diagnose(res, report.English, flagsOf)
+	d := report.Diagnose(res, cat, flagsOf)
 	if o.out.trace {
 		d.Trace = traceOf(cache)
 	}

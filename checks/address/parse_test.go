@@ -203,6 +203,7 @@ func FuzzParse(f *testing.F) {
 		"alice@example.com", `"a\"b"@example.com`, "user@[IPv6:2001:db8::1]", "user@[192.0.2.1]",
 		"josé@bücher.de", "Alice <a@b.com>", "mailto:a@b.com", "a@xn--bcher-kva.de", `""@x.org`,
 		"a..b@c.d", "a@b", "@", "", "a@[IPv6:1::2:3.4.5.6]", "a@例え。テスト",
+		"a@¡hola.com", "a@xn--copy-4fa.com", "a@l·l.cat",
 	} {
 		f.Add(s)
 	}

@@ -216,7 +216,7 @@ func TestProviderTable(t *testing.T) {
 }
 
 func FuzzSuggest(f *testing.F) {
-	for _, s := range []string{"gmial.com", "gmail.con", "yahoo.co.uj", "gmaíl.com", "xn--gmal-xpa.com", "example.com", "a.b.c", ""} {
+	for _, s := range []string{"gmial.com", "gmail.con", "yahoo.co.uj", "gmaíl.com", "xn--gmal-xpa.com", "example.com", "a.b.c", "", "gimal.com", "gmaall.com", "gmail.com.com", "gmail.c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, d string) {

@@ -179,6 +179,7 @@ func FuzzReadUsers(f *testing.F) {
 		`[{"id": 1, "email": "a@example.com", "status": "pending", "reset_sent_at": "2026-11-20T08:00:00Z"}]`,
 		"[\n{\"id\":\"2\" \"email\":\"b\"}\n]",
 		"[", "\n\n", "id,email,status\n1,\"x\n",
+		"id,email,status,locked_until,reset_sent_at\n1,a@example.com,Deactivated,2026-11-24 12:00:00+01,1795341600\n",
 	} {
 		f.Add(s)
 	}

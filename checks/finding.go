@@ -90,4 +90,8 @@ type Finding struct {
 	// Needs names the inputs that would settle the finding's cause, for an
 	// Unknown verdict that a missing input left open. Front ends word them.
 	Needs []Input `json:"needs,omitempty"`
+	// Note marks a finding the agent must read before the causes, though
+	// it names none (a disposable-mail domain, an account id that names no
+	// record): a diagnosis leads with its notes.
+	Note bool `json:"note,omitempty"`
 }

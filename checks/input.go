@@ -21,12 +21,13 @@ const (
 	InputDKIMSelector Input = "dkim-selector" // the DKIM selectors the app signs with
 	InputDNSBL        Input = "dnsbl"         // the blocklists to ask
 	InputDNS          Input = "dns"           // a DNS resolver to ask
+	InputStatusMap    Input = "status-map"    // what the app's account status words mean
 )
 
 // Inputs lists every Input, so that a front end can check it words them all.
 var Inputs = []Input{
 	InputAddress, InputUser, InputUsers, InputSuppressions, InputLog, InputBounce,
-	InputMessage, InputSender, InputSendingIP, InputDKIMSelector, InputDNSBL, InputDNS,
+	InputMessage, InputSender, InputSendingIP, InputDKIMSelector, InputDNSBL, InputDNS, InputStatusMap,
 }
 
 // Mode is what the command runs the checks for; a check that behaves

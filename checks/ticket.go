@@ -60,3 +60,39 @@ func (t *Ticket) SenderDomain() string {
 	}
 	return d
 }
+
+// Given reports whether the front end gave the run input in: a source of
+// evidence, a setting, the ticket's address or account id. The report uses
+// it not to ask for what was given (DNS counts as given: every run has it).
+func (t *Ticket) Given(in Input) bool {
+	s := t.Sources
+	switch in {
+	case InputAddress:
+		return t.Address != ""
+	case InputUser:
+		return t.UserID != ""
+	case InputUsers:
+		return s.Users != nil
+	case InputSuppressions:
+		return len(s.Suppressions) > 0
+	case InputLog:
+		return len(s.Logs) > 0
+	case InputBounce:
+		return len(s.Bounces) > 0
+	case InputMessage:
+		return s.Message != nil
+	case InputSender:
+		return t.Sender != ""
+	case InputSendingIP:
+		return len(t.SendingIPs) > 0
+	case InputDKIMSelector:
+		return len(t.DKIMSelectors) > 0
+	case InputDNSBL:
+		return len(t.DNSBLZones) > 0
+	case InputStatusMap:
+		return len(t.StatusMap) > 0
+	case InputDNS:
+		return true
+	}
+	return false
+}

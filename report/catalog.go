@@ -40,8 +40,8 @@ type Entry struct {
 	Explains []checks.CauseID
 }
 
-// Catalog is the English catalog. Other languages add a Catalog of their own
-// with the same IDs.
+// Catalog is the cause catalog of one language: English, and the others
+// (lang.go) with the same IDs and the same ranking fields.
 type Catalog map[checks.CauseID]*Entry
 
 // English is the catalog in English, one entry for every checks.Causes.
@@ -69,7 +69,7 @@ var English = Catalog{
 		Reply:     "It looks like the email address on your account may have a typo in it, so our email couldn't reach you. Could you confirm your correct email address? Once it's updated we'll send the link again.",
 		Common:    7,
 		SettledBy: "the address and its domain's DNS",
-		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown, checks.Delayed, checks.RejectedByRecipient},
+		Explains:  []checks.CauseID{checks.DomainNotFound, checks.DomainNoMail, checks.MailboxUnknown, checks.Delayed, checks.RejectedByRecipient, checks.SpamFolder},
 	},
 	checks.DomainNotFound: {
 		Title:       "The recipient's domain does not exist",
@@ -301,11 +301,13 @@ var English = Catalog{
 	},
 }
 
-func init() {
+// English is complete before any other language copies it (translate).
+var _ = func() int {
 	for id, e := range English {
 		e.ID = id
 		if e.Default == "" {
 			e.Default = checks.Unknown
 		}
 	}
-}
+	return 0
+}()

@@ -16,6 +16,9 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 		p.f("> **Incomplete:** %d check(s) could not complete (%s); the ranking may miss the real cause.\n\n",
 			len(failed), mdEscape(strings.Join(failed, ", ")))
 	}
+	for _, n := range d.Notes {
+		p.f("> **Note** (%s): %s\n\n", n.Check, mdEscape(n.Message))
+	}
 	if top := d.Top(); top != nil {
 		label := "Most likely"
 		if top.BaseRateOnly() {

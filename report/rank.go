@@ -26,6 +26,9 @@ type Diagnosis struct {
 	// the ranking may miss the real cause.
 	Incomplete bool `json:"incomplete"`
 	// Causes are in rank order, every catalog cause present, ruled-out last.
+	// Notes are findings the agent reads first, though they name no cause
+	// (checks.Finding.Note): a disposable domain, an unknown account id.
+	Notes  []Evidence      `json:"notes,omitempty"`
 	Causes []*Cause        `json:"causes"`
 	Checks []CheckOutcome  `json:"checks"`
 	Trace  []TraceExchange `json:"trace,omitempty"`
@@ -140,9 +143,16 @@ func Diagnose(res *checks.Result, cat Catalog, w Words) *Diagnosis {
 		if f.Cause != "" {
 			byID[f.Cause] = append(byID[f.Cause], f)
 		}
+		if f.Note {
+			d.Notes = append(d.Notes, Evidence{Check: f.Check, Verdict: f.Verdict, Message: w.hint(f.Message, f.Needs), Data: f.Data, Needs: f.Needs})
+		}
 	}
 	for _, id := range checks.Causes {
-		d.Causes = append(d.Causes, newCause(cat[id], byID[id], w))
+		c := newCause(cat[id], byID[id], w)
+		if len(byID[id]) == 0 && c.Verdict == checks.Unknown {
+			unexamined(c, cat[id], res.Ticket, w)
+		}
+		d.Causes = append(d.Causes, c)
 	}
 	ruleOutUndelivered(d.Causes, cat)
 	Rank(d.Causes, cat)
@@ -189,6 +199,41 @@ func newCause(e *Entry, fs []checks.Finding, w Words) *Cause {
 		c.Evidence = []Evidence{}
 	}
 	return c
+}
+
+// unexamined explains a cause no check spoke to when some of the inputs
+// that settle it were given: the report must not ask for what it has, so
+// it says those held nothing about the cause, and asks only for the rest.
+func unexamined(c *Cause, e *Entry, t *checks.Ticket, w Words) {
+	if t == nil {
+		return
+	}
+	var given, missing []checks.Input
+	for _, in := range e.Needs {
+		if t.Given(in) {
+			given = append(given, in)
+		} else {
+			missing = append(missing, in)
+		}
+	}
+	if len(given) == 0 {
+		return
+	}
+	name := func(ins []checks.Input) string {
+		if h := w.of(ins); h != "" {
+			return h
+		}
+		words := make([]string, len(ins))
+		for i, in := range ins {
+			words[i] = string(in)
+		}
+		return strings.Join(words, ", ")
+	}
+	msg := fmt.Sprintf("nothing in what was given (%s) speaks to it", name(given))
+	if len(missing) > 0 {
+		msg += fmt.Sprintf("; %s would settle it", name(missing))
+	}
+	c.Evidence = append(c.Evidence, Evidence{Check: "catalog", Verdict: checks.Unknown, Message: msg, Needs: missing})
 }
 
 // sentence capitalises the first letter of a step.

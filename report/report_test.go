@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/source"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -356,4 +357,87 @@ func flagWords(ins []checks.Input) string {
 		words[i] = "--" + string(in)
 	}
 	return strings.Join(words, ", ")
+}
+
+// TestNotesAndGiven: a note leads the text report, and a cause no check
+// spoke to does not ask for an input that was given (it says the given
+// inputs held nothing, and asks only for the rest).
+func TestNotesAndGiven(t *testing.T) {
+	res := result(checks.Finding{Check: "account", Severity: checks.Warning, Note: true,
+		Message: `no record in users.csv (2 records) has id "u9"; the address alice@gmial.com belongs to id "u1" (users.csv:2)`})
+	res.Ticket.Sources.Logs = []source.Stream{nil}
+	d := Diagnose(res, English, flagWords)
+	if len(d.Notes) != 1 || d.Notes[0].Check != "account" {
+		t.Fatalf("notes %+v, want the account note", d.Notes)
+	}
+	var b bytes.Buffer
+	if err := Text(&b, d, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	note, top := strings.Index(out, `Note: [account] no record in users.csv (2 records) has id "u9"`), strings.Index(out, "Most likely")
+	if note < 0 || top < 0 || note > top {
+		t.Errorf("the note does not lead the report:\n%s", out)
+	}
+	if strings.Contains(out, "settled by a bounce or the mail log: --bounce, --log") {
+		t.Errorf("the report asks for the log it was given:\n%s", out)
+	}
+	if !strings.Contains(out, "rejected-by-recipient: nothing in what was given (--log) speaks to it; --bounce would settle it") {
+		t.Errorf("the report does not say the given log held nothing:\n%s", out)
+	}
+}
+
+// TestCatalogLanguages: every language has every cause with every field,
+// as many steps as English, and the English ranking fields.
+func TestCatalogLanguages(t *testing.T) {
+	if len(Languages()) < 2 {
+		t.Fatalf("languages %v", Languages())
+	}
+	for _, lang := range Languages() {
+		cat, err := CatalogFor(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cat) != len(checks.Causes) {
+			t.Errorf("%s: %d entries, want %d", lang, len(cat), len(checks.Causes))
+		}
+		for _, id := range checks.Causes {
+			e, en := cat[id], English[id]
+			if e == nil {
+				t.Errorf("%s: no entry for %s", lang, id)
+				continue
+			}
+			if e.ID != id || e.Title == "" || e.Explanation == "" || e.Reply == "" || e.SettledBy == "" || len(e.Steps) != len(en.Steps) {
+				t.Errorf("%s: entry %s incomplete: %+v", lang, id, e)
+			}
+			for i, s := range e.Steps {
+				if strings.TrimSpace(s) == "" {
+					t.Errorf("%s: %s step %d empty", lang, id, i+1)
+				}
+			}
+			if (en.DefaultMessage != "") != (e.DefaultMessage != "") {
+				t.Errorf("%s: %s default message %q (English %q)", lang, id, e.DefaultMessage, en.DefaultMessage)
+			}
+			if e.Common != en.Common || e.Default != en.Default || e.NothingSent != en.NothingSent || e.NeedsDelivery != en.NeedsDelivery ||
+				!slices.Equal(e.Explains, en.Explains) || !slices.Equal(e.Needs, en.Needs) {
+				t.Errorf("%s: %s ranks unlike English", lang, id)
+			}
+			if lang != "en" && (e.Title == en.Title || e.Reply == en.Reply) {
+				t.Errorf("%s: %s is not translated", lang, id)
+			}
+		}
+	}
+	for _, tag := range []string{"fr", "FR", "fr-CA", "fr_BE"} {
+		if c, err := CatalogFor(tag); err != nil || c[checks.SpamFolder].Title != French[checks.SpamFolder].Title {
+			t.Errorf("CatalogFor(%q) = %v", tag, err)
+		}
+	}
+	if _, err := CatalogFor("xx"); err == nil || !strings.Contains(err.Error(), "en, fr") {
+		t.Errorf("CatalogFor(xx) error %v", err)
+	}
+	// A diagnosis in French ranks as in English and replies in French.
+	en, fr := Diagnose(result(), English, flagWords), Diagnose(result(), French, flagWords)
+	if slices.Compare(ids(en), ids(fr)) != 0 || !strings.Contains(fr.Top().UserReply, "dossier spam") {
+		t.Errorf("French diagnosis %v, top reply %q", ids(fr), fr.Top().UserReply)
+	}
 }

@@ -58,6 +58,9 @@ func Text(w io.Writer, d *Diagnosis, s Style) error {
 		p.f("\n%s %d check(s) could not complete (%s): the ranking may miss the real cause; see Checks below.\n",
 			s.paint("INCOMPLETE:", color.FgRed, color.Bold), len(failed), strings.Join(failed, ", "))
 	}
+	for _, n := range d.Notes {
+		p.f("\n%s %s %s\n", s.paint("Note:", color.Bold), s.paint("["+n.Check+"]", color.Faint), n.Message)
+	}
 	if top := d.Top(); top != nil {
 		label := "Most likely:"
 		if top.BaseRateOnly() {

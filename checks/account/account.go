@@ -6,11 +6,13 @@ package account
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/source"
 )
 
@@ -100,8 +102,12 @@ func run(p *checks.Pass) (any, error) {
 			if m := first(exact, folded); m != nil {
 				msg += fmt.Sprintf("; the address %s belongs to id %q (%s)", t.Address, m.ID, m.Where)
 			}
-			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg,
-				Data: map[string]any{"user_id": t.UserID, "records": n}})
+			data := map[string]any{"user_id": t.UserID, "records": n}
+			if m := first(exact, folded); m != nil {
+				data["address_id"] = m.ID
+			}
+			// The agent may have the wrong id: news that leads the report.
+			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg, Data: data, Note: true})
 			for _, cause := range causes {
 				p.Unknown(cause, "%s: check the account id, or whether the export is current (the account may have been deleted)", msg)
 			}
@@ -148,7 +154,8 @@ func run(p *checks.Pass) (any, error) {
 	}
 	c.status(u)
 	c.reset(u)
-	return &Account{Found: true, ID: u.ID, Email: u.Email, Status: u.Status,
+	state, _ := c.state(u.Status)
+	return &Account{Found: true, ID: u.ID, Email: u.Email, Status: state, Word: u.Status,
 		LockedUntil: u.LockedUntil, ResetSentAt: u.ResetSentAt}, nil
 }
 
@@ -206,24 +213,61 @@ func (c *checker) wrongInbox(u source.User, local, domain string) {
 	}
 }
 
+// States are the account states whymail knows; an app's own words map to
+// them through Ticket.StatusMap.
+var States = []string{"active", "inactive", "disabled", "locked", "pending"}
+
+// state turns the app's status word into whymail's state: through the
+// ticket's StatusMap first, then as one of States; "" when neither knows
+// it. how says which, for the evidence ("" for a state as it is).
+func (c *checker) state(word string) (state, how string) {
+	w := strings.ToLower(strings.TrimSpace(word))
+	if st, ok := c.p.Ticket.StatusMap[w]; ok && slices.Contains(States, st) {
+		return st, fmt.Sprintf(" (the app's status %s, mapped to %s)", quoteWord(w), st)
+	}
+	if slices.Contains(States, w) {
+		return w, ""
+	}
+	return "", ""
+}
+
+// quoteWord quotes a status word for a message, naming an empty one.
+func quoteWord(w string) string {
+	if w == "" {
+		return "(empty)"
+	}
+	return textinput.Clip(w)
+}
+
 // status speaks to account-inactive and account-locked.
 func (c *checker) status(u source.User) {
 	rec := c.where(u)
+	state, how := c.state(u.Status)
 	data := map[string]any{"id": u.ID, "status": u.Status}
-	switch u.Status {
+	if how != "" {
+		data["state"] = state
+	}
+	switch state {
+	case "":
+		// A word of the app's that no mapping names: it may mean inactive
+		// or locked, or nothing of the sort. Not a reason to stop the run.
+		msg := fmt.Sprintf("account id %q has the status %s, which is not one of whymail's states (%s) and is not mapped to one: "+
+			"whether the account is inactive or locked is unknown", u.ID, quoteWord(u.Status), strings.Join(States, ", "))
+		c.p.Report(checks.Finding{Severity: checks.Warning, Record: rec, Cause: checks.AccountInactive,
+			Verdict: checks.Unknown, Message: msg, Data: data, Needs: []checks.Input{checks.InputStatusMap}})
 	case "inactive", "disabled", "pending":
 		why := map[string]string{
 			"inactive": "is inactive",
 			"disabled": "is disabled",
 			"pending":  "is pending (never activated)",
-		}[u.Status]
+		}[state]
 		c.p.Report(checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.AccountInactive,
 			Verdict: checks.Confirmed, Strength: checks.OfRecord,
-			Message: fmt.Sprintf("account id %q %s: the app sends no email to it", u.ID, why), Data: data})
+			Message: fmt.Sprintf("account id %q %s%s: the app sends no email to it", u.ID, why, how), Data: data})
 	default:
 		c.p.Report(checks.Finding{Severity: checks.OK, Record: rec, Cause: checks.AccountInactive,
 			Verdict: checks.RuledOut, Strength: checks.OfRecord,
-			Message: fmt.Sprintf("account id %q is %s", u.ID, u.Status), Data: data})
+			Message: fmt.Sprintf("account id %q is %s%s", u.ID, state, how), Data: data})
 	}
 
 	if !u.LockedUntil.IsZero() {
@@ -236,11 +280,15 @@ func (c *checker) status(u source.User) {
 			Verdict: checks.Confirmed, Strength: checks.OfRecord,
 			Message: fmt.Sprintf("account id %q is locked until %s (%s from now)", u.ID, until, roundDur(u.LockedUntil.Sub(c.at))),
 			Data:    data})
-	case u.Status == "locked" && u.LockedUntil.IsZero():
+	case state == "":
+		c.p.Report(checks.Finding{Severity: checks.Warning, Record: rec, Cause: checks.AccountLocked, Verdict: checks.Unknown,
+			Message: fmt.Sprintf("account id %q has the status %s, which is not mapped to one of whymail's states: whether it is locked is unknown", u.ID, quoteWord(u.Status)),
+			Data:    data, Needs: []checks.Input{checks.InputStatusMap}})
+	case state == "locked" && u.LockedUntil.IsZero():
 		c.p.Report(checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.AccountLocked,
 			Verdict: checks.Confirmed, Strength: checks.OfRecord,
-			Message: fmt.Sprintf("account id %q is locked (status locked, no end time)", u.ID), Data: data})
-	case u.Status == "locked":
+			Message: fmt.Sprintf("account id %q is locked (status locked%s, no end time)", u.ID, how), Data: data})
+	case state == "locked":
 		c.p.Report(checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.AccountLocked,
 			Verdict: checks.Confirmed, Strength: checks.OfRecord,
 			Message: fmt.Sprintf("account id %q has status locked; its lock time %s has passed (%s ago) but the record was not unlocked",
@@ -259,7 +307,13 @@ func (c *checker) status(u source.User) {
 // reset speaks to link-expired from the time of the last reset email.
 func (c *checker) reset(u source.User) {
 	if u.ResetSentAt.IsZero() {
-		return // the record says nothing about resets
+		// The records were given and say nothing about resets: say that,
+		// not "give the user records".
+		c.p.Report(checks.Finding{Severity: checks.OK, Record: c.where(u), Cause: checks.LinkExpired, Verdict: checks.Unknown,
+			Message: fmt.Sprintf("the record of account id %q in %s has no reset_sent_at time (the column is missing or empty), so when the last reset email was sent is unknown",
+				u.ID, c.file),
+			Needs: []checks.Input{checks.InputMessage}})
+		return
 	}
 	sent := u.ResetSentAt.Format(time.RFC3339)
 	age := c.at.Sub(u.ResetSentAt)

@@ -166,6 +166,11 @@ func TestCauses(t *testing.T) {
 					}
 					got[f.Cause] = f.Verdict
 				}
+				if _, ok := tc.want[checks.LinkExpired]; !ok && got[checks.LinkExpired] == checks.Unknown {
+					// A record without reset_sent_at leaves link-expired
+					// unknown; TestStatusWords and TestNoResetTime say how.
+					delete(got, checks.LinkExpired)
+				}
 				if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 					t.Errorf("verdicts\n  %v\nwant\n  %v", got, tc.want)
 				}
@@ -213,10 +218,10 @@ func TestSkipped(t *testing.T) {
 
 func TestInputErrors(t *testing.T) {
 	t.Chdir(t.TempDir())
-	os.WriteFile("bad.csv", []byte("id,email,status\n1,a@example.com,active\n2,b@example.com,sleeping\n"), 0o644)
+	os.WriteFile("bad.csv", []byte("id,email,status,locked_until\n1,a@example.com,active,\n2,b@example.com,sleeping,tomorrow\n"), 0o644)
 	os.WriteFile("empty.csv", nil, 0o644)
 	for file, want := range map[string]string{
-		"bad.csv":     `bad.csv:3: status "sleeping" is not one of active, inactive, disabled, locked, pending`,
+		"bad.csv":     `bad.csv:3: locked_until "tomorrow" is not a time whymail reads`,
 		"empty.csv":   "empty.csv: the file is empty",
 		"missing.csv": "missing.csv: cannot read: no such file or directory",
 	} {
@@ -244,5 +249,74 @@ func TestRoundDur(t *testing.T) {
 		if got := roundDur(d); got != want {
 			t.Errorf("roundDur(%s) = %s, want %s", d, got, want)
 		}
+	}
+}
+
+// TestStatusWords: an app's own status words do not stop the run; the
+// ticket's status map says what they mean, and an unmapped word leaves the
+// account causes unknown, quoting it, with the status map as the input that
+// would settle them.
+func TestStatusWords(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.WriteFile("users.csv", []byte("id,email,status,locked_until,reset_sent_at\n"+
+		"1,a@example.com,Deactivated,,\n2,b@example.com,suspended,,\n3,c@example.com,banned,,\n"+
+		"4,d@example.com,,,\n5,e@example.com,unverified,2026-11-22 13:00:00,\n6,f@example.com,enabled,,\n"), 0o644)
+	statusMap := map[string]string{"deactivated": "inactive", "suspended": "locked", "enabled": "active", "": "active"}
+	tests := []struct {
+		address  string
+		statuses map[string]string
+		want     verdicts
+		msg      string
+		state    string
+	}{
+		{"a@example.com", statusMap, verdicts{checks.AccountInactive: checks.Confirmed, checks.AccountLocked: checks.RuledOut},
+			`account id "1" is inactive (the app's status "deactivated", mapped to inactive): the app sends no email to it`, "inactive"},
+		{"b@example.com", statusMap, verdicts{checks.AccountInactive: checks.RuledOut, checks.AccountLocked: checks.Confirmed},
+			`account id "2" is locked (status locked (the app's status "suspended", mapped to locked), no end time)`, "locked"},
+		{"c@example.com", statusMap, verdicts{checks.AccountInactive: checks.Unknown, checks.AccountLocked: checks.Unknown},
+			`account id "3" has the status "banned", which is not one of whymail's states (active, inactive, disabled, locked, pending) and is not mapped to one`, ""},
+		{"d@example.com", nil, verdicts{checks.AccountInactive: checks.Unknown, checks.AccountLocked: checks.Unknown},
+			`account id "4" has the status (empty), which is not one of whymail's states`, ""},
+		{"d@example.com", statusMap, verdicts{checks.AccountInactive: checks.RuledOut, checks.AccountLocked: checks.RuledOut},
+			`account id "4" is active (the app's status (empty), mapped to active)`, "active"},
+		{"e@example.com", nil, verdicts{checks.AccountInactive: checks.Unknown, checks.AccountLocked: checks.Confirmed},
+			`is locked until 2026-11-22T13:00:00Z`, ""},
+		{"f@example.com", statusMap, verdicts{checks.AccountInactive: checks.RuledOut, checks.AccountLocked: checks.RuledOut},
+			`account id "6" is active (the app's status "enabled", mapped to active)`, "active"},
+	}
+	for _, tc := range tests {
+		tk := &checks.Ticket{Address: tc.address, StatusMap: tc.statuses, Sources: checks.Sources{Users: checktest.UsersFile("users.csv")}, At: at}
+		res := checktest.Run(t, nil, tk, Check)
+		for c, v := range tc.want {
+			if got := checktest.Best(res, c); got != v {
+				t.Errorf("%s: %s %s, want %s: %q", tc.address, c, got, v, checktest.Messages(res, "account"))
+			}
+			if v == checks.Unknown && !slices.Contains(checktest.Needs(res, c), checks.InputStatusMap) {
+				t.Errorf("%s: %s needs %v, want the status map", tc.address, c, checktest.Needs(res, c))
+			}
+		}
+		if all := strings.Join(checktest.Messages(res, "account"), "\n"); !strings.Contains(all, tc.msg) {
+			t.Errorf("%s: no message holds %q:\n%s", tc.address, tc.msg, all)
+		}
+		if acc := res.Check("account").Result.(*Account); acc.Status != tc.state {
+			t.Errorf("%s: state %q, want %q (word %q)", tc.address, acc.Status, tc.state, acc.Word)
+		}
+	}
+}
+
+// TestNoResetTime: records given without a reset time say so, rather than
+// asking for the records.
+func TestNoResetTime(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.WriteFile("users.csv", []byte("id,email,status\n1,a@example.com,active\n"), 0o644)
+	res := checktest.Run(t, nil, &checks.Ticket{Address: "a@example.com", Sources: checks.Sources{Users: checktest.UsersFile("users.csv")}, At: at}, Check)
+	if v := checktest.Best(res, checks.LinkExpired); v != checks.Unknown {
+		t.Errorf("link-expired %s, want unknown", v)
+	}
+	if needs := checktest.Needs(res, checks.LinkExpired); slices.Contains(needs, checks.InputUsers) {
+		t.Errorf("link-expired needs %v: the user records were given", needs)
+	}
+	if all := strings.Join(checktest.Messages(res, "account"), "\n"); !strings.Contains(all, `the record of account id "1" in users.csv has no reset_sent_at time`) {
+		t.Errorf("messages:\n%s", all)
 	}
 }

@@ -8,7 +8,8 @@ type Account struct {
 	Found       bool
 	ID          string
 	Email       string
-	Status      string // active, inactive, disabled, locked, pending
+	Status      string // active, inactive, disabled, locked, pending; "" for a word no mapping names
+	Word        string // the app's own status word, lower-case
 	LockedUntil time.Time
 	ResetSentAt time.Time
 }

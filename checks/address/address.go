@@ -115,6 +115,7 @@ func run(p *checks.Pass) (any, error) {
 				"such inboxes expire and often drop mail", m.ASCIIDomain, d),
 			Steps: []string{"ask the user for a permanent address"},
 			Data:  map[string]any{"disposable": d},
+			Note:  true,
 		})
 	}
 	return m, nil

@@ -18,12 +18,14 @@ $ORIGIN com.
 gmail      MX 5 gmail-smtp-in.l.google.com.
 gmai       MX 10 mx.gmai.com.
 mx.gmai    A 203.0.113.5
+hotmal     MX 10 aspmx.l.google.com.
 outlok     A 203.0.113.80
 hotmial    TXT "v=spf1 -all"
 `, `
 $ORIGIN google.com.
 @ SOA ns.google.com. host.google.com. 1 3600 600 86400 300
 gmail-smtp-in.l A 142.250.1.27
+aspmx.l A 142.250.1.26
 `)
 	tests := []struct {
 		addr    string
@@ -33,7 +35,8 @@ gmail-smtp-in.l A 142.250.1.27
 		{"alice@gmial.com", checks.Likely, "gmial.com looks like a typo of gmail.com, and gmial.com accepts no mail (the domain does not exist: NXDOMAIN)"},
 		{"alice@hotmial.com", checks.Likely, "hotmial.com looks like a typo of hotmail.com, and hotmial.com accepts no mail (no MX)"},
 		{"alice@outlok.com", checks.Likely, "typical of a parked domain"},
-		{"alice@gmai.com", checks.Possible, "but gmai.com does accept mail (MX mx.gmai.com)"},
+		{"alice@gmai.com", checks.Likely, "gmai.com takes mail (MX mx.gmai.com) at a host of no known mailbox provider"},
+		{"alice@hotmal.com", checks.Possible, "but hotmal.com does accept mail at Google Workspace (MX aspmx.l.google.com), so it may be a real address"},
 		{"alice@gmail.com", checks.RuledOut, "known mailbox provider"},
 		{"alice@yaho.org", checks.RuledOut, "not a slip"},
 	}

@@ -404,6 +404,9 @@ func domain(s string, from int) (string, *SyntaxError) {
 			err.Pos = 0
 			return "", err
 		}
+		if err := idna2008(s, from, d, a); err != nil {
+			return "", err
+		}
 	}
 	tld := a[strings.LastIndexByte(a, '.')+1:]
 	if !strings.Contains(a, ".") {
@@ -416,6 +419,44 @@ func domain(s string, from int) (string, *SyntaxError) {
 		return "", errf(0, "the top-level domain %q is all digits; no such domain exists (an IP address must be written [%s])", tld, d)
 	}
 	return a, nil
+}
+
+// contextO are the punctuation and symbols IDNA2008 allows in a label in
+// context (RFC 5892 Appendix A: CONTEXTO), which the rules of UTS #46
+// enforce well enough for a lookup.
+var contextO = map[rune]bool{
+	'\u00b7': true, // MIDDLE DOT, between two l (Catalan)
+	'\u0375': true, // GREEK LOWER NUMERAL SIGN (KERAIA)
+	'\u05f3': true, // HEBREW PUNCTUATION GERESH
+	'\u05f4': true, // HEBREW PUNCTUATION GERSHAYIM
+	'\u30fb': true, // KATAKANA MIDDLE DOT
+}
+
+// idna2008 refuses a domain whose U-labels hold a symbol or punctuation
+// (¡ € £ © ♥, emoji): UTS #46 converts them to A-labels, but IDNA2008
+// (RFC 5892 §2.1-2.3: only letters, marks and digits are PVALID) disallows
+// them, registries do not register them, and mail to them goes nowhere.
+// a is the A-label form of d, found at s[from:].
+func idna2008(s string, from int, d, a string) *SyntaxError {
+	u, err := idna.Lookup.ToUnicode(a)
+	if err != nil {
+		return nil // ToASCII took it; its own errors were reported there
+	}
+	for _, r := range u {
+		if r == '-' || r == '.' || contextO[r] || !unicode.In(r, unicode.S, unicode.P) {
+			continue
+		}
+		p := 0
+		if i := strings.IndexRune(d, r); i >= 0 {
+			p = pos(s, from+i)
+		}
+		at := ""
+		if p > 0 {
+			at = fmt.Sprintf(" at position %d", p)
+		}
+		return errf(p, "the domain %s holds %s%s, a symbol or punctuation that IDNA2008 does not allow in a domain name (RFC 5892); no registry registers such a name", d, describe(r), at)
+	}
+	return nil
 }
 
 func hasACE(a string) bool {

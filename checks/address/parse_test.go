@@ -113,6 +113,13 @@ func TestParseInvalid(t *testing.T) {
 		{"alice@gmail", "like gmail.com", 0},
 		{"alice@xn--test.org", "not a valid internationalised domain name", 0},
 		{"alice@a\u200db.com", "not a valid internationalised domain name", 0},
+		// IDNA2008 (RFC 5892) disallows symbols and punctuation that UTS #46 would punycode.
+		{"alice@¡hola.com", "'¡' (U+00A1) at position 7, a symbol or punctuation that IDNA2008 does not allow", 7},
+		{"alice@euro€.com", "'€' (U+20AC) at position 11", 11},
+		{"alice@£.co.uk", "'£' (U+00A3) at position 7", 7},
+		{"alice@©copy.com", "'©' (U+00A9) at position 7", 7},
+		{"alice@I♥NY.com", "'♥' (U+2665)", 8},
+		{"alice@xn--copy-4fa.com", "'©' (U+00A9), a symbol", 0},
 		{"ò@\u00ad", "empty once invisible characters are removed", 0},
 		{"alice@[192.0.2.1", "has no closing ]", 7},
 		{"alice@[192.0.2.1]x", "text after the address literal", 18},
@@ -196,6 +203,7 @@ func FuzzParse(f *testing.F) {
 		"alice@example.com", `"a\"b"@example.com`, "user@[IPv6:2001:db8::1]", "user@[192.0.2.1]",
 		"josé@bücher.de", "Alice <a@b.com>", "mailto:a@b.com", "a@xn--bcher-kva.de", `""@x.org`,
 		"a..b@c.d", "a@b", "@", "", "a@[IPv6:1::2:3.4.5.6]", "a@例え。テスト",
+		"a@¡hola.com", "a@xn--copy-4fa.com", "a@l·l.cat",
 	} {
 		f.Add(s)
 	}

@@ -18,8 +18,10 @@ import (
 
 // Typo suggests the mailbox-provider domain a misspelled recipient domain
 // stands for. It is conservative: address-typo is likely only when the
-// typed domain takes no mail at all and the suggestion is a known mailbox
-// provider; a typed domain that receives mail makes it possible at most.
+// typed domain takes no mail at all, or takes it at hosts of no known
+// mailbox provider (a parking or catch-all server: the mail went to a
+// stranger); a typed domain whose mail a known provider or gateway
+// receives makes it possible at most.
 var Typo = &checks.Check{
 	Name: "typo",
 	Doc: "Compares the recipient domain with the big mailbox providers' domains (gmial.com, hotmial.com, " +
@@ -85,6 +87,7 @@ var tldSlips = map[string]string{
 	"con": "com", "cmo": "com", "ocm": "com", "comm": "com", "coom": "com", "cpm": "com",
 	"xom": "com", "vom": "com", "cim": "com", "cok": "com", "co": "com", "cm": "com",
 	"om": "com", "c0m": "com", "comn": "com", "coml": "com",
+	"c": "com", "ccm": "com", "como": "com", "cl": "com", "cmm": "com", "com.com": "com",
 	"nt": "net", "nte": "net", "ner": "net", "ne": "net", "met": "net", "bet": "net", "nett": "net",
 	"ogr": "org", "prg": "org", "orh": "org", "or": "org",
 	"co.uj": "co.uk", "co.ik": "co.uk", "couk": "co.uk", "co.k": "co.uk", "c.uk": "co.uk",
@@ -170,7 +173,14 @@ func Suggest(domain string) (Suggestion, bool) {
 			if limit == 0 || abs(len(name)-len(pn)) > limit {
 				continue
 			}
-			if dist := distance(name, pn); dist <= limit && (best.Domain == "" || dist < best.Distance) {
+			dist := distance(name, pn)
+			if dist > limit && dist <= 2 && (moved(name, pn) || distance(collapse(name), collapse(pn)) <= 1 && collapse(name) != name) {
+				// Slips that cost two edits but are one movement of the
+				// hand: a letter typed early or late (gimal, yaooh), a key
+				// held down on a near miss (gmaall).
+				dist = limit
+			}
+			if dist <= limit && (best.Domain == "" || dist < best.Distance) {
 				best = Suggestion{Domain: p, Distance: dist}
 			}
 		}
@@ -196,6 +206,38 @@ func split(d string) (name, suffix string, ok bool) {
 		return "", "", false
 	}
 	return name, suffix, true
+}
+
+// moved reports whether a is b with one letter moved to another place
+// (gimal for gmail, yaooh for yahoo): deleting one occurrence of a letter
+// from each leaves the same string.
+func moved(a, b string) bool {
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if i > 0 && a[i] == a[i-1] {
+			continue
+		}
+		da := a[:i] + a[i+1:]
+		for j := 0; j < len(b); j++ {
+			if b[j] == a[i] && b[:j]+b[j+1:] == da {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collapse writes each run of a repeated letter once (gmaall: gmal).
+func collapse(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i == 0 || s[i] != s[i-1] {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func abs(n int) int {
@@ -281,11 +323,29 @@ func runTypo(p *checks.Pass) (any, error) {
 		f.Verdict, f.Strength = checks.Likely, checks.Direct
 		f.Data["mail"] = why
 		f.Message = fmt.Sprintf("%s, and %s accepts no mail (%s)", lead, typed, why)
+	} else if stranger(md) {
+		// The near miss takes mail, at a host of no known mailbox provider:
+		// a parking or catch-all service, or a squatter's own server. Its
+		// accepting says nothing for the address; the mail is gone to a
+		// stranger, with whatever link it carried.
+		f.Verdict, f.Strength = checks.Likely, checks.Direct
+		f.Data["mail"] = "accepted by a host of no known mailbox provider"
+		f.Data["stranger"] = true
+		f.Message = fmt.Sprintf("%s, and %s takes mail%s at a host of no known mailbox provider, not %s's: "+
+			"a catch-all or parking server accepts whatever is sent, so the email, and the reset link in it, went to someone else's server",
+			lead, typed, hostsOf(md), s.Domain)
+		f.Steps = []string{
+			fmt.Sprintf("invalidate the reset link (and any other token) sent to %s: it went to someone else's server", Format(m)),
+			f.Steps[0],
+			f.Steps[1],
+		}
 	} else {
 		f.Verdict, f.Strength = checks.Possible, checks.Indirect
 		switch {
 		case md == nil || md.AcceptsMail == checks.Maybe:
 			f.Message = fmt.Sprintf("%s; whether %s accepts mail could not be checked", lead, typed)
+		case md.Provider != "" || md.Gateway != "":
+			f.Message = fmt.Sprintf("%s, but %s does accept mail at %s%s, so it may be a real address", lead, typed, operatorOf(md), hostsOf(md))
 		default:
 			f.Message = fmt.Sprintf("%s, but %s does accept mail%s, so it may be a real address", lead, typed, hostsOf(md))
 		}
@@ -313,6 +373,22 @@ func noMail(md *mx.Domain) string {
 		return "no MX"
 	}
 	return ""
+}
+
+// stranger reports whether md's domain takes mail at MX hosts of no known
+// mailbox provider or gateway: for a near miss of a provider's domain, the
+// mark of a parking or catch-all service (which are not known providers by
+// definition; no table of them is needed).
+func stranger(md *mx.Domain) bool {
+	return md != nil && md.AcceptsMail == checks.Yes && !md.Implicit && !md.NullMX &&
+		len(md.Hosts) > 0 && md.Provider == "" && md.Gateway == ""
+}
+
+func operatorOf(md *mx.Domain) string {
+	if md.Provider != "" {
+		return md.Provider
+	}
+	return md.Gateway
 }
 
 func hostsOf(md *mx.Domain) string {

@@ -43,6 +43,15 @@ func TestSuggest(t *testing.T) {
 		{"hotmaíl.con", "hotmail.com"},
 		{"bücher.de", ""},
 		{"aol.co", "aol.com"}, // a short name matches exactly; .co is a slip only after a provider's name
+		// Repeated or missing TLD letters, doubled TLDs, letters moved.
+		{"gmail.c", "gmail.com"},
+		{"gmail.ccm", "gmail.com"},
+		{"gmail.com.com", "gmail.com"},
+		{"hotmail.cl", "hotmail.com"},
+		{"hotmail.como", "hotmail.com"},
+		{"gimal.com", "gmail.com"},
+		{"gmaall.com", "gmail.com"},
+		{"yaooh.com", "yahoo.com"},
 		// Must not suggest: real domains and known false positives.
 		{"gmail.com", ""},
 		{"mailw.com", ""}, // not gmail.com (two edits), not mail.com (short names match exactly)
@@ -60,6 +69,12 @@ func TestSuggest(t *testing.T) {
 		{"gmz.com", ""},    // so is gmx
 		{"example.cm", ""}, // Cameroon, not .com
 		{"example.con", ""},
+		{"example.com.com", ""}, // a doubled TLD is a slip only after a provider's name
+		{"example.cl", ""},
+		{"amigl.com", ""},   // gmail with two letters moved is too far
+		{"gmaaaal.com", ""}, // three slips
+		{"mails.com", ""},
+		{"gmx.co", "gmx.com"},
 		{"mail.gmial.com", ""}, // a subdomain: providers give no addresses there
 		{"example.com", ""},
 		{"company.co.uk", ""},
@@ -101,6 +116,9 @@ func TestTypo(t *testing.T) {
 	parked := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Implicit: true}
 	mail := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []mx.Host{{Name: "mx1.gmial.com."}, {Name: "mx2.gmial.com."}}}
 	failed := &mx.Domain{Exists: checks.Maybe, AcceptsMail: checks.Maybe}
+	parking := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []mx.Host{{Name: "mx.catchall-parking.example."}}}
+	hosted := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []mx.Host{{Name: "aspmx.l.google.com."}}, Provider: "Google Workspace"}
+	guarded := &mx.Domain{Exists: checks.Yes, AcceptsMail: checks.Yes, Hosts: []mx.Host{{Name: "mx0a-001.pphosted.com."}}, Gateway: "Proofpoint"}
 	tests := []struct {
 		addr     string
 		md       *mx.Domain
@@ -115,7 +133,11 @@ func TestTypo(t *testing.T) {
 		{"alice@gmial.com", dead, checks.Likely, checks.Direct, "(none of its MX hosts has a usable address)"},
 		{"alice@yahooo.com", parked, checks.Likely, checks.Direct, "typical of a parked domain"},
 		{"alice@gmaíl.com", nx, checks.Likely, checks.Direct, "gmaíl.com (xn--gmal-xpa.com in DNS) looks like gmail.com typed with an accent, and xn--gmal-xpa.com accepts no mail"},
-		{"alice@gmial.com", mail, checks.Possible, checks.Indirect, "but gmial.com does accept mail (MX mx1.gmial.com, mx2.gmial.com), so it may be a real address"},
+		{"alice@gmial.com", mail, checks.Likely, checks.Direct, "gmial.com takes mail (MX mx1.gmial.com, mx2.gmial.com) at a host of no known mailbox provider, not gmail.com's: " +
+			"a catch-all or parking server accepts whatever is sent, so the email, and the reset link in it, went to someone else's server"},
+		{"alice@hotmial.com", parking, checks.Likely, checks.Direct, "went to someone else's server"},
+		{"alice@gmial.com", hosted, checks.Possible, checks.Indirect, "but gmial.com does accept mail at Google Workspace (MX aspmx.l.google.com), so it may be a real address"},
+		{"alice@gmial.com", guarded, checks.Possible, checks.Indirect, "accept mail at Proofpoint"},
 		{"alice@gmial.com", failed, checks.Possible, checks.Indirect, "whether gmial.com accepts mail could not be checked"},
 		{"alice@gmial.com", nil, checks.Possible, checks.Indirect, "could not be checked"},
 		{"alice@gmail.com", mail, checks.RuledOut, checks.Direct, "gmail.com is a known mailbox provider's domain"},
@@ -146,7 +168,11 @@ func TestTypo(t *testing.T) {
 			}
 		}
 	}
-	res := checktest.RunGiven(t, nil, ticket("alice@gmial.com"), map[*checks.Check]any{mx.Check: checktest.Result(noMX)}, Typo)
+	res := checktest.RunGiven(t, nil, ticket("alice@gmial.com"), map[*checks.Check]any{mx.Check: checktest.Result(mail)}, Typo)
+	if f := res.Check("typo").Findings[0]; len(f.Steps) != 3 || !strings.Contains(f.Steps[0], "invalidate the reset link") || !strings.Contains(f.Steps[1], "alice@gmail.com") {
+		t.Errorf("a near miss that takes mail at a stranger's host: steps %q, want the link invalidated first", f.Steps)
+	}
+	res = checktest.RunGiven(t, nil, ticket("alice@gmial.com"), map[*checks.Check]any{mx.Check: checktest.Result(noMX)}, Typo)
 	if got := res.Check("typo").Findings[0].Data["suggestion"]; got != "gmail.com" {
 		t.Errorf("suggestion %v, want gmail.com", got)
 	}
@@ -190,7 +216,7 @@ func TestProviderTable(t *testing.T) {
 }
 
 func FuzzSuggest(f *testing.F) {
-	for _, s := range []string{"gmial.com", "gmail.con", "yahoo.co.uj", "gmaíl.com", "xn--gmal-xpa.com", "example.com", "a.b.c", ""} {
+	for _, s := range []string{"gmial.com", "gmail.con", "yahoo.co.uj", "gmaíl.com", "xn--gmal-xpa.com", "example.com", "a.b.c", "", "gimal.com", "gmaall.com", "gmail.com.com", "gmail.c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, d string) {

@@ -22,7 +22,9 @@ import (
 var Check = &checks.Check{
 	Name: "delivery",
 	Doc: "Weighs a delivery the logs show against the sender's SPF, DMARC and blocklist results: " +
-		"accepted mail from a sender that fails them most likely went to the spam folder.",
+		"accepted mail from a sender that fails them most likely went to the spam folder. Judges SPF and DMARC " +
+		"on the path the logs show (an ESP such as SES or SendGrid, or another IP than the configured sending IPs): " +
+		"an SPF pass for a configured IP that the evidence contradicts does not rule out sender-auth.",
 	Requires: []*checks.Check{maillog.Check, spf.Lint, dmarc.Check, dnsbl.Check, bounce.Check},
 	Run:      run,
 }
@@ -33,6 +35,7 @@ func run(p *checks.Pass) (any, error) {
 		p.Skip("no mail log given: nothing says whether the email was delivered")
 		return nil, nil
 	}
+	judgePath(p, d)
 	if d.Doubt != "" && (d.Outcome == maillog.OutcomeBounced || d.Outcome == maillog.OutcomeDeferred) {
 		// A line the log reader lost could be a later delivery.
 		p.Report(checks.Finding{Severity: checks.Info,

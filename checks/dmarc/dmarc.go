@@ -105,6 +105,14 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 		for _, t := range txts {
 			if IsDMARC(t) {
 				recs = append(recs, t)
+			} else if isSPF(t) {
+				// Pasted at the wrong name: the domain has no DMARC record,
+				// and an SPF record (which means nothing here) stands in
+				// its place.
+				p.Report(checks.Finding{Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": t},
+					Message: fmt.Sprintf("TXT record at %s is an SPF record (%s), not DMARC: the DMARC record is missing and something else stands in its place; SPF belongs at %s itself, and receivers ignore it here",
+						name, clip(t), d),
+					Steps: []string{fmt.Sprintf("replace the TXT record at %s with a DMARC record such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\", and make sure the SPF record is published at %s", name, org, d)}})
 			} else if LooksLikeDMARC(t) {
 				_, probs := Lint(t)
 				msg := "receivers ignore it"
@@ -347,4 +355,19 @@ func orNone(s []string) string {
 	}
 	sort.Strings(s)
 	return strings.Join(s, ", ")
+}
+
+// isSPF reports whether txt is an SPF record (RFC 7208 §4.5: v=spf1 then a
+// space or the end).
+func isSPF(txt string) bool {
+	t := strings.ToLower(strings.TrimSpace(txt))
+	return t == "v=spf1" || strings.HasPrefix(t, "v=spf1 ")
+}
+
+// clip shortens a record for a message.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
 }

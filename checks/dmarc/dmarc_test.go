@@ -172,6 +172,23 @@ func TestNoRecord(t *testing.T) {
 	}
 }
 
+// TestSPFAtDMARC: an SPF record published at _dmarc.DOMAIN is an error of
+// its own: the DMARC record is missing and something else stands there.
+func TestSPFAtDMARC(t *testing.T) {
+	res := runDMARC(t, &checks.Ticket{Sender: "a@example.com"}, nil, nil, zone("example.com", txt("_dmarc", "v=spf1 include:_spf.example.net -all")))
+	f := find(res, "TXT record at _dmarc.example.com is an SPF record (v=spf1 include:_spf.example.net -all), not DMARC: the DMARC record is missing")
+	if f == nil || f.Severity != checks.Error || len(f.Steps) == 0 || !strings.Contains(f.Steps[0], "replace the TXT record at _dmarc.example.com") {
+		dump(t, res)
+		t.Fatalf("got %+v", f)
+	}
+	if find(res, "no DMARC record at _dmarc.example.com") == nil {
+		t.Error("the missing DMARC record is no longer said")
+	}
+	if r := res.Check("dmarc").Result.(*Result); r.Found {
+		t.Errorf("found %+v", r)
+	}
+}
+
 func TestOrgFallback(t *testing.T) {
 	res := runDMARC(t, &checks.Ticket{Sender: "a@mail.example.co.uk"}, nil, nil,
 		zone("example.co.uk", txt("_dmarc", "v=DMARC1; p=reject; sp=quarantine"+good)))

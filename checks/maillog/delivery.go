@@ -1,6 +1,7 @@
 package maillog
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/whymail/whymail/checks"
@@ -106,4 +107,7 @@ type Event struct {
 	// over SMTP (Postfix smtpd's NOQUEUE reject): the app's submission
 	// when From is the app's, else someone else's mail.
 	Inbound bool
+	// SendingIP is the address the mail left from, when the evidence
+	// says (SendGrid's "ip" on a delivery attempt); zero otherwise.
+	SendingIP netip.Addr
 }

@@ -3,6 +3,7 @@ package maillog
 import (
 	"encoding/json"
 	"io"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -197,6 +198,11 @@ func (r *eventReader) sendgrid(line int, m map[string]json.RawMessage) int {
 		e.Kind = Unsubscribed
 	default:
 		return notRelevant
+	}
+	if e.Kind == Delivered || e.Kind == Deferred || e.Kind == Bounced {
+		// On an attempt, "ip" is the address SendGrid sent from (on an
+		// open or a click it is the reader's).
+		e.SendingIP, _ = netip.ParseAddr(str(m["ip"]))
 	}
 	r.events = append(r.events, r.provider(e, "SendGrid"))
 	return understood

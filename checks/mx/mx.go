@@ -372,6 +372,25 @@ func corporateFilter(p *checks.Pass, res *Domain) {
 			Data: map[string]any{"gateway": op.Name}})
 		return
 	}
+	if op := operatorNamed(res.Provider); op != nil && op.Quarantine != "" {
+		// A business mailbox service that filters and quarantines on its
+		// own, with no gateway in front: Exchange Online Protection for
+		// Microsoft 365.
+		allow := "in " + op.Name
+		if op.Allow != "" {
+			allow = "in " + op.Allow
+		}
+		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
+			Severity: checks.Info,
+			Message: fmt.Sprintf("mail for %s goes to %s, whose own filtering quarantines messages (high-confidence phishing, malware, spam by the tenant's policy) that the recipient never sees in the inbox",
+				res.Domain, op.Name),
+			Steps: []string{
+				fmt.Sprintf("ask the recipient's IT to search %s for the message to %s and release it", op.Quarantine, addressOr(p, res.Domain)),
+				fmt.Sprintf("ask them to allow the sending domain %s so later emails are not held", allow),
+			},
+			Data: map[string]any{"provider": op.Name}})
+		return
+	}
 	if op := operatorNamed(res.Provider); op != nil && op.Consumer {
 		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.RuledOut, Strength: checks.Indirect,
 			Severity: checks.OK,

@@ -307,11 +307,12 @@ func TestProvidersAndGateways(t *testing.T) {
 		filter   checks.Verdict // corporate-filter, "" when not spoken to
 		step     string         // in the corporate-filter steps
 	}{
-		{[]string{"aspmx.l.google.com", "alt1.aspmx.l.google.com"}, "Google Workspace", "", "", ""},
-		{[]string{"smtp.google.com"}, "Google Workspace", "", "", ""},
-		{[]string{"aspmx2.googlemail.com"}, "Google Workspace", "", "", ""},
+		// Business mailbox services that quarantine on their own: possible, with their quarantine in the steps.
+		{[]string{"aspmx.l.google.com", "alt1.aspmx.l.google.com"}, "Google Workspace", "", checks.Possible, "admin quarantine"},
+		{[]string{"smtp.google.com"}, "Google Workspace", "", checks.Possible, "Email Log Search"},
+		{[]string{"aspmx2.googlemail.com"}, "Google Workspace", "", checks.Possible, "Google Admin console"},
 		{[]string{"gmail-smtp-in.l.google.com", "alt1.gmail-smtp-in.l.google.com"}, "Gmail", "", checks.RuledOut, ""},
-		{[]string{"example-com.mail.protection.outlook.com"}, "Microsoft 365", "", "", ""},
+		{[]string{"example-com.mail.protection.outlook.com"}, "Microsoft 365", "", checks.Possible, "Microsoft 365 Defender quarantine (security.microsoft.com/quarantine"},
 		{[]string{"hotmail-com.olc.protection.outlook.com"}, "Outlook.com", "", checks.RuledOut, ""},
 		{[]string{"mta5.am0.yahoodns.net"}, "Yahoo Mail", "", checks.RuledOut, ""},
 		{[]string{"mx01.mail.icloud.com"}, "iCloud Mail", "", checks.RuledOut, ""},

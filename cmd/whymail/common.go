@@ -218,6 +218,14 @@ func applyConfig(cmd *cobra.Command, path string) error {
 		if fl.Changed {
 			continue // the command line wins
 		}
+		if mf, ok := fl.Value.(mapFlag); ok {
+			if m, ok := settings[key].(map[string]any); ok {
+				if err := mf.SetMap(m); err != nil {
+					return usageError("--config %s: %s: %v", path, key, err)
+				}
+				continue
+			}
+		}
 		values, err := configValues(settings[key])
 		if err != nil {
 			return usageError("--config %s: %s: %v", path, key, err)

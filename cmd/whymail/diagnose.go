@@ -24,13 +24,15 @@ type diagnoseOptions struct {
 	user       string
 	linkTTL    time.Duration
 	logTZ      string
+	statusMap  statusMap
+	lang       string
 	evidence   evidenceOptions
 	out        outputOptions
 	dns        dnsOptions
 }
 
 func newDiagnose(e *env) *cobra.Command {
-	o := &diagnoseOptions{}
+	o := &diagnoseOptions{statusMap: statusMap{}}
 	cmd := &cobra.Command{
 		Use:   "diagnose ADDRESS",
 		Short: "Rank the causes for one \"I never got the email\" ticket",
@@ -70,7 +72,8 @@ was ruled out.
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
-	fs.StringVar(&o.evidence.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
+	fs.StringVar(&o.evidence.users, "users", "", usersHelp)
+	fs.Var(o.statusMap, "status-map", statusMapHelp)
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
 	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
@@ -79,6 +82,7 @@ was ruled out.
 	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir, or Amazon SES notification JSON; - for standard input) (repeatable)")
 	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml; - for standard input)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
+	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
 	o.out.bind(fs, "text", "json", "markdown")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
@@ -104,7 +108,7 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	t := &checks.Ticket{
 		Address: strings.TrimSpace(address), At: at, LogZone: zone,
 		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
-		UserID: o.user, LinkTTL: o.linkTTL,
+		UserID: o.user, LinkTTL: o.linkTTL, StatusMap: o.statusMap,
 	}
 	if t.Sources, err = o.evidence.sources(); err != nil {
 		return nil, err
@@ -132,6 +136,10 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	cat, err := report.CatalogFor(o.lang)
+	if err != nil {
+		return usageError("--lang: %v", err)
+	}
 	t, err := o.ticket(address)
 	if err != nil {
 		return err
@@ -147,7 +155,7 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if err != nil {
 		return err
 	}
-	d := report.Diagnose(res, report.English, flagsOf)
+	d := report.Diagnose(res, cat, flagsOf)
 	if o.out.trace {
 		d.Trace = traceOf(cache)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,9 +15,6 @@ import (
 	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/source"
 )
-
-// Statuses are the account states a users file may hold.
-var Statuses = []string{"active", "inactive", "disabled", "locked", "pending"}
 
 // Columns are the header names (CSV) or keys (JSON) of a users file. id,
 // email and status are required; the times may be absent or empty.
@@ -249,12 +247,11 @@ func parseUser(line int, errf func(string, ...any) error, id, email, status, loc
 		// Compared as it is, it would match no ticket: a false no-account.
 		return u, errf("%v", textinput.ControlError("email", email, c))
 	}
-	ok := false
-	for _, s := range Statuses {
-		ok = ok || u.Status == s
-	}
-	if !ok {
-		return u, errf("status %s is not one of %s", textinput.Clip(status), strings.Join(Statuses, ", "))
+	// The status is the app's own word, passed on as it is (lower-case):
+	// what it means is the account check's to say, with the ticket's
+	// status map. A word whymail does not know is no reason to stop.
+	if c, _, bad := textinput.Control(status); bad {
+		return u, errf("%v", textinput.ControlError("status", status, c))
 	}
 	var err error
 	if u.LockedUntil, err = parseTime(errf, "locked_until", locked); err != nil {
@@ -266,13 +263,39 @@ func parseUser(line int, errf func(string, ...any) error, id, email, status, loc
 	return u, nil
 }
 
+// TimeForms says which times a users file may hold, for errors and help.
+const TimeForms = "RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone " +
+	"(2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; " +
+	"without a zone it is UTC), or Unix seconds (1795341600)"
+
+// timeLayouts are the forms apps and databases write times in: RFC 3339,
+// and the SQL form with a space (PostgreSQL, MySQL, SQLite), with or
+// without fractions and a zone.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04:05.999999999 -07:00",
+	"2006-01-02 15:04:05.999999999 UTC",
+	"2006-01-02 15:04:05.999999999 GMT",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// parseTime reads a time of a users file: one of timeLayouts (a time
+// without a zone is UTC, as databases store it), or Unix seconds.
 func parseTime(errf func(string, ...any) error, name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return t, errf("%s %s is not an RFC 3339 time (like 2026-11-22T10:00:00Z)", name, textinput.Clip(v))
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && len(v) >= 9 && len(v) <= 11 {
+		return time.Unix(n, 0).UTC(), nil
 	}
-	return t, nil
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errf("%s %s is not a time whymail reads: want %s", name, textinput.Clip(v), TimeForms)
 }

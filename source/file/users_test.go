@@ -67,20 +67,29 @@ func TestReadUsers(t *testing.T) {
 		{name: "duplicate column", in: "\nid,email,status,Email\n", err: `users.csv:2: column "email" appears twice in the header`},
 		{name: "wrong field count", in: "id,email,status\n1,a@example.com,active\n2,b@example.com\n",
 			err: "users.csv:3: wrong number of fields: the row does not have as many as the header"},
-		{name: "bad status", in: "id,email,status\n1,a@example.com,active\n2,b@example.com,gone\n",
-			err: `users.csv:3: status "gone" is not one of active, inactive, disabled, locked, pending`},
-		{name: "empty status", in: "id,email,status\n1,a@example.com,\n",
-			err: `users.csv:2: status "" is not one of active, inactive, disabled, locked, pending`},
+		// The app's own status words pass through: the account check maps them.
+		{name: "app status words pass through", in: "id,email,status\n1,a@example.com,Deactivated\n2,b@example.com,suspended\n3,c@example.com,\n4,d@example.com, banned \n",
+			want: "2:1:a@example.com:deactivated 3:2:b@example.com:suspended 4:3:c@example.com: 5:4:d@example.com:banned"},
+		{name: "control character in status", in: "id,email,status\n1,a@example.com,act\x00ive\n",
+			err: `users.csv:2: status "act\x00ive" holds a control character (U+0000): the file is damaged or not text`},
+		// Times as apps and databases write them.
+		{name: "sql times, with and without zone, and unix seconds", in: "id,email,status,locked_until,reset_sent_at\n" +
+			"1,a@example.com,active,2026-11-24 12:00:00,1795341600\n" +
+			"2,b@example.com,active,2026-11-24 12:00:00+01,2026-11-22 10:00:00.123456 +0100\n" +
+			"3,c@example.com,active,2026-11-24 12:00:00 UTC,2026-11-22T10:00:00\n" +
+			"4,d@example.com,active,2026-11-24T12:00:00.5+02:00,2026-11-22 10:00:00-05:00\n",
+			want: "2:1:a@example.com:active:L2026-11-24T12:00:00Z:R2026-11-22T10:00:00Z 3:2:b@example.com:active:L2026-11-24T11:00:00Z:R2026-11-22T09:00:00Z " +
+				"4:3:c@example.com:active:L2026-11-24T12:00:00Z:R2026-11-22T10:00:00Z 5:4:d@example.com:active:L2026-11-24T10:00:00Z:R2026-11-22T15:00:00Z"},
 		{name: "bad time", in: "id,email,status,locked_until\n\n1,a@example.com,locked,2026-11-23 10:00\n",
-			err: `users.csv:3: locked_until "2026-11-23 10:00" is not an RFC 3339 time (like 2026-11-22T10:00:00Z)`},
+			err: `users.csv:3: locked_until "2026-11-23 10:00" is not a time whymail reads: want RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone (2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; without a zone it is UTC), or Unix seconds (1795341600)`},
 		{name: "bad reset time", in: "id,email,status,reset_sent_at\n1,a@example.com,active,yesterday\n",
-			err: `users.csv:2: reset_sent_at "yesterday" is not an RFC 3339 time (like 2026-11-22T10:00:00Z)`},
+			err: `users.csv:2: reset_sent_at "yesterday" is not a time whymail reads: want RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone (2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; without a zone it is UTC), or Unix seconds (1795341600)`},
 		{name: "bad quote", in: "id,email,status\n1,\"a@example.com,active\n",
 			err: "users.csv:2: extraneous or missing \" in quoted-field"},
 		{name: "json bad status", in: "[\n{\"id\":\"1\",\"email\":\"a@example.com\",\"status\":\"active\"},\n{\"id\":\"2\",\n \"email\":\"b@example.com\",\"status\":\"zombie\"}\n]",
-			err: `users.csv:3: status "zombie" is not one of active, inactive, disabled, locked, pending`},
+			want: "2:1:a@example.com:active 3:2:b@example.com:zombie"},
 		{name: "json bad time", in: "[\n\n  {\"id\":\"1\",\"email\":\"a@example.com\",\"status\":\"locked\",\"locked_until\":\"soon\"}]",
-			err: `users.csv:3: locked_until "soon" is not an RFC 3339 time (like 2026-11-22T10:00:00Z)`},
+			err: `users.csv:3: locked_until "soon" is not a time whymail reads: want RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone (2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; without a zone it is UTC), or Unix seconds (1795341600)`},
 		{name: "json wrong type", in: "[\n{\"id\":\"1\",\"email\":42,\"status\":\"active\"}]",
 			err: `users.csv:2: "email" is a JSON number; want a string`},
 		{name: "json id of wrong type", in: "[\n{\"id\":true,\"email\":\"a@example.com\",\"status\":\"active\"}]",
@@ -93,10 +102,10 @@ func TestReadUsers(t *testing.T) {
 			err: "users.csv:2: the JSON array ends early (missing ] or })"},
 		{name: "json object, not array", in: "\n{\"users\": []}", err: `users.csv:2: a JSON users file must be an array of objects ([{"id": ...}, ...]), not one object`},
 		// In a one-line file the line does not locate a record: the error names it too.
-		{name: "json one line bad status", in: `[{"id":"1","email":"a@example.com","status":"active"},{"id":"2","email":"b@example.com","status":"active"},{"id":"3","email":"c@example.com","status":"zombie"}]`,
-			err: `users.csv:1: record 3: status "zombie" is not one of active, inactive, disabled, locked, pending`},
+		{name: "json one line bad time", in: `[{"id":"1","email":"a@example.com","status":"active"},{"id":"2","email":"b@example.com","status":"active"},{"id":"3","email":"c@example.com","status":"zombie","reset_sent_at":"later"}]`,
+			err: `users.csv:1: record 3: reset_sent_at "later" is not a time whymail reads: want RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone (2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; without a zone it is UTC), or Unix seconds (1795341600)`},
 		{name: "json one line first record", in: `[{"id":"1","email":"a@example.com","status":"locked","locked_until":"soon"}]`,
-			err: `users.csv:1: record 1: locked_until "soon" is not an RFC 3339 time (like 2026-11-22T10:00:00Z)`},
+			err: `users.csv:1: record 1: locked_until "soon" is not a time whymail reads: want RFC 3339 (2026-11-22T10:00:00Z), a date and time with or without a zone (2026-11-22 10:00:00, 2026-11-22 10:00:00+01, 2026-11-22 10:00:00 +0100, 2026-11-22 10:00:00 UTC; without a zone it is UTC), or Unix seconds (1795341600)`},
 		{name: "json one line wrong type", in: `[{"id":"1","email":"a@example.com","status":"active"},{"id":"2","email":7,"status":"active"}]`,
 			err: `users.csv:1: record 2: "email" is a JSON number; want a string`},
 		{name: "json one line not an object", in: `[{"id":"1","email":"a@example.com","status":"active"}, 5]`,
@@ -170,6 +179,7 @@ func FuzzReadUsers(f *testing.F) {
 		`[{"id": 1, "email": "a@example.com", "status": "pending", "reset_sent_at": "2026-11-20T08:00:00Z"}]`,
 		"[\n{\"id\":\"2\" \"email\":\"b\"}\n]",
 		"[", "\n\n", "id,email,status\n1,\"x\n",
+		"id,email,status,locked_until,reset_sent_at\n1,a@example.com,Deactivated,2026-11-24 12:00:00+01,1795341600\n",
 	} {
 		f.Add(s)
 	}

@@ -63,7 +63,6 @@ verdict is looked up once, and a slow domain holds up no other's checking.
 	markPath(fs, "input")
 	o.out.bind(fs, "text", "json")
 	o.dns.bind(fs)
-	o.dns.batchDefaults(fs)
 	return cmd
 }
 

@@ -91,19 +91,6 @@ func (o *dnsOptions) bind(fs *pflag.FlagSet) {
 	markPath(fs, "zone")
 }
 
-// batchMaxInFlight is the default of --dns-concurrency for the batch
-// commands (address, domain): their questions are many and independent,
-// so waiting on fewer at once only adds round trips.
-const batchMaxInFlight = 1024
-
-// batchDefaults gives --dns-concurrency the batch commands' default.
-func (o *dnsOptions) batchDefaults(fs *pflag.FlagSet) {
-	o.concurrency = batchMaxInFlight
-	if f := fs.Lookup("dns-concurrency"); f != nil {
-		f.DefValue = fmt.Sprint(batchMaxInFlight)
-	}
-}
-
 // resolver builds the run's DNS: zone files or the network, behind one
 // cache that merges identical questions and keeps the trace.
 func (o *dnsOptions) resolver() (*lookup.Cache, error) {

@@ -75,7 +75,6 @@ dkim_selector columns, and streams one result a domain in input order
 	fs.BoolVar(&o.dkimProbe, "dkim-probe", true, "with --input: probe the common DKIM selectors for a domain given none (false: skip DKIM there, and say so)")
 	markPath(fs, "input")
 	o.dns.bind(fs)
-	o.dns.batchDefaults(fs)
 	return cmd
 }
 

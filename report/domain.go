@@ -37,7 +37,13 @@ type Lint struct {
 
 // DomainLint is the lint of one domain.
 type DomainLint struct {
-	Domain string          `json:"domain"`
+	Domain string `json:"domain"`
+	// Source is the input line the domain was read from (file:line), in
+	// a batch.
+	Source string `json:"source,omitempty"`
+	// Notes say how the batch checked the domain where that differs from
+	// a lint of it alone (which DKIM selectors were looked at).
+	Notes  []string        `json:"notes,omitempty"`
 	Worst  checks.Severity `json:"worst"`
 	Groups []*RecordGroup  `json:"records"`
 	Checks []CheckOutcome  `json:"checks"`
@@ -117,26 +123,44 @@ func (s Style) severity(sev checks.Severity) string {
 // LintText writes the lint for a mail administrator: per domain, per record,
 // each finding with its severity.
 func LintText(w io.Writer, l *Lint, s Style) error {
-	p := &printer{w: w}
 	for _, d := range l.Domains {
-		p.f("%s  %s\n", s.paint(d.Domain, color.Bold), strings.TrimRight(s.severity(d.Worst), " "))
-		for _, g := range d.Groups {
-			p.f("  %s\n", s.paint(g.Record, color.Bold))
-			for _, f := range g.Findings {
-				lines := strings.Split(f.Message, "\n")
-				p.f("    %s %s\n", s.severity(f.Severity), lines[0])
-				for _, more := range lines[1:] {
-					p.f("    %-10s %s\n", "", more)
-				}
-			}
+		if err := LintDomainText(w, d, s); err != nil {
+			return err
 		}
-		for _, c := range d.Checks {
-			if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
-				p.f("  %s %s: %s\n", s.paint(c.Name, color.Faint), c.Status, c.Reason)
-			}
-		}
-		p.f("\n")
 	}
+	return LintResultText(w, l, s)
+}
+
+// LintDomainText writes one domain of a lint: its findings per record,
+// then the checks that were skipped or failed.
+func LintDomainText(w io.Writer, d *DomainLint, s Style) error {
+	p := &printer{w: w}
+	p.f("%s  %s\n", s.paint(d.Domain, color.Bold), strings.TrimRight(s.severity(d.Worst), " "))
+	for _, n := range d.Notes {
+		p.f("  %s %s\n", s.paint("note", color.Faint), n)
+	}
+	for _, g := range d.Groups {
+		p.f("  %s\n", s.paint(g.Record, color.Bold))
+		for _, f := range g.Findings {
+			lines := strings.Split(f.Message, "\n")
+			p.f("    %s %s\n", s.severity(f.Severity), lines[0])
+			for _, more := range lines[1:] {
+				p.f("    %-10s %s\n", "", more)
+			}
+		}
+	}
+	for _, c := range d.Checks {
+		if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
+			p.f("  %s %s: %s\n", s.paint(c.Name, color.Faint), c.Status, c.Reason)
+		}
+	}
+	p.f("\n")
+	return p.err
+}
+
+// LintResultText writes the lint's result line: INCOMPLETE, FAIL or pass.
+func LintResultText(w io.Writer, l *Lint, s Style) error {
+	p := &printer{w: w}
 	switch {
 	case l.Incomplete:
 		p.f("result: %s: some checks could not complete (see \"failed\" above); run again, or check DNS\n", s.paint("INCOMPLETE", color.FgRed, color.Bold))
@@ -148,6 +172,13 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 		p.f("result: %s (nothing reached %s %s)\n", s.paint("pass", color.FgGreen), l.Setting, l.FailOn)
 	}
 	return p.err
+}
+
+// Merge counts another lint's outcome (a batch line's) into l: whether it
+// failed or was incomplete. Its domains are not kept.
+func (l *Lint) Merge(o *Lint) {
+	l.Failed = l.Failed || o.Failed
+	l.Incomplete = l.Incomplete || o.Incomplete
 }
 
 // LintGitHub writes GitHub Actions workflow commands: one annotation a

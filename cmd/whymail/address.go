@@ -23,7 +23,8 @@ import (
 type addressOptions struct {
 	config  string
 	input   string
-	workers int
+	workers int // deprecated: concurrency is the DNS's
+	window  int
 	out     outputOptions
 	dns     dnsOptions
 }
@@ -36,8 +37,8 @@ func newAddress(e *env) *cobra.Command {
 		Long: `address gives one verdict per address: ok, invalid, typo, no-domain, no-mail
 or unknown (DNS could not answer), with the reason and any suggested
 correction. With --input it reads one address a line, or a CSV whose header
-has an "email" column, and streams results in input order; repeated domains
-are looked up once.
+has an "email" column, and streams results in input order; each domain's
+verdict is looked up once, and a slow domain holds up no other's checking.
 
 ` + addressExitHelp,
 		Example: `  whymail address alice@gmial.com bob@example.org
@@ -56,24 +57,23 @@ are looked up once.
 	fs := cmd.Flags()
 	bindConfig(fs, &o.config)
 	fs.StringVar(&o.input, "input", "", "read addresses from FILE (- for standard input): one a line, or CSV with an email column")
-	fs.IntVar(&o.workers, "workers", 32, "addresses checked at once")
+	fs.IntVar(&o.window, "window", 10000, "most addresses held between reading and writing: bounds memory (a slow domain holds back the writing of later addresses, not their checking)")
+	// --workers bounded the addresses checked at once; now the DNS bounds
+	// what is in flight. Still taken, so that scripts keep working.
+	fs.IntVar(&o.workers, "workers", 0, "ignored: addresses are checked as fast as --dns-concurrency allows")
+	_ = fs.MarkHidden("workers")
 	markPath(fs, "input")
 	o.out.bind(fs, "text", "json")
 	o.dns.bind(fs)
 	return cmd
 }
 
-type addressItem struct {
-	address, source string
-	out             chan *report.AddressVerdict
-}
-
 func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
-	if o.workers < 1 {
-		return usageError("--workers must be at least 1")
+	if o.window < 1 {
+		return usageError("--window must be at least 1")
 	}
 	// Open the input before checking anything, so that a bad --input is
 	// the only output.
@@ -97,75 +97,44 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	cache.DropTrace()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops the reader and the workers on every return
+	defer cancel() // stops the domain lookups and the workers on every return
 
-	// Items flow in input order through a bounded queue; workers check them
-	// concurrently and the writer prints each as soon as its turn comes.
-	queue := make(chan *addressItem, o.workers)
-	work := make(chan *addressItem)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(queue)
-		defer close(work)
-		emit := func(addr, source string) bool {
-			it := &addressItem{address: addr, source: source, out: make(chan *report.AddressVerdict, 1)}
-			for _, ch := range []chan *addressItem{queue, work} {
-				select {
-				case ch <- it:
-				case <-ctx.Done():
-					return false
-				}
-			}
-			return true
-		}
-		var err error
+	b := newAddressBatch(ctx, cache, o.out.format == "json", o.window)
+	read := func(emit func(addressJob) bool) error {
 		for _, a := range args {
-			if !emit(a, "") {
-				break
+			if !emit(addressJob{address: a}) {
+				return nil
 			}
 		}
-		if input != nil && ctx.Err() == nil {
-			err = readAddresses(input, name, emit)
+		if input == nil {
+			return nil
 		}
-		readErr <- err
-	}()
-	for range o.workers {
-		go func() {
-			for it := range work {
-				it.out <- checkAddress(ctx, cache, it.address, it.source)
-			}
-		}()
+		return readAddresses(input, name, func(addr, source string) bool {
+			return emit(addressJob{address: addr, source: source})
+		})
 	}
+	w := lineWriter(e.stdout)
 	failed := false
-	for it := range queue {
-		var v *report.AddressVerdict
-		select {
-		case v = <-it.out:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		failed = failed || v.Verdict == "unknown"
-		if err := o.write(e, v); err != nil {
+	write := func(out addressOut) error {
+		failed = failed || out.unknown
+		if _, err := w.Write(out.line); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
+		return nil
 	}
-	if err := <-readErr; err != nil {
-		return err
+	flush := func() error {
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
 	}
-	if err := ctx.Err(); err != nil {
+	if err := ordered(ctx, o.window, read, b.start, write, flush); err != nil {
 		return err
 	}
 	if failed {
 		return silentExit(ExitFailed)
 	}
 	return nil
-}
-
-func (o *addressOptions) write(e *env, v *report.AddressVerdict) error {
-	if o.out.format == "json" {
-		return report.WriteJSONLine(e.stdout, v)
-	}
-	return report.AddressLine(e.stdout, v)
 }
 
 // readAddresses reads plain lines (blank lines and # comments skipped), or

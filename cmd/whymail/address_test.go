@@ -115,7 +115,7 @@ func TestAddressPipelineStops(t *testing.T) {
 	zone := filepath.Join("..", "..", "testdata", "demo", "example.org.zone")
 	before := runtime.NumGoroutine()
 
-	o := &addressOptions{input: "-", workers: 8, out: outputOptions{format: "text", formats: []string{"text"}},
+	o := &addressOptions{input: "-", window: 8, out: outputOptions{format: "text", formats: []string{"text"}},
 		dns: dnsOptions{zones: []string{zone}, timeout: time.Second}}
 	e := &env{stdin: strings.NewReader(in.String()), stdout: &failingWriter{n: 10}, stderr: io.Discard, getenv: os.Getenv}
 	if err := o.run(context.Background(), e, nil); err == nil || !strings.Contains(err.Error(), "broken pipe") {

@@ -81,6 +81,8 @@ type dnsOptions struct {
 	servers     []string
 	timeout     time.Duration
 	concurrency int
+	// answers, when set, answers instead of zones or the network: a test's.
+	answers lookup.Resolver
 }
 
 func (o *dnsOptions) bind(fs *pflag.FlagSet) {
@@ -102,6 +104,9 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 	}
 	if o.concurrency < 0 {
 		return nil, usageError("--dns-concurrency must be at least 1 (0: the default), got %d", o.concurrency)
+	}
+	if o.answers != nil {
+		return lookup.NewCache(o.answers), nil
 	}
 	if len(o.zones) > 0 {
 		z, err := lookup.LoadZoneFiles(o.zones...)

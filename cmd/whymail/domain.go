@@ -19,6 +19,9 @@ type domainOptions struct {
 	selectors  []string
 	dnsbl      []string
 	helo       string
+	input      string
+	window     int
+	dkimProbe  bool
 	out        outputOptions
 	dns        dnsOptions
 }
@@ -26,22 +29,33 @@ type domainOptions struct {
 func newDomain(e *env) *cobra.Command {
 	o := &domainOptions{}
 	cmd := &cobra.Command{
-		Use:   "domain DOMAIN...",
+		Use:   "domain DOMAIN... | --input FILE|-",
 		Short: "Lint a sender domain's mail DNS: MX, SPF, DKIM, DMARC, PTR, blocklists, MTA-STS, TLS-RPT, BIMI",
 		Long: `domain checks the records a receiver looks at before it trusts mail from
 a domain, and prints findings per record with a severity (error, warning,
 info, ok). It exits 1 when any finding reaches --fail-on, so it can guard
 the sender domain in CI.
 
+With --input it reads a list, one domain a line optionally followed by its
+sending IPs and s=SELECTOR words, or a CSV with domain, sending_ip and
+dkim_selector columns, and streams one result a domain in input order
+(--format json: one whymail.domain/v1 document a line).
+
 ` + domainExitHelp,
 		Example: `  whymail domain example.com
   whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
   whymail domain example.com --format github      # GitHub Actions annotations
-  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it`,
-		Args: cobra.MinimumNArgs(1),
+  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it
+  whymail domain --input senders.txt --format json > lint.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyConfig(cmd, o.config); err != nil {
 				return err
+			}
+			switch {
+			case len(args) == 0 && o.input == "":
+				return usageError("give domains as arguments or --input FILE (- for standard input)")
+			case len(args) > 0 && o.input != "":
+				return usageError("give domains as arguments or with --input, not both")
 			}
 			return o.run(cmd.Context(), e, args)
 		},
@@ -56,6 +70,10 @@ the sender domain in CI.
 	o.out.bind(fs, "text", "json", "github", "markdown")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
+	fs.StringVar(&o.input, "input", "", "read domains from FILE (- for standard input): DOMAIN [IP...] [s=SELECTOR...] a line, or CSV with domain, sending_ip, dkim_selector columns")
+	fs.IntVar(&o.window, "window", 256, "with --input: most domains held between reading and writing (bounds memory)")
+	fs.BoolVar(&o.dkimProbe, "dkim-probe", true, "with --input: probe the common DKIM selectors for a domain given none (false: skip DKIM there, and say so)")
+	markPath(fs, "input")
 	o.dns.bind(fs)
 	return cmd
 }
@@ -75,14 +93,6 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 			return usageError("invalid --fail-on %q: want error, warning, info or never", o.failOn)
 		}
 	}
-	var domains []string
-	for _, a := range args {
-		d, err := domainName(a)
-		if err != nil {
-			return err
-		}
-		domains = append(domains, d)
-	}
 	var ips []netip.Addr
 	for _, s := range o.sendingIPs {
 		ip, err := netip.ParseAddr(s)
@@ -90,6 +100,17 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 			return usageError("invalid --sending-ip %q: want an IPv4 or IPv6 address", s)
 		}
 		ips = append(ips, ip.Unmap())
+	}
+	if o.input != "" {
+		return o.batch(ctx, e, failOn, never, ips)
+	}
+	var domains []string
+	for _, a := range args {
+		d, err := domainName(a)
+		if err != nil {
+			return err
+		}
+		domains = append(domains, d)
 	}
 	cache, err := o.dns.resolver()
 	if err != nil {

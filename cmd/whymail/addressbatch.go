@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/report"
+)
+
+// An address batch computes each domain's verdict (the mx check) once per
+// run, however many addresses share it, and then, per address, only what
+// is CPU work: the syntax and typo checks, given the domain's mx result.
+// The verdicts are those of checking each address on its own (checkAddress):
+// the mx check's findings are its domain's, except where it names the
+// address (a security gateway's quarantine step), and there the address is
+// checked on its own.
+
+// addressJob is one address of the input.
+type addressJob struct {
+	address, source string
+}
+
+// addressOut is one address's output line, and whether its verdict is
+// unknown (exit status 3).
+type addressOut struct {
+	line    []byte
+	unknown bool
+}
+
+// domainVerdict is the mx check's outcome for one domain, shared by the
+// addresses at it.
+type domainVerdict struct {
+	key  string
+	done bool // cr and the rest are set; waiters is nil
+	// waiters are the addresses that came while the lookup ran.
+	waiters []pendingAddress
+
+	cr *checks.CheckResult // the mx check's
+	// alone: mx's findings depend on the address, so each address is
+	// checked on its own (its DNS answers are cached by then).
+	alone    bool
+	failed   time.Time // when a failed check finished, to ask again after lookup.ErrorTTL
+	tailJSON []byte    // cr's findings as JSON, comma-separated
+}
+
+type pendingAddress struct {
+	job  addressJob
+	done func(addressOut)
+}
+
+type cpuJob struct {
+	pendingAddress
+	dv *domainVerdict
+}
+
+// maxDomains bounds the domain verdicts kept; beyond it the oldest finished
+// ones are forgotten (an address at a forgotten domain has it checked again,
+// from the DNS cache).
+const maxDomains = 1 << 16
+
+type addressBatch struct {
+	ctx   context.Context
+	cache lookup.Resolver
+	json  bool
+	cpu   chan cpuJob
+
+	mu       sync.Mutex
+	domains  map[string]*domainVerdict
+	finished []string // keys of done domains, oldest first, for forgetting
+}
+
+// newAddressBatch starts the CPU workers; they stop with ctx. window is
+// the most addresses in flight (ordered's), so that no send on cpu blocks.
+func newAddressBatch(ctx context.Context, cache lookup.Resolver, json bool, window int) *addressBatch {
+	b := &addressBatch{ctx: ctx, cache: cache, json: json, cpu: make(chan cpuJob, window),
+		domains: map[string]*domainVerdict{}}
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for {
+				select {
+				case j := <-b.cpu:
+					j.done(b.check(j.job, j.dv))
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	return b
+}
+
+// ticketFor is the ticket of one address, as checkAddress makes it.
+func ticketFor(address string) *checks.Ticket {
+	t := &checks.Ticket{Mode: checks.Verify, Address: strings.TrimSpace(address)}
+	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
+		t.Domain = t.Address[i+1:]
+	}
+	return t
+}
+
+// start is ordered's: it never blocks.
+func (b *addressBatch) start(job addressJob, done func(addressOut)) {
+	if strings.TrimSpace(job.address) == "" {
+		b.queue(cpuJob{pendingAddress{job, done}, nil})
+		return
+	}
+	key := ticketFor(job.address).Domain
+	b.mu.Lock()
+	dv := b.domains[key]
+	if dv != nil && dv.done && !dv.failed.IsZero() && time.Since(dv.failed) > lookup.ErrorTTL {
+		dv = nil // a failure long ago: ask again, as the DNS cache does
+	}
+	switch {
+	case dv == nil:
+		dv = &domainVerdict{key: key, waiters: []pendingAddress{{job, done}}}
+		b.domains[key] = dv
+		b.mu.Unlock()
+		go b.resolve(dv)
+	case !dv.done:
+		dv.waiters = append(dv.waiters, pendingAddress{job, done})
+		b.mu.Unlock()
+	default:
+		b.mu.Unlock()
+		b.queue(cpuJob{pendingAddress{job, done}, dv})
+	}
+}
+
+func (b *addressBatch) queue(j cpuJob) {
+	select {
+	case b.cpu <- j:
+	case <-b.ctx.Done():
+	}
+}
+
+// resolve runs the mx check for dv's domain, then hands its waiting
+// addresses to the workers.
+func (b *addressBatch) resolve(dv *domainVerdict) {
+	runner := &checks.Runner{DNS: b.cache}
+	res, err := runner.Run(b.ctx, []*checks.Check{mx.Check}, &checks.Ticket{Mode: checks.Verify, Domain: dv.key})
+	if err != nil || len(res.Checks) != 1 {
+		dv.alone = true
+	} else {
+		dv.cr = res.Checks[0]
+		md, _ := dv.cr.Result.(*mx.Domain)
+		// The one finding of mx that names the address: the quarantine
+		// step of a security gateway.
+		dv.alone = md != nil && md.Gateway != ""
+		if dv.cr.Status == checks.StatusFailed {
+			dv.failed = time.Now()
+		}
+		if !dv.alone && b.json {
+			var buf bytes.Buffer
+			for i, f := range dv.cr.Findings {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				if err := report.WriteJSONLine(&buf, f); err != nil {
+					dv.alone = true
+				}
+				buf.Truncate(buf.Len() - 1) // the newline
+			}
+			dv.tailJSON = buf.Bytes()
+		}
+	}
+	b.mu.Lock()
+	waiters := dv.waiters
+	dv.waiters, dv.done = nil, true
+	if b.domains[dv.key] == dv {
+		b.finished = append(b.finished, dv.key)
+		for len(b.domains) > maxDomains && len(b.finished) > 0 {
+			k := b.finished[0]
+			b.finished = b.finished[1:]
+			if old := b.domains[k]; old != nil && old.done {
+				delete(b.domains, k)
+			}
+		}
+	}
+	b.mu.Unlock()
+	for _, w := range waiters {
+		b.queue(cpuJob{w, dv})
+	}
+}
+
+// check gives one address its verdict and output line.
+func (b *addressBatch) check(job addressJob, dv *domainVerdict) addressOut {
+	var v *report.AddressVerdict
+	var tail []byte
+	switch {
+	case dv == nil || dv.alone:
+		v = checkAddress(b.ctx, b.cache, job.address, job.source)
+	default:
+		v = report.NewAddressVerdict(job.address, job.source)
+		runner := &checks.Runner{DNS: b.cache, Given: map[*checks.Check]any{mx.Check: dv.cr.Result}}
+		res, err := runner.Run(b.ctx, addressChecks, ticketFor(job.address))
+		if err != nil {
+			v.Verdict, v.Reason = "unknown", err.Error()
+			break
+		}
+		for i, c := range res.Checks {
+			if c.Name == mx.Check.Name {
+				res.Checks[i] = dv.cr
+			}
+		}
+		v.Summarize(res)
+		if last := len(res.Checks) - 1; b.json && len(dv.cr.Findings) > 0 && res.Checks[last] == dv.cr {
+			// The domain's findings come last (mx is last in the set):
+			// their JSON is the domain's, written once.
+			v.Findings = v.Findings[:len(v.Findings)-len(dv.cr.Findings)]
+			tail = dv.tailJSON
+		}
+	}
+	var buf bytes.Buffer
+	if b.json {
+		_ = report.WriteJSONLine(&buf, v)
+		if len(tail) > 0 {
+			// ...,"findings":[HEAD]}\n -> ...,"findings":[HEAD,TAIL]}\n
+			buf.Truncate(buf.Len() - len("]}\n"))
+			if len(v.Findings) > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(tail)
+			buf.WriteString("]}\n")
+		}
+	} else {
+		_ = report.AddressLine(&buf, v)
+	}
+	return addressOut{line: buf.Bytes(), unknown: v.Verdict == "unknown"}
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/report"
+)
+
+// TestAddressBatchSameVerdicts: the batch, which looks each domain up once
+// and gives its mx result to every address at it, writes for each address
+// exactly the line of checking it on its own (checkAddress), in JSON and text.
+func TestAddressBatchSameVerdicts(t *testing.T) {
+	demo := filepath.Join("..", "..", "testdata", "demo")
+	rcpt := filepath.Join(t.TempDir(), "rcpt.zone")
+	if err := os.WriteFile(rcpt, []byte(rcptZone(40)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zones := []string{filepath.Join(demo, "example.org.zone"), filepath.Join(demo, "gmial.com.zone"),
+		filepath.Join(demo, "corp.example.zone"), filepath.Join(demo, "mimecast.com.zone"), rcpt}
+	addrs := []string{
+		"alice@gmial.com", "bob@gmial.com", "bob@example.org", "Bob@EXAMPLE.org", " carol@example.org ",
+		"x@nomail.example.org", "q@nowhere.example.org", "not-an-address", "", "a@@example.org",
+		"admin@corp.example", "dave@corp.example", // a gateway: the quarantine step names the address
+		"postmaster@example.org", "zoë@example.org", "e@[192.0.2.1]", "f@elsewhere.example", "g@gmail.con",
+		"h@example.org.", "\"a b\"@example.org",
+	}
+	for i := range 40 {
+		addrs = append(addrs, fmt.Sprintf("u%d@%s", i, rcptDomain(i)), fmt.Sprintf("v%d@%s", i, rcptDomain(i)))
+	}
+	z, err := lookup.LoadZoneFiles(zones...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	for _, z := range zones {
+		args = append(args, "--zone", z)
+	}
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			cache := lookup.NewCache(z)
+			var want bytes.Buffer
+			for _, a := range addrs {
+				v := checkAddress(context.Background(), cache, a, "")
+				if format == "json" {
+					report.WriteJSONLine(&want, v)
+				} else {
+					report.AddressLine(&want, v)
+				}
+			}
+			var got bytes.Buffer
+			Main(append([]string{"address", "--format", format}, append(args, addrs...)...), nil, &got, io.Discard)
+			w := want.String()
+			if got.String() != w {
+				gl, wl := strings.Split(got.String(), "\n"), strings.Split(w, "\n")
+				for i := range min(len(gl), len(wl)) {
+					if gl[i] != wl[i] {
+						t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
+					}
+				}
+				t.Fatalf("%d lines, want %d", len(gl), len(wl))
+			}
+		})
+	}
+}
+
+// gate answers from zones, holding every question about slow until
+// released, and counts the MX questions answered about other names.
+type gate struct {
+	z       *lookup.Zones
+	slow    string
+	release chan struct{}
+	fastMX  atomic.Int64
+}
+
+func (g *gate) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+	if strings.Contains(strings.ToLower(q.Name), g.slow) {
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else if q.Type == dns.TypeMX {
+		defer g.fastMX.Add(1)
+	}
+	return g.z.Lookup(ctx, q)
+}
+
+// lineCounter counts the lines written to it.
+type lineCounter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines int
+}
+
+func (w *lineCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lines += bytes.Count(p, []byte("\n"))
+	return w.buf.Write(p)
+}
+
+func (w *lineCounter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lines
+}
+
+// TestAddressSlowDomain: a domain whose DNS does not answer holds up no
+// other domain's checking, and only the writing of the addresses after it:
+// while it hangs, every other domain is looked up and every address before
+// it is written. The slow domain is released when all others are done (or,
+// if that never happens, after a while, and the test fails on the counts).
+func TestAddressSlowDomain(t *testing.T) {
+	const before, after = 7, 3000
+	z, err := lookup.ParseZones(rcptZone(after+before)+"slow IN MX 10 mx.d0000\n", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	for i := range before {
+		fmt.Fprintf(&in, "b%d@%s\n", i, rcptDomain(i))
+	}
+	in.WriteString("s@slow.rcpt.test\n")
+	for i := range after {
+		fmt.Fprintf(&in, "a%d@%s\n", i, rcptDomain(before+i))
+	}
+	g := &gate{z: z, slow: "slow.rcpt.test", release: make(chan struct{})}
+	out := &lineCounter{}
+	var linesAtRelease, fastAtRelease int
+	go func() {
+		deadline := time.After(20 * time.Second) // only if the batch is blocked: then the counts fail
+		for g.fastMX.Load() < before+after || out.count() < before {
+			select {
+			case <-deadline:
+				linesAtRelease, fastAtRelease = out.count(), int(g.fastMX.Load())
+				close(g.release)
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		linesAtRelease, fastAtRelease = out.count(), int(g.fastMX.Load())
+		close(g.release)
+	}()
+	o := &addressOptions{input: "-", window: 10000, out: outputOptions{format: "text", formats: []string{"text"}},
+		dns: dnsOptions{answers: g, timeout: time.Second}}
+	e := &env{stdin: strings.NewReader(in.String()), stdout: out, stderr: io.Discard, getenv: os.Getenv}
+	if err := o.run(context.Background(), e, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fastAtRelease != before+after {
+		t.Errorf("while the slow domain hung, %d of the %d other domains were looked up", fastAtRelease, before+after)
+	}
+	if linesAtRelease != before {
+		t.Errorf("while the slow domain hung, %d lines were written, want the %d before it", linesAtRelease, before)
+	}
+	lines := strings.Split(strings.TrimSpace(out.buf.String()), "\n")
+	if len(lines) != before+1+after || !strings.HasPrefix(lines[before], "s@slow.rcpt.test\t") {
+		t.Errorf("%d lines, line %d = %q: want the slow domain's address in its place", len(lines), before+1, lines[min(before, len(lines)-1)])
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+)
+
+// The batch commands (address --input, domain --input) check items as
+// they are read and write the results in input order. The window, not the
+// number of workers, bounds the items held between reading and writing, so
+// memory is bounded however long the input, and one slow item delays only
+// the writing of those after it, never their checking: up to window-1
+// items behind it are checked meanwhile. What bounds the DNS is the
+// network's queries in flight (--dns-concurrency).
+
+// slot is one item's place in the output order.
+type slot[R any] struct {
+	res   R
+	ready chan struct{}
+}
+
+// ordered runs a batch. read emits items in input order and returns the
+// input's error, if any; it stops when emit returns false. start is called
+// for each item on the reading goroutine and must not block: it arranges
+// for done to be called once, from any goroutine, with the item's result.
+// write is called for each result in input order, and flush whenever the
+// writer would wait for a result (so the output streams). On a write error
+// or a cancelled ctx everything stops and ordered returns the error; else,
+// when every emitted item is written, the read error.
+func ordered[I, R any](ctx context.Context, window int,
+	read func(emit func(I) bool) error,
+	start func(item I, done func(R)),
+	write func(R) error, flush func() error,
+) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan *slot[R], window) // held slots, in input order
+	free := make(chan struct{}, window)  // one token per slot in use
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(queue)
+		emit := func(it I) bool {
+			select {
+			case free <- struct{}{}:
+			case <-ctx.Done():
+				return false
+			}
+			s := &slot[R]{ready: make(chan struct{})}
+			queue <- s // never blocks: at most window slots are held
+			start(it, func(r R) { s.res = r; close(s.ready) })
+			return true
+		}
+		readErr <- read(emit)
+	}()
+	for s := range queue {
+		select {
+		case <-s.ready:
+		default:
+			if err := flush(); err != nil {
+				return err
+			}
+			select {
+			case <-s.ready:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if err := write(s.res); err != nil {
+			return err
+		}
+		<-free
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// lineWriter buffers output for ordered: flushed whenever the writer
+// waits, so a slow item never hides the lines before it.
+func lineWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/dkim"
+	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/report"
 )
 
@@ -200,7 +201,7 @@ func readDomainCSV(r io.Reader, name string, comma rune, emit func(domainJob) bo
 	}
 	dcol, icol, scol := columnOf(header, domainColumns), columnOf(header, ipColumns), columnOf(header, selectorColumns)
 	if dcol < 0 {
-		return usageError("%s:1: CSV header has no domain column (found %s)", name, clip(strings.Join(header, ", "), 80))
+		return usageError("%s:1: CSV header has no domain column (found %s)", name, textinput.Clip(strings.Join(header, ", ")))
 	}
 	cell := func(rec []string, col int) []string {
 		if col < 0 || col >= len(rec) {

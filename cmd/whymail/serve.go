@@ -38,8 +38,10 @@ const (
 	envIntercom  = "WHYMAIL_INTERCOM_SECRET"
 )
 
-func newServe(e *env) *cobra.Command {
-	o := &serveOptions{}
+func newServe(e *env) *cobra.Command { return serveCommand(e, &serveOptions{}) }
+
+// serveCommand is the serve command setting o; tests read o back.
+func serveCommand(e *env, o *serveOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the page agents use and the HTTP API helpdesk apps call",

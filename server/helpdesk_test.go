@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +138,41 @@ func TestHelpdeskNotConfigured(t *testing.T) {
 	for _, p := range []string{"/helpdesk/zendesk", "/helpdesk/helpscout", "/helpdesk/intercom"} {
 		if r := do(s, "POST", p, `{}`); r.Code != 404 {
 			t.Errorf("%s: %d", p, r.Code)
+		}
+	}
+}
+
+// TestIntegrationFiles: the helpdesk apps' JSON files parse, and the
+// Zendesk manifest's sidebar page exists.
+func TestIntegrationFiles(t *testing.T) {
+	dir := filepath.Join("..", "integrations")
+	for _, f := range []string{"zendesk/manifest.json", "zendesk/translations/en.json", "freshdesk/manifest.json",
+		"freshdesk/config/requests.json", "freshdesk/config/iparams.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "zendesk", "manifest.json"))
+	var m struct {
+		Location struct {
+			Support struct {
+				Sidebar struct{ URL string } `json:"ticket_sidebar"`
+			}
+		}
+	}
+	json.Unmarshal(b, &m)
+	if _, err := os.Stat(filepath.Join(dir, "zendesk", m.Location.Support.Sidebar.URL)); err != nil || m.Location.Support.Sidebar.URL == "" {
+		t.Errorf("sidebar page %q: %v", m.Location.Support.Sidebar.URL, err)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "zendesk", "assets", "iframe.html"))
+	for _, want := range []string{"/helpdesk/zendesk", "{{jwt.token}}", "{{setting.shared_secret}}", `algorithm: "HS256"`, "secure: true"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("iframe.html lacks %s", want)
 		}
 	}
 }

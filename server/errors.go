@@ -25,6 +25,7 @@ const (
 	CodeBusy             = "busy"                   // too many diagnoses in flight: retry after Retry-After
 	CodeDeskInput        = "desk_input"             // the desk's own evidence is unreadable (a source's bad data)
 	CodeNotFound         = "not_found"              // no such endpoint
+	CodeMethodNotAllowed = "method_not_allowed"     // the endpoint takes another method
 	CodeInternal         = "internal"               // a bug
 )
 

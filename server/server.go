@@ -112,6 +112,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /helpdesk/zendesk", s.zendesk)
 	mux.HandleFunc("POST /helpdesk/helpscout", s.helpScout)
 	mux.HandleFunc("POST /helpdesk/intercom", s.intercom)
+	// Any other method on an endpoint: 405 in JSON, with Allow.
+	for path, allow := range map[string]string{"/v1/diagnose": "POST", "/v1/domain": "POST", "/v1/address": "POST",
+		"/v1/bounce": "POST", "/healthz": "GET, HEAD", "/metrics": "GET, HEAD", "/d": "GET, HEAD", "/domain": "GET, HEAD",
+		"/helpdesk/zendesk": "POST", "/helpdesk/helpscout": "POST", "/helpdesk/intercom": "POST"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "", "%s %s: this endpoint takes %s", r.Method, path, allow))
+		})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "", "no endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path))
 	})

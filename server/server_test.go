@@ -224,6 +224,8 @@ func TestErrors(t *testing.T) {
 		{"POST", "/v1/bounce", ``, "message/rfc822", 400, CodeInvalidMessage, ""},
 		{"POST", "/v1/bounce", `{}`, "application/json", 415, CodeUnsupportedMedia, ""},
 		{"GET", "/v2/diagnose", ``, "", 404, CodeNotFound, ""},
+		{"GET", "/v1/diagnose", ``, "", 405, CodeMethodNotAllowed, ""},
+		{"DELETE", "/d", ``, "", 405, CodeMethodNotAllowed, ""},
 		{"GET", "/d?address=a@b.example&zone=x", ``, "", 400, "", ""},
 		{"GET", "/d?address=", ``, "", 400, "", ""},
 	} {

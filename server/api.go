@@ -17,7 +17,7 @@ import (
 )
 
 // BounceSchema is the version of the /v1/bounce lines, the same lines as
-// `whymail bounce --format json`.
+// the bounce command's JSON output.
 const BounceSchema = "whymail.bounce/v1"
 
 // readBody reads the request body up to limit bytes; a larger one is 413.

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -421,4 +422,65 @@ func openFiles() int {
 		return -1
 	}
 	return len(ents)
+}
+
+// TestServeSIGTERM runs the command in this process and sends it SIGTERM:
+// it shuts down and exits 0, having said it was unauthenticated.
+func TestServeSIGTERM(t *testing.T) {
+	var errb syncWriter
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"serve", "--config", demoConfig, "--listen", "127.0.0.1:0"}, nil, io.Discard, &errb)
+	}()
+	var base string
+	for range 200 {
+		if _, after, ok := strings.Cut(errb.String(), "url=http://"); ok {
+			base = "http://" + strings.Fields(after)[0]
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if base == "" {
+		t.Fatalf("the server did not say where it serves: %s", errb.String())
+	}
+	r, err := http.Post(base+"v1/diagnose", "application/json", strings.NewReader(`{"address":"alice@gmial.com"}`))
+	if err != nil || r.StatusCode != 200 {
+		t.Fatalf("%v %v", r, err)
+	}
+	r.Body.Close()
+	// The handler is installed before the server starts: the signal
+	// reaches it, not the default action.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
+	}
+	for _, want := range []string{"UNAUTHENTICATED", "shutting down"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q: %s", want, errb.String())
+		}
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

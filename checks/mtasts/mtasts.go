@@ -16,10 +16,12 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/netguard"
 	"github.com/whymail/whymail/internal/txtrecord"
 )
 
@@ -33,6 +35,11 @@ type Fetcher struct {
 	RootCAs *x509.CertPool
 	// Timeout bounds the whole fetch; 0 means 8 seconds.
 	Timeout time.Duration
+	// Control, when set, is the dialer's Control hook: a server sets
+	// netguard.Control so that a domain someone typed cannot make it
+	// connect to loopback, private or other non-public addresses. The
+	// command line leaves it nil (its tests serve policies on loopback).
+	Control func(network, address string, c syscall.RawConn) error
 }
 
 // Check is the "mta-sts" check, fetching policies from the network.
@@ -246,7 +253,7 @@ func fetch(p *checks.Pass, f Fetcher, host string) (string, *fetchError) {
 	if doc := documentation(addrs); doc.IsValid() {
 		return "", &fetchError{msg: fmt.Sprintf("%s resolves to %s, a documentation address (RFC 5737, RFC 3849) no server answers on: not fetched", host, doc), ours: true}
 	}
-	dialer := &net.Dialer{Timeout: timeout / 2}
+	dialer := &net.Dialer{Timeout: timeout / 2, Control: f.Control}
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: f.RootCAs, ServerName: host},
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -281,6 +288,10 @@ func fetch(p *checks.Pass, f Fetcher, host string) (string, *fetchError) {
 		if errors.As(err, &cv) {
 			return "", &fetchError{msg: fmt.Sprintf("the certificate of %s is not valid (%v): senders refuse the policy", host, cv.Err),
 				steps: []string{fmt.Sprintf("serve %s with a certificate for %s from a public CA (such as Let's Encrypt)", host, host)}}
+		}
+		var refused *netguard.RefusedError
+		if errors.As(err, &refused) {
+			return "", &fetchError{msg: fmt.Sprintf("%s resolves to %s, not a public address: this server does not connect there", host, refused.Addr), ours: true}
 		}
 		return "", &fetchError{msg: cleanNetErr(err, addrs), ours: true}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/checktest"
+	"github.com/whymail/whymail/internal/netguard"
 )
 
 const soa = "@ 300 SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 300\n"
@@ -368,4 +369,20 @@ func FuzzParseMTASTSRecord(f *testing.F) {
 			t.Errorf("accepted invalid id %q", r.ID)
 		}
 	})
+}
+
+// TestMTASTSGuard: with the server's guard, a policy host on loopback (or
+// any non-public address) is not connected to, though a server answers there.
+func TestMTASTSGuard(t *testing.T) {
+	port, roots := tlsServer(t)
+	z := checktest.Zones(t, zones...)
+	guarded := New(Fetcher{Port: port, RootCAs: roots, Timeout: 2 * time.Second, Control: netguard.Control})
+	res := checktest.Run(t, z, &checks.Ticket{Mode: checks.Lint, Domain: "good.test"}, guarded)
+	all := strings.Join(checktest.Messages(res, "mta-sts"), "\n")
+	if !strings.Contains(all, "mta-sts.good.test resolves to 127.0.0.1, not a public address: this server does not connect there") {
+		t.Errorf("guarded fetch of a loopback policy host:\n%s", all)
+	}
+	if strings.Contains(all, "mode enforce") {
+		t.Errorf("the policy was fetched through the guard:\n%s", all)
+	}
 }

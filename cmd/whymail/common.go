@@ -96,6 +96,15 @@ func (o *dnsOptions) bind(fs *pflag.FlagSet) {
 // resolver builds the run's DNS: zone files or the network, behind one
 // cache that merges identical questions and keeps the trace.
 func (o *dnsOptions) resolver() (*lookup.Cache, error) {
+	r, err := o.backend()
+	if err != nil {
+		return nil, err
+	}
+	return lookup.NewCache(r), nil
+}
+
+// backend is where DNS answers come from: zone files or the network.
+func (o *dnsOptions) backend() (lookup.Resolver, error) {
 	if len(o.zones) > 0 && len(o.servers) > 0 {
 		return nil, usageError("--zone and --dns are exclusive: answers come from zone files or from a server")
 	}
@@ -113,7 +122,7 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 		if err != nil {
 			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("--zone %w", err)}
 		}
-		return lookup.NewCache(z), nil
+		return z, nil
 	}
 	var n *lookup.Network
 	var err error
@@ -134,7 +143,7 @@ func (o *dnsOptions) resolver() (*lookup.Cache, error) {
 		}
 	}
 	n.Timeout, n.MaxInFlight = o.timeout, o.concurrency
-	return lookup.NewCache(n), nil
+	return n, nil
 }
 
 // checkServer requires --dns to name a server by IP address (with an

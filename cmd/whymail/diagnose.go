@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/mailaddr"
@@ -66,6 +67,21 @@ was ruled out.
 	}
 	fs := cmd.Flags()
 	bindConfig(fs, &o.config)
+	o.bindTicket(fs)
+	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
+	o.out.bind(fs, "text", "json", "markdown")
+	o.out.bindColor(fs)
+	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
+	o.dns.bind(fs)
+	return cmd
+}
+
+// bindTicket adds the flags of a ticket's settings and evidence: diagnose
+// and serve share them, and so the settings of one config file.
+func (o *diagnoseOptions) bindTicket(fs *pflag.FlagSet) {
+	if o.statusMap == nil {
+		o.statusMap = statusMap{}
+	}
 	fs.StringVar(&o.at, "at", "", "diagnose as of this RFC 3339 time (default now), to reproduce a past ticket")
 	fs.StringVar(&o.sender, "sender", "", "the address or domain the app sends from")
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name the app's mail server uses")
@@ -82,12 +98,6 @@ was ruled out.
 	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir, or Amazon SES notification JSON; - for standard input) (repeatable)")
 	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml; - for standard input)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
-	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
-	o.out.bind(fs, "text", "json", "markdown")
-	o.out.bindColor(fs)
-	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
-	o.dns.bind(fs)
-	return cmd
 }
 
 func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
@@ -95,26 +105,37 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.linkTTL <= 0 {
-		return nil, usageError("--link-ttl must be positive, got %s", o.linkTTL)
+	t, err := o.settings()
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(address) == "" {
 		return nil, usageError("ADDRESS is empty: give the recipient address from the ticket")
+	}
+	t.Address, t.At = strings.TrimSpace(address), at
+	if _, d, ok := mailaddr.Split(t.Address); ok {
+		t.Domain = d
+	}
+	return t, nil
+}
+
+// settings returns a ticket holding what the flags (and config) set for
+// every ticket: the sender's settings and the sources of evidence.
+func (o *diagnoseOptions) settings() (*checks.Ticket, error) {
+	if o.linkTTL <= 0 {
+		return nil, usageError("--link-ttl must be positive, got %s", o.linkTTL)
 	}
 	zone, err := logZone(o.logTZ)
 	if err != nil {
 		return nil, err
 	}
 	t := &checks.Ticket{
-		Address: strings.TrimSpace(address), At: at, LogZone: zone,
-		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
+		LogZone: zone,
+		Sender:  o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
 		UserID: o.user, LinkTTL: o.linkTTL, StatusMap: o.statusMap,
 	}
 	if t.Sources, err = o.evidence.sources(); err != nil {
 		return nil, err
-	}
-	if _, d, ok := mailaddr.Split(t.Address); ok {
-		t.Domain = d
 	}
 	for _, s := range o.sendingIPs {
 		ip, err := netip.ParseAddr(s)

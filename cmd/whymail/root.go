@@ -120,6 +120,6 @@ sender domain in CI. Every command speaks JSON with --format json.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newVersion(e))
+	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newServe(e), newVersion(e))
 	return root
 }

@@ -91,14 +91,17 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		ips = append(ips, ip.Unmap())
 	}
-	cache, err := o.dns.resolver()
+	cache, zones, err := o.dns.build()
 	if err != nil {
+		return err
+	}
+	if err := o.dns.outsideZones(zones, domains); err != nil {
 		return err
 	}
 	if !o.out.trace {
 		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
 	}
-	set := domainChecks(len(o.dns.zones) > 0)
+	set := domainChecks(o.dns.offline())
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))
 	errs := make([]error, len(domains))

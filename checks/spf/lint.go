@@ -124,7 +124,9 @@ func (l *linter) lint() {
 			"%s %s: it has no SPF record, so receivers get SPF none (RFC 7208 §4.5) and cannot authenticate its mail by SPF; publish one, e.g. \"v=spf1 mx -all\"", d, why)
 		return
 	}
-	l.report(checks.OK, map[string]any{"domain": d, "record": root.Record}, "SPF record of %s: %q", d, root.Record)
+	if len(root.SPFs) == 1 {
+		l.report(checks.OK, map[string]any{"domain": d, "record": root.Record}, "SPF record of %s: %q", d, root.Record)
+	}
 	root.Walk(func(n *Node, depth int) { l.node(n, depth) })
 	l.counts()
 	l.allRules()
@@ -138,6 +140,9 @@ func (l *linter) node(n *Node, depth int) {
 	where := n.Domain
 	if n.Term != "" {
 		where = fmt.Sprintf("%s (reached by %s)", n.Domain, n.Term)
+	}
+	if n.Alt > 0 {
+		where = fmt.Sprintf("%s, record %d", where, n.Alt)
 	}
 	data := map[string]any{"domain": n.Domain, "record": n.Record}
 	switch {
@@ -177,8 +182,14 @@ func (l *linter) node(n *Node, depth int) {
 	if len(n.SPFs) > 1 {
 		// §4.5: more than one record is a permerror.
 		l.perm("multiple records")
-		l.report(checks.Error, map[string]any{"domain": n.Domain, "records": n.SPFs},
-			"%s has %d v=spf1 records (%s): there must be exactly one, or %s (RFC 7208 §4.5); merge them into one", where, len(n.SPFs), quoteAll(n.SPFs), permerrMsg)
+		var each []string
+		var counts []int
+		for _, a := range n.Alternatives {
+			each = append(each, fmt.Sprintf("record %d needs %s", a.Alt, lookups(a.Total)))
+			counts = append(counts, a.Total)
+		}
+		l.report(checks.Error, map[string]any{"domain": n.Domain, "records": n.SPFs, "lookups": counts},
+			"%s has %d v=spf1 records (%s): there must be exactly one, or %s (RFC 7208 §4.5); merge them into one (%s)", where, len(n.SPFs), quoteAll(n.SPFs), permerrMsg, strings.Join(each, ", "))
 		return
 	}
 	if len(n.SPFs) == 0 {
@@ -240,23 +251,36 @@ func (l *linter) node(n *Node, depth int) {
 	}
 }
 
-// counts applies the limits of §4.6.4 across the whole tree.
+// counts applies the limits of §4.6.4 across the whole tree: of each
+// record, when the domain has several.
 func (l *linter) counts() {
-	root := l.root
+	for _, top := range l.root.Tops() {
+		l.count(top)
+	}
+}
+
+func (l *linter) count(root *Node) {
+	name := root.Domain
+	if root.Alt > 0 {
+		name = fmt.Sprintf("%s (record %d of %d)", root.Domain, root.Alt, len(l.root.Alternatives))
+	}
 	data := map[string]any{"domain": root.Domain, "lookups": root.Total}
+	if root.Alt > 0 {
+		data["alt"] = root.Alt
+	}
 	if root.Total > lookupMax {
 		l.perm("over 10 lookups")
 		heavy := heaviest(root)
 		l.report(checks.Error, data,
 			"SPF of %s needs %d DNS lookups, over the limit of 10 (RFC 7208 §4.6.4): %s when evaluation gets that far%s; flatten includes into ip4:/ip6: terms",
-			root.Domain, root.Total, permerrMsg, heavy)
+			name, root.Total, permerrMsg, heavy)
 	} else {
-		l.report(checks.OK, data, "SPF of %s needs %s (limit 10, RFC 7208 §4.6.4)", root.Domain, lookups(root.Total))
+		l.report(checks.OK, data, "SPF of %s needs %s (limit 10, RFC 7208 §4.6.4)", name, lookups(root.Total))
 	}
 	void := 0
 	var voids []string
 	root.Walk(func(n *Node, _ int) {
-		if n.Term != "" && n.Err == nil && n.Loop == nil && !n.Truncated && len(n.SPFs) == 0 &&
+		if n.Term != "" && n.Alt == 0 && n.Err == nil && n.Loop == nil && !n.Truncated && len(n.SPFs) == 0 &&
 			(n.Status == lookup.StatusNXDomain || n.Status == lookup.StatusNoData) {
 			void++
 			voids = append(voids, n.Term)
@@ -272,7 +296,7 @@ func (l *linter) counts() {
 		l.perm("void lookups")
 		l.report(checks.Error, map[string]any{"domain": root.Domain, "void": void, "terms": voids},
 			"SPF of %s has %d terms whose lookups find nothing (%s), over the limit of 2 void lookups (RFC 7208 §4.6.4): %s; remove them",
-			root.Domain, void, strings.Join(voids, ", "), permerrMsg)
+			name, void, strings.Join(voids, ", "), permerrMsg)
 	}
 }
 
@@ -293,7 +317,12 @@ func heaviest(root *Node) string {
 // allRules checks how the record ends (§4.7, §5.1, §6.1), following the
 // redirect chain, which acts as the end of the root record.
 func (l *linter) allRules() {
-	n := l.root
+	for _, top := range l.root.Tops() {
+		l.allRulesOf(top)
+	}
+}
+
+func (l *linter) allRulesOf(n *Node) {
 	for n != nil && n.Parsed != nil {
 		var all, redirect *Term
 		for _, t := range n.Parsed.Terms {
@@ -305,18 +334,22 @@ func (l *linter) allRules() {
 			}
 		}
 		data := map[string]any{"domain": n.Domain, "record": n.Record}
+		name := n.Domain
+		if n.Alt > 0 {
+			name = fmt.Sprintf("%s, record %d", n.Domain, n.Alt)
+		}
 		switch {
 		case all != nil && redirect != nil:
 			// §6.1: redirect is ignored when the record has an all mechanism.
-			l.report(checks.Warning, data, "SPF record of %s: %q is ignored because the record has %q (RFC 7208 §6.1); remove one of them", n.Domain, redirect.Text, all.Text)
+			l.report(checks.Warning, data, "SPF record of %s: %q is ignored because the record has %q (RFC 7208 §6.1); remove one of them", name, redirect.Text, all.Text)
 			return
 		case all != nil && all.Qualifier == '?':
-			l.report(checks.Warning, data, "SPF record of %s ends with %q: other hosts get neutral, which protects nothing (RFC 7208 §8.2); end with ~all or -all", n.Domain, all.Text)
+			l.report(checks.Warning, data, "SPF record of %s ends with %q: other hosts get neutral, which protects nothing (RFC 7208 §8.2); end with ~all or -all", name, all.Text)
 			return
 		case all != nil:
 			return
 		case redirect == nil:
-			l.report(checks.Warning, data, "SPF record of %s has no all and no redirect: other hosts get neutral (RFC 7208 §4.7); end it with ~all or -all", n.Domain)
+			l.report(checks.Warning, data, "SPF record of %s has no all and no redirect: other hosts get neutral (RFC 7208 §4.7); end it with ~all or -all", name)
 			return
 		}
 		// Follow the redirect.

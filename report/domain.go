@@ -124,6 +124,9 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 			p.f("  %s\n", s.paint(g.Record, color.Bold))
 			for _, f := range g.Findings {
 				lines := strings.Split(f.Message, "\n")
+				if f.ID != "" {
+					lines[len(lines)-1] += " " + s.paint("["+f.ID+"]", color.Faint)
+				}
 				p.f("    %s %s\n", s.severity(f.Severity), lines[0])
 				for _, more := range lines[1:] {
 					p.f("    %-10s %s\n", "", more)
@@ -168,7 +171,11 @@ func LintGitHub(w io.Writer, l *Lint) error {
 				default:
 					continue
 				}
-				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(f.Message))
+				msg := f.Message
+				if f.ID != "" {
+					msg += " [" + f.ID + "]"
+				}
+				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(msg))
 			}
 		}
 	}
@@ -190,15 +197,19 @@ func ghEscapeProp(s string) string {
 func LintMarkdown(w io.Writer, l *Lint) error {
 	p := &printer{w: w}
 	for _, d := range l.Domains {
-		p.f("### %s: %s\n\n| record | severity | finding |\n|---|---|---|\n", mdEscape(d.Domain), d.Worst)
+		p.f("### %s: %s\n\n| record | severity | finding | id |\n|---|---|---|---|\n", mdEscape(d.Domain), d.Worst)
 		for _, g := range d.Groups {
 			for _, f := range g.Findings {
-				p.f("| %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(f.Message))
+				id := ""
+				if f.ID != "" {
+					id = "`" + f.ID + "`"
+				}
+				p.f("| %s | %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(f.Message), id)
 			}
 		}
 		for _, c := range d.Checks {
 			if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
-				p.f("| %s | %s | %s |\n", mdEscape(c.Name), c.Status, mdEscape(c.Reason))
+				p.f("| %s | %s | %s | |\n", mdEscape(c.Name), c.Status, mdEscape(c.Reason))
 			}
 		}
 		p.f("\n")

@@ -16,7 +16,7 @@ var (
 	idNotTagValue     = checks.ID("bimi.not-tag-value")
 	idTagName         = checks.ID("bimi.tag-name-invalid")
 	idTagRepeated     = checks.ID("bimi.tag-repeated")
-	idVersion         = checks.ID("bimi.version-wrong")
+	idVersion         = checks.ID("bimi.version-not-first")
 	idNoLogo          = checks.ID("bimi.logo-missing")
 	idManyLogos       = checks.ID("bimi.logo-several")
 	idLogoURL         = checks.ID("bimi.logo-invalid")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/whymail/whymail/checks"
@@ -23,8 +24,19 @@ type Lint struct {
 	// the lint may miss problems, and its findings may be the failure itself.
 	Incomplete bool          `json:"incomplete"`
 	Domains    []*DomainLint `json:"domains"`
+	// Accepted counts the findings accepted in the config or known from
+	// the baseline (they do not reach fail_on), when either was given.
+	Accepted *AcceptedCount `json:"accepted,omitempty"`
 	// Trace is every DNS exchange of the run, when asked for.
 	Trace []TraceExchange `json:"trace,omitempty"`
+
+	// Accept lists the findings the config accepts, Baseline the findings
+	// of an earlier run; Now is the time acceptances expire against (the
+	// zero time: now). Set them before Add.
+	Accept        []Acceptance  `json:"-"`
+	Baseline      *Baseline     `json:"-"`
+	Now           time.Time     `json:"-"`
+	AcceptedCount AcceptedCount `json:"-"`
 
 	// Setting is how the front end names the fail-on setting in the result
 	// line (the command line says "--fail-on"); Words words the inputs findings need.
@@ -35,19 +47,29 @@ type Lint struct {
 	never  bool
 }
 
+// AcceptedCount counts what was accepted in a run.
+type AcceptedCount struct {
+	Config   int `json:"config"`   // by an accepted ID of the config
+	Baseline int `json:"baseline"` // because the baseline had it
+	Expired  int `json:"expired"`  // accepted until a date that has passed: counting again
+}
+
 // DomainLint is the lint of one domain.
 type DomainLint struct {
 	Domain string          `json:"domain"`
 	Worst  checks.Severity `json:"worst"`
-	Groups []*RecordGroup  `json:"records"`
-	Checks []CheckOutcome  `json:"checks"`
+	// WorstNew is the worst finding that is not accepted: what fail_on
+	// is compared with.
+	WorstNew checks.Severity `json:"worst_new"`
+	Groups   []*RecordGroup  `json:"records"`
+	Checks   []CheckOutcome  `json:"checks"`
 }
 
 // RecordGroup is the findings about one record (spf, dkim, dmarc, mx, ...).
 type RecordGroup struct {
-	Record   string           `json:"record"`
-	Worst    checks.Severity  `json:"worst"`
-	Findings []checks.Finding `json:"findings"`
+	Record   string          `json:"record"`
+	Worst    checks.Severity `json:"worst"`
+	Findings []LintFinding   `json:"findings"`
 }
 
 // NewLint starts a lint report that fails when a finding reaches failOn,
@@ -66,6 +88,7 @@ func NewLint(failOn checks.Severity, never bool) *Lint {
 func (l *Lint) Add(domain string, res *checks.Result) {
 	dl := &DomainLint{Domain: domain, Checks: Outcomes(res), Groups: []*RecordGroup{}}
 	groups := map[string]*RecordGroup{}
+	bm := l.Baseline.matcher(domain)
 	for _, f := range res.Findings() {
 		if f.Cause != "" && f.Record == "" && f.Severity == checks.OK && f.Verdict == checks.Unknown {
 			continue // a diagnosis note ("cannot tell"), nothing about a record
@@ -80,20 +103,36 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			groups[rec] = g
 			dl.Groups = append(dl.Groups, g)
 		}
-		if slices.ContainsFunc(g.Findings, func(o checks.Finding) bool {
+		if slices.ContainsFunc(g.Findings, func(o LintFinding) bool {
 			return o.Severity == f.Severity && o.Message == f.Message
 		}) {
 			continue // one check may say the same about two causes
 		}
-		f.Message = l.Words.hint(f.Message, f.Needs)
-		g.Findings = append(g.Findings, f)
+		lf := l.judge(domain, f, bm)
+		lf.Message = l.Words.hint(f.Message, f.Needs)
+		g.Findings = append(g.Findings, lf)
 		g.Worst = max(g.Worst, f.Severity)
 		dl.Worst = max(dl.Worst, f.Severity)
+		switch {
+		case lf.Accepted != nil && lf.Accepted.By == "config":
+			l.AcceptedCount.Config++
+		case lf.Accepted != nil:
+			l.AcceptedCount.Baseline++
+		default:
+			dl.WorstNew = max(dl.WorstNew, f.Severity)
+		}
+		if lf.Expired != nil {
+			l.AcceptedCount.Expired++
+		}
+	}
+	if len(l.Accept) > 0 || l.Baseline != nil {
+		c := l.AcceptedCount
+		l.Accepted = &c
 	}
 	for _, c := range dl.Checks {
 		l.Incomplete = l.Incomplete || c.Status == checks.StatusFailed
 	}
-	if !l.never && l.failOn > checks.OK && dl.Worst >= l.failOn {
+	if !l.never && l.failOn > checks.OK && dl.WorstNew >= l.failOn {
 		l.Failed = true
 	}
 	l.Domains = append(l.Domains, dl)
@@ -131,6 +170,9 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 				for _, more := range lines[1:] {
 					p.f("    %-10s %s\n", "", more)
 				}
+				if note := acceptedText(f); note != "" {
+					p.f("    %-10s %s\n", "", s.paint("↳ "+note, color.Faint))
+				}
 			}
 		}
 		for _, c := range d.Checks {
@@ -139,6 +181,9 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 			}
 		}
 		p.f("\n")
+	}
+	if note := l.acceptedNote(); note != "" {
+		p.f("accepted: %s\n", note)
 	}
 	switch {
 	case l.Incomplete:
@@ -175,6 +220,10 @@ func LintGitHub(w io.Writer, l *Lint) error {
 				if f.ID != "" {
 					msg += " [" + f.ID + "]"
 				}
+				if f.Accepted != nil {
+					level = "notice" // shown, but not a problem of this change
+					msg += " (" + acceptedText(f) + ")"
+				}
 				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(msg))
 			}
 		}
@@ -204,7 +253,11 @@ func LintMarkdown(w io.Writer, l *Lint) error {
 				if f.ID != "" {
 					id = "`" + f.ID + "`"
 				}
-				p.f("| %s | %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(f.Message), id)
+				msg := f.Message
+				if note := acceptedText(f); note != "" {
+					msg += " (" + note + ")"
+				}
+				p.f("| %s | %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(msg), id)
 			}
 		}
 		for _, c := range d.Checks {
@@ -213,6 +266,9 @@ func LintMarkdown(w io.Writer, l *Lint) error {
 			}
 		}
 		p.f("\n")
+	}
+	if note := l.acceptedNote(); note != "" {
+		p.f("**Accepted:** %s\n\n", note)
 	}
 	switch {
 	case l.Incomplete:

@@ -261,6 +261,9 @@ func applyConfig(cmd *cobra.Command, path string) error {
 	}
 	slices.Sort(keys)
 	for _, key := range keys {
+		if key == acceptKey {
+			continue // read by the commands that accept findings (accept.go)
+		}
 		fl := fs.Lookup(key)
 		if fl == nil && knownSetting(cmd.Root(), key) {
 			continue // a setting of another command: one file serves them all

@@ -21,6 +21,7 @@ type domainOptions struct {
 	helo       string
 	out        outputOptions
 	dns        dnsOptions
+	accept     acceptOptions
 }
 
 func newDomain(e *env) *cobra.Command {
@@ -57,6 +58,7 @@ the sender domain in CI.
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	o.dns.bind(fs)
+	o.accept.bind(fs)
 	return cmd
 }
 
@@ -91,6 +93,10 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		ips = append(ips, ip.Unmap())
 	}
+	accepted, baseline, err := o.accept.load(o.config)
+	if err != nil {
+		return err
+	}
 	cache, zones, err := o.dns.build()
 	if err != nil {
 		return err
@@ -118,6 +124,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	wg.Wait()
 	lint := report.NewLint(failOn, never)
 	lint.Setting, lint.Words = "--fail-on", flagsOf
+	lint.Accept, lint.Baseline = accepted, baseline
 	failed := false
 	for i, d := range domains {
 		if errs[i] != nil {

@@ -48,6 +48,15 @@ type LintFinding struct {
 	// Expired is set when the config accepted the finding until a date
 	// that has passed: it counts again.
 	Expired *Acceptance `json:"acceptance_expired,omitempty"`
+	// Location is where the record the finding is about was read, when it
+	// came from a zone file (--zone).
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a line of a file.
+type Location struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"` // 1-based; omitted when not known
 }
 
 // A Baseline is the findings of an earlier `whymail domain --format json`

@@ -37,6 +37,11 @@ type Lint struct {
 	Baseline      *Baseline     `json:"-"`
 	Now           time.Time     `json:"-"`
 	AcceptedCount AcceptedCount `json:"-"`
+	// Locate, when set, says where the record of a finding of domain was
+	// read (a zone file and line).
+	Locate func(domain string, f checks.Finding) *Location `json:"-"`
+	// ToolVersion is the version of whymail, for SARIF.
+	ToolVersion string `json:"-"`
 
 	// Setting is how the front end names the fail-on setting in the result
 	// line (the command line says "--fail-on"); Words words the inputs findings need.
@@ -109,6 +114,9 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			continue // one check may say the same about two causes
 		}
 		lf := l.judge(domain, f, bm)
+		if l.Locate != nil && f.Severity > checks.OK {
+			lf.Location = l.Locate(domain, f)
+		}
 		lf.Message = l.Words.hint(f.Message, f.Needs)
 		g.Findings = append(g.Findings, lf)
 		g.Worst = max(g.Worst, f.Severity)
@@ -224,7 +232,14 @@ func LintGitHub(w io.Writer, l *Lint) error {
 					level = "notice" // shown, but not a problem of this change
 					msg += " (" + acceptedText(f) + ")"
 				}
-				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(msg))
+				where := ""
+				if loc := f.Location; loc != nil {
+					where = ",file=" + ghEscapeProp(loc.File)
+					if loc.Line > 0 {
+						where += fmt.Sprintf(",line=%d", loc.Line)
+					}
+				}
+				p.f("::%s title=%s%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), where, ghEscape(msg))
 			}
 		}
 	}

@@ -38,6 +38,7 @@ the sender domain in CI.
 		Example: `  whymail domain example.com
   whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
   whymail domain example.com --format github      # GitHub Actions annotations
+  whymail domain example.com --format sarif > whymail.sarif   # code scanning
   whymail domain example.com --zone example.com.zone   # lint a zone before publishing it`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,7 +55,7 @@ the sender domain in CI.
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
-	o.out.bind(fs, "text", "json", "github", "markdown")
+	o.out.bind(fs, "text", "json", "github", "markdown", "sarif")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	o.dns.bind(fs)
@@ -124,7 +125,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	wg.Wait()
 	lint := report.NewLint(failOn, never)
 	lint.Setting, lint.Words = "--fail-on", flagsOf
-	lint.Accept, lint.Baseline = accepted, baseline
+	lint.Accept, lint.Baseline, lint.Locate = accepted, baseline, zoneLocator(zones)
 	failed := false
 	for i, d := range domains {
 		if errs[i] != nil {
@@ -144,6 +145,9 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		err = report.LintGitHub(e.stdout, lint)
 	case "markdown":
 		err = report.LintMarkdown(e.stdout, lint)
+	case "sarif":
+		lint.ToolVersion = versionString()
+		err = report.LintSARIF(e.stdout, lint)
 	default:
 		err = report.LintText(e.stdout, lint, style)
 		if err == nil && o.out.trace {

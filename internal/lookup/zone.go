@@ -27,6 +27,7 @@ type zone struct {
 	source string
 	names  map[string][]dns.RR // owner (lower-case FQDN) -> records
 	above  map[string]bool     // names with owners below them (ancestors of owners)
+	lines  map[dns.RR]int      // the line each record starts on, when known
 }
 
 // ZoneError is a zone file that does not parse, naming file and line.
@@ -86,14 +87,22 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 	zp.SetIncludeAllowed(false)
 	// Zone files often lack $TTL; a TTL does not change any answer here.
 	zp.SetDefaultTTL(3600)
-	zn := &zone{source: source, names: map[string][]dns.RR{}}
+	zn := &zone{source: source, names: map[string][]dns.RR{}, lines: map[dns.RR]int{}}
 	var soaOwner string
+	starts := entryLines(data)
+	var all []dns.RR
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		all = append(all, rr)
 		h := rr.Header()
 		h.Name = strings.ToLower(h.Name)
 		zn.names[h.Name] = append(zn.names[h.Name], rr)
 		if h.Rrtype == dns.TypeSOA && soaOwner == "" {
 			soaOwner = h.Name
+		}
+	}
+	if len(starts) == len(all) {
+		for i, rr := range all {
+			zn.lines[rr] = starts[i]
 		}
 	}
 	if err := zp.Err(); err != nil {
@@ -145,6 +154,76 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 		return dns.CountLabel(z.zones[i].origin) > dns.CountLabel(z.zones[j].origin)
 	})
 	return nil
+}
+
+// Where returns the zone file and line of the first record at name of type
+// t for which match (nil: any) is true, as the file was given; line is 0
+// when the file's lines could not be told apart, file "" when no loaded
+// zone has such a record.
+func (z *Zones) Where(name string, t uint16, match func(dns.RR) bool) (file string, line int) {
+	name = strings.ToLower(dns.Fqdn(name))
+	zn := z.find(name)
+	if zn == nil {
+		return "", 0
+	}
+	for _, rr := range zn.names[name] {
+		if rr.Header().Rrtype == t && (match == nil || match(rr)) {
+			return zn.source, zn.lines[rr]
+		}
+	}
+	return "", 0
+}
+
+// entryLines returns the line each record entry of a zone file starts on,
+// in order: an entry is a line with content outside comments, with the
+// lines its parentheses continue it onto (RFC 1035 §5.1). It returns nil
+// when a directive makes records of several entries or one entry of
+// several ($GENERATE, $INCLUDE), so that no line is given rather than a
+// wrong one.
+func entryLines(data []byte) []int {
+	var starts []int
+	depth, inQuote := 0, false
+	for i, line := range strings.Split(string(data), "\n") {
+		atStart := depth == 0 && !inQuote
+		content := false
+		for j := 0; j < len(line); j++ {
+			c := line[j]
+			switch {
+			case inQuote && c == '\\':
+				j++
+			case inQuote:
+				if c == '"' {
+					inQuote = false
+				}
+			case c == '\\':
+				j++
+				content = true
+			case c == ';':
+				j = len(line)
+			case c == '"':
+				inQuote, content = true, true
+			case c == '(':
+				depth++
+				content = true
+			case c == ')':
+				depth--
+			case c != ' ' && c != '\t' && c != '\r':
+				content = true
+			}
+		}
+		if !atStart || !content {
+			continue
+		}
+		if f := strings.TrimLeft(line, " \t"); strings.HasPrefix(f, "$") && f == line {
+			d := strings.ToUpper(strings.Fields(f)[0])
+			if d == "$GENERATE" || d == "$INCLUDE" {
+				return nil
+			}
+			continue // $ORIGIN, $TTL: no record
+		}
+		starts = append(starts, i+1)
+	}
+	return starts
 }
 
 // Origins lists the loaded zones' origins, longest first.

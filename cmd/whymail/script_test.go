@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 //
 //	status N PROG ARGS...   run PROG like exec and require exit status N
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
+//	signzone [-expired] [-skip TYPE] ZONE [PARENT]  sign ZONE in place (DNSSEC), its DS into PARENT
 //
 // and commands that read the JSON on stdout of the last exec or status
 // (docs/json.md) and assert what it says in the words of the ticket, not
@@ -87,6 +88,7 @@ func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds := scriptDocCmds()
 	cmds["status"] = statusCmd
 	cmds["dnsserver"] = lookuptest.DNSServerCmd
+	cmds["signzone"] = lookuptest.SignZoneCmd
 	return cmds
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/whymail/whymail/checks/address"
 	"github.com/whymail/whymail/checks/bimi"
 	"github.com/whymail/whymail/checks/bounce"
+	"github.com/whymail/whymail/checks/dane"
 	"github.com/whymail/whymail/checks/delivery"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/dmarc"
@@ -40,5 +41,6 @@ func domainChecks(offline bool) []*checks.Check {
 	return []*checks.Check{
 		mx.Check, spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
 		mtasts.New(mtasts.Fetcher{Offline: offline}), tlsrpt.Check, bimi.Check,
+		dane.DNSSEC, dane.Check,
 	}
 }

@@ -253,6 +253,11 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 		}
 		seen[name] = true
 		zn := z.find(name)
+		if zn != nil && q.Type == dns.TypeDS && name == zn.origin && name == q.Name {
+			// A DS record lives in the parent zone, at the delegation
+			// (RFC 4035 §3.1.4.1): the child's file does not hold it.
+			zn = z.parentOf(zn)
+		}
 		if zn == nil {
 			// Outside every zone, or a CNAME leading out of them: we cannot
 			// tell, so REFUSED (keeping the chain so far), never a false
@@ -261,7 +266,7 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			return a, nil
 		}
 		a.Server = "zone " + zn.source
-		if cut := zn.delegation(name); cut != "" && !(cut == name && q.Type == dns.TypeNS) {
+		if cut := zn.delegation(name); cut != "" && !(cut == name && (q.Type == dns.TypeNS || q.Type == dns.TypeDS)) {
 			// The name is delegated to servers whose zone is not loaded
 			// (RFC 1034 §4.3.2): its parent's file does not know the answer.
 			a.Rcode, a.Server = dns.RcodeRefused, "zone "+zn.source+" (delegates "+cut+"; that zone is not loaded)"
@@ -300,6 +305,15 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	}
 	a.Rcode = dns.RcodeServerFailure // chain too long
 	return a, nil
+}
+
+// parentOf returns the loaded zone holding the parent of zn's origin, or nil.
+func (z *Zones) parentOf(zn *zone) *zone {
+	i, end := dns.NextLabel(zn.origin, 0)
+	if end {
+		return nil
+	}
+	return z.find(zn.origin[i:])
 }
 
 func (z *Zones) find(name string) *zone {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
 
@@ -44,7 +45,9 @@ func New(f Fetcher) *checks.Check {
 		Name: "mta-sts",
 		Doc: "Checks the MTA-STS record (_mta-sts TXT), fetches the policy from https://mta-sts.<domain>/, " +
 			"lints it, and matches its mx patterns against the domain's MX hosts.",
-		Run: func(p *checks.Pass) (any, error) { return run(p, f) },
+		// The policy, when one in mode enforce or testing was fetched.
+		ResultType: reflect.TypeFor[*Policy](),
+		Run:        func(p *checks.Pass) (any, error) { return run(p, f) },
 	}
 }
 
@@ -135,10 +138,10 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 		return nil, nil
 	}
 	if len(pol.MX) == 0 {
-		return nil, nil
+		return pol, nil
 	}
 	matchMX(p, <-mxc, domain, pol)
-	return nil, nil
+	return pol, nil
 }
 
 func lookupMX(p *checks.Pass, domain string) mxResult {

@@ -22,6 +22,7 @@ type domainOptions struct {
 	out        outputOptions
 	dns        dnsOptions
 	accept     acceptOptions
+	probe      probeOptions
 }
 
 func newDomain(e *env) *cobra.Command {
@@ -60,6 +61,7 @@ the sender domain in CI.
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	o.dns.bind(fs)
 	o.accept.bind(fs)
+	o.probe.bind(fs)
 	return cmd
 }
 
@@ -98,6 +100,10 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	prober, err := o.probe.prober()
+	if err != nil {
+		return err
+	}
 	cache, zones, err := o.dns.build()
 	if err != nil {
 		return err
@@ -108,7 +114,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if !o.out.trace {
 		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
 	}
-	set := domainChecks(o.dns.offline())
+	set := withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober)
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))
 	errs := make([]error, len(domains))

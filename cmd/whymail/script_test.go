@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/whymail/whymail/internal/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/smtpprobe/smtptest"
 )
 
 // TestMain lets the test binary act as the whymail command inside scripts.
@@ -28,6 +29,7 @@ func TestMain(m *testing.M) {
 //	status N PROG ARGS...   run PROG like exec and require exit status N
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
 //	signzone [-expired] [-skip TYPE] ZONE [PARENT]  sign ZONE in place (DNSSEC), its DS into PARENT
+//	smtpserver [flags]      an in-process SMTP server on loopback; address in $SMTP
 //
 // and commands that read the JSON on stdout of the last exec or status
 // (docs/json.md) and assert what it says in the words of the ticket, not
@@ -89,6 +91,7 @@ func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds["status"] = statusCmd
 	cmds["dnsserver"] = lookuptest.DNSServerCmd
 	cmds["signzone"] = lookuptest.SignZoneCmd
+	cmds["smtpserver"] = smtptest.ServerCmd
 	return cmds
 }
 

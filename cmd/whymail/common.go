@@ -35,6 +35,7 @@ type outputOptions struct {
 func (o *outputOptions) bind(fs *pflag.FlagSet, formats ...string) {
 	o.formats = formats
 	fs.StringVar(&o.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	_ = fs.SetAnnotation("format", valuesAnnotation, formats)
 }
 
 // bindColor adds --no-color, for commands whose text output has colour.

@@ -60,74 +60,45 @@ func TestFindingIDsDocumented(t *testing.T) {
 // finding reported has a declared, documented ID.
 func TestScriptDomainFindingsHaveIDs(t *testing.T) {
 	doc := documentedIDs(t)
-	scripts, err := filepath.Glob("testdata/script/*.txtar")
-	if err != nil || len(scripts) == 0 {
-		t.Fatalf("no scripts: %v", err)
-	}
 	seen := map[string]bool{}
 	runs := 0
-	for _, script := range scripts {
-		ar, err := txtar.ParseFile(script)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		var zones []string
-		for _, f := range ar.Files {
-			if !strings.HasSuffix(f.Name, ".zone") {
-				continue
-			}
-			p := filepath.Join(dir, filepath.Base(f.Name))
-			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			zones = append(zones, p)
-		}
-		if len(zones) == 0 {
-			continue
-		}
+	scriptZones(t, func(origin string, zones []string) {
+		args := []string{"domain", origin, "--format", "json", "--fail-on", "never",
+			"--sending-ip", "192.0.2.25", "--dkim-selector", "s1", "--timeout", "200ms"}
 		for _, z := range zones {
-			origin := originOf(z)
-			if origin == "" {
-				continue
-			}
-			args := []string{"domain", origin, "--format", "json", "--fail-on", "never",
-				"--sending-ip", "192.0.2.25", "--dkim-selector", "s1", "--timeout", "200ms"}
-			for _, z := range zones {
-				args = append(args, "--zone", z)
-			}
-			var out, errb bytes.Buffer
-			if code := Main(args, strings.NewReader(""), &out, &errb); code == ExitUsage {
-				continue // a zone that does not load: the script's point
-			}
-			runs++
-			var doc struct {
-				Domains []struct {
-					Groups []struct {
-						Findings []struct {
-							ID, Check, Message string
-						} `json:"findings"`
-					} `json:"records"`
-				} `json:"domains"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
-				t.Fatalf("%s: %s: %v", script, origin, err)
-			}
-			for _, d := range doc.Domains {
-				for _, g := range d.Groups {
-					for _, f := range g.Findings {
-						switch {
-						case f.ID == "":
-							t.Errorf("%s: domain %s: finding of %s without an ID: %s", filepath.Base(script), origin, f.Check, f.Message)
-						case !checks.Declared(f.ID):
-							t.Errorf("%s: domain %s: finding ID %s is not declared", filepath.Base(script), origin, f.ID)
-						}
-						seen[f.ID] = true
+			args = append(args, "--zone", z)
+		}
+		var out, errb bytes.Buffer
+		if code := Main(args, strings.NewReader(""), &out, &errb); code == ExitUsage {
+			return // a zone that does not load: the script's point
+		}
+		runs++
+		var doc struct {
+			Domains []struct {
+				Groups []struct {
+					Findings []struct {
+						ID, Check, Message string
+					} `json:"findings"`
+				} `json:"records"`
+			} `json:"domains"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatalf("%s: %v", origin, err)
+		}
+		for _, d := range doc.Domains {
+			for _, g := range d.Groups {
+				for _, f := range g.Findings {
+					switch {
+					case f.ID == "":
+						t.Errorf("domain %s: finding of %s without an ID: %s", origin, f.Check, f.Message)
+					case !checks.Declared(f.ID):
+						t.Errorf("domain %s: finding ID %s is not declared", origin, f.ID)
 					}
+					seen[f.ID] = true
 				}
 			}
 		}
-	}
+	})
 	if runs < 20 {
 		t.Errorf("only %d domain runs over the scripts' zones", runs)
 	}
@@ -137,6 +108,39 @@ func TestScriptDomainFindingsHaveIDs(t *testing.T) {
 		}
 	}
 	t.Logf("%d domain runs, %d distinct IDs reported", runs, len(seen))
+}
+
+// scriptZones calls f for every zone of the script suite, with its origin
+// and all the zone files of its script.
+func scriptZones(t *testing.T, f func(origin string, zones []string)) {
+	t.Helper()
+	scripts, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, script := range scripts {
+		ar, err := txtar.ParseFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		var zones []string
+		for _, file := range ar.Files {
+			if !strings.HasSuffix(file.Name, ".zone") {
+				continue
+			}
+			p := filepath.Join(dir, filepath.Base(file.Name))
+			if err := os.WriteFile(p, file.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			zones = append(zones, p)
+		}
+		for _, z := range zones {
+			if origin := originOf(z); origin != "" {
+				f(origin, zones)
+			}
+		}
+	}
 }
 
 // originOf returns a zone file's $ORIGIN without the final dot, or "".

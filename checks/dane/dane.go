@@ -139,6 +139,7 @@ func runDANE(p *checks.Pass) (any, error) {
 			ht.Usable = valid
 		case !VerifySet(rrset, j.sigs, zone.Keys):
 			p.Report(checks.Finding{ID: idTLSABadSignature, Severity: checks.Error, Record: "dane", Data: data,
+				Cause: checks.Delayed, Verdict: checks.Possible, Strength: checks.Direct,
 				Message: fmt.Sprintf("the TLSA records of MX %s have no RRSIG that verifies with the keys of %s: validating resolvers answer SERVFAIL for them, and DANE senders defer mail to the host", j.host, zone.Apex)})
 		default:
 			ht.Usable = valid

@@ -127,6 +127,9 @@ func runDNSSEC(p *checks.Pass) (any, error) {
 			f.Message = fmt.Sprintf("the zone %s of %s is not signed with DNSSEC (%s): its records can be spoofed, and DANE cannot be used for it", z.Apex, what, z.Why)
 		case Bogus:
 			f.ID, f.Severity = idBogus, checks.Error
+			// Validating resolvers cannot resolve its names: mail to it
+			// fails from a large share of senders.
+			f.Cause, f.Verdict, f.Strength = checks.DomainNoMail, checks.Possible, checks.Direct
 			f.Message = fmt.Sprintf("the DNSSEC of the zone %s of %s is broken: %s; validating resolvers (a third of the internet) answer SERVFAIL for its names, so mail to and from it fails", z.Apex, what, z.Why)
 		default:
 			f.ID, f.Severity = idUnknown, checks.Info

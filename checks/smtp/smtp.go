@@ -163,7 +163,8 @@ func reportHost(p *checks.Pass, r *smtpprobe.Result, pol *mtasts.Policy, tlsa *d
 			if matchesTLSA(t, ht.Records) {
 				rep(idDANEOK, checks.OK, "MX %s: the certificate matches its DANE TLSA records", r.Host)
 			} else {
-				rep(idDANEMismatch, checks.Error, "MX %s: the certificate matches none of its DANE-EE TLSA records (%s): DANE senders will not deliver to it; publish the record of the current key (and the next, before a rotation)", r.Host, tlsaList(ht.Records))
+				p.Report(checks.Finding{ID: idDANEMismatch, Severity: checks.Error, Record: "smtp", Data: data,
+					Cause: checks.Delayed, Verdict: checks.Possible, Strength: checks.Direct, Message: fmt.Sprintf("MX %s: the certificate matches none of its DANE-EE TLSA records (%s): DANE senders will not deliver to it; publish the record of the current key (and the next, before a rotation)", r.Host, tlsaList(ht.Records))})
 			}
 		}
 	}

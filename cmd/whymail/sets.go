@@ -28,7 +28,7 @@ var (
 		address.Check, address.Typo, mx.Check, account.Check,
 		spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
 		suppression.Check, maillog.Check, bounce.Check, message.Check,
-		delivery.Check,
+		delivery.Check, dane.DNSSEC, dane.Check,
 	}
 	addressChecks = []*checks.Check{
 		address.Check, address.Typo, mx.Check,

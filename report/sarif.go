@@ -146,7 +146,7 @@ func LintSARIF(w io.Writer, l *Lint) error {
 					run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 						ID: id, Name: ruleName(id),
 						ShortDescription:     sarifMessage{Text: "whymail finding " + id + " (" + f.Check + ")"},
-						HelpURI:              FindingsDoc + "#" + strings.SplitN(id, ".", 2)[0],
+						HelpURI:              FindingsDoc,
 						DefaultConfiguration: sarifConfig{Level: level},
 					})
 				}

@@ -40,7 +40,10 @@ the sender domain in CI.
   whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
   whymail domain example.com --format github      # GitHub Actions annotations
   whymail domain example.com --format sarif > whymail.sarif   # code scanning
-  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it`,
+  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it, offline
+  whymail domain example.com --zone example.com.zone --dns system   # ... with the rest of the world live
+  whymail domain example.com --config whymail.yaml --baseline last.json   # only new findings fail
+  whymail domain example.com --probe smtp     # also talk to the MX hosts on port 25`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyConfig(cmd, o.config); err != nil {

@@ -2,13 +2,18 @@ package smtp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/dane"
 	"github.com/whymail/whymail/checks/mtasts"
 	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/internal/smtpprobe"
@@ -121,5 +126,45 @@ func TestSMTPUnreachableIsUnknown(t *testing.T) {
 	}
 	if res.Check("smtp").Status == checks.StatusFailed {
 		t.Error("a blocked port 25 failed the check (exit 3): it is unknown, not a DNS failure")
+	}
+}
+
+// The certificate is checked against the host's usable DANE-EE records.
+func TestSMTPDANE(t *testing.T) {
+	s, err := smtptest.Start(smtptest.Options{TLSNames: []string{"mx.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sum := sha256.Sum256(s.Leaf.RawSubjectPublicKeyInfo)
+	for _, tc := range []struct {
+		data string
+		want string
+	}{
+		{hex.EncodeToString(sum[:]), "smtp.dane-match ok"},
+		{strings.Repeat("ab", 32), "smtp.dane-mismatch error"},
+	} {
+		rr, err := dns.NewRR("_25._tcp.mx.example.com. IN TLSA 3 1 1 " + tc.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d net.Dialer
+		p := smtpprobe.Prober{Timeout: 3 * time.Second, Roots: s.Roots,
+			Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, s.Addr)
+			}}
+		sts := mtasts.New(mtasts.Fetcher{Offline: true})
+		given := map[*checks.Check]any{
+			sts:        (*mtasts.Policy)(nil),
+			dane.Check: &dane.Result{Hosts: map[string]*dane.HostTLSA{"mx.example.com": {Name: "_25._tcp.mx.example.com", Records: []*dns.TLSA{rr.(*dns.TLSA)}, Usable: true}}},
+		}
+		res := checktest.RunGiven(t, checktest.Zones(t, zone), &checks.Ticket{Mode: checks.Lint, Domain: "example.com"}, given, New(p, sts))
+		var got []string
+		for _, f := range res.Check("smtp").Findings {
+			got = append(got, f.ID+" "+f.Severity.String())
+		}
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("TLSA %s…: got %v, want %s", tc.data[:8], got, tc.want)
+		}
 	}
 }

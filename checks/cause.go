@@ -1,10 +1,10 @@
 package checks
 
-// CauseID names a cause of the catalog (DESIGN.md). IDs are stable API: JSON
+// CauseID names a cause of the catalog (docs/design.md). IDs are stable API: JSON
 // carries them and tests name them.
 type CauseID string
 
-// The catalog's causes, in the order of DESIGN.md.
+// The catalog's causes, in the order of the catalog in docs/design.md.
 const (
 	AddressInvalid      CauseID = "address-invalid"
 	AddressTypo         CauseID = "address-typo"

@@ -3,12 +3,12 @@ package checks
 import (
 	"context"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"sync"
 
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/source"
 )
 
 // A Check is one unit of work of the pipeline, declared once as a package
@@ -52,16 +52,12 @@ type Pass struct {
 	// DNS answers every lookup; it is cached and traced for the whole run.
 	DNS lookup.Resolver
 
-	open    func(string) (io.ReadCloser, error)
 	results map[*Check]any
 
 	mu         sync.Mutex
 	findings   []Finding
 	skipReason string
 }
-
-// Open opens an input file named by the ticket.
-func (p *Pass) Open(name string) (io.ReadCloser, error) { return p.open(name) }
 
 // ResultOf returns the result of c, a check that p's check requires, as a
 // T: the zero T when c returned nothing. A check that failed may still
@@ -118,4 +114,18 @@ func (p *Pass) Unknown(cause CauseID, format string, args ...any) {
 // needs, saying what they would show.
 func (p *Pass) Missing(cause CauseID, needs []Input, format string, args ...any) {
 	p.Report(Finding{Severity: Info, Cause: cause, Verdict: Unknown, Needs: needs, Message: fmt.Sprintf(format, args...)})
+}
+
+// SourceFailed handles a source that could not give its evidence (down,
+// refused, timed out): the causes it speaks to are unknown, saying why,
+// and the returned error fails the check, so the run is incomplete. Bad
+// input (an InputError) is returned as it is, for exit 2.
+func (p *Pass) SourceFailed(src source.Source, err error, causes ...CauseID) error {
+	if IsInputError(err) {
+		return err
+	}
+	for _, c := range causes {
+		p.Unknown(c, "%s could not be read (%v), so this could not be checked", src.Describe(), err)
+	}
+	return fmt.Errorf("%s: %w", src.Describe(), err)
 }

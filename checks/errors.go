@@ -1,41 +1,23 @@
 package checks
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/whymail/whymail/source"
 )
 
-// An InputError is bad input the agent gave: a file that cannot be read or
-// does not parse. Commands exit 2 on it. It names the file, the line when
-// known, and what was wrong.
-type InputError struct {
-	File string // path as given
-	Line int    // 1-based; 0 when the error is not about one line
-	Err  error
-}
-
-func (e *InputError) Error() string {
-	switch {
-	case e.File == "":
-		return e.Err.Error()
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
-}
-
-func (e *InputError) Unwrap() error { return e.Err }
+// InputError is bad input the agent gave: evidence that cannot be read or
+// does not parse. Commands exit 2 on it. Sources and checks report it
+// alike, so it is source.InputError.
+type InputError = source.InputError
 
 // Inputf returns an *InputError for file and line with a formatted message.
 func Inputf(file string, line int, format string, args ...any) error {
-	return &InputError{File: file, Line: line, Err: fmt.Errorf(format, args...)}
+	return source.Inputf(file, line, format, args...)
 }
 
 // IsInputError reports whether err is, or wraps, an *InputError.
-func IsInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
-}
+func IsInputError(err error) bool { return source.IsInputError(err) }
 
 // A MisplacedError is input of one kind given as another, such as provider
 // events given as a suppression list. Belongs names the input it is; front

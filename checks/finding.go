@@ -35,7 +35,7 @@ func ParseSeverity(s string) (Severity, error) {
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Strength says how directly a finding's evidence points at its cause, to
-// order findings that share a verdict (DESIGN.md: evidence about this
+// order findings that share a verdict (docs/design.md: evidence about this
 // recipient outranks a base rate).
 type Strength int
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -81,8 +79,6 @@ func (r *Result) Check(name string) *CheckResult {
 type Runner struct {
 	// DNS answers lookups; wrap it in a lookup.Cache for one cache per run.
 	DNS lookup.Resolver
-	// Open opens input files; nil means os.Open.
-	Open func(name string) (io.ReadCloser, error)
 	// Given holds results handed to the run instead of running these
 	// checks: a check's result as recorded, or chosen by a test so that
 	// the checks requiring it are tested on their own.
@@ -184,10 +180,6 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 	if err := Validate(set); err != nil {
 		return nil, err
 	}
-	open := r.Open
-	if open == nil {
-		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
-	}
 	done := make(map[*Check]chan struct{}, len(set))
 	out := make(map[*Check]*CheckResult, len(set))
 	for _, c := range set {
@@ -214,7 +206,7 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 				cr.Result, cr.Status, cr.Reason, cr.Findings = v, StatusOK, "given, not run", []Finding{}
 				return
 			}
-			p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, open: open, results: results}
+			p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, results: results}
 			start := time.Now()
 			res, err := runOne(c, p)
 			if err == nil && res != nil && reflect.TypeOf(res) != c.ResultType {

@@ -5,12 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whymail/whymail/internal/mailaddr"
 	"golang.org/x/net/idna"
 )
 
-// A Ticket is everything one run knows before any check runs: the command's
-// arguments and the inputs the agent pointed at. Checks read it through
-// Pass.Ticket and never change it.
+// A Ticket is everything one run knows before any check runs: the ticket
+// itself (address, account, time, sender) and the sources of evidence.
+// Checks read it through Pass.Ticket and never change it.
 type Ticket struct {
 	// Mode is what the command runs the checks for.
 	Mode Mode
@@ -32,27 +33,28 @@ type Ticket struct {
 	// DNSBLZones overrides the default blocklist zones when not empty.
 	DNSBLZones []string
 
-	// UsersFile holds user records; UserID names the ticket's account.
-	UsersFile string
-	UserID    string
+	// UserID names the ticket's account.
+	UserID string
 	// LinkTTL is how long a reset link lives (default 24h).
 	LinkTTL time.Duration
+	// StatusMap turns the app's account status words into whymail's
+	// (active, inactive, disabled, locked, pending), lower-case; a word
+	// in neither is unknown to the account check.
+	StatusMap map[string]string
+	// LogZone is the time zone of log timestamps that carry none
+	// (traditional syslog); nil means the local zone of this machine.
+	LogZone *time.Location
 
-	SuppressionFiles []string
-	LogFiles         []string
-	BounceFiles      []string
-	MessageFile      string
+	// Sources are where the evidence comes from: nil or empty for what the
+	// front end was not given.
+	Sources Sources
 }
 
 // SenderDomain is the domain part of Sender (Sender itself when it has no
 // @), lower-case and in A-labels, the form DNS is asked in. A domain that
 // IDNA refuses is returned as given, so that its lookups fail visibly.
 func (t *Ticket) SenderDomain() string {
-	d := strings.TrimSpace(t.Sender)
-	if i := strings.LastIndexByte(d, '@'); i >= 0 {
-		d = d[i+1:]
-	}
-	d = strings.TrimSuffix(d, ".")
+	d := strings.TrimSuffix(mailaddr.Domain(strings.TrimSpace(t.Sender)), ".")
 	if a, err := idna.Lookup.ToASCII(d); err == nil {
 		return a
 	}

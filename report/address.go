@@ -3,9 +3,9 @@ package report
 import (
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 )
 
 // AddressSchema is the version of the `whymail address` JSON lines.
@@ -82,8 +82,8 @@ func AddressLine(w io.Writer, v *AddressVerdict) error {
 	reason := v.Reason
 	if v.Suggestion != "" {
 		suggested := v.Suggestion
-		if i := strings.LastIndexByte(v.Address, '@'); i >= 0 {
-			suggested = v.Address[:i+1] + v.Suggestion
+		if local, _, ok := mailaddr.Split(v.Address); ok {
+			suggested = local + "@" + v.Suggestion
 		}
 		reason = "did you mean " + suggested + "? " + reason
 	}

@@ -36,7 +36,7 @@ type Entry struct {
 	// was sent (spam folder, quarantine, deferral, bounce, expired link).
 	NeedsDelivery bool
 	// Explains lists the symptoms this cause accounts for when it is
-	// likely or confirmed (DESIGN.md: symptoms are not root causes).
+	// likely or confirmed (docs/design.md: symptoms are not root causes).
 	Explains []checks.CauseID
 }
 

@@ -44,7 +44,7 @@ type Lint struct {
 	ToolVersion string `json:"-"`
 
 	// Setting is how the front end names the fail-on setting in the result
-	// line (the command line says "--fail-on"); Words words the inputs findings need.
+	// line (the command line names its flag); Words words the inputs findings need.
 	Setting string `json:"-"`
 	Words   Words  `json:"-"`
 

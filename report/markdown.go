@@ -50,6 +50,16 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 		}
 		p.f("\n**Reply to the user**\n\n> %s\n\n", mdEscape(c.UserReply))
 	}
+	if notes := unreadNotes(d); len(notes) > 0 {
+		p.f("**Log lines not read**\n\n")
+		for _, n := range notes {
+			p.f("- %s\n", mdEscape(n.summary()))
+			for _, q := range n.quoted {
+				p.f("  - `%s`\n", strings.ReplaceAll(strings.ReplaceAll(q, "`", "'"), "\n", " "))
+			}
+		}
+		p.f("\n")
+	}
 	var unknown, ruled []string
 	for _, c := range d.Causes {
 		why := ""

@@ -96,13 +96,13 @@ func Outcomes(res *checks.Result) []CheckOutcome {
 	return out
 }
 
-// Words names inputs as a front end does: the command line its flags
-// ("--log, --sender"), the page its fields. Nil words name nothing, and
-// the report then says only what the inputs are.
+// Words names inputs as a front end does: the command line as its flags,
+// the page as its fields. Nil words name nothing, and the report then says
+// only what the inputs are.
 type Words func([]checks.Input) string
 
 // hint adds to a finding's message how to give the inputs it needs: "no
-// mail log given (give --log)."
+// mail log given (give W)." where W is the words of the inputs.
 func (w Words) hint(msg string, needs []checks.Input) string {
 	h := w.of(needs)
 	if h == "" {
@@ -114,8 +114,8 @@ func (w Words) hint(msg string, needs []checks.Input) string {
 	return msg + " (give " + h + ")"
 }
 
-// named adds to what settles a cause the names of its inputs: "the user
-// records: --users".
+// named adds to what settles a cause the words of its inputs: "the user
+// records: W".
 func (w Words) named(what string, needs []checks.Input) string {
 	if h := w.of(needs); h != "" {
 		return what + ": " + h
@@ -250,7 +250,7 @@ func decisive(v checks.Verdict) int {
 // unknown > ruled-out), then strength of evidence, then how common the
 // cause is. A likely or confirmed root cause that explains a symptom takes
 // the symptom's place if that ranks higher; the symptom follows its root,
-// and its evidence is shown under the root (DESIGN.md: symptoms are not
+// and its evidence is shown under the root (docs/design.md: symptoms are not
 // root causes). Chains fold too: a typo explains a dead domain, which
 // explains a deferral.
 func Rank(cs []*Cause, cat Catalog) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Style is how a renderer may decorate text. The command decides it once
-// (TTY, NO_COLOR, --no-color); renderers never look at the terminal.
+// (TTY, NO_COLOR, its own setting); renderers never look at the terminal.
 type Style struct {
 	Color bool
 }
@@ -98,6 +98,15 @@ func Text(w io.Writer, d *Diagnosis, s Style) error {
 		p.f("   %s\n", s.paint("Reply to the user:", color.Bold))
 		for _, line := range wrap(c.UserReply, 72) {
 			p.f("     > %s\n", line)
+		}
+	}
+	if notes := unreadNotes(d); len(notes) > 0 {
+		p.f("\n%s\n", s.paint("Log lines not read:", color.Bold))
+		for _, n := range notes {
+			p.f("  - %s\n", n.summary())
+			for _, q := range n.quoted {
+				p.f("      %s\n", q)
+			}
 		}
 	}
 	var unknown, ruled []*Cause
@@ -219,4 +228,87 @@ func WriteJSONLine(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// unreadNote is what a check said about the lines of one input it could
+// not read: how many, how many of them name the recipient, the first few.
+type unreadNote struct {
+	record         string
+	count, aboutTo int
+	quoted         []string
+}
+
+func (n unreadNote) summary() string {
+	msg := fmt.Sprintf("%s: %d %s could not be read and %s left out", n.record, n.count, plural(n.count, "line", "lines"), plural(n.count, "was", "were"))
+	if n.aboutTo > 0 {
+		msg += fmt.Sprintf("; %d %s the recipient, so what %s about its mail is unknown", n.aboutTo,
+			plural(n.aboutTo, "names", "name"), plural(n.aboutTo, "it said", "they said"))
+	}
+	return msg
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// unreadNotes collects the findings that count and quote unreadable
+// lines (data "unreadable" and "examples"; the lines naming the recipient
+// under "about_recipient" first), in check order.
+func unreadNotes(d *Diagnosis) []unreadNote {
+	var out []unreadNote
+	for _, c := range d.Checks {
+		for _, f := range c.Findings {
+			count, ok := dataInt(f.Data["unreadable"])
+			examples := dataStrings(f.Data["examples"])
+			if !ok || count == 0 || f.Data["examples"] == nil {
+				continue
+			}
+			n := unreadNote{record: f.Record, count: count}
+			n.aboutTo, _ = dataInt(f.Data["about_recipient"])
+			seen := map[string]bool{}
+			for _, q := range append(dataStrings(f.Data["about_recipient_examples"]), examples...) {
+				if !seen[q] && len(n.quoted) < 5 {
+					seen[q] = true
+					n.quoted = append(n.quoted, q)
+				}
+			}
+			if n.record == "" {
+				n.record = c.Name
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// dataInt reads a count from finding data, as built or as decoded JSON.
+func dataInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), true
+	}
+	return 0, false
+}
+
+func dataStrings(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		var out []string
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }

@@ -4,16 +4,14 @@
 package account
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"reflect"
 	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
-
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/source"
 )
 
 // Check is the account check. Its result is a *Account.
@@ -42,14 +40,15 @@ const (
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	file := t.UsersFile
-	if file == "" {
+	src := t.Sources.Users
+	if src == nil {
 		p.Skip("no user records given: the account was not looked at")
 		for _, c := range causes {
 			p.Missing(c, []checks.Input{checks.InputUsers}, "the app's user records (id, email, status, locked_until, reset_sent_at) would settle this")
 		}
 		return nil, nil
 	}
+	file := src.Describe()
 	if t.Address == "" && t.UserID == "" {
 		p.Skip("no address and no account id to look up in %s", file)
 		for _, c := range causes {
@@ -57,24 +56,13 @@ func run(p *checks.Pass) (any, error) {
 		}
 		return nil, nil
 	}
-	f, err := p.Open(file)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, checks.Inputf(file, 0, "cannot read the users file: %v", err)
-	}
-	defer f.Close()
 
 	var (
-		n                int
-		byID             []User
-		exact, folded    []User
+		byID             []source.User
+		exact, folded    []source.User
 		wantLocal, wantD = splitAddress(t.Address)
 	)
-	err = ReadUsers(f, file, func(u User) error {
-		n++
+	n, err := src.Users(p.Context, source.UserQuery{ID: t.UserID, Address: t.Address}, func(u source.User) error {
 		if t.UserID != "" && u.ID == t.UserID {
 			byID = append(byID, u)
 		}
@@ -89,7 +77,7 @@ func run(p *checks.Pass) (any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, p.SourceFailed(src, err, causes...)
 	}
 
 	at := t.At
@@ -101,16 +89,16 @@ func run(p *checks.Pass) (any, error) {
 		c.ttl = DefaultLinkTTL
 	}
 
-	var u User
+	var u source.User
 	if t.UserID != "" {
 		// The record is found by its id: no-account does not apply.
 		if len(byID) == 0 {
 			// An unknown id is not an input error: the account may have been
 			// deleted, or the export is older than the account. Say so and
 			// leave the account causes unknown.
-			msg := fmt.Sprintf("no record in %s (%d records) has id %q", file, n, t.UserID)
+			msg := fmt.Sprintf("no record in %s%s has id %q", file, counted(n, " (%d records)"), t.UserID)
 			if m := first(exact, folded); m != nil {
-				msg += fmt.Sprintf("; the address %s belongs to id %q (%s:%d)", t.Address, m.ID, file, m.Line)
+				msg += fmt.Sprintf("; the address %s belongs to id %q (%s)", t.Address, m.ID, m.Where)
 			}
 			p.Report(checks.Finding{Severity: checks.Warning, Record: file, Message: msg,
 				Data: map[string]any{"user_id": t.UserID, "records": n}})
@@ -134,8 +122,8 @@ func run(p *checks.Pass) (any, error) {
 		if m == nil {
 			p.Report(checks.Finding{Severity: checks.Info, Record: file, Cause: checks.NoAccount,
 				Verdict: checks.Confirmed, Strength: checks.OfRecord,
-				Message: fmt.Sprintf("no user record has the email %s (%d records in %s, domain compared ignoring case): the app had no account to send to",
-					t.Address, n, file),
+				Message: fmt.Sprintf("no user record has the email %s (%s%s, domain compared ignoring case): the app had no account to send to",
+					t.Address, counted(n, "%d records in "), file),
 				Data: map[string]any{"address": t.Address, "records": n}})
 			// Without an account there is nothing to be inactive or locked.
 			for _, cause := range []checks.CauseID{checks.AccountInactive, checks.AccountLocked} {
@@ -171,22 +159,25 @@ type checker struct {
 	ttl  time.Duration
 }
 
-func (c *checker) where(u User) string { return fmt.Sprintf("%s:%d", c.file, u.Line) }
+func (c *checker) where(u source.User) string { return u.Where }
 
-func (c *checker) duplicates(us []User, by string) {
+func (c *checker) duplicates(us []source.User, by string) {
 	if len(us) < 2 {
 		return
 	}
 	lines := make([]string, len(us))
 	for i, u := range us {
-		lines[i] = fmt.Sprint(u.Line)
+		lines[i] = u.Where
+		if u.Line > 0 {
+			lines[i] = fmt.Sprint(u.Line)
+		}
 	}
 	c.p.Report(checks.Finding{Severity: checks.Warning, Record: c.file,
 		Message: fmt.Sprintf("%d records match %s (lines %s); using the first", len(us), by, strings.Join(lines, ", "))})
 }
 
 // wrongInbox compares the email of the ticket's account with the address.
-func (c *checker) wrongInbox(u User, local, domain string) {
+func (c *checker) wrongInbox(u source.User, local, domain string) {
 	addr := c.p.Ticket.Address
 	if addr == "" {
 		return
@@ -216,7 +207,7 @@ func (c *checker) wrongInbox(u User, local, domain string) {
 }
 
 // status speaks to account-inactive and account-locked.
-func (c *checker) status(u User) {
+func (c *checker) status(u source.User) {
 	rec := c.where(u)
 	data := map[string]any{"id": u.ID, "status": u.Status}
 	switch u.Status {
@@ -266,7 +257,7 @@ func (c *checker) status(u User) {
 }
 
 // reset speaks to link-expired from the time of the last reset email.
-func (c *checker) reset(u User) {
+func (c *checker) reset(u source.User) {
 	if u.ResetSentAt.IsZero() {
 		return // the record says nothing about resets
 	}
@@ -294,7 +285,16 @@ func (c *checker) reset(u User) {
 	}
 }
 
-func first(lists ...[]User) *User {
+// counted words n, the records a source looked at, with format; "" when
+// the source cannot tell (n < 0).
+func counted(n int, format string) string {
+	if n < 0 {
+		return ""
+	}
+	return fmt.Sprintf(format, n)
+}
+
+func first(lists ...[]source.User) *source.User {
 	for _, l := range lists {
 		if len(l) > 0 {
 			return &l[0]
@@ -306,20 +306,11 @@ func first(lists ...[]User) *User {
 // splitAddress returns the local part and the domain (lower-case A-labels
 // when it converts) of an address.
 func splitAddress(a string) (local, domain string) {
-	a = strings.TrimSpace(a)
-	i := strings.LastIndexByte(a, '@')
-	if i < 0 {
-		return a, ""
+	local, d, ok := mailaddr.Split(strings.TrimSpace(a))
+	if !ok {
+		return local, ""
 	}
-	return a[:i], normalDomain(a[i+1:])
-}
-
-func normalDomain(d string) string {
-	d = strings.TrimSuffix(d, ".")
-	if ascii, err := idna.Lookup.ToASCII(d); err == nil {
-		return strings.ToLower(ascii)
-	}
-	return strings.ToLower(d)
+	return local, mailaddr.NormalDomain(d)
 }
 
 // matchAddress compares a record's email with an address split by
@@ -328,12 +319,11 @@ func normalDomain(d string) string {
 // RFC 5321 §2.4 lets a receiver treat local parts as case-sensitive, so an
 // exact match is preferred and a case-insensitive one is said as such.
 func matchAddress(email, local, domain string) match {
-	i := strings.LastIndexByte(email, '@')
-	if i < 0 || domain == "" {
+	el, ed, ok := mailaddr.Split(email)
+	if !ok || domain == "" {
 		return noMatch
 	}
-	el, ed := email[:i], email[i+1:]
-	if !strings.EqualFold(ed, domain) && (isASCII(ed) || normalDomain(ed) != domain) {
+	if !strings.EqualFold(ed, domain) && (isASCII(ed) || mailaddr.NormalDomain(ed) != domain) {
 		return noMatch
 	}
 	switch {

@@ -150,7 +150,7 @@ func TestCauses(t *testing.T) {
 	for _, file := range []string{"users.csv", "users.json"} {
 		for _, tc := range tests {
 			t.Run(file+"/"+tc.name, func(t *testing.T) {
-				tk := &checks.Ticket{Address: tc.address, UserID: tc.user, UsersFile: file, At: at, LinkTTL: tc.ttl}
+				tk := &checks.Ticket{Address: tc.address, UserID: tc.user, Sources: checks.Sources{Users: checktest.UsersFile(file)}, At: at, LinkTTL: tc.ttl}
 				res := checktest.Run(t, nil, tk, Check)
 				cr := res.Check("account")
 				if cr.Status == checks.StatusFailed || cr.Status == checks.StatusSkipped {
@@ -191,7 +191,7 @@ func TestCauses(t *testing.T) {
 func TestSkipped(t *testing.T) {
 	for _, tk := range []*checks.Ticket{
 		{Address: "alice@example.com"},
-		{UsersFile: "users.csv"},
+		{Sources: checks.Sources{Users: checktest.UsersFile("users.csv")}},
 	} {
 		res := checktest.Run(t, nil, tk, Check)
 		cr := res.Check("account")
@@ -204,7 +204,7 @@ func TestSkipped(t *testing.T) {
 			}
 		}
 		for _, c := range causes {
-			if needs := checktest.Needs(res, c); tk.UsersFile == "" && !slices.Contains(needs, checks.InputUsers) {
+			if needs := checktest.Needs(res, c); tk.Sources.Users == nil && !slices.Contains(needs, checks.InputUsers) {
 				t.Errorf("%s needs %v, want the user records among them", c, needs)
 			}
 		}
@@ -218,9 +218,9 @@ func TestInputErrors(t *testing.T) {
 	for file, want := range map[string]string{
 		"bad.csv":     `bad.csv:3: status "sleeping" is not one of active, inactive, disabled, locked, pending`,
 		"empty.csv":   "empty.csv: the file is empty",
-		"missing.csv": "missing.csv: cannot read the users file: no such file or directory",
+		"missing.csv": "missing.csv: cannot read: no such file or directory",
 	} {
-		_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@example.com", UsersFile: file, At: at}, Check)
+		_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@example.com", Sources: checks.Sources{Users: checktest.UsersFile(file)}, At: at}, Check)
 		if !checks.IsInputError(err) || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s: error %v, want an input error %q", file, err, want)
 		}
@@ -230,7 +230,7 @@ func TestInputErrors(t *testing.T) {
 func TestEmptyExport(t *testing.T) {
 	t.Chdir(t.TempDir())
 	os.WriteFile("users.csv", []byte("id,email,status\n"), 0o644)
-	res := checktest.Run(t, nil, &checks.Ticket{Address: "a@example.com", UsersFile: "users.csv", At: at}, Check)
+	res := checktest.Run(t, nil, &checks.Ticket{Address: "a@example.com", Sources: checks.Sources{Users: checktest.UsersFile("users.csv")}, At: at}, Check)
 	if v := checktest.Best(res, checks.NoAccount); v != checks.Unknown {
 		t.Errorf("no-account %s from an empty export, want unknown", v)
 	}

@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -105,7 +106,7 @@ func TestNotBounce(t *testing.T) {
 }
 
 func TestClassifyFiles(t *testing.T) {
-	recs, err := Classify(nil, "testdata/two.mbox", "testdata/maildir", "testdata/arf.eml")
+	recs, err := Classify(context.Background(), checktest.MessageFiles("testdata/two.mbox", "testdata/maildir", "testdata/arf.eml")...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestClassifyFiles(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if _, err := Classify(nil, "testdata/not-mail.txt"); err == nil || !strings.Contains(err.Error(), "not-mail.txt") {
+	if _, err := Classify(context.Background(), checktest.MessageFiles("testdata/not-mail.txt")...); err == nil || !strings.Contains(err.Error(), "not-mail.txt") {
 		t.Errorf("not mail: err = %v", err)
 	}
 }
@@ -147,7 +148,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := checktest.Run(t, nil, &checks.Ticket{Address: tt.address, BounceFiles: tt.files}, Check)
+			res := checktest.Run(t, nil, &checks.Ticket{Address: tt.address, Sources: checks.Sources{Bounces: checktest.MessageFiles(tt.files...)}}, Check)
 			if got := checktest.Best(res, tt.cause); got != tt.verdict {
 				t.Errorf("%s: verdict %q, want %q; findings %+v", tt.cause, got, tt.verdict, res.Findings())
 			}
@@ -164,7 +165,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckInputError(t *testing.T) {
-	_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@example.com", BounceFiles: []string{"testdata/not-mail.txt"}}, Check)
+	_, err := checktest.RunErr(nil, &checks.Ticket{Address: "a@example.com", Sources: checks.Sources{Bounces: checktest.MessageFiles([]string{"testdata/not-mail.txt"}...)}}, Check)
 	var ie *checks.InputError
 	if !errors.As(err, &ie) || !strings.Contains(ie.File, "not-mail.txt") {
 		t.Fatalf("err = %v, want InputError naming not-mail.txt", err)
@@ -193,12 +194,12 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestCheckCaseFolded(t *testing.T) {
-	res := checktest.Run(t, nil, &checks.Ticket{Address: "Alice@example.com", BounceFiles: []string{"testdata/postfix-dsn-userunknown.eml"}}, Check)
+	res := checktest.Run(t, nil, &checks.Ticket{Address: "Alice@example.com", Sources: checks.Sources{Bounces: checktest.MessageFiles([]string{"testdata/postfix-dsn-userunknown.eml"}...)}}, Check)
 	msgs := strings.Join(checktest.Messages(res, "bounce"), "\n")
 	if !strings.Contains(msgs, "only the case-folded local part matches Alice@example.com") {
 		t.Errorf("no case note in %q", msgs)
 	}
-	res = checktest.Run(t, nil, &checks.Ticket{Address: "alice@EXAMPLE.COM", BounceFiles: []string{"testdata/postfix-dsn-userunknown.eml"}}, Check)
+	res = checktest.Run(t, nil, &checks.Ticket{Address: "alice@EXAMPLE.COM", Sources: checks.Sources{Bounces: checktest.MessageFiles([]string{"testdata/postfix-dsn-userunknown.eml"}...)}}, Check)
 	if msgs := strings.Join(checktest.Messages(res, "bounce"), "\n"); strings.Contains(msgs, "case-folded") {
 		t.Errorf("case note for a domain-only difference: %q", msgs)
 	}

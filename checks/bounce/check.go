@@ -1,13 +1,13 @@
 package bounce
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/source"
 )
 
 // Check reads the bounce messages and reports what they say about the
@@ -26,7 +26,7 @@ var causes = []checks.CauseID{checks.MailboxUnknown, checks.MailboxFull}
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	if len(t.BounceFiles) == 0 {
+	if len(t.Sources.Bounces) == 0 {
 		p.Skip("no bounce given: no bounce message to read")
 		for _, c := range causes {
 			p.Missing(c, []checks.Input{checks.InputBounce}, "no bounce message was given; a bounce would say whether the mailbox exists and has room")
@@ -34,38 +34,39 @@ func run(p *checks.Pass) (any, error) {
 		return nil, nil
 	}
 	res := &Result{}
-	for _, file := range t.BounceFiles {
-		src, err := ReadFile(file, p.Open)
-		if err != nil {
-			return res, checks.Inputf(file, 0, "cannot read bounce: %v", err)
-		}
-		bf := FileSummary{File: file, Format: src.Format, Messages: len(src.Messages)}
-		for _, m := range src.Messages {
+	for _, src := range t.Sources.Bounces {
+		bf := FileSummary{File: src.Describe()}
+		err := src.Messages(p.Context, func(m source.Message) error {
+			bf.Format = m.Form
+			bf.Messages++
 			b, err := parseBytes(m.Data, 0)
 			if err != nil {
-				if errors.Is(err, ErrNotMessage) {
-					return res, checks.Inputf(m.Name, 0, "not an email message (want a bounce in .eml, mbox or Maildir form)")
-				}
-				return res, checks.Inputf(m.Name, 0, "%v", err)
+				return messageError(m.Name, err)
 			}
 			if len(b.Recipients) == 0 {
 				p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
 					Message: fmt.Sprintf("%s is not a bounce: no delivery status and no failed recipient in its text (subject %q)", m.Name, b.Subject)})
-				continue
+				return nil
 			}
 			bf.Bounces++
 			for _, r := range b.Recipients {
 				rec := record(m.Name, b, r)
 				if !sameAddress(r.Address, t.Address) && !sameAddress(r.OriginalRecipient, t.Address) {
 					res.Others++
-					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name,
-						Message: fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec)),
-						Data:    data(rec)})
+					msg := fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec))
+					if r.Address == "" {
+						msg = fmt.Sprintf("%s is a %s that names no recipient: it cannot be tied to %s", m.Name, kindWords(b.Kind), t.Address)
+					}
+					p.Report(checks.Finding{Severity: checks.Info, Record: m.Name, Message: msg, Data: data(rec)})
 					continue
 				}
 				res.Recipients = append(res.Recipients, rec)
 				report(p, b, r, rec, caseNote(r, t.Address))
 			}
+			return nil
+		})
+		if err != nil {
+			return res, p.SourceFailed(src, err, causes...)
 		}
 		res.Files = append(res.Files, bf)
 	}
@@ -75,6 +76,13 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	return res, nil
+}
+
+func kindWords(k Kind) string {
+	if k == Feedback {
+		return "complaint (feedback report)"
+	}
+	return "bounce"
 }
 
 func describe(rec Record) string {

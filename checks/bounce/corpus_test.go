@@ -9,7 +9,19 @@ import (
 	"testing"
 )
 
-const sisimai = "../../../shared/corpus/sisimai-set-of-emails"
+// sisimai is the corpus folder: ../shared/corpus beside the repository,
+// or $WHYMAIL_CORPUS when set (a git worktree lives elsewhere).
+var sisimai = corpusDir("../../../shared/corpus") + "/sisimai-set-of-emails"
+
+// placeholder is sisimai's recipient for a complaint without one.
+const placeholder = "undisclosed-recipient-in-headers@libsisimai.org.invalid"
+
+func corpusDir(def string) string {
+	if d := os.Getenv("WHYMAIL_CORPUS"); d != "" {
+		return d
+	}
+	return def
+}
 
 // outcome is the coarse class of a recipient record, in the terms of the
 // corpus's CLASSES.tsv: a cause id, "complaint" or "not-a-bounce".
@@ -82,7 +94,9 @@ func TestSisimai(t *testing.T) {
 		got := "no-record"
 		if b != nil {
 			for _, r := range b.Recipients {
-				if strings.EqualFold(r.Address, rcpt) {
+				// SOURCE.md: sisimai writes a placeholder for a
+				// complaint that names no recipient.
+				if strings.EqualFold(r.Address, rcpt) || rcpt == placeholder && b.Kind == Feedback {
 					got = outcome(b, r)
 					break
 				}
@@ -117,8 +131,8 @@ func TestSisimai(t *testing.T) {
 	if out := os.Getenv("BOUNCE_MISSES"); out != "" {
 		os.WriteFile(out, []byte(strings.Join(misses, "\n")+"\n"), 0o644)
 	}
-	if total == 0 || agree*100 < total*90 {
-		t.Errorf("bounces: %d/%d agree, below 90%%", agree, total)
+	if total == 0 || agree*1000 < total*935 {
+		t.Errorf("bounces: %d/%d agree, below 93.5%%", agree, total)
 	}
 }
 

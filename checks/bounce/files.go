@@ -1,130 +1,15 @@
 package bounce
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/source"
 )
-
-// A Message is one message read from a bounce file.
-type Message struct {
-	Name string // file, "file#N" for the Nth message of an mbox, or the Maildir entry
-	Data []byte
-}
-
-// Source is a file as read: its form and its messages.
-type Source struct {
-	File     string
-	Format   string // eml, mbox, maildir
-	Messages []Message
-}
-
-// ReadFile reads an .eml file, an mbox file (messages split on "From "
-// lines) or a Maildir directory (cur/ and new/), through open for files.
-// A directory is read from disk (os.ReadDir).
-func ReadFile(name string, open func(string) (io.ReadCloser, error)) (*Source, error) {
-	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
-		return readMaildir(name, open)
-	}
-	f, err := open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<30))
-	if err != nil {
-		return nil, err
-	}
-	return splitFile(name, data)
-}
-
-// splitFile tells an mbox (first line "From ") from a single message. A
-// line too long to scan is an error, not the silent end of the mbox.
-func splitFile(name string, data []byte) (*Source, error) {
-	if !bytes.HasPrefix(data, []byte("From ")) {
-		return &Source{File: name, Format: "eml", Messages: []Message{{Name: name, Data: data}}}, nil
-	}
-	src := &Source{File: name, Format: "mbox"}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	var cur bytes.Buffer
-	flush := func() {
-		if cur.Len() > 0 {
-			src.Messages = append(src.Messages, Message{Name: fmt.Sprintf("%s#%d", name, len(src.Messages)+1), Data: bytes.Clone(cur.Bytes())})
-			cur.Reset()
-		}
-	}
-	prevBlank := true
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Bytes()
-		// mboxrd/mboxo: a message starts at "From " after a blank line
-		// (or at the top); ">From " inside a message is unquoted.
-		if bytes.HasPrefix(line, []byte("From ")) && prevBlank {
-			flush()
-			prevBlank = false
-			continue
-		}
-		if bytes.HasPrefix(line, []byte(">")) && bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From ")) {
-			line = line[1:]
-		}
-		cur.Write(line)
-		cur.WriteByte('\n')
-		prevBlank = len(bytes.TrimSpace(line)) == 0
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("mbox line %d: %v", n+1, err)
-	}
-	flush()
-	return src, nil
-}
-
-func readMaildir(dir string, open func(string) (io.ReadCloser, error)) (*Source, error) {
-	src := &Source{File: dir, Format: "maildir"}
-	found := false
-	for _, sub := range []string{"cur", "new"} {
-		entries, err := os.ReadDir(filepath.Join(dir, sub))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		found = true
-		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-		for _, e := range entries {
-			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			p := filepath.Join(dir, sub, e.Name())
-			f, err := open(p)
-			if err != nil {
-				return nil, err
-			}
-			data, err := io.ReadAll(io.LimitReader(f, maxMessage))
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-			src.Messages = append(src.Messages, Message{Name: p, Data: data})
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("directory is not a Maildir (no cur/ or new/)")
-	}
-	return src, nil
-}
 
 // Record is one recipient of one parsed bounce, flat: the check's result
 // holds those about the ticket's address, and the `whymail bounce` command
@@ -160,41 +45,37 @@ const (
 	ReasonAutoReply smtpreply.Reason = "auto-reply"
 )
 
-// Classify reads each file (.eml, mbox or Maildir) and returns one Record
-// per recipient of every bounce in it, in file order. A message that is not
-// a bounce yields no record; a file holding something that is not an email
-// message at all is an error naming it. open may be nil (os.Open).
-func Classify(open func(string) (io.ReadCloser, error), files ...string) ([]Record, error) {
-	if open == nil {
-		open = func(n string) (io.ReadCloser, error) { return os.Open(n) }
-	}
+// Classify reads the messages of each source and returns one Record per
+// recipient of every bounce among them, in order. A message that is not a
+// bounce yields no record; a message that is not an email message at all
+// is an *InputError naming it, and so is a source that cannot be read.
+func Classify(ctx context.Context, srcs ...source.Messages) ([]Record, error) {
 	var out []Record
-	for _, file := range files {
-		src, err := ReadFile(file, open)
-		if err != nil {
-			return out, &FileError{File: file, Err: err}
-		}
-		for _, m := range src.Messages {
+	for _, src := range srcs {
+		err := src.Messages(ctx, func(m source.Message) error {
 			b, err := parseBytes(m.Data, 0)
 			if err != nil {
-				return out, &FileError{File: m.Name, Err: err}
+				return messageError(m.Name, err)
 			}
 			for _, r := range b.Recipients {
 				out = append(out, record(m.Name, b, r))
 			}
+			return nil
+		})
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, nil
 }
 
-// FileError is a bounce file that could not be read or is not mail.
-type FileError struct {
-	File string
-	Err  error
+// messageError is the input error of a message that does not parse.
+func messageError(name string, err error) error {
+	if errors.Is(err, ErrNotMessage) {
+		return checks.Inputf(name, 0, "not an email message (want a bounce in .eml, mbox or Maildir form, or an Amazon SES notification's JSON)")
+	}
+	return checks.Inputf(name, 0, "%v", err)
 }
-
-func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
-func (e *FileError) Unwrap() error { return e.Err }
 
 // record flattens one recipient of bounce b, read from name.
 func record(name string, b *Bounce, r Recipient) Record {

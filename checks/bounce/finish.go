@@ -1,8 +1,12 @@
 package bounce
 
 import (
+	"bytes"
+	"fmt"
 	"net/mail"
 	"strings"
+
+	"github.com/emersion/go-message"
 
 	"github.com/whymail/whymail/internal/smtpreply"
 )
@@ -31,12 +35,30 @@ func (p *parser) finish() {
 	}
 
 	subject, ownLower := strings.ToLower(b.Subject), strings.ToLower(own)
-	bounceLike := bounceSubject.MatchLower(subject) || isDaemon(b.From) || bounceBody.MatchLower(ownLower)
+	if p.complaint(subject, ownLower) {
+		return
+	}
+	bounceLike := bounceSubject.MatchLower(subject) || isDaemon(b.From) || bounceBody.MatchLower(ownLower) || listRefusal.MatchLower(subject+"\n"+ownLower)
 	auto := strings.HasPrefix(p.autoSubmitted, "auto-replied") || autoReplySubject.MatchString(b.Subject) || p.topHeader.Get("X-Autoreply") != "" || p.topHeader.Get("X-Autorespond") != ""
-	if auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
+	challenge := !isDaemon(b.From) && challengeWords.MatchLower(subject+"\n"+ownLower) && !hasReply(own)
+	if challenge || auto && !isDaemon(b.From) && !bounceBody.MatchLower(ownLower) {
+		// An automatic reply (RFC 3834), or a challenge-response or
+		// whitelist filter asking the sender to confirm: the message
+		// reached the recipient's system; it is not a bounce.
 		b.Kind, b.Format = AutoReply, "rfc3834"
+		if challenge {
+			b.Format = "challenge-response"
+		}
 		if a, err := mail.ParseAddress(b.From); err == nil {
-			b.Recipients = []Recipient{{Address: a.Address, Action: Delivered, Class: smtpreply.Class{Reason: smtpreply.Delivered}}}
+			r := Recipient{Address: a.Address, Action: Delivered, Class: smtpreply.Class{Reason: smtpreply.Delivered}}
+			if c := smtpreply.Classify(own); !challenge && (c.Reason == smtpreply.MailboxDisabled || c.Reason == smtpreply.UserUnknown) {
+				// "This inbox is no longer in use": the auto-reply says the
+				// mailbox is gone.
+				b.Kind = Text
+				c.Text = strings.Join(strings.Fields(own), " ")
+				r.Action, r.Class, r.Diagnostic = Failed, c, clip(c.Text, 500)
+			}
+			b.Recipients = []Recipient{r}
 		}
 		return
 	}
@@ -53,12 +75,17 @@ func (p *parser) finish() {
 	for _, v := range p.topHeader.Values("X-Failed-Recipients") {
 		failed = append(failed, addrRE.FindAllString(v, -1)...)
 	}
-	rs := textRecipients(own, failed, exclude)
-	if len(rs) == 0 && b.Original.To != "" {
+	var self bool
+	rs := textRecipients(own, failed, exclude, &self)
+	if (len(rs) == 0 || self) && b.Original.To != "" {
+		var to []Recipient
 		for _, a := range addrRE.FindAllString(b.Original.To, -1) {
 			if !exclude[strings.ToLower(a)] {
-				rs = append(rs, Recipient{Address: a})
+				to = append(to, Recipient{Address: a, Diagnostic: localBlock(own, a)})
 			}
+		}
+		if len(to) > 0 {
+			rs = to
 		}
 	}
 	if len(rs) == 0 {
@@ -96,6 +123,77 @@ func (p *parser) finish() {
 		r.Class.Cause = smtpreply.CauseOf(r.Class.Reason, r.Class.Permanent)
 	}
 	b.Recipients = rs
+}
+
+// localBlock returns the lines of own that name addr's local part without
+// its domain, as old systems list a failed recipient ("Receiver not found:
+// 71234.567", "bob (user not found)"); "" when none does.
+func localBlock(own, addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return ""
+	}
+	local := strings.ToLower(addr[:at])
+	lines := strings.Split(own, "\n")
+	for i, l := range lines {
+		ll := strings.ToLower(l)
+		j := strings.Index(ll, local)
+		if j < 0 {
+			continue
+		}
+		before, after := byte(' '), byte(' ')
+		if j > 0 {
+			before = ll[j-1]
+		}
+		if e := j + len(local); e < len(ll) {
+			after = ll[e]
+		}
+		if strings.IndexByte(" \t:<(\"'", before) >= 0 && strings.IndexByte(" \t>)\"',.;\r", after) >= 0 {
+			return block(lines, i)
+		}
+	}
+	return ""
+}
+
+// challengeWords are the wordings of challenge-response and whitelist
+// filters (Boxbe, SpamArrest, "please confirm you are human") that hold a
+// message until its sender proves to be a person.
+var challengeWords = smtpreply.NewMatcher(`(?:confirm|verify|prove) (?:that )?you(?:'re| are) (?:a )?(?:human|real|person|not a)|(?:approved|allowed|safe) senders? list|\bwhite ?list|spam ?arrest|boxbe|challenge[- ]response|sender verification (?:request|required)|awaiting (?:your )?(?:verification|confirmation|approval)|(?:click|visit) (?:the |this )?(?:link|url) .{0,80}(?:deliver|verif|confirm)|to (?:have|get) your (?:e-?mail|message) delivered`)
+
+// listRefusal is a mailing list refusing a post: the list is the recipient.
+var listRefusal = smtpreply.NewMatcher(`not (?:a )?member of (?:this|the) (?:mailing )?list|are not member|permission to post|(?:posting|posts) (?:to this list )?(?:is |are )?restricted to (?:list )?members|non-?member (?:post|submission)|only (?:list )?members (?:may|can) post`)
+
+// hasReply reports whether text quotes an SMTP failure reply.
+func hasReply(text string) bool {
+	code, st := smtpreply.ParseCode(text)
+	return code >= 400 || st != "" && st[0] != '2'
+}
+
+// complaint reads the complaint forms that are not RFC 5965 reports:
+// Microsoft's JMRP ("complaint about message from IP", the complained
+// message attached) and a mail client's unsubscribe request (RFC 8058's
+// mailto: form, sent automatically). It reports whether it did.
+func (p *parser) complaint(subject, ownLower string) bool {
+	b := p.b
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(subject), "complaint about message from") && p.nested != nil:
+		b.Kind, b.Format, b.FeedbackType = Feedback, "jmrp", "abuse"
+		addr := ""
+		if e, err := message.Read(bytes.NewReader(bytes.TrimLeft(p.nested, "\r\n"))); e != nil && (err == nil || message.IsUnknownCharset(err)) {
+			addr = cleanAddr(e.Header.Get("X-HmXmrOriginalRecipient"))
+		}
+		b.Recipients = []Recipient{{Address: addr, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: abuse"}}}
+		return true
+	case strings.TrimSpace(subject) == "unsubscribe" && strings.HasPrefix(p.autoSubmitted, "auto-") && strings.Contains(ownLower, "unsubscribe"):
+		a, err := mail.ParseAddress(b.From)
+		if err != nil {
+			return false
+		}
+		b.Kind, b.Format, b.FeedbackType = Feedback, "unsubscribe", "opt-out"
+		b.Recipients = []Recipient{{Address: a.Address, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "unsubscribe request"}}}
+		return true
+	}
+	return false
 }
 
 var autoReplySubject = rx(`^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|vacation|away from|abwesenheit|auto:|autoreply|réponse automatique|absence)`)
@@ -141,7 +239,7 @@ func (p *parser) finishDSN(own, whole string) {
 	for i := range b.Recipients {
 		if b.Recipients[i].Address == "" {
 			if fromText == nil {
-				fromText = textRecipients(own, nil, map[string]bool{})
+				fromText = textRecipients(own, nil, map[string]bool{}, new(bool))
 			}
 			if len(fromText) > 0 {
 				b.Recipients[i].Address = fromText[0].Address
@@ -149,7 +247,9 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 		}
 	}
-	expired := expiredBody.MatchLower(strings.ToLower(own))
+	ownLower := strings.ToLower(own)
+	expired := expiredBody.MatchLower(ownLower)
+	retrying := delaySignals.MatchLower(strings.ToLower(b.Subject)) || delaySignals.MatchLower(ownLower) && !permanentSig.MatchLower(ownLower)
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
 		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
@@ -190,9 +290,10 @@ func (p *parser) finishDSN(own, whole string) {
 				r.Diagnostic = blk
 			}
 		}
-		if _, st := smtpreply.ParseCode(r.Diagnostic); c.Reason == smtpreply.UserUnknown && strings.HasPrefix(st, "5.7.") {
+		if _, st := smtpreply.ParseCode(r.Diagnostic); c.Reason == smtpreply.UserUnknown && strings.HasPrefix(st, "5.7.") && !noMailbox.MatchLower(strings.ToLower(r.Diagnostic)) {
 			// RFC 3463 §3.8: X.7.x is a security or policy status; the
-			// "user unknown" wording under it is a filter's.
+			// "user unknown" wording under it is a filter's. A reply that
+			// says the mailbox does not exist is taken at its word.
 			c.Reason = smtpreply.Policy
 		}
 		cmd := smtpCommand(r.Diagnostic + "\n" + blk)
@@ -203,6 +304,14 @@ func (p *parser) finishDSN(own, whole string) {
 		if expired && r.Action != Delayed && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
 			c.Reason = smtpreply.Expired
 		}
+		if r.Action == "" {
+			// No action, or one outside RFC 3464: the status says.
+			st := c.Status
+			if st == "" && c.Code >= 200 {
+				st = fmt.Sprintf("%d.0.0", c.Code/100)
+			}
+			r.Action = actionOf(st, retrying)
+		}
 		switch r.Action {
 		case Delivered, Relayed, Expanded:
 			c.Reason, c.Permanent = smtpreply.Delivered, false
@@ -212,6 +321,16 @@ func (p *parser) finishDSN(own, whole string) {
 			if r.Status == "" && c.Status == "" && c.Code == 0 {
 				c.Permanent = true
 			}
+			if !c.Permanent && c.Reason != smtpreply.Delivered {
+				// RFC 3464 §2.3.3: failed means no further attempts. With a
+				// 4.x.x status the server retried until its queue lifetime
+				// ran out: the mail will not arrive.
+				c.Permanent = true
+				switch c.Reason {
+				case smtpreply.Other, smtpreply.Greylisted, smtpreply.Network, smtpreply.HostUnknown:
+					c.Reason = smtpreply.Expired
+				}
+			}
 		}
 		c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)
 		if c.Reason == smtpreply.Delivered {
@@ -220,6 +339,9 @@ func (p *parser) finishDSN(own, whole string) {
 		r.Class = c
 	}
 }
+
+// noMailbox is a reply saying in so many words that there is no mailbox.
+var noMailbox = smtpreply.NewMatcher(`no (?:such )?mailbox|mailbox (?:does not|doesn't) exist|(?:address|account|recipient|user) (?:does not|doesn't) exist|no such (?:user|recipient|account)`)
 
 var expiredBody = smtpreply.NewMatcher(`delivery time expired|too long in (?:the )?queue|could not be delivered (?:for|within) \d|retry time(?:out)? exceeded|message expired|has been in the queue too long|retry timeout exceeded|queue lifetime|giving up on it|expired after|delivery period has expired|time limit exceeded`)
 
@@ -255,6 +377,11 @@ func (p *parser) finishFeedback() {
 	}
 	if len(addrs) == 0 {
 		addrs = addrRE.FindAllString(b.Original.To, -1)
+	}
+	if len(addrs) == 0 {
+		// A report that names no recipient (redacted, "Undisclosed
+		// Recipients") is still a complaint about the message.
+		addrs = []string{""}
 	}
 	for _, a := range addrs {
 		b.Recipients = append(b.Recipients, Recipient{Address: a, Action: Failed, Class: smtpreply.Class{Reason: smtpreply.Spam, Text: "feedback report: " + b.FeedbackType}})

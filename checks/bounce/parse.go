@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message"
 
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Kind says what sort of message a parsed file is.
@@ -88,21 +89,42 @@ const (
 
 // parseAction reads an Action field, case-insensitively. Values outside
 // RFC 3464 that senders use for the same thing are normalised
-// ("deliverable", "failure"); any other value is "": no action said.
+// ("deliverable", "failure", "error", "bounced", "deferred"); any other
+// value, and an empty one, is "": no action said (actionOf decides).
 func parseAction(s string) Action {
-	f := strings.Fields(strings.ToLower(s))
+	f := strings.Fields(strings.ToLower(strings.Trim(s, " \t;:.")))
 	if len(f) == 0 {
 		return ""
 	}
-	switch a := Action(f[0]); a {
+	switch a := Action(strings.Trim(f[0], ";:.,()")); a {
 	case Failed, Delayed, Delivered, Relayed, Expanded:
 		return a
-	case "deliverable":
+	case "deliverable", "delivery", "success", "succeeded", "sent":
 		return Delivered
-	case "failure":
+	case "failure", "fail", "error", "errors", "bounce", "bounced", "undeliverable", "rejected", "permanent", "fatal":
 		return Failed
+	case "delay", "deferred", "defer", "retry", "retrying", "transient", "warning", "queued":
+		return Delayed
+	case "relay":
+		return Relayed
+	case "expand":
+		return Expanded
 	}
 	return ""
+}
+
+// actionOf gives a recipient without an RFC 3464 action the one its status
+// class means: 2.x.x delivered, 5.x.x failed, 4.x.x delayed when the text
+// says the mail is still being retried and failed otherwise (a report sent
+// about a 4.x.x without a retry is the last word on it).
+func actionOf(status string, delayed bool) Action {
+	switch st := strings.TrimSpace(status); {
+	case strings.HasPrefix(st, "2."):
+		return Delivered
+	case strings.HasPrefix(st, "4.") && delayed:
+		return Delayed
+	}
+	return Failed
 }
 
 // Failed reports whether the recipient's mail was not (yet) delivered.
@@ -117,14 +139,16 @@ func (r Recipient) Failed() bool {
 // ErrNotMessage is returned (wrapped) for input that is not an email message.
 var ErrNotMessage = errors.New("not an email message")
 
+// maxMessage bounds one bounce message: bounces are a few KiB with the
+// returned message attached; a larger input is an error, not read in part.
 const maxMessage = 32 << 20
 
 // Parse reads one message and returns what it says about its recipients. A
 // message that is neither a DSN nor a bounce recognised by its text comes
 // back with no Recipients; input that is not a message at all is an error
-// wrapping ErrNotMessage.
+// wrapping ErrNotMessage, one over maxMessage a *textinput.LimitError.
 func Parse(r io.Reader) (*Bounce, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxMessage))
+	data, err := textinput.ReadAll(r, maxMessage, "message")
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +168,15 @@ func parseBytes(data []byte, depth int) (*Bounce, error) {
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			data = data[i+1:]
 		}
+	}
+	if len(data) > 0 && data[0] == '{' {
+		// An Amazon SES notification as its JSON, raw or in an SNS
+		// envelope (as SNS posts it, or as saved from a queue).
+		p := &parser{b: &Bounce{}}
+		if p.parseSES(string(data)) {
+			return p.b, nil
+		}
+		return nil, fmt.Errorf("%w: JSON that is not an Amazon SES bounce, complaint or delivery notification", ErrNotMessage)
 	}
 	if !looksLikeHeader(data) {
 		return nil, fmt.Errorf("%w: no header fields at the start", ErrNotMessage)
@@ -373,7 +406,7 @@ func typed(v string) string {
 }
 
 func cleanAddr(v string) string {
-	v = strings.TrimSpace(typed(v))
+	v = stripAddrType(strings.TrimSpace(typed(v)))
 	if strings.HasPrefix(v, `"`) && strings.Contains(v[1:], `"@`) {
 		if f := strings.Fields(v); len(f) > 0 {
 			return strings.TrimRight(strings.TrimPrefix(f[0], "<"), ">")
@@ -387,6 +420,18 @@ func cleanAddr(v string) string {
 	v = strings.Trim(v, "<>\"' ,;:.()[]")
 	if f := strings.Fields(v); len(f) > 0 {
 		v = f[0]
+	}
+	return stripAddrType(v)
+}
+
+// addrTypeRE is an address type written before an address: RFC 3464's
+// "rfc822;" (sometimes twice, or with a colon), Exchange's "SMTP:".
+var addrTypeRE = regexp.MustCompile(`^(?i:(?:rfc-?822|smtp|x400|ex)[ \t]*[;:][ \t]*)+<?`)
+
+// stripAddrType removes an address type from the front of v.
+func stripAddrType(v string) string {
+	if m := addrTypeRE.FindString(v); m != "" && strings.Contains(v[len(m):], "@") {
+		v = strings.TrimSuffix(v[len(m):], ">")
 	}
 	return v
 }

@@ -3,6 +3,7 @@ package bounce
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/whymail/whymail/internal/smtpreply"
 )
@@ -14,11 +15,11 @@ var (
 	addrRE = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`)
 	// A line that is only an address, as qmail, Exim, Gmail and sendmail
 	// list failed recipients ("<bob@example.com>:", "  bob@example.com").
-	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:rfc822;)?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
+	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
 	// "<bob@example.com>: host mx said: 550 ..." (Postfix), "<bob@example.com>... User unknown" (sendmail)
 	leadAddrRE  = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
 	rcptBareRE  = regexp.MustCompile(`(?i)RCPT TO:[ \t]*([^\s<>@]+@[^\s<>@]+)`)
-	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
+	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
 	rcptRE      = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
 )
 
@@ -31,7 +32,14 @@ var (
 	bounceBody    = smtpreply.NewMatcher(`could not be delivered|couldn't be delivered|wasn't able to deliver|was not delivered|undeliverable|delivery (?:to the following|has failed|failed|problem)|permanent (?:error|failure)|fatal errors?|mail delivery (?:software|failed|system)|returned to you|failed permanently|following address(?:es)? failed|unable to deliver|could not deliver|not be delivered|delivery to the following|message (?:was )?(?:rejected|returned|bounced)|remote host said|said:|in reply to|non-?delivery|delivery status|has not (?:yet )?been delivered|delivery (?:is )?delayed|couldn't deliver|undelivered|will (?:continue|keep) trying|failed to deliver|not delivered|error occurred|smtp error`)
 	delaySignals  = smtpreply.NewMatcher(`\(delay\)|delayed|warning: (?:could not send|message)|has not (?:yet )?been delivered|will (?:continue|keep|retry|be retried|try)|still (?:trying|being retried)|not yet been delivered|temporar(?:y|ily)|transient|will be retried|no action is required|deferred`)
 	permanentSig  = smtpreply.NewMatcher(`permanent(?:ly)? (?:error|failure|fatal|failed)|failed permanently|given up|giving up|i'm not going to try again|gave up|fatal error`)
-	skipLocal     = rx(`^(?:mailer-daemon|postmaster|double-bounce|bounce[s]?|no-?reply|root|nobody|abuse)$`)
+	skipLocal     = rx(`^(?:mailer-daemon|double-bounce|bounce[s]?|no-?reply|nobody)$`)
+	// Role mailboxes are named in bounces as the contact ("write to
+	// postmaster@..."); they are taken as the recipient only where a
+	// recipient is listed, not from a passing mention.
+	roleLocal = rx(`^(?:postmaster|root|abuse|hostmaster|webmaster)$`)
+	// failureLine is a line that says a recipient failed ("delivery to
+	// bob@example.com failed", "undeliverable to bob@example.com").
+	failureLine = smtpreply.NewMatcher(`undeliverable to|(?:could not|couldn't|cannot|unable to) (?:be )?deliver(?:ed)? (?:your message |the message |mail |it )?to|deliver(?:y|ing)? (?:your mail |your message )?to .{0,80}(?:failed|failure|error|rejected|not possible)|failed (?:to deliver )?(?:to|for) [^ ]*@|error (?:delivering|sending) (?:mail |your mail )?to|(?:user|recipient|mailbox|address) (?:unknown|not found|rejected)`)
 )
 
 // cutOriginal returns the bounce's own explanation: its human-readable
@@ -111,7 +119,10 @@ func indexEither(s, a, b string) int {
 
 // textRecipients finds the failed recipients of a plain-text bounce, in
 // order of appearance, with the block of text that explains each.
-func textRecipients(own string, failed []string, exclude map[string]bool) []Recipient {
+//
+// When the text names only the sender's own addresses, those come back and
+// *self is set: the caller prefers the returned message's recipients.
+func textRecipients(own string, failed []string, exclude map[string]bool, self *bool) []Recipient {
 	lines := strings.Split(own, "\n")
 	type hit struct {
 		addr string
@@ -120,13 +131,15 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 	var tiers [3][]hit
 	seen := [3]map[string]bool{{}, {}, {}}
 	add := func(t int, a string, i int) {
+		a = stripAddrType(strings.Trim(a, `'<>.,;:()[] `))
+		a = cutScript(a)
 		a = strings.Trim(a, `'<>.,;:()[] `)
 		if strings.Count(a, `"`) == 1 || strings.HasPrefix(a, `"`) && strings.HasSuffix(a, `"`) && strings.Count(a, `"`) == 2 {
 			a = strings.Trim(a, `"`)
 		}
 		k := strings.ToLower(a)
 		at := strings.LastIndexByte(k, '@')
-		if at <= 0 || t == 2 && exclude[k] || strings.ContainsAny(k, "/|=") || skipLocal.MatchString(k[:at]) || seen[t][k] || !strings.Contains(k[at:], ".") {
+		if at <= 0 || t == 2 && exclude[k] || strings.ContainsAny(k, "/|=") || skipLocal.MatchString(k[:at]) || t == 2 && roleLocal.MatchString(k[:at]) || seen[t][k] || !strings.Contains(k[at:], ".") {
 			return
 		}
 		seen[t][k] = true
@@ -167,27 +180,54 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 		if m := rcptBareRE.FindStringSubmatch(l); m != nil {
 			add(0, m[1], i)
 		}
+		promote := failureLine.MatchLower(ll)
 		for _, m := range addrRE.FindAllString(l, -1) {
 			add(2, m, i)
+			if promote && !exclude[strings.ToLower(m)] {
+				// Named on a line that says it failed: a recipient, besides
+				// any other listed (a list's address and its member's).
+				add(0, m, i)
+			}
 		}
 	}
 	// The sender's own address often appears in the text ("Your message to
 	// ... from <sender>"): drop it from the listed addresses unless it is
 	// all there is (a bounce of mail to oneself).
-	var kept []hit
+	var kept, dropped []hit
 	for _, h := range tiers[0] {
 		if !exclude[strings.ToLower(h.addr)] {
 			kept = append(kept, h)
+		} else {
+			dropped = append(dropped, h)
 		}
 	}
-	if len(kept) > 0 {
-		tiers[0] = kept
+	tiers[0] = kept
+	// The failed recipients listed in the text and in X-Failed-Recipients
+	// together: a bounce for two recipients may list one of them in each.
+	for _, h := range tiers[1] {
+		if !seen[0][strings.ToLower(h.addr)] {
+			seen[0][strings.ToLower(h.addr)] = true
+			tiers[0] = append(tiers[0], h)
+		}
 	}
 	var hits []hit
-	for _, t := range tiers {
+	for _, t := range [][]hit{tiers[0], tiers[2]} {
 		if len(t) > 0 {
 			hits = t
 			break
+		}
+	}
+	if len(hits) == 0 {
+		// Only the sender's own addresses. Listed with the reply that
+		// refused them, they are the recipients (mail to oneself);
+		// otherwise (a greeting, "sent by") the returned message's
+		// recipients come first (finish), then these.
+		hits = dropped
+		*self = true
+		for _, h := range dropped {
+			if blk := block(lines, h.line); replyOf(blk) != "" {
+				*self = false
+			}
 		}
 	}
 	var out []Recipient
@@ -199,6 +239,34 @@ func textRecipients(own string, failed []string, exclude map[string]bool) []Reci
 		out = append(out, r)
 	}
 	return out
+}
+
+// cutScript cuts an address where the text runs on into a script that
+// does not write spaces ("kijitora@example.jp您好"): CJK letters and
+// punctuation end an ASCII domain.
+func cutScript(a string) string {
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return a
+	}
+	for i, r := range a[at:] {
+		if r >= 0x2E80 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r >= 0x3000 && r <= 0x303F || r >= 0xFF00 && r <= 0xFFEF) {
+			if asciiDomain(a[at+1 : at+i]) {
+				return a[:at+i]
+			}
+			return a
+		}
+	}
+	return a
+}
+
+func asciiDomain(d string) bool {
+	for i := 0; i < len(d); i++ {
+		if d[i] >= 0x80 {
+			return false
+		}
+	}
+	return strings.Contains(d, ".")
 }
 
 // block returns the explanation that follows a recipient's line: the line

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/bounce"
 	"github.com/whymail/whymail/checks/dmarc"
 	"github.com/whymail/whymail/checks/dnsbl"
 	"github.com/whymail/whymail/checks/maillog"
@@ -22,7 +23,7 @@ var Check = &checks.Check{
 	Name: "delivery",
 	Doc: "Weighs a delivery the logs show against the sender's SPF, DMARC and blocklist results: " +
 		"accepted mail from a sender that fails them most likely went to the spam folder.",
-	Requires: []*checks.Check{maillog.Check, spf.Lint, dmarc.Check, dnsbl.Check},
+	Requires: []*checks.Check{maillog.Check, spf.Lint, dmarc.Check, dnsbl.Check, bounce.Check},
 	Run:      run,
 }
 
@@ -30,6 +31,13 @@ func run(p *checks.Pass) (any, error) {
 	d := checks.ResultOf[*maillog.Delivery](p, maillog.Check)
 	if d == nil {
 		p.Skip("no mail log given: nothing says whether the email was delivered")
+		return nil, nil
+	}
+	if d.Doubt != "" && (d.Outcome == maillog.OutcomeBounced || d.Outcome == maillog.OutcomeDeferred) {
+		// A line the log reader lost could be a later delivery.
+		p.Report(checks.Finding{Severity: checks.Info,
+			Message: fmt.Sprintf("the logs say the email was not delivered (%s), so it would be in no folder. %s", d.Outcome,
+				strings.Replace(d.Doubt, "so this is at most likely", "so spam-folder is not ruled out", 1))})
 		return nil, nil
 	}
 	switch d.Outcome {
@@ -44,6 +52,18 @@ func run(p *checks.Pass) (any, error) {
 	case maillog.OutcomeDelivered:
 	default:
 		p.Skip("the logs show no delivery to weigh")
+		return nil, nil
+	}
+	if ndr := laterFailure(d, checks.ResultOf[*bounce.Result](p, bounce.Check)); ndr != nil {
+		// Accepted, then returned: Exchange Online answers 250 and sends
+		// a 5.1.10 report later. The 250 says nothing about a folder.
+		p.Report(checks.Finding{Severity: checks.Info, Record: ndr.File, Cause: checks.SpamFolder, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord,
+			Message: fmt.Sprintf("the receiving server accepted the email (%s) but later returned it: %s reports a permanent failure (%s %s); it reached no folder",
+				last(d).Source, ndr.File, ndr.Status, ndr.Diagnostic)})
+		p.Report(checks.Finding{Severity: checks.Info, Record: ndr.File, Cause: checks.Delayed, Verdict: checks.RuledOut,
+			Strength: checks.OfRecord,
+			Message:  fmt.Sprintf("the email was accepted and then returned (%s, %s): it will not arrive late", ndr.File, ndr.Status)})
 		return nil, nil
 	}
 	for _, e := range d.Events {
@@ -108,4 +128,39 @@ func weaknesses(p *checks.Pass) (out []string, looked bool) {
 		}
 	}
 	return out, looked
+}
+
+// last returns the delivery the outcome rests on: the last delivered event.
+func last(d *maillog.Delivery) *maillog.Event {
+	for i := len(d.Events) - 1; i >= 0; i-- {
+		if d.Events[i].Kind == maillog.Delivered {
+			return &d.Events[i]
+		}
+	}
+	return &maillog.Event{}
+}
+
+// laterFailure returns a permanent failure reported in a bounce for the
+// delivered email: one naming its Message-ID, or, when either does not
+// say it, one dated after the delivery. Nil when there is none.
+func laterFailure(d *maillog.Delivery, b *bounce.Result) *bounce.Record {
+	if b == nil {
+		return nil
+	}
+	e := last(d)
+	for i := range b.Recipients {
+		r := &b.Recipients[i]
+		if !r.Permanent || r.Cause == "" {
+			continue
+		}
+		switch {
+		case r.MessageID != "" && e.MessageID != "":
+			if strings.EqualFold(strings.Trim(r.MessageID, "<>"), strings.Trim(e.MessageID, "<>")) {
+				return r
+			}
+		case !r.At.IsZero() && !e.Time.IsZero() && r.At.After(e.Time):
+			return r
+		}
+	}
+	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/bounce"
 	"github.com/whymail/whymail/checks/dmarc"
 	"github.com/whymail/whymail/checks/dnsbl"
 	"github.com/whymail/whymail/checks/maillog"
@@ -33,6 +35,7 @@ func TestSpamFolder(t *testing.T) {
 		{"deferred", &maillog.Delivery{Outcome: maillog.OutcomeDeferred}, badSPF, failDMARC, nil, checks.RuledOut, false},
 		{"nothing logged", &maillog.Delivery{Outcome: maillog.OutcomeNone}, badSPF, failDMARC, nil, "", true},
 		{"bounced", &maillog.Delivery{Outcome: maillog.OutcomeBounced}, badSPF, nil, nil, checks.RuledOut, false},
+		{"bounced, then a line lost", &maillog.Delivery{Outcome: maillog.OutcomeBounced, Doubt: "But 1 line names the recipient and could not be read."}, badSPF, nil, nil, "", false},
 		{"delivered, healthy sender", delivered, goodSPF, goodDMARC, &dnsbl.Result{}, checks.Possible, false},
 		{"delivered, sender not checked", delivered, nil, nil, nil, checks.Possible, false},
 		{"delivered, softfail", delivered, badSPF, goodDMARC, nil, checks.Likely, false},
@@ -58,5 +61,39 @@ func TestSpamFolder(t *testing.T) {
 				t.Errorf("skipped = %v, want %v", got, tt.skipped)
 			}
 		})
+	}
+}
+
+// Exchange Online answers 250 and returns a 5.1.10 report later: the 250
+// no longer supports spam-folder (nor delayed).
+func TestLaterNDROverrides250(t *testing.T) {
+	at := time.Date(2026, 11, 22, 9, 50, 1, 0, time.UTC)
+	delivered := &maillog.Delivery{Outcome: maillog.OutcomeDelivered, Events: []maillog.Event{
+		{Kind: maillog.Delivered, Time: at, Source: "mail.log:4", MessageID: "reset-7@app.example.net"}}}
+	ndr := bounce.Record{File: "ndr.eml", Recipient: "alice@example.com", Status: "5.1.10", Permanent: true,
+		Cause: checks.MailboxUnknown, Diagnostic: "550 5.1.10 RESOLVER.ADR.RecipientNotFound"}
+	byID, byTime, older := ndr, ndr, ndr
+	byID.MessageID = "<reset-7@app.example.net>"
+	byTime.At = at.Add(2 * time.Minute)
+	older.At = at.Add(-time.Hour)
+	for _, tt := range []struct {
+		name string
+		b    *bounce.Result
+		want checks.Verdict
+	}{
+		{"same Message-ID", &bounce.Result{Recipients: []bounce.Record{byID}}, checks.RuledOut},
+		{"dated after", &bounce.Result{Recipients: []bounce.Record{byTime}}, checks.RuledOut},
+		{"an older bounce", &bounce.Result{Recipients: []bounce.Record{older}}, checks.Possible},
+		{"no bounce", nil, checks.Possible},
+	} {
+		res := checktest.RunGiven(t, nil, &checks.Ticket{}, map[*checks.Check]any{
+			maillog.Check: delivered, spf.Lint: nil, dmarc.Check: nil, dnsbl.Check: nil, bounce.Check: checktest.Result(tt.b),
+		}, Check)
+		if got := checktest.Best(res, checks.SpamFolder); got != tt.want {
+			t.Errorf("%s: spam-folder = %q, want %q (%v)", tt.name, got, tt.want, checktest.Messages(res, "delivery"))
+		}
+		if tt.want == checks.RuledOut && checktest.Best(res, checks.Delayed) != checks.RuledOut {
+			t.Errorf("%s: delayed not ruled out", tt.name)
+		}
 	}
 }

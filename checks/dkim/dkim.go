@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
@@ -40,9 +39,10 @@ func run(p *checks.Pass) (any, error) {
 	}
 	res := &Result{Domain: domain}
 	var msg []byte
-	if p.Ticket.MessageFile != "" {
+	var msgName string
+	if p.Ticket.Sources.Message != nil {
 		var err error
-		if msg, err = readMessage(p); err != nil {
+		if msgName, msg, err = readMessage(p); err != nil {
 			return nil, err
 		}
 	}
@@ -118,7 +118,7 @@ func run(p *checks.Pass) (any, error) {
 	}
 
 	if msg != nil {
-		if verr := verifyMessage(p, msg, domain, res); verr != nil {
+		if verr := verifyMessage(p, msgName, msg, domain, res); verr != nil {
 			return res, verr
 		}
 	} else if usable > 0 && err == nil {
@@ -342,22 +342,4 @@ func copyData(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// Aligned reports whether a DKIM d= domain aligns with the author domain
-// in DMARC's relaxed mode (RFC 7489 §3.1.1): same organizational domain.
-func Aligned(d, domain string) bool {
-	d = strings.TrimSuffix(strings.ToLower(d), ".")
-	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
-	if d == domain {
-		return true
-	}
-	return orgDomain(d) == orgDomain(domain)
-}
-
-func orgDomain(d string) string {
-	if o, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
-		return o
-	}
-	return d
 }

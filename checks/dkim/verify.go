@@ -15,11 +15,8 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/mailaddr"
 )
-
-// maxMessage bounds how much of --message is read: enough for any real
-// message a support desk would attach.
-const maxMessage = 64 << 20
 
 // maxSignatures bounds how many signatures are verified (each costs a key
 // lookup and a hash of the body).
@@ -172,25 +169,16 @@ func trunc(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// readMessage reads --message.
-func readMessage(p *checks.Pass) ([]byte, error) {
-	name := p.Ticket.MessageFile
-	f, err := p.Open(name)
+// readMessage reads the sent message once for the DKIM check.
+func readMessage(p *checks.Pass) (string, []byte, error) {
+	name, msg, err := p.SentMessage()
 	if err != nil {
-		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
-	}
-	defer f.Close()
-	msg, err := io.ReadAll(io.LimitReader(f, maxMessage+1))
-	if err != nil {
-		return nil, checks.Inputf(name, 0, "cannot read the message: %v", err)
-	}
-	if len(msg) > maxMessage {
-		return nil, checks.Inputf(name, 0, "the message is over %d MiB; give the headers and body of one sent message", maxMessage>>20)
+		return name, nil, p.SourceFailed(p.Ticket.Sources.Message, err, checks.SenderAuth)
 	}
 	if _, err := signatureTags(msg); err != nil {
-		return nil, checks.Inputf(name, 0, "not a readable email message: %v", err)
+		return name, nil, checks.Inputf(name, 0, "not a readable email message: %v", err)
 	}
-	return msg, nil
+	return name, msg, nil
 }
 
 // messageSelectors returns the s= of the message's signatures whose d=
@@ -208,10 +196,9 @@ func messageSelectors(msg []byte, domain string) []string {
 	return out
 }
 
-// verifyMessage verifies --message and reports each signature and what it
-// means for sender-auth.
-func verifyMessage(p *checks.Pass, msg []byte, domain string, res *Result) error {
-	name := p.Ticket.MessageFile
+// verifyMessage verifies the sent message, read from name, and reports
+// each signature and what it means for sender-auth.
+func verifyMessage(p *checks.Pass, name string, msg []byte, domain string, res *Result) error {
 	sigs, err := VerifyMessage(p.Context, p.DNS, msg)
 	if err != nil {
 		return checks.Inputf(name, 0, "not a readable email message: %v", err)
@@ -228,7 +215,7 @@ func verifyMessage(p *checks.Pass, msg []byte, domain string, res *Result) error
 	var alignedPass, alignedBad, otherPass []Signature
 	temp := 0
 	for _, s := range sigs {
-		aligned := Aligned(s.Domain, domain)
+		aligned := mailaddr.Aligned(s.Domain, domain, false)
 		data := map[string]any{"d": s.Domain, "s": s.Selector, "result": s.Result, "reason": s.Reason, "aligned": aligned}
 		sev := checks.OK
 		switch s.Result {

@@ -102,7 +102,7 @@ func TestVerifyRFC8463(t *testing.T) {
 	// Through the check: both keys linted (the selectors taken from the
 	// message), the signatures aligned.
 	res := checktest.Run(t, z, &checks.Ticket{Sender: "joe@football.example.com",
-		MessageFile: filepath.Join(dir, "rfc8463-A3-signed.eml")}, Check)
+		Sources: checks.Sources{Message: checktest.MessageFile(filepath.Join(dir, "rfc8463-A3-signed.eml"))}}, Check)
 	if find(res, "dkim", "checking the selector(s) the message's DKIM-Signature names for football.example.com: brisbane, test") == nil {
 		dump(t, res, "dkim")
 		t.Error("selectors not taken from the message")
@@ -159,7 +159,7 @@ func TestVerifyFindings(t *testing.T) {
 	_ = body
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
-			ticket := &checks.Ticket{Sender: r.sender, DKIMSelectors: []string{"brisbane"}, MessageFile: r.file}
+			ticket := &checks.Ticket{Sender: r.sender, DKIMSelectors: []string{"brisbane"}, Sources: checks.Sources{Message: checktest.MessageFile(r.file)}}
 			res, err := checktest.RunErr(z, ticket, Check)
 			if r.inputErr {
 				if !checks.IsInputError(err) {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/net/publicsuffix"
-
 	"github.com/emersion/go-msgauth/authres"
 	"github.com/miekg/dns"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/spf"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/mailaddr"
 )
 
 // Check finds the DMARC record of the sender domain, lints it and
@@ -46,7 +45,7 @@ func prefetch(t *checks.Ticket) []lookup.Question {
 		return nil
 	}
 	qs := []lookup.Question{{Name: "_dmarc." + domain, Type: dns.TypeTXT}}
-	if org := OrgDomain(domain); org != domain {
+	if org := mailaddr.OrgDomain(domain); org != domain {
 		qs = append(qs, lookup.Question{Name: "_dmarc." + org, Type: dns.TypeTXT})
 	}
 	return qs
@@ -91,7 +90,7 @@ func run(p *checks.Pass) (any, error) {
 // the lint of what it finds and returns the record and the domain where
 // it was found; rec is nil when there is no usable record.
 func discover(p *checks.Pass, domain string) (*Record, string, error) {
-	org := OrgDomain(domain)
+	org := mailaddr.OrgDomain(domain)
 	names := []string{domain}
 	if org != domain {
 		names = append(names, org)
@@ -157,31 +156,6 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 	return nil, "", nil
 }
 
-// OrgDomain is the organizational domain of d (RFC 7489 §3.2) from the
-// public suffix list, or d itself when the list cannot tell.
-func OrgDomain(d string) string {
-	d = strings.TrimSuffix(strings.ToLower(d), ".")
-	if o, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
-		return o
-	}
-	return d
-}
-
-// Aligned reports whether identifier aligns with the From domain in mode
-// "s" (strict: identical) or "r" (relaxed: same organizational domain),
-// RFC 7489 §3.1.1 and §3.1.2.
-func Aligned(identifier, from, mode string) bool {
-	identifier = strings.TrimSuffix(strings.ToLower(identifier), ".")
-	from = strings.TrimSuffix(strings.ToLower(from), ".")
-	if identifier == "" {
-		return false
-	}
-	if identifier == from {
-		return true
-	}
-	return mode != "s" && OrgDomain(identifier) == OrgDomain(from)
-}
-
 // checkReportAuth checks that each external rua/ruf destination has
 // published <domain>._report._dmarc.<dest> (RFC 7489 §7.1); without it
 // receivers must not send it reports. Lookups run concurrently.
@@ -199,7 +173,7 @@ func checkReportAuth(p *checks.Pass, domain string, rec *Record) {
 		uris []URI
 	}{{"rua", rec.RUA}, {"ruf", rec.RUF}} {
 		for _, u := range l.uris {
-			if u.Domain == "" || OrgDomain(u.Domain) == OrgDomain(domain) || seen[l.tag+u.Domain] {
+			if u.Domain == "" || mailaddr.OrgDomain(u.Domain) == mailaddr.OrgDomain(domain) || seen[l.tag+u.Domain] {
 				continue
 			}
 			seen[l.tag+u.Domain] = true
@@ -249,7 +223,7 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 	sp := checks.ResultOf[*spf.Result](p, spf.Lint)
 	dk := checks.ResultOf[*dkim.Result](p, dkim.Check)
 	spfKnown := sp != nil && len(mailFrom(sp)) > 0
-	dkimKnown := dk != nil && p.Ticket.MessageFile != ""
+	dkimKnown := dk != nil && p.Ticket.Sources.Message != nil
 
 	var dkimPass []string
 	dkimTemp := false
@@ -257,7 +231,7 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 	if dk != nil {
 		for _, s := range dk.Signatures {
 			switch {
-			case s.Result == authres.ResultPass && Aligned(s.Domain, domain, rec.ADKIM):
+			case s.Result == authres.ResultPass && mailaddr.Aligned(s.Domain, domain, rec.ADKIM == "s"):
 				dkimPass = append(dkimPass, fmt.Sprintf("d=%s s=%s", s.Domain, s.Selector))
 			case s.Result == authres.ResultTempError:
 				dkimTemp = true
@@ -278,7 +252,7 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 				d = sp.Domain
 			}
 			switch {
-			case e.Result == blitiri.Pass && Aligned(d, domain, rec.ASPF):
+			case e.Result == blitiri.Pass && mailaddr.Aligned(d, domain, rec.ASPF == "s"):
 				spfPass = append(spfPass, e.IP.String())
 			case e.Result == blitiri.Pass:
 				spfFail = append(spfFail, fmt.Sprintf("%s (SPF passes for %s, which does not align, aspf=%s)", e.IP, d, rec.ASPF))

@@ -266,7 +266,7 @@ func TestAlignment(t *testing.T) {
 				// SPF and DKIM facts speak of example.com: relaxed alignment.
 			}
 			if r.message {
-				ticket.MessageFile = "sent.eml"
+				ticket.Sources.Message = checktest.MessageFile("sent.eml")
 			}
 			res := runDMARC(t, ticket, r.spf, r.dkim, z)
 			got := res.Check("dmarc").Result.(*Result)

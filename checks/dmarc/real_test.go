@@ -53,7 +53,10 @@ func TestWithRealChecks(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			ticket := &checks.Ticket{Sender: "joe@football.example.com", SendingIPs: []netip.Addr{r.ip},
-				DKIMSelectors: []string{"brisbane"}, MessageFile: r.message}
+				DKIMSelectors: []string{"brisbane"}}
+			if r.message != "" {
+				ticket.Sources.Message = checktest.MessageFile(r.message)
+			}
 			res := checktest.Run(t, checktest.Zones(t, z), ticket, spf.Lint, dkim.Check, Check)
 			got, _ := res.Check("dmarc").Result.(*Result)
 			if got == nil || got.Pass != r.pass || got.AlignedBy != r.alignedBy {

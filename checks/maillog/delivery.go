@@ -23,6 +23,10 @@ type Delivery struct {
 	// Gateway is the host the last delivery was handed to (Postfix relay=,
 	// Exim H=, the provider's MX host), "" when unknown.
 	Gateway string
+	// Doubt says why Outcome may not be the last word, for evidence: lines
+	// naming the recipient, as late as the outcome or later, could not be
+	// read. "" when nothing read leaves it open.
+	Doubt string
 }
 
 // Outcome is what finally happened to the recipient's mail.
@@ -47,6 +51,9 @@ type Coverage struct {
 	Understood  int
 	NotRelevant int // other programs, connection chatter, events of no delivery interest
 	Unparsed    int // lines that could not be read, quoted in the findings
+	// Zone is the time zone the timestamps without one were read in
+	// (nil when every timestamp carried its zone).
+	Zone *time.Location
 }
 
 // ReasonSuppressed is the reason of a provider's drop for an address on
@@ -95,4 +102,8 @@ type Event struct {
 	// ByProvider is set when the sending provider itself refused the
 	// email (an Amazon SES Reject): no delivery was attempted.
 	ByProvider bool
+	// Inbound is set for a refusal by the logging MTA of mail coming in
+	// over SMTP (Postfix smtpd's NOQUEUE reject): the app's submission
+	// when From is the app's, else someone else's mail.
+	Inbound bool
 }

@@ -8,7 +8,11 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
 	"time"
+
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 // fuzzRead reads data and checks the invariants every reader keeps: no
@@ -26,7 +30,7 @@ func fuzzRead(t *testing.T, data []byte) {
 		t.Fatalf("%d quoted for %d unreadable", len(f.Unreadable), c.Unparsed)
 	}
 	for _, e := range f.Events {
-		if ok, _ := Match(e.Recipient, "alice@example.com"); !ok {
+		if ok, _ := mailaddr.Match(e.Recipient, "alice@example.com"); !ok {
 			t.Fatalf("event for %q", e.Recipient)
 		}
 	}
@@ -47,6 +51,12 @@ func seed(f *testing.F, names ...string) {
 
 func FuzzPostfix(f *testing.F) {
 	seed(f, "postfix.log", "postfix_sent.log", "postfix_bounce.log")
+	// A first line that starts like JSON, an Exim-looking line, UTF-16.
+	line := "Nov 22 09:50:00 mail postfix/qmgr[2003]: 9A8B7C6D5E: removed\n"
+	f.Add([]byte("[cut] 9A8B: to=<alice@example.com>\n" + line))
+	f.Add([]byte("{\"a\": x\n" + line))
+	f.Add([]byte(line + "2026-11-22 09:50:02 looks like exim\n"))
+	f.Add(textinputtest.UTF16(line, false))
 	f.Fuzz(fuzzRead)
 }
 

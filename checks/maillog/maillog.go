@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/checks/mx"
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/source"
 )
 
 // Check reads the mail logs and says what happened to mail for the recipient.
@@ -34,7 +37,7 @@ const requestWindow = time.Hour
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
 	causes := []checks.CauseID{checks.NotSent, checks.Delayed, checks.MailboxUnknown}
-	if len(t.LogFiles) == 0 {
+	if len(t.Sources.Logs) == 0 {
 		p.Skip("no mail log given")
 		for _, c := range causes {
 			p.Missing(c, []checks.Input{checks.InputLog}, "No mail log was given: the MTA's log (Postfix or Exim) or the provider's event "+
@@ -51,7 +54,7 @@ func run(p *checks.Pass) (any, error) {
 	watched := []string{t.Address}
 	other := ""
 	if acct != nil && acct.Found && acct.Email != "" {
-		if ok, _ := Match(acct.Email, t.Address); !ok {
+		if ok, _ := mailaddr.Match(acct.Email, t.Address); !ok {
 			other = acct.Email
 			watched = append(watched, other)
 		}
@@ -59,28 +62,45 @@ func run(p *checks.Pass) (any, error) {
 
 	d := &Delivery{Recipient: t.Address, Outcome: OutcomeNone}
 	var all []Event
-	for _, name := range t.LogFiles {
-		rc, err := p.Open(name)
-		if err != nil {
-			return nil, &checks.InputError{File: name, Err: err}
+	lost := &Lost{}
+	q := source.Query{Recipients: watched}
+	opened := checks.OpenAll(p.Context, t.Sources.Logs, q)
+	defer func() {
+		for _, o := range opened {
+			if o.RC != nil {
+				o.RC.Close()
+			}
 		}
-		f, err := Read(rc, name, at, watched...)
+	}()
+	for i, src := range t.Sources.Logs {
+		name := src.Describe()
+		rc, err := opened[i].RC, opened[i].Err
+		if err != nil {
+			return nil, p.SourceFailed(src, err, causes...)
+		}
+		f, err := ReadIn(rc, name, at, t.LogZone, watched...)
 		rc.Close()
 		if err != nil {
-			return nil, err
+			return nil, p.SourceFailed(src, err, causes...)
 		}
 		d.Files = append(d.Files, f.Coverage)
 		all = append(all, f.Events...)
+		lost.add(&f.Lost)
 		reportFile(p, f)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
 	// Events after the diagnosis time had not happened as of the diagnosis.
-	var mine, theirs []Event
+	var mine, theirs, foreign []Event
 	for _, e := range all {
 		if e.Time.After(at) {
 			continue
 		}
-		if ok, _ := Match(e.Recipient, t.Address); ok {
+		if !fromApp(t, &e) {
+			// Someone else's mail to the same address: not the app's email.
+			foreign = append(foreign, e)
+			continue
+		}
+		if ok, _ := mailaddr.Match(e.Recipient, t.Address); ok {
 			mine = append(mine, e)
 		} else {
 			theirs = append(theirs, e)
@@ -105,635 +125,137 @@ func run(p *checks.Pass) (any, error) {
 			d.Gateway = last.Relay
 		}
 	}
+	if len(foreign) > 0 {
+		reportForeign(p, t, foreign)
+	}
+	// Lines naming the recipient that could not be read, as late as the
+	// outcome or later, could say something newer: what the outcome
+	// confirms is then at most likely.
+	var r reporter = p
+	if last != nil && lost.Since(last.Time) {
+		r = weakened{p, lost.why(last)}
+		d.Doubt = lost.why(last)
+	}
 	if other != "" {
-		reportOther(p, t.Address, other, theirs)
+		reportOther(r, t.Address, other, theirs)
 	}
 	switch {
 	case newest != nil:
-		reportInFlight(p, d, newest, last, md, acct, other, mine)
+		reportInFlight(r, d, newest, last, md, acct, other, mine)
+	case last == nil && other != "" && handedOver(theirs) != nil:
+		reportSentElsewhere(r, t.Address, other, handedOver(theirs))
 	case last == nil:
-		reportNothing(p, d, acct, at)
+		reportNothing(r, d, acct, at, lost)
 	case d.Outcome == OutcomeDelivered:
-		reportDelivered(p, d, last, md, acct, other)
+		reportDelivered(r, d, last, md, acct, other)
+		if late == nil {
+			reportExpiredLink(r, t, last, acct, at)
+		}
 	case d.Outcome == OutcomeDeferred:
-		reportDeferred(p, d, last, mine)
+		reportDeferred(r, d, last, mine)
 	default:
-		reportFailed(p, last, mine)
+		reportFailed(r, last, mine)
 	}
 	if late != nil {
-		reportLate(p, d, late, last, md, acct, other, mine)
+		reportLate(r, d, late, last, md, acct, other, mine)
 	}
 	return d, nil
 }
 
-// decisive returns the last event that says where the mail stands.
-func decisive(ev []Event) *Event {
-	for i := len(ev) - 1; i >= 0; i-- {
-		switch ev[i].Kind {
-		case Delivered, Deferred, Bounced, Expired, Dropped, Rejected:
-			return &ev[i]
-		case Opened, Clicked, Complaint:
-			// The user saw it: it was delivered, whatever came before.
-			e := ev[i]
-			return &e
+// fromApp reports whether e can be the app's email: its envelope sender
+// is unknown, or the ticket's sender is, or the sender is the app's (the
+// sender address itself, or an address of its domain or a subdomain, as
+// bounce addresses of providers are). A refusal of mail coming in from
+// the null sender is not the app's either: the app sends no bounces.
+func fromApp(t *checks.Ticket, e *Event) bool {
+	if strings.TrimSpace(t.Sender) == "" {
+		return true
+	}
+	from := e.From
+	if i := strings.LastIndexByte(from, '<'); i >= 0 {
+		from = strings.TrimSuffix(from[i+1:], ">")
+	}
+	from = strings.TrimSpace(from)
+	if from == "" {
+		return !e.Inbound
+	}
+	if strings.Contains(t.Sender, "@") {
+		if ok, _ := mailaddr.Match(from, t.Sender); ok {
+			return true
 		}
 	}
-	return nil
+	app := t.SenderDomain()
+	dom := strings.ToLower(strings.TrimSuffix(mailaddr.Domain(from), "."))
+	if a, err := idna.Lookup.ToASCII(dom); err == nil {
+		dom = a
+	}
+	return app != "" && (dom == app || strings.HasSuffix(dom, "."+app) || strings.HasSuffix(app, "."+dom))
 }
 
-// inFlight returns the newest queued event when it is a newer email than
-// the one last decides about and has no outcome of its own yet: the user
-// asked again (a second reset) and waits for that one, so an earlier
-// email's bounce or delivery does not say where the mail stands.
-func inFlight(ev []Event, last *Event) *Event {
-	if last == nil {
-		return nil
+// any reports whether a lost line is no later than the diagnosis time or
+// has no time.
+func (l *Lost) any() bool { return l.Untimed > 0 || !l.Latest.IsZero() }
+
+// add counts the lost lines of another file.
+func (l *Lost) add(o *Lost) {
+	l.Lines += o.Lines
+	l.Untimed += o.Untimed
+	for _, q := range o.Quoted {
+		if len(l.Quoted) < maxQuoted {
+			l.Quoted = append(l.Quoted, q)
+		}
 	}
-	var q *Event
+	if o.Latest.After(l.Latest) {
+		l.Latest, l.LatestSource = o.Latest, o.LatestSource
+	}
+}
+
+// why says what the lost lines leave open about the outcome e (nil:
+// about the logs holding nothing).
+func (l *Lost) why(e *Event) string {
+	what := "could say the mail was sent"
+	if e != nil {
+		what = "could say something newer than " + e.Source
+	}
+	lines := "line names"
+	if l.Lines != 1 {
+		lines = "lines name"
+	}
+	return fmt.Sprintf("But %d %s the recipient and could not be read (%s): %s, so this is at most likely.",
+		l.Lines, lines, strings.Join(l.Quoted, "; "), what)
+}
+
+// weakened passes on findings when unreadable lines could contradict
+// them: a confirmed verdict is at most likely, saying why.
+type weakened struct {
+	p   reporter
+	why string
+}
+
+func (w weakened) Report(f checks.Finding) {
+	switch {
+	case f.Verdict == checks.Confirmed:
+		f.Verdict = checks.Likely
+		f.Strength = min(f.Strength, checks.Direct)
+		f.Message += " " + w.why
+	case f.Verdict == checks.RuledOut && f.Cause != checks.NotSent && f.Cause != checks.Suppressed:
+		// What the outcome rules out, a newer line could bring back; that
+		// the app sent it (and so did not suppress it) stays.
+		f.Strength = min(f.Strength, checks.Indirect)
+	}
+	w.p.Report(f)
+}
+
+// handedOver returns the last event showing the app handed mail over
+// (queued, an attempt, an outcome), or nil.
+func handedOver(ev []Event) *Event {
+	if e := decisive(ev); e != nil {
+		return e
+	}
 	for i := len(ev) - 1; i >= 0; i-- {
 		if ev[i].Kind == Queued {
-			q = &ev[i]
-			break
-		}
-	}
-	if q == nil || q.Time.IsZero() || !different(q, last) {
-		return nil
-	}
-	// A queued email no later than the decisive email's start is older,
-	// and the decisive one is the newest.
-	if !q.Time.After(startOf(ev, last)) {
-		return nil
-	}
-	for i := range ev {
-		if !different(&ev[i], q) && decisive(ev[i:i+1]) != nil {
-			return nil // the newer email has an outcome, just not the last one
-		}
-	}
-	return q
-}
-
-// arrived returns when e's email reached the mail system as far as e
-// tells: Postfix logs delay= (seconds since the message arrived) on each
-// delivery attempt, so a late bounce still shows when its email was queued.
-func arrived(e *Event) time.Time {
-	if e.Time.IsZero() || e.Delay == "" {
-		return e.Time
-	}
-	num, _, _ := strings.Cut(e.Delay, " ")
-	d, err := strconv.ParseFloat(num, 64)
-	if err != nil || d < 0 || d > 366*24*3600 {
-		return e.Time
-	}
-	return e.Time.Add(-time.Duration(d * float64(time.Second)))
-}
-
-// startOf returns when e's email started: its first timed event (its
-// queued event, or the outcome itself when the log shows no hand-over),
-// or earlier when an attempt logs how long the email had been queued.
-func startOf(ev []Event, e *Event) time.Time {
-	start := arrived(e)
-	for i := range ev {
-		if t := arrived(&ev[i]); !different(&ev[i], e) && !t.IsZero() && (start.IsZero() || t.Before(start)) {
-			start = t
-		}
-	}
-	return start
-}
-
-// superseded returns the last outcome of the newest email (the one that
-// started last) when that is another email than the one last decides
-// about: an earlier email's bounce, deferral or expiry can be logged after
-// a newer email's delivery (a late DSN, a queue expiring days later), and
-// the newest email says where the mail stands. It returns nil when last is
-// the newest email's own outcome or the newest email has no outcome yet
-// (inFlight speaks for that).
-func superseded(ev []Event, last *Event) *Event {
-	if last == nil {
-		return nil
-	}
-	// Each email's start, by queue ID and by Message-ID (different matches
-	// either); events with neither cannot be told apart and start none.
-	byQueue, byMsg := map[string]time.Time{}, map[string]time.Time{}
-	earliest := func(m map[string]time.Time, k string, t time.Time) {
-		if old, ok := m[k]; k != "" && (!ok || t.Before(old)) {
-			m[k] = t
-		}
-	}
-	for i := range ev {
-		if t := arrived(&ev[i]); !t.IsZero() {
-			earliest(byQueue, ev[i].QueueID, t)
-			earliest(byMsg, ev[i].MessageID, t)
-		}
-	}
-	var rep *Event
-	var newest time.Time
-	for i := range ev {
-		e := &ev[i]
-		if e.Time.IsZero() || e.QueueID == "" && e.MessageID == "" {
-			continue
-		}
-		start, ok := byQueue[e.QueueID]
-		if t, ok2 := byMsg[e.MessageID]; ok2 && (!ok || t.Before(start)) {
-			start, ok = t, true
-		}
-		if ok && (rep == nil || start.After(newest)) {
-			rep, newest = e, start
-		}
-	}
-	if rep == nil || !different(rep, last) || !newest.After(startOf(ev, last)) {
-		return nil
-	}
-	for i := len(ev) - 1; i >= 0; i-- {
-		if !different(&ev[i], rep) {
-			if d := decisive(ev[i : i+1]); d != nil {
-				return d
-			}
+			return &ev[i]
 		}
 	}
 	return nil
-}
-
-// different reports whether two events are about different emails: they
-// share neither the queue (provider message) ID nor the Message-ID, and
-// one of the two can be compared. Provider event IDs can differ per event
-// (Mailgun's id) while the Message-ID is the same, so either match makes
-// them one email; with nothing to compare they count as one.
-func different(a, b *Event) bool {
-	qa, qb := a.QueueID != "" && b.QueueID != "", a.MessageID != "" && b.MessageID != ""
-	if qa && a.QueueID == b.QueueID || qb && a.MessageID == b.MessageID {
-		return false
-	}
-	return qa || qb
-}
-
-func outcome(kind Kind) Outcome {
-	switch kind {
-	case Delivered, Opened, Clicked, Complaint:
-		return OutcomeDelivered
-	case Deferred:
-		return OutcomeDeferred
-	}
-	return OutcomeBounced
-}
-
-// describe renders one event as evidence: time, source, what and the reply.
-func describe(e *Event) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s): %s", e.Source, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Kind)
-	if e.Relay != "" && e.Relay != "none" {
-		fmt.Fprintf(&b, " via %s", e.Relay)
-	}
-	if e.DSN != "" {
-		fmt.Fprintf(&b, ", dsn=%s", e.DSN)
-	}
-	if e.Reply != "" {
-		fmt.Fprintf(&b, ", %q", e.Reply)
-	}
-	return b.String()
-}
-
-func eventData(e *Event) map[string]any {
-	m := map[string]any{"source": e.Source, "kind": e.Kind, "recipient": e.Recipient}
-	if !e.Time.IsZero() {
-		m["time"] = e.Time.UTC().Format(time.RFC3339)
-	}
-	for k, v := range map[string]string{"queue_id": e.QueueID, "message_id": e.MessageID, "from": e.From,
-		"relay": e.Relay, "dsn": e.DSN, "reply": e.Reply, "delay": e.Delay, "reason": string(e.Reason), "provider": e.Provider} {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-// reportFile says what a file was and what could not be read in it.
-func reportFile(p *checks.Pass, f *File) {
-	c := f.Coverage
-	span := "no timestamps"
-	if !c.First.IsZero() {
-		span = fmt.Sprintf("%s to %s", c.First.UTC().Format("2006-01-02 15:04:05"), c.Last.UTC().Format("2006-01-02 15:04:05 MST"))
-	}
-	msg := fmt.Sprintf("%s: %s log covering %s; %d lines: %d understood, %d not relevant (other programs, connections, other events), %d unreadable.",
-		c.File, c.Format, span, c.Lines, c.Understood, c.NotRelevant, c.Unparsed)
-	if f.Evicted > 0 {
-		msg += fmt.Sprintf(" %d queued messages never left the queue in this log and were forgotten to bound memory.", f.Evicted)
-	}
-	p.Report(checks.Finding{Severity: checks.Info, Record: c.File, Message: msg, Data: map[string]any{
-		"format": c.Format, "lines": c.Lines, "understood": c.Understood, "not_relevant": c.NotRelevant,
-		"unreadable": c.Unparsed, "first": stamp(c.First), "last": stamp(c.Last)}})
-	if c.Unparsed > 0 {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: c.File,
-			Message: fmt.Sprintf("%s: %d lines could not be read and were left out; first: %s", c.File, c.Unparsed, strings.Join(f.Unreadable, "; ")),
-			Data:    map[string]any{"unreadable": c.Unparsed, "examples": f.Unreadable}})
-	}
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// gateways names mail security gateways by the hosts they receive on.
-var gateways = []struct{ suffix, name string }{
-	{"pphosted.com", "Proofpoint"}, {"ppe-hosted.com", "Proofpoint Essentials"},
-	{"mimecast.com", "Mimecast"}, {"mimecast-offshore.com", "Mimecast"},
-	{"barracudanetworks.com", "Barracuda"}, {"iphmx.com", "Cisco Secure Email"},
-	{"hydra.sophos.com", "Sophos"}, {"trendmicro.com", "Trend Micro"}, {"trendmicro.eu", "Trend Micro"},
-	{"mailcontrol.com", "Forcepoint"}, {"messagelabs.com", "Symantec Email Security.cloud"},
-	{"hornetsecurity.com", "Hornetsecurity"}, {"antispamcloud.com", "SpamExperts"},
-	{"fortimail.com", "FortiMail"}, {"mxrecord.io", "Cloudflare Area 1"},
-}
-
-// relayHost returns the host name of relay=host[ip]:port or H=host.
-func relayHost(relay string) string {
-	if i := strings.IndexByte(relay, '['); i >= 0 {
-		relay = relay[:i]
-	}
-	return strings.ToLower(strings.TrimSuffix(relay, "."))
-}
-
-func gatewayOf(host string) string {
-	for _, g := range gateways {
-		if host == g.suffix || strings.HasSuffix(host, "."+g.suffix) {
-			return g.name
-		}
-	}
-	return ""
-}
-
-func reportDelivered(p reporter, d *Delivery, e *Event, md *mx.Domain, acct *account.Account, other string) {
-	ev := describe(e)
-	data := eventData(e)
-	what := "The log shows the mail was delivered: " + ev + "."
-	if e.Kind != Delivered {
-		what = "The recipient acted on the mail (" + ev + "), so it was delivered."
-	}
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: what, Data: data})
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "Delivery completed: " + ev + "; nothing is waiting in a queue.", Data: data})
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.MailboxUnknown, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "The receiving server accepted the mail for the mailbox: " + ev + ".", Data: data})
-	// An accepted message was neither refused by policy nor over quota.
-	for _, c := range []checks.CauseID{checks.RejectedByRecipient, checks.MailboxFull} {
-		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: c, Verdict: checks.RuledOut,
-			Strength: checks.OfRecord, Message: "The receiving server accepted the mail: " + ev + ".", Data: data})
-	}
-	reportNotSuppressed(p, e, data)
-	if e.Kind == Opened || e.Kind == Clicked {
-		return
-	}
-	host := relayHost(e.Relay)
-	gw := gatewayOf(host)
-	if gw == "" && md != nil && md.Gateway != "" {
-		gw = md.Gateway
-	}
-	if gw != "" {
-		via := "the domain's MX is " + gw
-		if gatewayOf(host) != "" {
-			via = host + " is " + gw + "'s"
-		}
-		p.Report(checks.Finding{Severity: checks.Info, Record: e.Source, Cause: checks.CorporateFilter, Verdict: checks.Likely,
-			Strength: checks.Direct,
-			Message:  fmt.Sprintf("Delivered to a mail security gateway (%s): %s. Gateways quarantine or hold mail after accepting it, so it can be accepted and still not reach the inbox.", via, ev),
-			Steps: []string{fmt.Sprintf("Ask the recipient's IT team to look for the message in the %s quarantine (sent %s, from %s) and release it, or allow-list the sender.",
-				gw, e.Time.UTC().Format("2006-01-02 15:04 MST"), orUnknown(e.From))},
-			Data: data})
-	}
-	where := "delivered"
-	if host != "" {
-		where = "delivered to " + host
-	}
-	p.Report(checks.Finding{Severity: checks.Info, Record: e.Source, Cause: checks.SpamFolder, Verdict: checks.Possible,
-		Strength: checks.Indirect,
-		Message:  fmt.Sprintf("%s at %s (%s); if it is not in the inbox, the receiving side filtered it (spam/junk folder, rules).", where, e.Time.UTC().Format("2006-01-02 15:04:05 MST"), e.Source),
-		Steps:    []string{"Ask the user to search all folders, spam/junk included, for the message (sent " + e.Time.UTC().Format("2006-01-02 15:04 MST") + ")."},
-		Data:     data})
-	if acct != nil && acct.Found && other != "" {
-		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.WrongInbox, Verdict: checks.Possible, Strength: checks.Indirect,
-			Message: fmt.Sprintf("The mail went to %s, but the account on file has the address %s: the user may be checking the other inbox.", e.Recipient, acct.Email),
-			Data:    map[string]any{"delivered_to": e.Recipient, "account_email": acct.Email}})
-	}
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "the app's sender"
-	}
-	return s
-}
-
-// retryNote says how long the sender keeps retrying.
-func retryNote(e *Event, d *Delivery) string {
-	switch {
-	case strings.HasPrefix(e.Delay, "SES retries until "):
-		return "Amazon SES keeps retrying until " + strings.TrimPrefix(e.Delay, "SES retries until ") + "."
-	case strings.Contains(formatOf(d, e.Source), "exim"):
-		return "Exim retries by its retry rules (the default rule gives up after 4 days) and then bounces it."
-	case strings.Contains(formatOf(d, e.Source), "sendgrid"):
-		return "SendGrid keeps retrying deferred mail for up to 72 hours."
-	case strings.Contains(formatOf(d, e.Source), "postfix"):
-		return fmt.Sprintf("Postfix keeps retrying for maximal_queue_lifetime (default %s) and then returns it to the sender.", "5 days")
-	}
-	return "The sender keeps retrying for a while (Postfix: maximal_queue_lifetime, default 5 days)."
-}
-
-func formatOf(d *Delivery, source string) string {
-	for _, f := range d.Files {
-		if strings.HasPrefix(source, f.File+":") {
-			return f.Format
-		}
-	}
-	return ""
-}
-
-func reportDeferred(p reporter, d *Delivery, e *Event, all []Event) {
-	n, first := 0, e
-	for i := range all {
-		if all[i].Kind == Deferred && all[i].QueueID == e.QueueID {
-			if n == 0 {
-				first = &all[i]
-			}
-			n++
-		}
-	}
-	what := "deferred"
-	if e.Reason == "greylisted" {
-		what = "greylisted (the receiving server asks new senders to retry later; the retry normally gets through)"
-	}
-	msg := fmt.Sprintf("The mail is still queued: %s, last %s.", what, describe(e))
-	if n > 1 {
-		msg += fmt.Sprintf(" %d attempts deferred since %s.", n, first.Time.UTC().Format("2006-01-02 15:04 MST"))
-	}
-	msg += " " + retryNote(e, d)
-	data := eventData(e)
-	data["attempts"] = n
-	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.Delayed, Verdict: checks.Confirmed,
-		Strength: checks.OfRecord, Message: msg, Data: data,
-		Steps: []string{"Tell the user the mail is on its way and may arrive late; check the log again after the next retry."}})
-	if e.Cause != "" && e.Cause != checks.Delayed {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: e.Cause, Verdict: checks.Confirmed,
-			Strength: checks.OfRecord, Message: fmt.Sprintf("The deferral names the reason (%s): %s.", e.Reason, describe(e)), Data: data})
-	}
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "The app sent it; the log shows delivery attempts: " + describe(e) + ".", Data: data})
-	reportNotSuppressed(p, e, data)
-}
-
-// reporter takes findings: the check's pass, or earlier, which passes on
-// what an earlier email's outcome says about the newest one.
-type reporter interface{ Report(checks.Finding) }
-
-// earlier passes on the findings about an earlier email's outcome as
-// evidence while a newer email is in flight: they were about another
-// message, so each is at most possible; rule-outs are left out (they
-// settled that email, not this one), and so are not-sent and delayed,
-// which the newest email settles itself.
-type earlier struct {
-	p          *checks.Pass
-	lead, tail string // put around each message
-	// indirect lowers the evidence to Indirect (and warnings to info), so
-	// that the newest email's own outcome of record outweighs it.
-	indirect bool
-}
-
-func (r earlier) Report(f checks.Finding) {
-	if f.Cause == checks.NotSent || f.Cause == checks.Delayed {
-		return
-	}
-	switch f.Verdict {
-	case checks.RuledOut, checks.Unknown:
-		return
-	case checks.Confirmed, checks.Likely:
-		f.Verdict = checks.Possible
-	}
-	if r.indirect {
-		f.Strength = min(f.Strength, checks.Indirect)
-		if f.Severity == checks.Warning || f.Severity == checks.Error {
-			f.Severity = checks.Info
-		}
-	}
-	f.Message = r.lead + f.Message + r.tail
-	r.p.Report(f)
-}
-
-// reportLate passes on the outcome of an earlier email that was logged
-// after the newest email's outcome: it is evidence about another message,
-// at most possible, and the newest email's outcome (e) decides.
-func reportLate(p *checks.Pass, d *Delivery, late, e *Event, md *mx.Domain,
-	acct *account.Account, other string, all []Event) {
-	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
-	began := "first logged"
-	start := startOf(all, late)
-	for i := range all {
-		// Its hand-over, or an attempt that logs when it was queued.
-		q := all[i].Kind == Queued && all[i].Time.Equal(start) || !arrived(&all[i]).Equal(all[i].Time) && arrived(&all[i]).Equal(start)
-		if q && !different(&all[i], late) {
-			began = "queued"
-		}
-	}
-	lead := fmt.Sprintf("An earlier email (%s at %s) %s at %s: ", began, when(start), happened(late.Kind), when(late.Time))
-	newest := fmt.Sprintf("the newest email (first logged at %s) %s at %s", when(startOf(all, e)), happened(e.Kind), when(e.Time))
-	data := eventData(late)
-	data["newest"] = eventData(e)
-	p.Report(checks.Finding{Severity: checks.Info, Record: late.Source,
-		Message: lead + describe(late) + ". It is logged after " + newest + " (" + e.Source + "), which says where the mail stands.",
-		Data:    data})
-	r := earlier{p: p, lead: lead, tail: " This was another message; " + newest + ".", indirect: true}
-	switch outcome(late.Kind) {
-	case OutcomeDelivered:
-		reportDelivered(r, d, late, md, acct, other)
-	case OutcomeDeferred:
-		reportDeferred(r, d, late, all)
-	default:
-		reportFailed(r, late, all)
-	}
-}
-
-// happened says in a few words what an outcome event did to its email.
-func happened(kind Kind) string {
-	switch kind {
-	case Delivered:
-		return "was delivered"
-	case Deferred:
-		return "was deferred"
-	case Expired:
-		return "expired in the queue and was returned"
-	case Dropped:
-		return "was dropped by the provider"
-	case Rejected:
-		return "was refused"
-	case Opened, Clicked:
-		return "was " + string(kind)
-	case "complaint":
-		return "was reported as spam"
-	}
-	return "bounced"
-}
-
-// reportInFlight speaks for the newest email when it has no outcome yet
-// and an earlier email's outcome is the last in the log.
-func reportInFlight(p *checks.Pass, d *Delivery, q, last *Event, md *mx.Domain,
-	acct *account.Account, other string, all []Event) {
-	queued := q.Time.UTC().Format("2006-01-02 15:04:05 MST")
-	then := last.Time.UTC().Format("2006-01-02 15:04:05 MST")
-	data := eventData(q)
-	data["earlier"] = eventData(last)
-	p.Report(checks.Finding{Severity: checks.Warning, Record: q.Source, Cause: checks.Delayed, Verdict: checks.Possible,
-		Strength: checks.OfRecord,
-		Message: fmt.Sprintf("The newest email (queued at %s, %s) has no delivery outcome yet; an earlier one %s at %s: %s. "+
-			"The newest one is still on its way, so the earlier outcome does not say where the mail stands.",
-			queued, q.Source, happened(last.Kind), then, describe(last)),
-		Steps: []string{"Tell the user the newest email (sent " + q.Time.UTC().Format("2006-01-02 15:04 MST") +
-			") is still being delivered; check the log again in a few minutes for its outcome."},
-		Data: data})
-	p.Report(checks.Finding{Severity: checks.OK, Record: q.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "The app handed the newest email to the mail system: " + describe(q) + ".", Data: data})
-	r := earlier{p: p, lead: "The earlier email, which " + happened(last.Kind) + " at " + then + ": ",
-		tail: " The newest email may fare the same."}
-	switch outcome(last.Kind) {
-	case OutcomeDelivered:
-		reportDelivered(r, d, last, md, acct, other)
-	case OutcomeDeferred:
-		reportDeferred(r, d, last, all)
-	default:
-		reportFailed(r, last, all)
-	}
-}
-
-// reportNotSuppressed rules out suppression for a mail the sender tried to
-// deliver: a suppressed address is dropped before any attempt.
-func reportNotSuppressed(p reporter, e *Event, data map[string]any) {
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Suppressed, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "The sender tried to deliver the mail, so the address was not suppressed when it was sent: " + describe(e) + ".", Data: data})
-}
-
-// rootOfRefusal lists the causes on our side that make a receiving server
-// refuse mail by policy: the refusal is then also a rejection by the
-// recipient, which the root cause explains.
-var rootOfRefusal = map[checks.CauseID]bool{checks.SenderAuth: true, checks.SenderBlocklisted: true}
-
-func reportFailed(p reporter, e *Event, all []Event) {
-	data := eventData(e)
-	cause := e.Cause
-	verdict := checks.Confirmed
-	var msg string
-	switch e.Kind {
-	case Dropped:
-		msg = "The provider did not send the mail: " + describe(e) + "."
-		if cause == "" {
-			cause = checks.Suppressed
-		}
-	case Expired:
-		msg = "The queue gave up retrying and returned the mail to the sender: " + describe(e) + "."
-		switch e.Reason {
-		case "network":
-			cause, verdict = checks.DomainNoMail, checks.Likely
-			msg += " The receiving servers could not be reached for the whole queue lifetime."
-		case "greylisted", "rate-limited", "expired", "":
-			cause = checks.RejectedByRecipient
-			verdict = checks.Likely
-		}
-		if cause == checks.Delayed {
-			cause, verdict = checks.RejectedByRecipient, checks.Likely
-		}
-	case "rejected":
-		msg = "The mail was refused: " + describe(e) + "."
-	default:
-		msg = "The mail bounced: " + describe(e) + "."
-	}
-	if cause == "" {
-		cause = checks.RejectedByRecipient
-	}
-	switch {
-	case e.Reason == ReasonSuppressed && e.Provider != "":
-		msg += " Classified as suppressed by " + e.Provider + "."
-	case e.Reason != "":
-		msg += " Classified as " + string(e.Reason) + "."
-	}
-	p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: cause, Verdict: verdict,
-		Strength: checks.OfRecord, Message: msg, Data: data})
-	attempted := e.Kind != Dropped && cause != checks.Suppressed && !e.ByProvider
-	if attempted && rootOfRefusal[cause] {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: e.Source, Cause: checks.RejectedByRecipient, Verdict: verdict,
-			Strength: checks.OfRecord, Message: "The receiving server refused the mail by policy: " + describe(e) + ".", Data: data})
-	}
-	if attempted {
-		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
-			Strength: checks.OfRecord, Message: "The app sent it; the log shows the attempt: " + describe(e) + ".", Data: data})
-		reportNotSuppressed(p, e, data)
-		// A refused mail was never accepted, so no gateway holds it.
-		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.CorporateFilter, Verdict: checks.RuledOut,
-			Strength: checks.OfRecord, Message: "The receiving side refused the mail, so no gateway is holding it: " + describe(e) + ".", Data: data})
-		if cause == checks.MailboxFull {
-			// Over quota (RFC 3463 X.2.2) means the mailbox exists.
-			p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.MailboxUnknown, Verdict: checks.RuledOut,
-				Strength: checks.OfRecord, Message: "The mailbox exists: the server refused it for being over quota: " + describe(e) + ".", Data: data})
-		}
-	} else {
-		// The app handed the mail to the provider, which did not send it:
-		// the email exists in the provider's records, so the app did its part.
-		p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.NotSent, Verdict: checks.RuledOut,
-			Strength: checks.OfRecord, Message: "The app handed the mail to the provider, which did not send it: " + describe(e) + ".", Data: data})
-	}
-	p.Report(checks.Finding{Severity: checks.OK, Record: e.Source, Cause: checks.Delayed, Verdict: checks.RuledOut,
-		Strength: checks.OfRecord, Message: "Delivery has ended (" + string(e.Kind) + "); the mail will not arrive late.", Data: data})
-}
-
-// reportNothing speaks to not-sent when the logs hold nothing for the
-// recipient: likely when they cover the time of the request.
-func reportNothing(p *checks.Pass, d *Delivery, acct *account.Account, at time.Time) {
-	start, end := at.Add(-requestWindow), at
-	when := fmt.Sprintf("the hour before %s", at.UTC().Format("2006-01-02 15:04 MST"))
-	// A reset recorded after the diagnosis time is outside what was looked
-	// at (later events are left out), so it cannot be the window.
-	if acct != nil && !acct.ResetSentAt.IsZero() && !acct.ResetSentAt.After(at) {
-		start = acct.ResetSentAt
-		end = start.Add(5 * time.Minute)
-		if end.After(at) {
-			end = at
-		}
-		when = "the reset at " + start.UTC().Format("2006-01-02 15:04:05 MST") + " (the user record's reset_sent_at)"
-	}
-	var spans []string
-	covered := false
-	for _, f := range d.Files {
-		if f.First.IsZero() {
-			spans = append(spans, f.File+": no timestamps")
-			continue
-		}
-		spans = append(spans, fmt.Sprintf("%s: %s to %s", f.File, f.First.UTC().Format("2006-01-02 15:04:05"), f.Last.UTC().Format("2006-01-02 15:04:05 MST")))
-		if !f.First.After(start) && !f.Last.Before(end) {
-			covered = true
-		}
-	}
-	data := map[string]any{"window_start": stamp(start), "window_end": stamp(end), "spans": spans}
-	if covered {
-		p.Report(checks.Finding{Severity: checks.Warning, Cause: checks.NotSent, Verdict: checks.Likely, Strength: checks.Direct,
-			Message: fmt.Sprintf("The logs cover %s and hold no mail for %s (%s): the app most likely never handed it to the mail system.",
-				when, d.Recipient, strings.Join(spans, "; ")),
-			Steps: []string{"Escalate to the platform team: check the app's own logs and job queue for the reset email at that time."},
-			Data:  data})
-		return
-	}
-	p.Report(checks.Finding{Severity: checks.Info, Cause: checks.NotSent, Verdict: checks.Unknown,
-		Message: fmt.Sprintf("The logs hold nothing for %s, but they do not cover %s (%s): give the log for that time.",
-			d.Recipient, when, strings.Join(spans, "; ")),
-		Data: data})
-}
-
-// reportOther speaks to wrong-inbox when the mail went to the account's
-// address instead of the one in the ticket.
-func reportOther(p *checks.Pass, ticket, other string, ev []Event) {
-	last := decisive(ev)
-	if last == nil || outcome(last.Kind) != OutcomeDelivered {
-		return
-	}
-	p.Report(checks.Finding{Severity: checks.Warning, Record: last.Source, Cause: checks.WrongInbox, Verdict: checks.Confirmed,
-		Strength: checks.OfRecord,
-		Message:  fmt.Sprintf("The mail went to %s, the address on the account, not to %s: %s.", other, ticket, describe(last)),
-		Steps:    []string{"Tell the user which address the account has, and to check that inbox or update the address."},
-		Data:     eventData(last)})
 }

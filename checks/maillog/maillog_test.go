@@ -27,7 +27,7 @@ func ticket(addr string, files ...string) *checks.Ticket {
 	for i, f := range files {
 		files[i] = filepath.Join("testdata", f)
 	}
-	return &checks.Ticket{Address: addr, Domain: addr[strings.LastIndexByte(addr, '@')+1:], At: at, LogFiles: files}
+	return &checks.Ticket{Address: addr, Domain: addr[strings.LastIndexByte(addr, '@')+1:], At: at, Sources: checks.Sources{Logs: checktest.Streams(files...)}}
 }
 
 func readFile(t *testing.T, name string, watched ...string) *File {

@@ -2,7 +2,9 @@ package maillog
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +13,16 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/jsonpos"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/smtpreply"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
-// maxLine is the longest line read; longer ones are an input error.
+// maxLine is the longest line of a text log (after gzip is undone);
+// longer ones are an input error. It is above textinput.MaxLine because
+// some MTAs log a whole header or an SMTP transcript on one line. Event
+// JSON is bounded per record instead (jsonpos.DefaultMaxElement, 16 MiB).
 const maxLine = 4 << 20
 
 // maxQuoted is how many unreadable lines a file quotes.
@@ -30,6 +38,29 @@ type File struct {
 	// Evicted counts queued messages forgotten because the log never
 	// said they left the queue and the table was full.
 	Evicted int
+	// Lost are the unreadable lines that name a watched address: what
+	// they said about the recipient is not in Events.
+	Lost Lost
+}
+
+// Lost sums up the lines that name a watched address and could not be
+// read. They are counted among the unreadable lines too.
+type Lost struct {
+	Lines int
+	// Quoted quotes the first of them ("file:line: text").
+	Quoted []string
+	// Untimed counts those whose time could not be read; Latest is the
+	// latest time read of the others no later than the diagnosis time,
+	// and LatestSource its file:line.
+	Untimed      int
+	Latest       time.Time
+	LatestSource string
+}
+
+// Since reports whether a lost line could be later than t (or its time is
+// unknown): such a line could say something newer than an event at t.
+func (l *Lost) Since(t time.Time) bool {
+	return l.Untimed > 0 || !l.Latest.IsZero() && !l.Latest.Before(t)
 }
 
 // fileState is shared by the readers of one file.
@@ -40,6 +71,85 @@ type fileState struct {
 	cov     *Coverage
 	events  []Event
 	quoted  []string
+	// zone is the time zone of timestamps that carry none.
+	zone  *time.Location
+	lower []string // watched, lower-case, for names
+	lost  Lost
+	// lostAt is the line last marked lost, so count quotes it as such.
+	lostAt int
+}
+
+// names reports whether s names a watched address anywhere (a byte
+// search, case-insensitive), read or not.
+func (fs *fileState) names(s string) bool {
+	if fs.lower == nil {
+		fs.lower = make([]string, 0, len(fs.watched))
+		for _, w := range fs.watched {
+			if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
+				fs.lower = append(fs.lower, w)
+			}
+		}
+	}
+	for _, w := range fs.lower {
+		if containsFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the address lower (lower-case
+// ASCII) as a whole address, ignoring ASCII case, without allocating:
+// "page+userx@test.ex" and "userx@test.example" do not name userx@test.ex.
+func containsFold(s, lower string) bool {
+	n := len(lower)
+	if n == 0 || len(s) < n {
+		return false
+	}
+	c0 := lower[0]
+	for i := 0; i+n <= len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == c0 && strings.EqualFold(s[i:i+n], lower) &&
+			(i == 0 || !localChar(s[i-1])) && (i+n == len(s) || !domainChar(s, i+n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// localChar reports whether c can be part of an address's local part
+// (RFC 5322 atext and the dot).
+func localChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// domainChar reports whether the domain goes on at s[i]: a letter, digit
+// or hyphen, or a dot followed by one.
+func domainChar(s string, i int) bool {
+	c := s[i]
+	if c == '.' {
+		return i+1 < len(s) && domainChar(s, i+1) && s[i+1] != '.'
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+}
+
+// lostLine marks line n, of time t (zero when unknown), as naming a
+// watched address and unreadable.
+func (fs *fileState) lostLine(n int, t time.Time) {
+	if fs.lostAt == n {
+		return
+	}
+	fs.lostAt = n
+	fs.lost.Lines++
+	switch {
+	case t.IsZero():
+		fs.lost.Untimed++
+	case !t.After(fs.at) && !t.Before(fs.lost.Latest):
+		fs.lost.Latest, fs.lost.LatestSource = t, fs.source(n)
+	}
 }
 
 func (fs *fileState) source(n int) string { return fmt.Sprintf("%s:%d", fs.name, n) }
@@ -63,7 +173,7 @@ func (fs *fileState) watch(addr string) bool {
 		return false
 	}
 	for _, w := range fs.watched {
-		if ok, _ := Match(addr, w); ok {
+		if ok, _ := mailaddr.Match(addr, w); ok {
 			return true
 		}
 	}
@@ -78,11 +188,15 @@ func (fs *fileState) count(n int, kind int, text string) {
 		fs.cov.NotRelevant++
 	default:
 		fs.cov.Unparsed++
+		if len(text) > 200 {
+			text = text[:200] + "..."
+		}
+		q := fmt.Sprintf("%s:%d: %q", fs.name, n, text)
 		if len(fs.quoted) < maxQuoted {
-			if len(text) > 200 {
-				text = text[:200] + "..."
-			}
-			fs.quoted = append(fs.quoted, fmt.Sprintf("%s:%d: %q", fs.name, n, text))
+			fs.quoted = append(fs.quoted, q)
+		}
+		if fs.lostAt == n && len(fs.lost.Quoted) < maxQuoted {
+			fs.lost.Quoted = append(fs.lost.Quoted, q)
 		}
 	}
 }
@@ -116,28 +230,6 @@ func (fs *fileState) classified(e Event, status string) Event {
 	return e
 }
 
-// Match compares a logged address with a watched one: the domain
-// case-insensitively (RFC 5321 §2.4), the local part exactly or
-// case-folded. folded says only case folding made them match.
-func Match(logged, watched string) (ok, folded bool) {
-	logged = strings.Trim(strings.TrimSpace(logged), "<>")
-	watched = strings.Trim(strings.TrimSpace(watched), "<>")
-	li, wi := strings.LastIndexByte(logged, '@'), strings.LastIndexByte(watched, '@')
-	if li < 0 || wi < 0 {
-		return false, false
-	}
-	if !strings.EqualFold(strings.TrimSuffix(logged[li+1:], "."), strings.TrimSuffix(watched[wi+1:], ".")) {
-		return false, false
-	}
-	if logged[:li] == watched[:wi] {
-		return true, false
-	}
-	if strings.EqualFold(logged[:li], watched[:wi]) {
-		return true, true
-	}
-	return false, false
-}
-
 // Read reads one log file: gzip is undone by its magic bytes, the format
 // (Postfix or Exim text lines, or provider event JSON) is told from the
 // content, and only events for the watched addresses are kept, so memory
@@ -148,6 +240,19 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 	if at.IsZero() {
 		at = time.Now()
 	}
+	return ReadIn(rd, name, at, at.Location(), watched...)
+}
+
+// ReadIn is Read with the time zone of the timestamps that carry none
+// (traditional syslog, Exim without log_timezone); nil is the local zone
+// of this machine.
+func ReadIn(rd io.Reader, name string, at time.Time, zone *time.Location, watched ...string) (*File, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if zone == nil {
+		zone = time.Local
+	}
 	br := bufio.NewReaderSize(rd, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -157,13 +262,27 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 256<<10)
 	}
+	// UTF-16 (with its byte order mark) is decoded, after gzip.
+	dr, _, err := textinput.Decode(br)
+	if err != nil {
+		return nil, checks.Inputf(name, 0, "%v", err)
+	}
+	if dr != io.Reader(br) {
+		br = bufio.NewReaderSize(dr, 256<<10)
+	}
 	f := &File{Coverage: Coverage{File: name}}
-	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage}
+	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage, zone: zone}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, checks.Inputf(name, 0, "%v", err)
 	}
+	// A text log may start with a '[' or '{' line; it is JSON only when
+	// its first value reads as JSON.
+	var jsonErr error
 	if first == '[' || first == '{' {
+		jsonErr = jsonStart(br, name)
+	}
+	if (first == '[' || first == '{') && jsonErr == nil {
 		er := &eventReader{fileState: fs}
 		if err := er.read(br); err != nil {
 			return nil, err
@@ -181,11 +300,15 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, checks.Inputf(name, n+1, "line longer than %d bytes: not a mail log", maxLine)
+				return nil, checks.Inputf(name, n+1, "line longer than %s: not a mail log", textinput.Size(maxLine))
 			}
 			return nil, &checks.InputError{File: name, Line: n + 1, Err: err}
 		}
 		tr.finish()
+		if jsonErr != nil && tr.syslog == 0 && tr.exim == 0 {
+			// Neither text nor JSON: say what was wrong with the JSON.
+			return nil, jsonErr
+		}
 		if tr.syslog == 0 && tr.exim == 0 && fs.cov.Unparsed > 0 {
 			// Not one line a mail system wrote: the wrong file, not a log
 			// with a few bad lines.
@@ -194,22 +317,39 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 		}
 		f.Coverage.Lines = n
 		f.Evicted = tr.evicted
-		var formats []string
-		if tr.postfix > 0 {
-			formats = append(formats, "postfix")
+		if tr.zoneless {
+			f.Coverage.Zone = zone
 		}
-		if tr.exim > 0 {
-			formats = append(formats, "exim")
-		}
-		if len(formats) == 0 {
-			formats = []string{"unknown"}
-		}
-		f.Coverage.Format = strings.Join(formats, "+")
+		f.Coverage.Format = strings.Join(tr.formats(), "+")
 	}
 	f.Events = fs.events
 	f.Unreadable = fs.quoted
+	f.Lost = fs.lost
 	sort.SliceStable(f.Events, func(i, j int) bool { return f.Events[i].Time.Before(f.Events[j].Time) })
 	return f, nil
+}
+
+// jsonStart reports whether the input br stands at reads as JSON: nil
+// when its first value is whole and valid in what br buffers (or runs on
+// past it), else the JSON's error, as the JSON reader words it.
+func jsonStart(br *bufio.Reader, name string) error {
+	buf, _ := br.Peek(br.Size())
+	var raw json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(buf)).Decode(&raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return nil // whole, or cut off by the buffer's end: JSON
+	}
+	// The error lies within buf: reading buf alone finds it as reading
+	// the file would, naming line and record.
+	err = jsonpos.Read(bytes.NewReader(buf), name, jsonpos.Options{Sequence: true}, func(e *jsonpos.Element) error {
+		var raw json.RawMessage
+		return e.Decode(&raw)
+	})
+	if pe, ok := err.(*jsonpos.Error); ok {
+		return pe.Input()
+	}
+	return checks.Inputf(name, 0, "bad JSON: %v", se)
 }
 
 // firstByte skips a byte order mark and white space and returns the first

@@ -35,7 +35,7 @@ mx0a-001b2c03 A 148.163.1.1
 	}
 	for _, tt := range tests {
 		tk := &checks.Ticket{Address: "alice@example.com", Domain: "example.com", At: at,
-			UsersFile: "testdata/users.csv", LogFiles: []string{tt.log}}
+			Sources: checks.Sources{Users: checktest.UsersFile("testdata/users.csv"), Logs: checktest.Streams(tt.log)}}
 		res := checktest.Run(t, zones, tk, mx.Check, account.Check, maillog.Check)
 		for c, v := range tt.want {
 			if got := checktest.Best(res, c); got != v {

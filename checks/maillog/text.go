@@ -35,6 +35,43 @@ type textReader struct {
 	postfix int // lines recognised as Postfix's
 	exim    int
 	syslog  int // syslog lines of any program
+	// zoneless is set once a timestamp without a zone was read (in zone).
+	zoneless bool
+	// Lines each format's reader understood: the format label counts
+	// these, so one Exim-looking garbage line does not relabel a log.
+	postfixRead, eximRead int
+}
+
+// tally counts a line of a format that was understood.
+func tally(n *int, kind int) int {
+	if kind == understood {
+		*n++
+	}
+	return kind
+}
+
+// formats names the formats of the lines the reader understood; when it
+// understood none, the format most lines were recognised as.
+func (r *textReader) formats() []string {
+	var out []string
+	if r.postfixRead > 0 {
+		out = append(out, "postfix")
+	}
+	if r.eximRead > 0 {
+		out = append(out, "exim")
+	}
+	switch {
+	case len(out) > 0:
+	case r.postfix > r.exim:
+		out = []string{"postfix"}
+	case r.exim > r.postfix:
+		out = []string{"exim"}
+	case r.postfix > 0:
+		out = []string{"postfix", "exim"}
+	default:
+		out = []string{"unknown"}
+	}
+	return out
 }
 
 func newTextReader(fs *fileState) *textReader {
@@ -51,26 +88,51 @@ func (r *textReader) line(n int, s string) int {
 		return notRelevant
 	}
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
-		_ = host
 		r.seen(t)
 		r.syslog++
-		return r.program(n, t, prog, msg)
+		if !isPostfix(prog) && !isExim(prog) && (prog == "" || isPostfix(host) || isExim(host) || strings.HasSuffix(host, ":")) {
+			// A syslogd note, or a line whose host or ": " after the
+			// program is missing: a mail system's line that cannot be read.
+			return r.lost(n, t, s)
+		}
+		return r.lostIf(r.program(n, t, prog, msg), n, t, s)
 	}
 	if t, rest, ok := r.eximHeader(s); ok {
 		r.seen(t)
 		r.exim++
-		return r.eximLine(n, t, rest)
+		return tally(&r.eximRead, r.lostIf(r.eximLine(n, t, rest), n, t, s))
 	}
 	// "host prog[pid]: msg": syslog forwarded without its timestamp.
 	if host, rest, ok := strings.Cut(s, " "); ok && host != "" {
 		if prog, msg, ok := strings.Cut(rest, ": "); ok && strings.HasSuffix(prog, "]") && strings.Contains(prog, "[") && !strings.Contains(prog, " ") {
 			prog = prog[:strings.IndexByte(prog, '[')]
 			if isPostfix(prog) || isExim(prog) {
-				return r.program(n, time.Time{}, prog, msg)
+				return r.lostIf(r.program(n, time.Time{}, prog, msg), n, time.Time{}, s)
 			}
 		}
 	}
+	r.lost(n, time.Time{}, s)
 	return unparsed
+}
+
+// lost marks line n as one that names a watched address and could not be
+// read: it is unreadable, and what it said about the recipient is lost. A
+// line that names no watched address is merely not relevant.
+func (r *textReader) lost(n int, t time.Time, s string) int {
+	if !r.names(s) {
+		return notRelevant
+	}
+	r.lostLine(n, t)
+	return unparsed
+}
+
+// lostIf turns the unreadable kind of a line into a lost line when it
+// names a watched address.
+func (r *textReader) lostIf(kind, n int, t time.Time, s string) int {
+	if kind == unparsed && r.names(s) {
+		r.lostLine(n, t)
+	}
+	return kind
 }
 
 // program reads the message of a syslog line by the program that wrote it.
@@ -78,15 +140,15 @@ func (r *textReader) program(n int, t time.Time, prog, msg string) int {
 	switch {
 	case isPostfix(prog):
 		r.postfix++
-		return r.postfixLine(n, t, service(prog), msg)
+		return tally(&r.postfixRead, r.postfixLine(n, t, service(prog), msg))
 	case isExim(prog):
 		// Exim logging to syslog: its own line, with or without its date.
 		r.exim++
 		if et, rest, ok := r.eximHeader(msg); ok {
 			r.seen(et)
-			return r.eximLine(n, et, rest)
+			return tally(&r.eximRead, r.eximLine(n, et, rest))
 		}
-		return r.eximLine(n, t, msg)
+		return tally(&r.eximRead, r.eximLine(n, t, msg))
 	}
 	return notRelevant
 }
@@ -205,7 +267,7 @@ func clock(s string) (h, m, sec, nsec int, ok bool) {
 }
 
 // syslogHeader reads "Nov 22 10:00:01 host prog[pid]: msg" (RFC 3164,
-// the year taken from --at: a month after At's month is last year's) and
+// the year taken from the diagnosis time: a month after At's month is last year's) and
 // "2026-11-22T10:00:01.123+01:00 host prog[pid]: msg" (RFC 5424 / rsyslog
 // high-precision timestamps).
 func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string, ok bool) {
@@ -229,18 +291,19 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		if !okc {
 			return
 		}
-		// The year is the one that puts the line nearest --at: up to a
+		// The year is the one that puts the line nearest the diagnosis time: up to a
 		// month after it (clock skew, time zones, a log read later),
-		// else in the eleven months before. "Jan 1" read with --at on
-		// Dec 31 is next year's, "Dec 31" with --at on Jan 1 last year's.
+		// else in the eleven months before. "Jan 1" read with the diagnosis on
+		// Dec 31 is next year's, "Dec 31" with it on Jan 1 last year's.
 		year := r.at.Year()
-		t = time.Date(year, mon, day, h, m, sec, nsec, r.at.Location())
+		t = time.Date(year, mon, day, h, m, sec, nsec, r.zone)
 		switch {
 		case t.After(r.at.AddDate(0, 1, 0)):
-			t = time.Date(year-1, mon, day, h, m, sec, nsec, r.at.Location())
+			t = time.Date(year-1, mon, day, h, m, sec, nsec, r.zone)
 		case t.Before(r.at.AddDate(0, -11, 0)):
-			t = time.Date(year+1, mon, day, h, m, sec, nsec, r.at.Location())
+			t = time.Date(year+1, mon, day, h, m, sec, nsec, r.zone)
 		}
+		r.zoneless = true
 		rest = rest0[sp+1:]
 	} else if len(s) > 20 && s[4] == '-' && s[10] == 'T' {
 		sp := strings.IndexByte(s, ' ')
@@ -363,27 +426,38 @@ func parenthesised(s string) string {
 func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 	colon := strings.Index(msg, ": ")
 	if colon < 0 {
-		return notRelevant
+		return r.unlessNamed(msg, notRelevant)
 	}
 	id, rest := msg[:colon], msg[colon+2:]
 	if id == "NOQUEUE" {
 		// "NOQUEUE: reject: RCPT from host[ip]: 550 5.1.1 <x>: ...; from=<> to=<> proto=ESMTP helo=<>"
-		if to := field(rest, "to="); to != "" && r.watch(to) {
-			reply := rest
-			if i := strings.Index(rest, "]: "); i >= 0 {
-				reply = rest[i+3:]
+		to := field(rest, "to=")
+		if !r.watch(to) {
+			if readable(to) {
+				return understood // another recipient's
 			}
-			if i := strings.LastIndex(reply, "; from="); i >= 0 {
-				reply = reply[:i]
-			}
-			r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
-				Recipient: to, From: field(rest, "from="), Reply: reply}, ""))
+			return r.unlessNamed(rest, understood)
 		}
+		reply := rest
+		if i := strings.Index(rest, "]: "); i >= 0 {
+			reply = rest[i+3:]
+		}
+		if i := strings.LastIndex(reply, "; from="); i >= 0 {
+			reply = reply[:i]
+		}
+		// smtpd refused a recipient in an SMTP session: mail coming in,
+		// whoever sent it; from= says whether it was the app's.
+		r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
+			Recipient: to, From: field(rest, "from="), Reply: reply, Inbound: true}, ""))
 		return understood
 	}
 	if !isQueueID(id) {
-		// connect from, disconnect from, warning:, statistics:, ...
-		return notRelevant
+		// connect from, disconnect from, warning:, statistics:, ...; a
+		// line naming the recipient whose queue ID is garbled is lost.
+		if postfixNote(id) {
+			return notRelevant
+		}
+		return r.unlessNamed(msg, notRelevant)
 	}
 	q := r.get(id, n)
 	switch {
@@ -391,7 +465,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		r.flush(q)
 		delete(r.queues, id)
 	case strings.HasPrefix(rest, "to="):
-		r.postfixDelivery(n, t, id, q, rest)
+		return r.postfixDelivery(n, t, id, q, rest)
 	case strings.HasPrefix(rest, "message-id="):
 		q.messageID = strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>")
 	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
@@ -423,17 +497,28 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			}
 		}
 	case strings.HasPrefix(rest, "reject: ") || strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: "):
-		if to := field(rest, "to="); to != "" && r.watch(to) {
-			reply := rest
-			if i := strings.Index(rest, "]: "); i >= 0 {
-				reply = rest[i+3:]
+		to := field(rest, "to=")
+		if !r.watch(to) {
+			if readable(to) {
+				return understood
 			}
-			if i := strings.LastIndex(reply, "; from="); i >= 0 {
-				reply = reply[:i]
-			}
-			r.addEvent(q, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
-				Recipient: to, QueueID: id, Reply: reply}, ""))
+			return r.unlessNamed(rest, understood)
 		}
+		reply := rest
+		if i := strings.Index(rest, "]: "); i >= 0 {
+			reply = rest[i+3:]
+		}
+		if i := strings.LastIndex(reply, "; from="); i >= 0 {
+			reply = reply[:i]
+		}
+		e := Event{Time: t, Source: r.source(n), Kind: Rejected, Recipient: to, QueueID: id, Reply: reply}
+		if f := field(rest, "from="); f != "" {
+			e.From = f
+		}
+		// smtpd and cleanup refuse mail coming in (a milter, a header or
+		// body check); the app's own submission comes in too.
+		e.Inbound = true
+		r.addEvent(q, r.classified(e, ""))
 	}
 	_ = svc
 	return understood
@@ -442,7 +527,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 // postfixDelivery reads "to=<a>, [orig_to=<b>,] relay=h[ip]:25, delay=1,
 // delays=a/b/c/d, dsn=X.Y.Z, status=word (reply)" of smtp, lmtp, local,
 // virtual, pipe, error and discard.
-func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, rest string) {
+func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, rest string) int {
 	to, orig := field(rest, "to="), field(rest, "orig_to=")
 	var rcpt string
 	switch {
@@ -451,7 +536,12 @@ func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, re
 	case orig != "" && r.watch(orig):
 		rcpt = orig
 	default:
-		return
+		// Another recipient's, unless to= cannot be read (cut, garbled)
+		// and the line names a watched address.
+		if readable(to) {
+			return understood
+		}
+		return r.unlessNamed(rest, understood)
 	}
 	status := field(rest, "status=")
 	e := Event{Time: t, Source: r.source(n), Recipient: rcpt, QueueID: id,
@@ -474,9 +564,47 @@ func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, re
 	case "deliverable", "undeliverable-but-not-cached":
 		e.Kind = Verified
 	default:
-		e.Kind = Kind(status) // a status this reader does not know; it decides nothing
+		// No status (the line was cut before status=) or a word this
+		// reader does not know: the line cannot be read, and what it said
+		// of the recipient is lost; it decides nothing.
+		return unparsed
 	}
 	r.addEvent(q, r.classified(e, e.DSN))
+	return understood
+}
+
+// readable reports whether a to= value read as an address: not empty,
+// its angle brackets closed.
+func readable(addr string) bool {
+	return addr != "" && !strings.ContainsAny(addr, "<>") && strings.Contains(addr, "@")
+}
+
+// unlessNamed returns kind for a line that could not be read for a
+// watched address, unless s names one: then the line is unreadable.
+func (r *textReader) unlessNamed(s string, kind int) int {
+	if r.names(s) {
+		return unparsed
+	}
+	return kind
+}
+
+// postfixNote recognises the messages Postfix logs without a queue ID
+// ("warning: ...", "connect from ...", "statistics: ..."): lower-case
+// words, never a queue ID garbled.
+func postfixNote(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-') {
+			return strings.HasPrefix(s, "connect from ") || strings.HasPrefix(s, "disconnect from ") ||
+				strings.HasPrefix(s, "lost connection ") || strings.HasPrefix(s, "timeout ") ||
+				strings.HasPrefix(s, "Anonymous TLS") || strings.HasPrefix(s, "Trusted TLS") ||
+				strings.HasPrefix(s, "Untrusted TLS") || strings.HasPrefix(s, "Verified TLS")
+		}
+	}
+	return true
 }
 
 // eximHeader reads "2026-11-22 10:00:01[.123] [+0100] [[pid]] rest".
@@ -499,7 +627,8 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if !okc {
 		return
 	}
-	loc := r.at.Location()
+	loc := r.zone
+	zoneless := true
 	rest = ""
 	if end < len(s) {
 		rest = s[end+1:]
@@ -511,7 +640,7 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 			if rest[0] == '-' {
 				off = -off
 			}
-			loc = time.FixedZone(rest[:5], off)
+			loc, zoneless = time.FixedZone(rest[:5], off), false
 			rest = strings.TrimPrefix(rest[5:], " ")
 		}
 	}
@@ -522,6 +651,9 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 				rest = rest[i+2:]
 			}
 		}
+	}
+	if zoneless {
+		r.zoneless = true
 	}
 	return time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc), rest, true
 }
@@ -555,11 +687,23 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		if isEximID(rest) {
 			return understood
 		}
-		// Connection events, ACL rejections, queue runs, daemon starts.
+		if sp > 0 {
+			// A delivery entry whose message ID is garbled.
+			if flag, _, _ := strings.Cut(rest[sp+1:], " "); eximDelivery(flag) {
+				return r.unlessNamed(rest, notRelevant)
+			}
+		}
+		// Connection events, ACL rejections (mail coming in), queue runs,
+		// daemon starts.
 		return notRelevant
 	}
 	id, rest := rest[:sp], rest[sp+1:]
 	flag, body, _ := strings.Cut(rest, " ")
+	if eximDelivery(flag) && r.eximRecipient(body) == "" {
+		// Another recipient's, unless its address cannot be read and the
+		// entry names a watched one.
+		return r.unlessNamed(body, understood)
+	}
 	q := r.get(id, n)
 	switch flag {
 	case "<=":
@@ -570,13 +714,15 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 		if mid := eximField(body, "id="); mid != "" {
 			q.messageID = strings.Trim(mid, "<>")
 		}
-	case "=>", "->", ">>", "*>":
+	case "*>":
+		// Delivery suppressed (exim -N, a test run): nothing was sent,
+		// and nothing is decided.
+	case "=>", "->", ">>":
+		// => a delivery, -> another address of the same delivery, >> a
+		// cutthrough delivery.
 		if rcpt := r.eximRecipient(body); rcpt != "" {
 			e := Event{Time: t, Source: r.source(n), Kind: Delivered, Recipient: rcpt, QueueID: id,
 				Relay: eximField(body, "H="), Reply: eximQuoted(body, "C=")}
-			if flag == "*>" {
-				e.Kind = "suppressed-by-N" // exim -N: delivery not done
-			}
 			r.addEvent(q, r.classified(e, ""))
 		}
 	case "**", "==":
@@ -595,19 +741,47 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 	return understood
 }
 
-// eximRecipient returns the watched address of "addr [<orig>] R=...", or "".
+// eximDelivery recognises the flags of Exim's delivery entries: => a
+// delivery, -> an additional address, >> cutthrough, *> suppressed by -N,
+// ** a failure, == a deferral.
+func eximDelivery(flag string) bool {
+	switch flag {
+	case "=>", "->", ">>", "*>", "**", "==":
+		return true
+	}
+	return false
+}
+
+// eximRecipient returns the watched address of "addr [(parent)] [<orig>]
+// R=...", or "". The address may end the entry's fields with a colon
+// ("addr: Unrouteable address", "addr <orig>: ..."): it is not part of
+// it. A pipe, file or autoreply delivery names the address it was for in
+// the parentheses or angle brackets, after a "delivery address" that may
+// hold spaces.
 func (r *textReader) eximRecipient(body string) string {
-	first, more, _ := strings.Cut(body, " ")
+	first, _, _ := strings.Cut(body, " ")
+	first = strings.TrimSuffix(first, ":")
 	if r.watch(first) {
 		return first
 	}
-	if strings.HasPrefix(more, "<") {
-		if i := strings.IndexByte(more, '>'); i > 0 && r.watch(more[1:i]) {
-			return more[1:i]
-		}
-	}
 	if strings.HasPrefix(first, "<") && r.watch(strings.Trim(first, "<>")) {
 		return strings.Trim(first, "<>")
+	}
+	head := body
+	if i := strings.Index(head, " R="); i >= 0 {
+		head = head[:i]
+	} else if i := strings.Index(head, ": "); i >= 0 {
+		head = head[:i]
+	}
+	if i := strings.LastIndexByte(head, '<'); i >= 0 {
+		if j := strings.IndexByte(head[i:], '>'); j > 0 && r.watch(head[i+1:i+j]) {
+			return head[i+1 : i+j]
+		}
+	}
+	if i := strings.LastIndexByte(head, '('); i >= 0 {
+		if j := strings.IndexByte(head[i:], ')'); j > 0 && r.watch(head[i+1:i+j]) {
+			return head[i+1 : i+j]
+		}
 	}
 	return ""
 }

@@ -12,14 +12,16 @@ import (
 	"net/mail"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-msgauth/authres"
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Check reads the sent message.
@@ -37,15 +39,29 @@ const (
 	delayedHop = 15 * time.Minute
 )
 
+// MaxHeader bounds the header, which is all this check reads: a real
+// header is a few KiB, with every Received and DKIM-Signature field, so a
+// larger one is not a header. The message itself is bounded by its source.
+const MaxHeader = textinput.MaxRecord
+
 // Parse reads the header of a message and returns what it shows. A file
-// without a header is an error.
+// without a header, or a header over MaxHeader, is an error (naming the
+// line).
 func Parse(r io.Reader) (*Result, error) {
-	br := bufio.NewReader(io.LimitReader(r, 64<<20))
+	lim := textinput.NewReader(r, 1, textinput.MaxLine)
+	lim.MaxRecord = MaxHeader
+	br := bufio.NewReader(lim)
 	// An mbox "From " line may precede the header.
 	if b, _ := br.Peek(5); string(b) == "From " {
 		br.ReadString('\n')
 	}
 	h, err := textproto.ReadHeader(br)
+	if le := lim.Exceeded(); le != nil {
+		if le.What == "record" {
+			return nil, fmt.Errorf("line %d: the header goes on past %s: not an email message", le.Line, textinput.Size(MaxHeader))
+		}
+		return nil, fmt.Errorf("line %d: not an email message: %v", le.Line, le)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("not a readable email message: %v", err)
 	}
@@ -93,15 +109,16 @@ func Parse(r io.Reader) (*Result, error) {
 	if ars := h.Values("Authentication-Results"); len(ars) > 0 {
 		res.Auth = parseAuthResults(ars[0])
 	}
+	res.Spam = parseSpam(h)
 	res.SPFAligned, res.DKIMAligned = checks.Maybe, checks.Maybe
 	if res.FromDomain != "" {
 		if res.ReturnPathDomain != "" {
-			res.SPFAligned = tri(aligned(res.FromDomain, res.ReturnPathDomain))
+			res.SPFAligned = tri(mailaddr.Aligned(res.ReturnPathDomain, res.FromDomain, false))
 		}
 		if len(res.DKIMDomains) > 0 {
 			res.DKIMAligned = checks.No
 			for _, d := range res.DKIMDomains {
-				if aligned(res.FromDomain, d) {
+				if mailaddr.Aligned(d, res.FromDomain, false) {
 					res.DKIMAligned = checks.Yes
 				}
 			}
@@ -175,7 +192,84 @@ func parseAuthResults(v string) *AuthResults {
 			}
 		}
 	}
+	for _, m := range dispositionRE.FindAllStringSubmatch(ar.Raw, -1) {
+		if strings.EqualFold(m[1], string(ar.DMARC)) {
+			ar.DMARCDisposition = strings.ToLower(m[2])
+			break
+		}
+	}
 	return ar
+}
+
+var (
+	// dispositionRE finds the receiver's disposition of a DMARC result:
+	// Microsoft's "dmarc=fail action=quarantine" and "(p=reject
+	// dis=quarantine)", and the "policy.dmarc=quarantine" property.
+	dispositionRE = regexp.MustCompile(`(?i)\bdmarc=(\w+)[^;]*?\b(?:dis|action|policy\.dmarc)=([a-z]+)`)
+	sclRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SCL:(-?\d)\b`)
+	sfvRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SFV:([A-Z]+)\b`)
+)
+
+// parseSpam reads the spam verdict headers the big receivers write:
+// Microsoft's X-MS-Exchange-Organization-SCL and X-Forefront-Antispam-Report
+// (Microsoft Learn, "Anti-spam message headers"), and SpamAssassin's
+// X-Spam-Flag and X-Spam-Status, which many receivers use. Gmail documents
+// no verdict header. nil when there is none.
+func parseSpam(h textproto.Header) *SpamVerdict {
+	v := &SpamVerdict{}
+	quote := func(k, val string) {
+		v.Headers = append(v.Headers, k+": "+strings.Join(strings.Fields(val), " "))
+	}
+	if s := strings.TrimSpace(h.Get("X-MS-Exchange-Organization-SCL")); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n >= -1 && n <= 9 {
+			v.SCL, v.HasSCL = n, true
+			quote("X-MS-Exchange-Organization-SCL", s)
+		}
+	}
+	for _, k := range []string{"X-Forefront-Antispam-Report", "X-Forefront-Antispam-Report-Untrusted"} {
+		r := h.Get(k)
+		if r == "" {
+			continue
+		}
+		found := false
+		if m := sclRE.FindStringSubmatch(r); m != nil && !v.HasSCL {
+			v.SCL, _ = strconv.Atoi(m[1])
+			v.HasSCL, found = true, true
+		}
+		if m := sfvRE.FindStringSubmatch(r); m != nil && v.SFV == "" {
+			v.SFV, found = strings.ToUpper(m[1]), true
+		}
+		if found {
+			quote(k, r)
+		}
+		break
+	}
+	if f := strings.TrimSpace(h.Get("X-Spam-Flag")); f != "" {
+		v.Flag = strings.ToUpper(f)
+		quote("X-Spam-Flag", f)
+	}
+	if st := strings.TrimSpace(h.Get("X-Spam-Status")); st != "" {
+		v.Status = strings.Join(strings.Fields(st), " ")
+		quote("X-Spam-Status", st)
+	}
+	if len(v.Headers) == 0 {
+		return nil
+	}
+	return v
+}
+
+// Spam reports whether the verdict says spam: an SCL of 5 or more, a
+// Forefront SPM/SKS/BLK verdict, X-Spam-Flag YES or X-Spam-Status Yes.
+func (v *SpamVerdict) Spam() bool {
+	return v.HasSCL && v.SCL >= 5 || v.SFV == "SPM" || v.SFV == "SKS" || v.SFV == "BLK" || v.Flag == "YES" || strings.HasPrefix(strings.ToLower(v.Status), "yes")
+}
+
+// Clean reports whether the verdict says not spam (and nothing says spam).
+func (v *SpamVerdict) Clean() bool {
+	if v.Spam() {
+		return false
+	}
+	return v.HasSCL && v.SCL <= 1 || v.SFV == "NSPM" || v.SFV == "SKN" || v.SFV == "SKA" || v.Flag == "NO" || strings.HasPrefix(strings.ToLower(v.Status), "no")
 }
 
 // tag returns a tag's value from a DKIM-Signature (RFC 6376 §3.2 tag-list).
@@ -190,23 +284,11 @@ func tag(sig, name string) string {
 }
 
 func domainOf(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
+	_, d, ok := mailaddr.Split(addr)
+	if !ok {
 		return ""
 	}
-	return strings.ToLower(strings.TrimRight(strings.TrimSpace(addr[i+1:]), ".>"))
-}
-
-// aligned is DMARC relaxed alignment (RFC 7489 §3.1.1, §3.1.2): the two
-// domains share an organizational domain.
-func aligned(a, b string) bool {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	if a == b {
-		return true
-	}
-	oa, err1 := publicsuffix.EffectiveTLDPlusOne(a)
-	ob, err2 := publicsuffix.EffectiveTLDPlusOne(b)
-	return err1 == nil && err2 == nil && oa == ob
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(d), ".>"))
 }
 
 func tri(b bool) checks.Tristate {
@@ -218,28 +300,23 @@ func tri(b bool) checks.Tristate {
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	if t.MessageFile == "" {
+	if t.Sources.Message == nil {
 		p.Skip("no sent message given: no copy of the sent message to read")
 		p.Missing(checks.SenderAuth, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Authentication-Results would show the receiver's SPF/DKIM/DMARC verdict")
 		p.Missing(checks.Delayed, []checks.Input{checks.InputMessage}, "no copy of the sent message was given; its Received headers would show where it waited")
 		return nil, nil
 	}
-	f, err := p.Open(t.MessageFile)
+	file, data, err := p.SentMessage()
 	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
-	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "cannot read message: %v", err)
+		return nil, p.SourceFailed(t.Sources.Message, err, checks.SenderAuth, checks.Delayed)
 	}
 	res, err := Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, checks.Inputf(t.MessageFile, 0, "%v", err)
+		return nil, checks.Inputf(file, 0, "%v", err)
 	}
-	file := t.MessageFile
 	reportHops(p, file, res)
 	reportAuth(p, file, res)
+	reportSpam(p, file, res)
 	reportAlignment(p, file, res)
 	reportAge(p, file, res, t)
 	return res, nil
@@ -352,9 +429,63 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		return
 	}
 	// The receiver's own verdict on this message (RFC 8601): of record.
-	p.Report(checks.Finding{Severity: checks.Error, Record: file, Cause: checks.SenderAuth,
+	f := checks.Finding{Severity: checks.Error, Record: file, Cause: checks.SenderAuth,
 		Verdict: checks.Likely, Strength: checks.OfRecord, Data: data,
-		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))})
+		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))}
+	dis := ar.DMARCDisposition
+	if failed(ar.DMARC) && (dis == "quarantine" || dis == "reject") {
+		// The receiver applied the domain's DMARC policy to this message:
+		// the failure is its decision, not an inference.
+		f.Verdict = checks.Confirmed
+		data["dmarc_disposition"] = dis
+		f.Message += fmt.Sprintf("; it applied the DMARC policy (disposition %s)", dis)
+	}
+	p.Report(f)
+	if failed(ar.DMARC) && dis == "quarantine" {
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Cause: checks.SpamFolder,
+			Verdict: checks.Likely, Strength: checks.OfRecord, Data: map[string]any{"dmarc_disposition": dis, "raw": ar.Raw},
+			Message: fmt.Sprintf("the receiver %s quarantined the message for failing DMARC (dmarc=fail, disposition quarantine): it went to the spam folder or the quarantine, not the inbox", orUnknown(ar.AuthServID))})
+	}
+}
+
+// reportSpam reports the receiver's spam verdict headers: of record for
+// whether the message was filed as spam.
+func reportSpam(p *checks.Pass, file string, res *Result) {
+	v := res.Spam
+	if v == nil {
+		return
+	}
+	quoted := strings.Join(v.Headers, "; ")
+	data := map[string]any{"headers": v.Headers}
+	if v.HasSCL {
+		data["scl"] = v.SCL
+	}
+	if v.SFV != "" {
+		data["sfv"] = v.SFV
+	}
+	switch {
+	case v.Spam():
+		verdict := checks.Likely
+		why := "the receiver's filter marked the message as spam"
+		if v.HasSCL && v.SCL >= 5 && (v.SFV == "SPM" || v.SFV == "SKS") {
+			// Exchange Online files SCL 5 and up, verdict SPM, in the Junk
+			// Email folder (or quarantine, by the organisation's policy).
+			verdict = checks.Confirmed
+			why = fmt.Sprintf("Microsoft's filter classed the message as spam (SCL %d, SFV:%s): it was delivered to the Junk Email folder or quarantined", v.SCL, v.SFV)
+		} else if v.HasSCL && v.SCL >= 5 {
+			why = fmt.Sprintf("Microsoft's filter gave the message spam confidence level %d (5 and above go to Junk Email)", v.SCL)
+		}
+		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Cause: checks.SpamFolder,
+			Verdict: verdict, Strength: checks.OfRecord, Data: data,
+			Message: fmt.Sprintf("%s (%s)", why, quoted)})
+	case v.Clean():
+		p.Report(checks.Finding{Severity: checks.OK, Record: file, Cause: checks.SpamFolder,
+			Verdict: checks.RuledOut, Strength: checks.Direct, Data: data,
+			Message: fmt.Sprintf("the receiver's filter did not mark the message as spam (%s); a user's own rule could still move it", quoted)})
+	default:
+		p.Report(checks.Finding{Severity: checks.Info, Record: file, Data: data,
+			Message: fmt.Sprintf("spam verdict headers: %s", quoted)})
+	}
 }
 
 func orUnknown(s string) string {

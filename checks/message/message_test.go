@@ -75,23 +75,6 @@ func TestAuthResultsAndAlignment(t *testing.T) {
 	}
 }
 
-func TestAligned(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"app.example.com", "mail.app.example.com", true},
-		{"example.co.uk", "mail.example.co.uk", true},
-		{"a.co.uk", "b.co.uk", false},
-		{"app.example.com", "esp.net", false},
-	}
-	for _, tt := range tests {
-		if got := aligned(tt.a, tt.b); got != tt.want {
-			t.Errorf("aligned(%s, %s) = %v", tt.a, tt.b, got)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	at := time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -106,7 +89,16 @@ func TestCheck(t *testing.T) {
 		{"no input", "", at, checks.SenderAuth, checks.Unknown, checks.StatusSkipped, ""},
 		{"slow hop", "delivered-gmail.eml", at, checks.Delayed, checks.Possible, checks.StatusWarning, "slowest is hop 2 (mail.app.example -> mx.google.com) at 19m7s"},
 		{"dmarc pass", "delivered-gmail.eml", at, checks.SenderAuth, checks.RuledOut, checks.StatusWarning, "dmarc=pass"},
-		{"dmarc fail", "dmarc-fail.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail (app.example)"},
+		// dmarc=fail action=quarantine: the receiver applied the policy.
+		{"dmarc fail", "dmarc-fail.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "dmarc=fail (app.example)"},
+		{"dmarc quarantine spam folder", "dmarc-fail.eml", at, checks.SpamFolder, checks.Likely, checks.StatusError, "disposition quarantine"},
+		{"dmarc fail dis=none", "dmarc-none.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail"},
+		{"dmarc fail dis=none no spam", "dmarc-none.eml", at, checks.SpamFolder, "", checks.StatusError, ""},
+		{"policy.dmarc=reject", "dmarc-policy-reject.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "disposition reject"},
+		{"microsoft junk", "ms-junk.eml", at, checks.SpamFolder, checks.Confirmed, checks.StatusWarning, "X-MS-Exchange-Organization-SCL: 6"},
+		{"microsoft scl only", "ms-scl-only.eml", at, checks.SpamFolder, checks.Likely, checks.StatusWarning, "spam confidence level 5"},
+		{"microsoft clean", "ms-clean.eml", at, checks.SpamFolder, checks.RuledOut, checks.StatusOK, "SFV:NSPM"},
+		{"spamassassin", "spamassassin-yes.eml", at, checks.SpamFolder, checks.Likely, checks.StatusWarning, "X-Spam-Flag: YES"},
 		{"link expired", "old-slow.eml", time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), checks.LinkExpired, checks.Possible, checks.StatusWarning, "longer ago than the link lifetime"},
 		{"very slow", "old-slow.eml", at, checks.Delayed, checks.Possible, checks.StatusWarning, "relay.example.org -> mx.example.org"},
 	}
@@ -114,7 +106,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tk := &checks.Ticket{Address: "x@example.com", At: tt.at}
 			if tt.file != "" {
-				tk.MessageFile = "testdata/" + tt.file
+				tk.Sources.Message = checktest.MessageFile("testdata/" + tt.file)
 			}
 			res := checktest.Run(t, nil, tk, Check)
 			if got := checktest.Best(res, tt.cause); got != tt.verdict {
@@ -131,7 +123,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckInputError(t *testing.T) {
-	_, err := checktest.RunErr(nil, &checks.Ticket{MessageFile: "testdata/not-mail.txt"}, Check)
+	_, err := checktest.RunErr(nil, &checks.Ticket{Sources: checks.Sources{Message: checktest.MessageFile("testdata/not-mail.txt")}}, Check)
 	var ie *checks.InputError
 	if !errors.As(err, &ie) || ie.File != "testdata/not-mail.txt" {
 		t.Fatalf("err = %v", err)
@@ -139,14 +131,25 @@ func TestCheckInputError(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml"} {
+	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml", "ms-junk.eml", "spamassassin-yes.eml", "dmarc-policy-reject.eml"} {
 		b, _ := os.ReadFile("testdata/" + n)
 		f.Add(b)
 	}
+	// Hostile seeds: NULs, UTF-16, a long header field.
+	f.Add([]byte("\x00\x00\x00\x00"))
+	f.Add([]byte("\xff\xfeF\x00r\x00o\x00m\x00:\x00 \x00a\x00\n\x00"))
+	f.Add([]byte("From: a@b.example\nX: " + strings.Repeat("a", 1<<10) + "\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := Parse(strings.NewReader(string(data)))
 		if err != nil {
 			return
+		}
+		end := strings.Index(string(data), "\n\n")
+		if crlf := strings.Index(string(data), "\n\r\n"); crlf >= 0 && (end < 0 || crlf < end) {
+			end = crlf
+		}
+		if end > MaxHeader || end < 0 && len(data) > MaxHeader {
+			t.Fatalf("a header over %d bytes was read", MaxHeader)
 		}
 		if res.Slowest >= len(res.Hops) {
 			t.Fatalf("slowest %d of %d hops", res.Slowest, len(res.Hops))

@@ -27,6 +27,27 @@ type Result struct {
 	Slowest int
 	// Auth is the receiving side's Authentication-Results (the topmost).
 	Auth *AuthResults
+	// Spam is the receiving side's spam verdict headers, nil when none.
+	Spam *SpamVerdict
+}
+
+// SpamVerdict is what the receiver's filter wrote on the message.
+type SpamVerdict struct {
+	// SCL is Microsoft's spam confidence level (-1 to 9: -1 bypassed
+	// filtering, 5-6 spam, 7-9 high confidence spam; the Junk Email folder
+	// from 5), from X-MS-Exchange-Organization-SCL or the SCL of
+	// X-Forefront-Antispam-Report; HasSCL says whether there was one.
+	SCL    int
+	HasSCL bool
+	// SFV is the Forefront verdict: SPM spam, NSPM not spam, SKN/SKA
+	// safe-listed, SKS marked spam by a rule, BLK blocked sender.
+	SFV string
+	// Flag is X-Spam-Flag (SpamAssassin and others): "YES" or "NO".
+	Flag string
+	// Status is X-Spam-Status as given ("Yes, score=7.1 required=5.0 ...").
+	Status string
+	// Headers quotes the fields read, "Name: value" each.
+	Headers []string
 }
 
 // Hop is one Received header field (RFC 5321 §4.4).
@@ -46,7 +67,10 @@ type AuthResults struct {
 	DKIM       []AuthDKIM
 	DMARC      authres.ResultValue
 	DMARCFrom  string // header.from
-	Raw        string
+	// DMARCDisposition is what the receiver did with a DMARC failure
+	// ("quarantine", "reject", "none"): dis=, action= or policy.dmarc=.
+	DMARCDisposition string
+	Raw              string
 }
 
 // AuthDKIM is one dkim= result.

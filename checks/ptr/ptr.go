@@ -164,7 +164,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 					ip, strings.Join(o.Names, ", "), describeFailed(o.ForwardFailed)),
 				Data: data,
 			})
-			// As for the PTR question, a refusal (or, with --zone, a
+			// As for the PTR question, a refusal (or, from zone files, a
 			// name no loaded zone holds) does not fail the check.
 			for _, st := range o.ForwardFailed {
 				if st != lookup.StatusRefused {

@@ -50,7 +50,7 @@ func TestWrongFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		tk := &checks.Ticket{Address: "a@example.com", Domain: "example.com",
-			At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), SuppressionFiles: []string{path}}
+			At: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Sources: checks.Sources{Suppressions: checktest.Streams([]string{path}...)}}
 		_, err := checktest.RunErr(nil, tk, Check)
 		var ie *checks.InputError
 		if !errors.As(err, &ie) {

@@ -2,7 +2,6 @@ package suppression
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Provider names who wrote a list.
@@ -44,7 +44,7 @@ type Entry struct {
 	CreatedText string
 	// Event is set when the "entry" is a provider event (SendGrid's
 	// "bounce", "delivered", ...) in a file shaped like a list: the file
-	// is an event stream, which belongs to --log.
+	// is an event stream, which belongs with the mail logs.
 	Event string
 }
 
@@ -77,24 +77,36 @@ type LineError struct {
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 func (e *LineError) Unwrap() error { return e.Err }
 
+// MaxRecord bounds one entry of a list, after gzip is undone: a CSV line
+// or row, or a JSON element. Lists are streamed, so it bounds the memory a
+// list (or a gzip of gigabytes of zeros) can take.
+const MaxRecord = textinput.MaxRecord
+
 // Read detects the format of a list from its content (gzip is undone
-// transparently) and calls fn for every entry, streaming: memory does not
-// grow with the list. The base of name is used only as a hint for the kind
-// of list when the content cannot tell (SendGrid bounces and blocks look alike).
+// transparently, a UTF-16 file with its byte order mark decoded) and
+// calls fn for every entry, streaming: memory does not grow with the list.
+// An entry over MaxRecord, or an address holding a control character, is
+// a *LineError. The base of name is used only as a hint for the kind of
+// list when the content cannot tell (SendGrid bounces and blocks look alike).
 func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	var in io.Reader = bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := in.(*bufio.Reader).Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return Format{}, err
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 64<<10)
+		in = zr
 	}
-	// Skip a UTF-8 byte order mark and leading white space.
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xef, 0xbb, 0xbf}) {
-		br.Discard(3)
+	// Bounds apply to what gzip gives, not to the compressed bytes.
+	in, _, err := textinput.Decode(in)
+	if err != nil {
+		return Format{}, err
 	}
+	lim := textinput.NewReader(in, 1, textinput.MaxLine)
+	lim.MaxRecord = MaxRecord
+	br := bufio.NewReaderSize(lim, 64<<10)
+	// Skip leading white space.
 	first := byte(0)
 	for i := 1; ; i++ {
 		b, err := br.Peek(i)
@@ -102,7 +114,7 @@ func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
 			if err == nil || err == io.EOF {
 				return Format{}, errors.New("empty file: " + errFormat.Error())
 			}
-			return Format{}, err
+			return Format{}, limitError(err, 0)
 		}
 		if c := b[i-1]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
 			first = c
@@ -116,9 +128,33 @@ func Read(r io.Reader, name string, fn func(Entry) error) (Format, error) {
 	// (exports/bounces/spam_reports.json is a spam reports list).
 	hint := strings.ToLower(filepath.Base(name))
 	if first == '[' || first == '{' {
+		// JSON may be one line; jsonpos bounds each element.
+		lim.MaxLine, lim.MaxRecord = 0, 0
 		return readJSON(br, first, hint, fn)
 	}
-	return readCSV(br, hint, fn)
+	return readCSV(br, lim, hint, fn)
+}
+
+// limitError turns a bound passed into a *LineError at its line; a row
+// too long is placed at next, where it starts.
+func limitError(err error, next int) error {
+	var le *textinput.LimitError
+	if !errors.As(err, &le) {
+		return err
+	}
+	if le.What == "record" && next > 0 {
+		return &LineError{Line: next, Err: le}
+	}
+	return &LineError{Line: le.Line, Err: le}
+}
+
+// checkAddress refuses an address holding a control character: compared
+// as it is, a NUL would match nothing and rule out a suppression.
+func checkAddress(line int, addr string) error {
+	if c, _, bad := textinput.Control(addr); bad {
+		return &LineError{Line: line, Err: textinput.ControlError("address", addr, c)}
+	}
+	return nil
 }
 
 // sendGridKind guesses the SendGrid list from the columns an entry has;
@@ -146,14 +182,18 @@ func sendGridKind(hasReason, hasStatus, hasIP bool, hint string) string {
 	return "unsubscribes"
 }
 
-func readCSV(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
+func readCSV(r io.Reader, lim *textinput.Reader, hint string, fn func(Entry) error) (Format, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
+	if le := limitError(err, 1); le != err {
+		return Format{}, le
+	}
 	if err != nil {
 		return Format{}, errFormat
 	}
+	next := nextLine(cr, head)
 	col := map[string]int{}
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(h))
@@ -185,6 +225,7 @@ func readCSV(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
 		return ""
 	}
 	for {
+		lim.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return f, nil
@@ -194,9 +235,10 @@ func readCSV(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
 			if errors.As(err, &pe) {
 				return f, &LineError{Line: pe.Line, Err: pe.Err}
 			}
-			return f, err
+			return f, limitError(err, next)
 		}
 		line, _ := cr.FieldPos(0)
+		next = nextLine(cr, rec)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -210,10 +252,19 @@ func readCSV(r io.Reader, hint string, fn func(Entry) error) (Format, error) {
 		if e.Address == "" {
 			return f, &LineError{Line: line, Err: errors.New("empty email column")}
 		}
+		if err := checkAddress(line, e.Address); err != nil {
+			return f, err
+		}
 		if err := fn(e); err != nil {
 			return f, err
 		}
 	}
+}
+
+// nextLine returns the line after rec, the record cr just read.
+func nextLine(cr *csv.Reader, rec []string) int {
+	line, _ := cr.FieldPos(len(rec) - 1)
+	return line + strings.Count(rec[len(rec)-1], "\n") + 1
 }
 
 // parseTime reads the dates the providers write: RFC 3339, "2006-01-02
@@ -288,7 +339,7 @@ func rawText(m json.RawMessage) string {
 }
 
 // eventKeys are top-level keys of provider event data, which belongs
-// to --log, not --suppressions.
+// with the mail logs, not the suppression lists.
 var eventKeys = map[string]string{
 	"notificationType": "Amazon SES notifications",
 	"eventType":        "Amazon SES events",
@@ -356,7 +407,7 @@ func readJSON(r io.Reader, first byte, hint string, fn func(Entry) error) (Forma
 		return true, nil
 	}
 	events := false
-	err := jsonpos.Read(r, "", jsonpos.Options{Keys: keys}, func(el *jsonpos.Element) error {
+	err := jsonpos.Read(r, "", jsonpos.Options{Keys: keys, MaxElement: MaxRecord}, func(el *jsonpos.Element) error {
 		var je jsonEntry
 		if err := el.Decode(&je); err != nil {
 			if _, ok := err.(*jsonpos.Error); ok {
@@ -384,6 +435,9 @@ func readJSON(r io.Reader, first byte, hint string, fn func(Entry) error) (Forma
 			return &LineError{Line: el.Line, Err: err}
 		}
 		e.Line, e.Event = el.Line, je.Event
+		if err := checkAddress(el.Line, e.Address); err != nil {
+			return err
+		}
 		return fn(e)
 	})
 	var pe *jsonpos.Error

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/source"
 )
 
 // Check reports whether the recipient is on one of the suppression lists.
@@ -31,29 +33,6 @@ type Hit struct {
 	CaseFolded bool
 }
 
-// Match compares a list address with the recipient: the domain
-// case-insensitively (RFC 5321 §2.4), the local part exactly or, failing
-// that, case-folded. It reports whether they match and whether only
-// case folding made them.
-func Match(listed, recipient string) (ok, folded bool) {
-	listed = strings.Trim(strings.TrimSpace(listed), "<>")
-	recipient = strings.Trim(strings.TrimSpace(recipient), "<>")
-	li, ri := strings.LastIndexByte(listed, '@'), strings.LastIndexByte(recipient, '@')
-	if li < 0 || ri < 0 {
-		return false, false
-	}
-	if !strings.EqualFold(strings.TrimSuffix(listed[li+1:], "."), strings.TrimSuffix(recipient[ri+1:], ".")) {
-		return false, false
-	}
-	if listed[:li] == recipient[:ri] {
-		return true, false
-	}
-	if strings.EqualFold(listed[:li], recipient[:ri]) {
-		return true, true
-	}
-	return false, false
-}
-
 type fileSummary struct {
 	name    string
 	format  Format
@@ -62,7 +41,7 @@ type fileSummary struct {
 
 func run(p *checks.Pass) (any, error) {
 	t := p.Ticket
-	if len(t.SuppressionFiles) == 0 {
+	if len(t.Sources.Suppressions) == 0 {
 		p.Skip("no suppression list given")
 		p.Missing(checks.Suppressed, []checks.Input{checks.InputSuppressions}, "No suppression list was given: the sending provider's bounce, block, "+
 			"spam-report and unsubscribe lists would settle this.")
@@ -70,10 +49,20 @@ func run(p *checks.Pass) (any, error) {
 	}
 	var hits []Hit
 	var files []fileSummary
-	for _, name := range t.SuppressionFiles {
-		rc, err := p.Open(name)
+	q := source.Query{Recipients: []string{t.Address}}
+	opened := checks.OpenAll(p.Context, t.Sources.Suppressions, q)
+	defer func() {
+		for _, o := range opened {
+			if o.RC != nil {
+				o.RC.Close()
+			}
+		}
+	}()
+	for i, src := range t.Sources.Suppressions {
+		name := src.Describe()
+		rc, err := opened[i].RC, opened[i].Err
 		if err != nil {
-			return nil, &checks.InputError{File: name, Err: err}
+			return nil, p.SourceFailed(src, err, checks.Suppressed)
 		}
 		n := 0
 		var events *checks.InputError
@@ -83,7 +72,7 @@ func run(p *checks.Pass) (any, error) {
 				return events
 			}
 			n++
-			if ok, folded := Match(e.Address, t.Address); ok {
+			if ok, folded := mailaddr.Match(e.Address, t.Address); ok {
 				hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded})
 			}
 			return nil

@@ -15,6 +15,8 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/report"
 )
 
@@ -169,27 +171,36 @@ func (o *addressOptions) write(e *env, v *report.AddressVerdict) error {
 // readAddresses reads plain lines (blank lines and # comments skipped), or
 // CSV when the first line is a header naming an email column, with comma,
 // semicolon (as spreadsheets write it in some locales) or tab between
-// fields. Each address is emitted with its source, name:line.
+// fields. UTF-16 with its byte order mark (a spreadsheet's "Unicode text")
+// is decoded. Each address is emitted with its source, name:line. A line
+// (or CSV row) is at most textinput.MaxLine (MaxRecord) bytes.
 func readAddresses(r io.Reader, name string, emit func(addr, source string) bool) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	dr, _, err := textinput.Decode(r)
+	if err != nil {
+		return usageError("%s: %v", name, err)
+	}
+	lim := textinput.NewReader(dr, 1, textinput.MaxLine)
+	br := bufio.NewReaderSize(lim, 64<<10)
 	if _, err := br.Peek(1); err == io.EOF {
 		return nil // empty input: nothing to check
 	} else if err != nil {
-		return usageError("%s: %v", name, err)
+		return readError(name, err)
 	}
 	head, _ := br.Peek(4096)
 	first := firstDataLine(string(head))
 	if comma, ok := csvHeader(first); ok {
-		return readCSV(br, name, comma, emit)
+		lim.MaxRecord = textinput.MaxRecord
+		return readCSV(br, lim, name, comma, emit)
 	}
 	if !strings.Contains(first, "@") && strings.ContainsAny(first, ",;\t") {
 		// A header, but without a column we know: say so rather than
 		// check every row as one address.
 		return usageError("%s:1: CSV header has no email column (found %s; name it one of %s)",
-			name, clip(strings.TrimSpace(first), 80), strings.Join(emailColumns, ", "))
+			name, textinput.Clip(strings.TrimSpace(first)), strings.Join(emailColumns, ", "))
 	}
 	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	// lim bounds the line; the scanner's own bound must not come first.
+	sc.Buffer(make([]byte, 64<<10), textinput.MaxLine+64)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -202,9 +213,21 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string) bool
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if le := (*textinput.LimitError)(nil); errors.As(err, &le) {
+			return readError(name, err)
+		}
 		return usageError("%s:%d: %v", name, n+1, err)
 	}
 	return nil
+}
+
+// readError is a failure to read --input: a bound passed (at its line), or
+// the reader's own error.
+func readError(name string, err error) error {
+	if le := (*textinput.LimitError)(nil); errors.As(err, &le) {
+		return usageError("%s:%d: %v", name, le.Line, le)
+	}
+	return usageError("%s: %v", name, err)
 }
 
 // firstDataLine returns the first line of head that is neither blank nor
@@ -240,20 +263,23 @@ func csvHeader(line string) (rune, bool) {
 	return 0, false
 }
 
-func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string) bool) error {
+func readCSV(r io.Reader, lim *textinput.Reader, name string, comma rune, emit func(addr, source string) bool) error {
 	cr := csv.NewReader(r)
 	cr.Comma = comma
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
-	if err != nil {
+	if le := (*textinput.LimitError)(nil); errors.As(err, &le) {
+		return readError(name, err)
+	} else if err != nil {
 		return usageError("%s:1: %v", name, err)
 	}
 	col := slices.IndexFunc(header, isEmailColumn)
 	if col < 0 {
-		return usageError("%s:1: CSV header has no email column (found %s)", name, clip(strings.Join(header, ", "), 80))
+		return usageError("%s:1: CSV header has no email column (found %s)", name, textinput.Clip(strings.Join(header, ", ")))
 	}
 	for {
+		lim.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
@@ -263,7 +289,7 @@ func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string
 			if errors.As(err, &pe) {
 				return usageError("%s:%d: %v", name, pe.Line, pe.Err)
 			}
-			return usageError("%s: %v", name, err)
+			return readError(name, err)
 		}
 		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if col >= len(rec) {
@@ -275,15 +301,6 @@ func readCSV(r io.Reader, name string, comma rune, emit func(addr, source string
 	}
 }
 
-// clip shortens s for a one-line error, quoting it so that binary input
-// cannot flood the terminal.
-func clip(s string, n int) string {
-	if len(s) > n {
-		s = s[:n] + "..."
-	}
-	return fmt.Sprintf("%q", s)
-}
-
 // checkAddress runs the address checks for one address and sums them up.
 func checkAddress(ctx context.Context, cache lookup.Resolver, address, source string) *report.AddressVerdict {
 	v := report.NewAddressVerdict(address, source)
@@ -292,8 +309,8 @@ func checkAddress(ctx context.Context, cache lookup.Resolver, address, source st
 		return v
 	}
 	t := &checks.Ticket{Mode: checks.Verify, Address: strings.TrimSpace(address)}
-	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
-		t.Domain = t.Address[i+1:]
+	if _, d, ok := mailaddr.Split(t.Address); ok {
+		t.Domain = d
 	}
 	runner := &checks.Runner{DNS: cache}
 	res, err := runner.Run(ctx, addressChecks, t)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 func TestReadAddresses(t *testing.T) {
@@ -34,6 +36,12 @@ func TestReadAddresses(t *testing.T) {
 		{"comment with a comma before plain lines", "# exported, 2024\na@x.example\n", []string{"a@x.example@in:2"}, ""},
 		{"comment before a csv header", "# exported, 2024\nname,email\nAl,a@x.example\n", []string{"a@x.example@in:3"}, ""},
 		{"empty", "", nil, ""},
+		{"utf-16le lines", string(textinputtest.UTF16("a@x.example\r\nbjörn@y.example\r\n", false)), []string{"a@x.example@in:1", "björn@y.example@in:2"}, ""},
+		{"utf-16be csv", string(textinputtest.UTF16("name;email\nAl;a@x.example\n", true)), []string{"a@x.example@in:2"}, ""},
+		{"utf-16 without its mark", string(textinputtest.UTF16("a@x.example\n", false)[2:]), nil, "in: the file looks like UTF-16 without a byte order mark"},
+		{"line over 1 MiB", "a@x.example\n" + strings.Repeat("b", 2<<20) + "\n", nil, "in:2: line longer than 1 MiB"},
+		{"csv header clipped", "name,phone" + strings.Repeat(",x", 1000) + "\n", nil,
+			`in:1: CSV header has no email column (found "name,phone,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x"... (2.0 KiB in all); name it one of`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +66,8 @@ func TestReadAddresses(t *testing.T) {
 // FuzzReadAddresses: never panics; plain input loses no line: every line
 // that is not blank or a comment is emitted once, in order.
 func FuzzReadAddresses(f *testing.F) {
-	for _, s := range []string{"a@b.c\n", "email\na@b.c\n", "x,email\n1,a@b\n", "# c\n\n a \n", "\"a,\nb\""} {
+	for _, s := range []string{"a@b.c\n", "email\na@b.c\n", "x,email\n1,a@b\n", "# c\n\n a \n", "\"a,\nb\"",
+		string(textinputtest.UTF16("a@b.c\nemail\n", false)), string(textinputtest.UTF16("email;x\na@b;1\n", true)), "a\x00@\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -70,6 +79,9 @@ func FuzzReadAddresses(f *testing.F) {
 		}
 		if len(in) > 60000 {
 			return // long lines are refused by the scanner
+		}
+		if strings.HasPrefix(in, "\xff\xfe") || strings.HasPrefix(in, "\xfe\xff") {
+			return // UTF-16, decoded: its lines are not the bytes'
 		}
 		var want []string
 		for _, line := range strings.Split(strings.ReplaceAll(in, "\r\n", "\n"), "\n") {
@@ -141,5 +153,36 @@ func TestAddressOrder(t *testing.T) {
 	}
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); !slices.Equal(got, want) {
 		t.Errorf("output not in input order: first lines %q", got[:3])
+	}
+}
+
+// TestReadAddressesEndless: --input without end (/dev/zero, one endless
+// line, an endless quoted CSV field, gzip is not undone here) stops at
+// the bound with an error naming the line, in bounded memory.
+func TestReadAddressesEndless(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		src  *textinputtest.Endless
+		err  string
+	}{
+		{"/dev/zero", textinputtest.Zeros(0), "in:1: line longer than 1 MiB"},
+		{"endless line", &textinputtest.Endless{Prefix: "a@x.example\n", Fill: 'a'}, "in:2: line longer than 1 MiB"},
+		{"endless quoted field", &textinputtest.Endless{Prefix: "email,note\na@x.example,\"", Fill: 'a', Sep: '\n', Every: 100}, "record longer than 1 MiB"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.src.Max = 256 << 20
+			var err error
+			n := 0
+			alloc := textinputtest.Alloc(func() {
+				err = readAddresses(tt.src, "in", func(string, string) bool { n++; return true })
+			})
+			var xe *exitError
+			if !errors.As(err, &xe) || xe.code != ExitUsage || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("err = %v, want a usage error %q", err, tt.err)
+			}
+			if tt.src.Count() > 8<<20 || alloc > 32<<20 {
+				t.Errorf("read %d bytes, allocated %s", tt.src.Count(), textinputtest.MiB(alloc))
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/whymail/whymail/checks/bounce"
 	"github.com/whymail/whymail/report"
+	"github.com/whymail/whymail/source"
 )
 
 // BounceSchema is the version of the bounce JSON lines.
@@ -28,21 +29,28 @@ func newBounce(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bounce FILE...",
 		Short: "Classify bounce messages (RFC 3464 DSNs and the free-text bounces of common MTAs)",
-		Long: `bounce reads bounce messages (.eml files, mbox files or Maildir folders) and
+		Long: `bounce reads bounce messages (.eml files, mbox files or Maildir folders, and
+Amazon SES bounce, complaint and delivery notifications as JSON, raw or in an
+SNS envelope; - reads standard input) and
 prints one line per recipient of each: the DSN action and enhanced status
 code, the reason (user-unknown, mailbox-full, blocklisted, auth-failure, ...),
 the catalog cause it points to, and the remote server's words.
 
 ` + bounceExitHelp,
 		Example: `  whymail bounce returned.eml
-  whymail bounce ~/Maildir/.Bounces bounces.mbox --format json`,
+  whymail bounce ~/Maildir/.Bounces bounces.mbox --format json
+  whymail bounce - < ses-notification.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.out.validate(); err != nil {
 				return err
 			}
 			for _, file := range args {
-				recs, err := bounce.Classify(nil, file)
+				m, err := source.OpenMessages(source.KindBounces, file)
+				if err != nil {
+					return usageError("%s: %v", file, err)
+				}
+				recs, err := bounce.Classify(cmd.Context(), m)
 				if err != nil {
 					return usageError("%v", err)
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -21,6 +22,7 @@ import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/dnsbl"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/report"
 )
 
@@ -241,14 +243,21 @@ func bindConfig(fs *pflag.FlagSet, path *string) {
 	fs.StringVar(path, "config", "", "YAML file of settings: keys are flag names (sender, sending-ip, users, log, zone, ...); flags override it")
 }
 
+// maxConfig bounds a --config file. A config holds a few dozen settings;
+// YAML takes many times a document's size in memory, so the bound is low.
+const maxConfig = 1 << 20
+
 // applyConfig reads the YAML config and sets every flag the command line
 // did not set. Keys are the flags' long names; lists set repeatable flags.
+// The YAML parser itself decodes UTF-16 with a byte order mark.
 func applyConfig(cmd *cobra.Command, path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := readConfig(path)
+	if le := (*textinput.LimitError)(nil); errors.As(err, &le) {
+		return usageError("--config %s: %v", path, err)
+	} else if err != nil {
 		return usageError("--config: %v", err)
 	}
 	var settings map[string]any
@@ -289,6 +298,16 @@ func applyConfig(cmd *cobra.Command, path string) error {
 		}
 	}
 	return nil
+}
+
+// readConfig reads the file at path, up to maxConfig bytes.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return textinput.ReadAll(f, maxConfig, "config file")
 }
 
 // knownSetting reports whether any command has a flag named key.

@@ -9,27 +9,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/report"
 )
 
 type diagnoseOptions struct {
-	config      string
-	at          string
-	sender      string
-	helo        string
-	sendingIPs  []string
-	selectors   []string
-	dnsbl       []string
-	users       string
-	user        string
-	linkTTL     time.Duration
-	suppression []string
-	logs        []string
-	bounces     []string
-	message     string
-	out         outputOptions
-	dns         dnsOptions
-	probe       probeOptions
+	config     string
+	at         string
+	sender     string
+	helo       string
+	sendingIPs []string
+	selectors  []string
+	dnsbl      []string
+	user       string
+	linkTTL    time.Duration
+	logTZ      string
+	evidence   evidenceOptions
+	out        outputOptions
+	dns        dnsOptions
+	probe      probeOptions
 }
 
 func newDiagnose(e *env) *cobra.Command {
@@ -73,13 +71,14 @@ was ruled out.
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
-	fs.StringVar(&o.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
+	fs.StringVar(&o.evidence.users, "users", "", "user records, CSV or JSON: id,email,status,locked_until,reset_sent_at")
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
-	fs.StringArrayVar(&o.suppression, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
-	fs.StringArrayVar(&o.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
-	fs.StringArrayVar(&o.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir) (repeatable)")
-	fs.StringVar(&o.message, "message", "", "a copy of the sent message (.eml)")
+	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
+	fs.StringArrayVar(&o.evidence.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
+	fs.StringVar(&o.logTZ, "log-tz", "", "the time zone of log timestamps that carry none (syslog): an IANA name such as Europe/Paris, UTC or Local (default Local, this machine's)")
+	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir, or Amazon SES notification JSON; - for standard input) (repeatable)")
+	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml; - for standard input)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
 	o.out.bind(fs, "text", "json", "markdown")
 	o.out.bindColor(fs)
@@ -100,14 +99,20 @@ func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
 	if strings.TrimSpace(address) == "" {
 		return nil, usageError("ADDRESS is empty: give the recipient address from the ticket")
 	}
-	t := &checks.Ticket{
-		Address: strings.TrimSpace(address), At: at,
-		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
-		UsersFile: o.users, UserID: o.user, LinkTTL: o.linkTTL,
-		SuppressionFiles: o.suppression, LogFiles: o.logs, BounceFiles: o.bounces, MessageFile: o.message,
+	zone, err := logZone(o.logTZ)
+	if err != nil {
+		return nil, err
 	}
-	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
-		t.Domain = t.Address[i+1:]
+	t := &checks.Ticket{
+		Address: strings.TrimSpace(address), At: at, LogZone: zone,
+		Sender: o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,
+		UserID: o.user, LinkTTL: o.linkTTL,
+	}
+	if t.Sources, err = o.evidence.sources(); err != nil {
+		return nil, err
+	}
+	if _, d, ok := mailaddr.Split(t.Address); ok {
+		t.Domain = d
 	}
 	for _, s := range o.sendingIPs {
 		ip, err := netip.ParseAddr(s)
@@ -167,4 +172,22 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 		return silentExit(ExitFailed)
 	}
 	return nil
+}
+
+// logZone reads --log-tz: "" is nil (the local zone), else an IANA name,
+// UTC or Local.
+func logZone(s string) (*time.Location, error) {
+	switch s = strings.TrimSpace(s); s {
+	case "":
+		return nil, nil
+	case "UTC", "utc":
+		return time.UTC, nil
+	case "Local", "local":
+		return time.Local, nil
+	}
+	z, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, usageError("invalid --log-tz %q: want an IANA time zone such as Europe/Paris, UTC or Local", s)
+	}
+	return z, nil
 }

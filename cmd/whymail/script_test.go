@@ -5,16 +5,22 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/whymail/whymail/internal/lookup/lookuptest"
 	"github.com/whymail/whymail/internal/smtpprobe/smtptest"
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
 // TestMain lets the test binary act as the whymail command inside scripts.
 func TestMain(m *testing.M) {
+	// Logs without a zone are read in the local one (--log-tz): tests read
+	// them in UTC on every machine, as scripts do with TZ=UTC.
+	time.Local = time.UTC
 	testscript.Main(m, map[string]func(){
 		"whymail": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -30,6 +36,7 @@ func TestMain(m *testing.M) {
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
 //	signzone [-expired] [-skip TYPE] ZONE [PARENT]  sign ZONE in place (DNSSEC), its DS into PARENT
 //	smtpserver [flags]      an in-process SMTP server on loopback; address in $SMTP
+//	utf16 [-be] [-nobom] IN OUT  write IN as UTF-16, as spreadsheets export "Unicode text"
 //
 // and commands that read the JSON on stdout of the last exec or status
 // (docs/json.md) and assert what it says in the words of the ticket, not
@@ -79,6 +86,8 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			// Logs without a zone are read in the local one: the same everywhere.
+			env.Setenv("TZ", "UTC")
 			return nil
 		},
 		Cmds: scriptCmds(),
@@ -92,6 +101,7 @@ func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds["dnsserver"] = lookuptest.DNSServerCmd
 	cmds["signzone"] = lookuptest.SignZoneCmd
 	cmds["smtpserver"] = smtptest.ServerCmd
+	cmds["utf16"] = utf16Cmd
 	return cmds
 }
 
@@ -116,4 +126,29 @@ func statusCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// utf16Cmd writes a file as UTF-16, as spreadsheet programs export
+// "Unicode text", so that scripts need not hold binary files.
+func utf16Cmd(ts *testscript.TestScript, neg bool, args []string) {
+	be, bom := false, true
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-be":
+			be = true
+		case "-nobom":
+			bom = false
+		default:
+			ts.Fatalf("utf16: unknown flag %s", args[0])
+		}
+		args = args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: utf16 [-be] [-nobom] IN OUT")
+	}
+	data := textinputtest.UTF16(ts.ReadFile(args[0]), be)
+	if !bom {
+		data = data[2:]
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/lookup"
+	"github.com/whymail/whymail/source"
+	"github.com/whymail/whymail/source/file"
 )
 
 // Zones parses each zone text (each with $ORIGIN or an SOA) into one
@@ -119,3 +121,28 @@ func Messages(res *checks.Result, check string) []string {
 	}
 	return out
 }
+
+// UsersFile is the users source of a file, as the command line opens it.
+func UsersFile(path string) source.Users { return file.Users{Path: path} }
+
+// Streams are the stream sources (logs, suppression lists) of files.
+func Streams(paths ...string) []source.Stream {
+	var out []source.Stream
+	for _, p := range paths {
+		out = append(out, file.Stream{Path: p})
+	}
+	return out
+}
+
+// MessageFiles are the message sources (bounces) of files.
+func MessageFiles(paths ...string) []source.Messages {
+	var out []source.Messages
+	for _, p := range paths {
+		out = append(out, file.Messages{Path: p})
+	}
+	return out
+}
+
+// MessageFile is the sent-message source of a file, read once as the
+// command line reads it.
+func MessageFile(path string) source.Messages { return source.Once(file.Messages{Path: path}) }

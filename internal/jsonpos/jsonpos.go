@@ -2,7 +2,9 @@
 // one after another, or the arrays under chosen keys of one object) and
 // tells for each the line it starts on and its index, in memory bounded by
 // the largest element, so readers of provider exports can name file, line
-// and record in their errors.
+// and record in their errors. An element, or the white space between two,
+// longer than Options.MaxElement (DefaultMaxElement: 16 MiB) stops the
+// read, so an endless or hostile input cannot exhaust memory.
 package jsonpos
 
 import (
@@ -12,7 +14,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/source"
 )
 
 // Options says which shapes of input Read accepts.
@@ -30,6 +32,22 @@ type Options struct {
 	// Line is the line number of the first byte of the input (1 when 0),
 	// for callers that consumed lines before it.
 	Line int
+	// MaxElement bounds the bytes of one element (and of the separators
+	// before it); 0 means DefaultMaxElement. The read buffers about twice
+	// this much at most.
+	MaxElement int64
+}
+
+// DefaultMaxElement is the bound on one element when Options.MaxElement is
+// 0: far above any provider's event or export record (a Mailgun events
+// page of 300 events is under 1 MiB), far below what hurts.
+const DefaultMaxElement = 16 << 20
+
+// A LimitError is an element that passed Options.MaxElement.
+type LimitError struct{ Limit int64 }
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("a JSON record longer than %d MiB (or the JSON does not end)", e.Limit>>20)
 }
 
 // An Element is one element of the input, positioned but not yet decoded.
@@ -112,14 +130,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Input returns the error as a *checks.InputError with the same file,
+// Input returns the error as a *source.InputError with the same file,
 // line and message.
-func (e *Error) Input() *checks.InputError {
+func (e *Error) Input() *source.InputError {
 	err := e.Err
 	if e.named && e.Index >= 0 {
 		err = fmt.Errorf("record %d: %w", e.Index+1, e.Err)
 	}
-	return &checks.InputError{File: e.File, Line: e.Line, Err: err}
+	return &source.InputError{File: e.File, Line: e.Line, Err: err}
 }
 
 // Read calls fn with each element of r in order. It stops at the first
@@ -130,9 +148,13 @@ func Read(r io.Reader, file string, opt Options, fn func(*Element) error) error 
 	if first < 1 {
 		first = 1
 	}
-	p := &posReader{r: r, lines: first - 1}
+	p := &posReader{r: r, lines: first - 1, max: opt.MaxElement}
+	if p.max <= 0 {
+		p.max = DefaultMaxElement
+	}
 	dec := json.NewDecoder(p)
 	dec.UseNumber()
+	p.consumed = dec.InputOffset
 	s := &stream{p: p, dec: dec, file: file, opt: opt, fn: fn}
 	return s.top()
 }
@@ -244,6 +266,9 @@ func (s *stream) array(key string, opened bool) error {
 func (s *stream) element(key string) error {
 	line, alone := s.p.advance(s.dec.InputOffset())
 	if s.p.start == len(s.p.buf) {
+		if le, ok := s.p.err.(*LimitError); ok {
+			return s.fail(s.errAt(line, -1, le))
+		}
 		// A comma, then the end.
 		return s.fail(s.errAt(line, -1, s.ends()))
 	}
@@ -319,13 +344,17 @@ func (s *stream) ends() error {
 func (s *stream) tokenError(err error) *Error {
 	off := s.dec.InputOffset()
 	var se *json.SyntaxError
+	var le *LimitError
+	line := s.p.lineAt(off)
 	switch {
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		err = s.ends()
 	case errors.As(err, &se):
 		err = fmt.Errorf("bad JSON: %w", se)
+	case errors.As(err, &le):
+		line = s.p.lines + 1 // where the long stretch started
 	}
-	e := s.errAt(s.p.lineAt(off), -1, err)
+	e := s.errAt(line, -1, err)
 	s.failed = e
 	return e
 }
@@ -360,14 +389,18 @@ func (s *stream) valueError(err error, el *Element) *Error {
 // may read ahead of the decoder to find where an element starts; those
 // bytes go to the decoder later.
 type posReader struct {
-	r     io.Reader
-	err   error  // from r, once read ahead
-	buf   []byte // buf[start:] holds the bytes from offset base on
-	start int
-	base  int64
-	fed   int64 // bytes handed to the decoder
-	lines int   // newlines before base
-	dirty bool  // something but white space between the last newline and base
+	r   io.Reader
+	max int64 // bytes kept from base on, at most (about)
+	// consumed is the decoder's offset: bytes before it are read and
+	// need not be kept while the decoder reads on.
+	consumed func() int64
+	err      error  // from r, once read ahead
+	buf      []byte // buf[start:] holds the bytes from offset base on
+	start    int
+	base     int64
+	fed      int64 // bytes handed to the decoder
+	lines    int   // newlines before base
+	dirty    bool  // something but white space between the last newline and base
 }
 
 func (p *posReader) end() int64 { return p.base + int64(len(p.buf)-p.start) }
@@ -381,10 +414,46 @@ func (p *posReader) Read(b []byte) (int, error) {
 	if p.err != nil {
 		return 0, p.err
 	}
+	if p.end()-p.base >= p.max {
+		// Forget what the decoder is done with (values skipped, white
+		// space), then see whether the value it reads is too long.
+		if p.consumed != nil {
+			p.forget(p.consumed())
+		}
+		if p.end()-p.base >= p.max {
+			p.err = &LimitError{Limit: p.max}
+			return 0, p.err
+		}
+	}
 	n, err := p.fill(b)
 	p.fed += int64(n)
 	p.err = err
 	return n, err
+}
+
+// forget moves base on to off (not past what was fed), counting lines.
+func (p *posReader) forget(off int64) {
+	off = min(off, p.fed)
+	if off <= p.base {
+		return
+	}
+	p.commit(p.start + int(off-p.base))
+}
+
+// commit moves base to buf[k], counting the lines it passes.
+func (p *posReader) commit(k int) {
+	for _, c := range p.buf[p.start:k] {
+		switch c {
+		case '\n':
+			p.lines++
+			p.dirty = false
+		case ' ', '\t', '\r':
+		default:
+			p.dirty = true
+		}
+	}
+	p.base += int64(k - p.start)
+	p.start = k
 }
 
 // fill reads from r into b and keeps what it read.
@@ -437,6 +506,12 @@ func (p *posReader) advance(off int64) (line int, alone bool) {
 		if k < len(p.buf) || p.err != nil {
 			break
 		}
+		if int64(len(p.buf)-p.start) >= p.max {
+			// Separators without end: the decoder has not taken them,
+			// so they cannot be forgotten.
+			p.err = &LimitError{Limit: p.max}
+			break
+		}
 		if chunk == nil {
 			chunk = make([]byte, 4096)
 		}
@@ -444,18 +519,7 @@ func (p *posReader) advance(off int64) (line int, alone bool) {
 		_, p.err = p.fill(chunk)
 		k += p.start
 	}
-	for _, c := range p.buf[p.start:k] {
-		switch c {
-		case '\n':
-			p.lines++
-			p.dirty = false
-		case ' ', '\t', '\r':
-		default:
-			p.dirty = true
-		}
-	}
-	p.base += int64(k - p.start)
-	p.start = k
+	p.commit(k)
 	return p.lines + 1, !p.dirty
 }
 

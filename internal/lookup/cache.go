@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Exchange is one question and what came of it, as kept for --trace.
+// Exchange is one question and what came of it, as kept for the trace.
 type Exchange struct {
 	Question Question
 	Answer   *Answer // nil when Err is set

@@ -1,7 +1,7 @@
 // Package lookup is the DNS the checks see: a Resolver answering one
 // question at a time from the network (miekg/dns) or from zone files, a
 // per-run Cache that merges identical in-flight queries and keeps every
-// exchange for --trace and for evidence.
+// exchange for the trace and for evidence.
 //
 // NXDOMAIN, NODATA, SERVFAIL, REFUSED and timeouts stay distinct all the way
 // up: they mean different things to a user ("no such domain" versus "DNS is

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/whymail/whymail/internal/textinput"
 )
 
 // Zones answers from RFC 1035 zone files, as their authoritative servers
@@ -74,9 +76,20 @@ func ParseZones(text, origin string) (*Zones, error) {
 	return z, nil
 }
 
-// Add parses one zone from r; source names it in errors and traces.
+// MaxZoneFile bounds a zone file: zone files given for a run hold the few
+// names a ticket touches (the largest testdata zone is a few KiB), and the
+// parsed records take several times the file's size in memory.
+const MaxZoneFile = 16 << 20
+
+// Add parses one zone from r; source names it in errors and traces. A
+// UTF-8 byte order mark is skipped and UTF-16 decoded; more than
+// MaxZoneFile bytes is an error.
 func (z *Zones) Add(r io.Reader, source, origin string) error {
-	data, err := io.ReadAll(r)
+	dr, _, err := textinput.Decode(r)
+	if err != nil {
+		return &ZoneError{File: source, Err: err}
+	}
+	data, err := textinput.ReadAll(dr, MaxZoneFile, "zone file")
 	if err != nil {
 		return &ZoneError{File: source, Err: err}
 	}

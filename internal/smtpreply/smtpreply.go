@@ -72,6 +72,11 @@ func ParseCode(text string) (code int, status string) {
 		if c != '2' && c != '4' && c != '5' || i > 0 && (isDigit(text[i-1]) || text[i-1] == '.') {
 			continue
 		}
+		if !replyContext(text, i) {
+			// A number in running text ("Mailman v2.0.13", "wxPython
+			// 2.3.0", "Size (in bytes): 222") is not a reply.
+			continue
+		}
 		if st, ok := statusAt(text, i); ok {
 			n++
 			if status == "" || status[0] == '2' && st[0] != '2' {
@@ -92,6 +97,90 @@ func ParseCode(text string) (code int, status string) {
 	return code, status
 }
 
+// replyWords are the words after which a reply code or status follows in
+// running text ("host said: 550", "Remote Server returned '550 5.1.1").
+var replyWords = map[string]bool{
+	"said": true, "says": true, "returned": true, "replied": true, "reply": true, "replies": true,
+	"response": true, "responded": true, "answered": true, "was": true, "is": true, "error": true, "errors": true,
+	"code": true, "status": true, "dsn": true, "smtp": true, "esmtp": true, "reason": true, "failed": true,
+	"failure": true, "rejected": true, "deferred": true, "bounced": true, "diagnostic": true, "with": true,
+	"permanent": true, "temporary": true, "message": true, "server": true, "text": true, "details": true,
+	"problem": true, "result": true, "out": true, "remote": true, "host": true, "info": true, "explanation": true, "x-postfix": true, "x-notes": true,
+}
+
+// replyContext reports whether a code or status at text[i] stands where a
+// DSN field, an SMTP reply or a diagnostic puts one: at the start of the
+// text or of a line, after punctuation that opens or separates a reply
+// (";", "#", "(", "[", quotes, ">>>"), after another reply code ("550
+// 5.1.1", "550-'5.7.1"), or after a word that introduces a reply ("said:",
+// "returned", "error"). A number after any other word, or stuck to a
+// letter ("v2.0.13"), is part of the prose.
+func replyContext(text string, i int) bool {
+	j := i
+	for j > 0 && strings.IndexByte(" \t-'\"`<>=(*", text[j-1]) >= 0 {
+		j--
+	}
+	if j == 0 {
+		return true
+	}
+	switch p := text[j-1]; {
+	case p == '\n' || p == '\r' || p == ';' || p == '#' || p == '[' || p == ']' || p == ')' || p == ',' || p == '|' || p == '{':
+		return true
+	case p == '.' || p == '!' || p == '?':
+		// The end of a sentence (". 550"), not a dotted number.
+		return j < i
+	case p == ':':
+		// "said: 550", "]: 550", "<bob@example.com>: 550"; not "Size: 222".
+		k := j - 1
+		for k > 0 && (text[k-1] == ' ' || text[k-1] == '\t') {
+			k--
+		}
+		if k == 0 {
+			return true
+		}
+		if q := text[k-1]; q == ']' || q == '>' || q == ')' && k >= 2 && text[k-2] == ']' || q == '\'' || q == '"' {
+			return true
+		}
+		if n := k; isDigit(text[k-1]) {
+			// "550: 5.1.1"
+			for n > 0 && isDigit(text[n-1]) {
+				n--
+			}
+			return k-n == 3
+		}
+		return replyWordBefore(text, k)
+	case isDigit(p):
+		// After a basic reply code: "550 5.1.1", "550-5.7.1".
+		k := j
+		for k > 0 && isDigit(text[k-1]) {
+			k--
+		}
+		return j-k == 3 && j < i && (k == 0 || !isDigit(text[k-1]) && text[k-1] != '.')
+	case p >= 0x80:
+		// Other scripts: no word list to go by.
+		return true
+	}
+	return j < i && replyWordBefore(text, j)
+}
+
+// replyWordBefore reports whether the word ending at text[:end] introduces
+// a reply.
+func replyWordBefore(text string, end int) bool {
+	k := end
+	for k > 0 && (isDigit(text[k-1]) || text[k-1] >= 'a' && text[k-1] <= 'z' || text[k-1] >= 'A' && text[k-1] <= 'Z' || text[k-1] == '-' || text[k-1] == '_') {
+		k--
+	}
+	if k == end {
+		return false
+	}
+	w := strings.ToLower(text[k:end])
+	if replyWords[w] {
+		return true
+	}
+	// A header-style label: "Diagnostic-Code", "X-Postfix-Status".
+	return strings.HasSuffix(w, "-code") || strings.HasSuffix(w, "_code") || strings.HasSuffix(w, "-status")
+}
+
 // statusAt reads an RFC 3463 §2 status ("5.1.1", class "." subject "."
 // detail, each 1-3 digits) at text[i:].
 func statusAt(text string, i int) (string, bool) {
@@ -110,7 +199,8 @@ func statusAt(text string, i int) (string, bool) {
 		return e
 	}
 	k := digits(j + 1)
-	if k < 0 || k >= len(text) || text[k] != '.' {
+	// RFC 3463 §3 defines subjects 0 to 7: "2.753.1" is a version.
+	if k != j+2 || text[j+1] > '7' || k >= len(text) || text[k] != '.' {
 		return "", false
 	}
 	e := digits(k + 1)
@@ -298,7 +388,14 @@ var firstRules = []*rule{
 	{reason: RateLimited, re: rx(`frequency limited|too many connections|connection (?:rate )?limit`)},
 	{reason: UserUnknown, re: rx(`not our (?:user|customer)|recipient address rejected: access denied|recipient address rejected\.?\s*$`)},
 	{reason: HostUnknown, re: rx(`do(?:es)?n[o']t receive e?mail|does not receive e?mail|null mx`)},
+	// The receiver could not look up the sending IP's name: its check of
+	// the sender, not a DNS failure on the way to it.
+	{reason: AuthFailure, re: rx(`ip name lookup failed`)},
 	{reason: Network, re: rx(`dns error|host name lookup failure|name lookup fail|no relevant answers`)},
+	// Content, not the sending host: a link on a URI blocklist, a
+	// malformed or non-conforming message, content rules.
+	{reason: Spam, re: rx(`\buribl\b|\bsurbl\b|blacklisted (?:url|link|domain in)|(?:url|link|domain) (?:in (?:the )?message )?(?:is )?(?:black|block)listed|spamassassin|spam ?score|unacceptable content|(?:rejected|refused|blocked|declined) (?:due to|because of|for) (?:its |the |message |suspicious |prohibited )?content|content (?:policy|violation|restriction|check|rule)|message content (?:rejected|refused|not accepted)|contains? (?:a )?(?:virus|malware|prohibited|forbidden|banned)`)},
+	{reason: Policy, re: rx(`policy violation|duplicate header|not (?:rfc ?(?:5322|2822|822) )?compliant|malformed (?:header|message)|recipient(?:'s)? preferences|not accepting (?:e-?mail|mail|messages) from|(?:\ban address that has been |e-?mail address (?:is |has been )?|sender (?:address )?(?:is |has been )?|recipient (?:address )?(?:is |has been )?)(?:black|block)listed`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of
@@ -309,23 +406,26 @@ var textRules = []*rule{
 	{reason: AuthFailure, re: rx(`unverif(?:y|i)able sending ip|ip name lookup failed|mismatches client ip|no ptr|ptr record|rdns|reverse (?:dns|lookup)|cannot find your hostname|hostname (?:does not|doesn't) match|client host .* unknown|\bdmarc\b|\bspf\b|\bdkim\b|sender policy framework|domainkeys|not authenticated|unauthenticated (?:email|mail|message)|authentication (?:failed|failure|check)|fails? authentication|5\.7\.2[5-7]\b|reverse dns|\bptr record`)},
 	{reason: Greylisted, re: rx(`grey ?list|gray ?list|greylisting|please try again later|try again later|temporarily (?:deferred|rejected)|deferred for`)},
 	{reason: RateLimited, re: rx(`receiving mail at a rate|rate limit|rate-limit|ratelimit|too many (?:messages|connections|recipients|emails|mails|concurrent)|sending rate|try again in|throttl|exceeded (?:the )?(?:message |connection |sending )?(?:rate|limit)|unusual rate`)},
-	{reason: MailboxFull, re: rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
+	{reason: MailboxFull, re: rx(`mailbox (?:is )?full|over ?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:disk )?(?:space|storage)|mailbox size limit|out of storage|disk full|full mailbox|mailbox has exceeded|mailbox exceeded|mail ?folder is full|mailbox exceeds|exceeds allowed size|storage (?:space|allocation) exceeded|\bquota\b`)},
 	{reason: SenderRejected, re: rx(`sender address rejected|domain of sender address|sender (?:address |domain )?(?:is )?(?:rejected|refused|denied|invalid|unknown|not (?:allowed|accepted))|sender verif(?:y|ication) fail|bad sender|invalid sender|unverified sender|sender domain (?:must|does not|not found|unknown)|from address (?:rejected|not allowed)|envelope sender|mail from (?:rejected|refused)`)},
 	{reason: MailboxDisabled, re: rx(`(?:account|mailbox|address|user) has been (?:disabled|suspended|deactivated|discontinued|closed|terminated|expired|locked|frozen)|mailbox (?:is )?(?:disabled|inactive|suspended|frozen|locked)|account (?:is )?(?:disabled|inactive|suspended|deactivated|blocked|locked|expired)|(?:disabled|suspended|inactive|deactivated) (?:account|mailbox|user)|user (?:account )?(?:is )?(?:disabled|suspended|inactive)|no longer (?:active|in use)`)},
 	// The Exim router failures (lowest numbered MX ..., can't route by DNS)
 	// say the recipient domain's MX cannot be used: no mail reaches it.
-	{reason: HostUnknown, re: rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known|lowest numbered mx record points to local host|all relevant mx records point to non-existent hosts|all host address lookups failed permanently|can't route by dns`)},
-	{reason: UserUnknown, re: rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
-	{reason: Expired, re: rx(`was aborted after \d|envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|maximum (?:retry|queue)|retry limit`)},
+	{reason: HostUnknown, re: rx(`unrou?teable (?:mail )?(?:address|domain)|(?:could ?n[o']t|could not|unable to) find (?:a |any )?mail exchanger|do(?:es)?n[o']t receive e?mail|does not receive e?mail|indicated no smtp service|domain is not reachable|host (?:or domain name )?not found|host unknown|unknown host|domain (?:not found|does not exist|name not found)|no such domain|name service error|nxdomain|no mx|mx (?:record )?(?:not found|lookup failed)|unrouteable mail domain|domain of .* does not exist|domain has no mail|null mx|does not accept mail|name or service not known|lowest numbered mx record points to local host|all relevant mx records point to non-existent hosts|all host address lookups failed permanently|can't route by dns|\bhost [a-z0-9-]+(?:\.[a-z0-9-]+)+ not found|(?:^|[\s<(])(?:[a-z0-9-]+\.){2,}[a-z]{2,}>? does not exist`)},
+	{reason: UserUnknown, re: rx(`check if address is correct|user unknown|unknown user|no such (?:user|mailbox|recipient|account|address)|does not exist|doesn't exist|does ?n[o']t have an? (?:[^ ]+ )?account|invalid final delivery userid|destinataire invalide|unknown (?:recipient|mailbox|address|local[- ]part)|invalid (?:recipient|mailbox|address|user)|address (?:unknown|not found)|mailbox (?:not found|unavailable|does not|unknown)|user (?:not found|doesn't|does not)|not a valid (?:mailbox|user|recipient)|recipient not found|(?:receiver|addressee) not found|no mailbox|not our customer|addressee unknown|account (?:does not exist|not found)|no account|bad destination mailbox|user not local|email account that you tried to reach does not exist`)},
+	{reason: Expired, re: rx(`was aborted after \d|envelope expired|too long in (?:the )?queue|retry time(?:out)? (?:not reached|exceeded)|message expired|expired after|delivery time expired|\btimed? ?out.*queue|queue lifetime|failing for a long time|could not deliver for the last|delivery failed \d+ attempts|after multiple retries|delivery period has expired|in the queue too long|(?:delivered|undeliverable|deliver it) for too long|maximum (?:retry|queue)|retry limit`)},
 	{reason: SystemError, re: rx(`hop count exceeded|routing loop|mail loop|loops back|too many hops|insufficient system (?:resources|storage)|system resources|pipe to \||procmail|child status|mailer error|local delivery failed|service (?:currently |temporarily )?unavailable|temporary (?:failure|error|problem)|upstream error|internal (?:server )?error|system error|server error|resources temporarily|mail system problem|out of memory`)},
 	{reason: TooBig, re: rx(`message (?:size|length) exceeds|too (?:big|large)|exceeds? (?:the )?(?:maximum|size|fixed)|size limit|message size|maximum (?:allowed )?(?:message )?size|too long`)},
 	{reason: RelayDenied, re: rx(`relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|not permitted to relay|unable to relay|we do not relay|relay not permitted|no relaying|not allowed to relay`)},
 	{reason: Spam, re: rx(`\bspam\b|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message (?:rejected|refused) (?:as|due to)|virus|malware|phishing|suspicious|looks like spam|\buce\b`)},
-	{reason: Network, re: rx(`no route to host|name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls`)},
+	{reason: Network, re: rx(`no route to host|name server reply|did not accept our requests to connect|host not reachable|not reachable|connection (?:refused|timed out|reset|closed|lost)|timed out|timeout|network is unreachable|could not connect|unable to connect|lost connection|conversation with .* timed out|tls (?:handshake|negotiation)|certificate|starttls|(?:does not|doesn't) support tls|tls (?:is )?required`)},
 	{reason: Policy, re: rx(`policy|not allowed|not permitted|refused|denied|prohibited|rejected|blocked|administrative prohibition`)},
 }
 
 var allRules = append(firstRules[:len(firstRules):len(firstRules)], textRules...)
+
+// policyRule is the generic refusal wording, tried only after the status.
+var policyRule = textRules[len(textRules)-1]
 
 // statusReason maps RFC 3463 enhanced status codes to reasons (§3.1-3.8 and
 // the IANA registry additions of RFC 7372 and RFC 7505).
@@ -431,7 +531,7 @@ func classify(code int, status, text string) Class {
 	}
 	lower := strings.ToLower(text)
 	for _, r := range allRules {
-		if r.reason == Policy {
+		if r == policyRule {
 			break
 		}
 		if r.match(lower) {

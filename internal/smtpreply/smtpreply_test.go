@@ -112,3 +112,29 @@ func TestParseCode(t *testing.T) {
 		}
 	}
 }
+
+// TestParseCodeContext: a code or status counts only where a reply puts
+// it, not in version numbers or counts of the surrounding prose.
+func TestParseCodeContext(t *testing.T) {
+	tests := []struct {
+		text   string
+		code   int
+		status string
+	}{
+		{"550 Mailbox unavailable (Mailman v2.0.13)", 550, ""},
+		{"built with wxPython 2.3.0", 0, ""},
+		{"Size (in bytes): 222", 0, ""},
+		{"X-Mailer: Apple Mail (2.753.1)", 0, ""},
+		{"host mx[192.0.2.1] said: 550 5.1.1 unknown", 550, "5.1.1"},
+		{"Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'", 550, "5.1.1"},
+		{"smtp; 5.1.0 - Unknown address error 550-'5.7.1 Access denied'", 550, "5.1.0"},
+		{"Sorry, no mailbox here by that name. (#5.1.1)", 0, "5.1.1"},
+		{"550: 5.1.1 <a@b.example>... User Unknown", 0, "5.1.1"},
+		{"ERROR_CODE :550, ERROR_CODE :5.1.1", 0, "5.1.1"},
+	}
+	for _, tt := range tests {
+		if code, st := ParseCode(tt.text); code != tt.code || st != tt.status {
+			t.Errorf("ParseCode(%q) = %d %q, want %d %q", tt.text, code, st, tt.code, tt.status)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package account
+package file
 
 import (
 	"errors"
@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/textinput/textinputtest"
+	"github.com/whymail/whymail/source"
 )
 
-func readAll(text string) ([]User, error) {
-	var out []User
-	err := ReadUsers(strings.NewReader(text), "users.csv", func(u User) error {
+func readAll(text string) ([]source.User, error) {
+	var out []source.User
+	err := ReadUsers(strings.NewReader(text), "users.csv", func(u source.User) error {
 		out = append(out, u)
 		return nil
 	})
@@ -20,7 +21,7 @@ func readAll(text string) ([]User, error) {
 }
 
 // brief prints a record as "line:id:email:status".
-func brief(us []User) string {
+func brief(us []source.User) string {
 	var parts []string
 	for _, u := range us {
 		s := fmt.Sprintf("%d:%s:%s:%s", u.Line, u.ID, u.Email, u.Status)
@@ -62,7 +63,7 @@ func TestReadUsers(t *testing.T) {
 		{name: "empty file", in: "", err: "users.csv: the file is empty: want a CSV header (id,email,status,locked_until,reset_sent_at) or a JSON array"},
 		{name: "blank file", in: "\n \n", err: "users.csv: the file is empty: want a CSV header (id,email,status,locked_until,reset_sent_at) or a JSON array"},
 		{name: "missing column", in: "id,mail,status\n1,a@example.com,active\n",
-			err: `users.csv:1: the header has no "email" column (want id,email,status,locked_until,reset_sent_at; found id,mail,status)`},
+			err: `users.csv:1: the header has no "email" column (want id,email,status,locked_until,reset_sent_at; found "id,mail,status")`},
 		{name: "duplicate column", in: "\nid,email,status,Email\n", err: `users.csv:2: column "email" appears twice in the header`},
 		{name: "wrong field count", in: "id,email,status\n1,a@example.com,active\n2,b@example.com\n",
 			err: "users.csv:3: wrong number of fields: the row does not have as many as the header"},
@@ -104,6 +105,24 @@ func TestReadUsers(t *testing.T) {
 			err: `users.csv:1: record 2: bad JSON: invalid character '"' after object key:value pair`},
 		{name: "json syntax error inside a pretty record", in: "[\n  {\n    \"id\": \"1\",\n    \"email\": \"a@example.com\"\n    \"status\": \"active\"\n  }\n]",
 			err: `users.csv:5: bad JSON: invalid character '"' after object key:value pair`},
+		{name: "csv NUL in email", in: "id,email,status\n1,a@example.com,active\n2,b\x00@example.com,active\n",
+			err: `users.csv:3: email "b\x00@example.com" holds a control character (U+0000): the file is damaged or not text`},
+		{name: "json NUL in email", in: "[\n{\"id\":\"1\",\"email\":\"a@example.com\\u0000\",\"status\":\"active\"}]",
+			err: `users.csv:2: email "a@example.com\x00" holds a control character (U+0000): the file is damaged or not text`},
+		{name: "csv tab in email", in: "id,email,status\n1,a@exa\tmple.com,active\n",
+			err: `users.csv:2: email "a@exa\tmple.com" holds a control character (U+0009): the file is damaged or not text`},
+		{name: "utf-16le csv is decoded", in: string(textinputtest.UTF16("id,email,status\r\n1,björn@example.com,active\r\n", false)),
+			want: "2:1:björn@example.com:active"},
+		{name: "utf-16be json is decoded", in: string(textinputtest.UTF16("[\n{\"id\":\"1\",\"email\":\"a@example.com\",\"status\":\"active\"}]", true)),
+			want: "2:1:a@example.com:active"},
+		{name: "utf-16 without its mark is refused", in: string(textinputtest.UTF16("id,email,status\n", false)[2:]),
+			err: "users.csv: the file looks like UTF-16 without a byte order mark (a NUL every other byte): save it as UTF-8"},
+		{name: "a hundred thousand columns are clipped", in: "id,status" + columns(1e5) + "\n",
+			err: `users.csv:1: the header has no "email" column (want id,email,status,locked_until,reset_sent_at; found "id,status,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14,"... (672.8 KiB in all))`},
+		{name: "a header line over 1 MiB", in: "id,email,status" + strings.Repeat("x", 2<<20) + "\n",
+			err: "users.csv:1: line longer than 1 MiB: not a text file of this kind"},
+		{name: "a record over 1 MiB", in: "id,email,status\n1,a@example.com,active\n2,\"" + strings.Repeat("x\n", 1<<20) + "\n",
+			err: "users.csv:3: record longer than 1 MiB (a quoted field that never ends?)"},
 		{name: "json trailing data", in: "[{\"id\":\"1\",\"email\":\"a@example.com\",\"status\":\"active\"}]\n\n[]",
 			err: "users.csv:3: unexpected data after the closing ] of the array"},
 	}
@@ -111,9 +130,9 @@ func TestReadUsers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := readAll(tc.in)
 			if tc.err != "" {
-				var ie *checks.InputError
+				var ie *source.InputError
 				if !errors.As(err, &ie) {
-					t.Fatalf("error %v (%T), want *checks.InputError %q", err, err, tc.err)
+					t.Fatalf("error %v (%T), want *source.InputError %q", err, err, tc.err)
 				}
 				if err.Error() != tc.err {
 					t.Errorf("error\n  %s\nwant\n  %s", err, tc.err)
@@ -135,7 +154,7 @@ func TestReadUsers(t *testing.T) {
 func TestReadUsersStops(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
-	err := ReadUsers(strings.NewReader("id,email,status\n1,a@x,active\n2,b@x,active\n"), "u.csv", func(User) error {
+	err := ReadUsers(strings.NewReader("id,email,status\n1,a@x,active\n2,b@x,active\n"), "u.csv", func(source.User) error {
 		n++
 		return stop
 	})
@@ -155,16 +174,16 @@ func FuzzReadUsers(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		err := ReadUsers(strings.NewReader(in), "users", func(u User) error {
+		err := ReadUsers(strings.NewReader(in), "users", func(u source.User) error {
 			if u.Line < 1 {
 				t.Errorf("record with line %d", u.Line)
 			}
 			return nil
 		})
 		if err != nil {
-			var ie *checks.InputError
+			var ie *source.InputError
 			if !errors.As(err, &ie) {
-				t.Fatalf("error %v is %T, want *checks.InputError", err, err)
+				t.Fatalf("error %v is %T, want *source.InputError", err, err)
 			}
 			if ie.File != "users" {
 				t.Errorf("error names file %q", ie.File)
@@ -182,7 +201,7 @@ func BenchmarkReadUsersCSV(b *testing.B) {
 	data := sb.String()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := ReadUsers(strings.NewReader(data), "users.csv", func(User) error { return nil }); err != nil {
+		if err := ReadUsers(strings.NewReader(data), "users.csv", func(source.User) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -201,8 +220,17 @@ func BenchmarkReadUsersJSON(b *testing.B) {
 	data := sb.String()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := ReadUsers(strings.NewReader(data), "users.json", func(User) error { return nil }); err != nil {
+		if err := ReadUsers(strings.NewReader(data), "users.json", func(source.User) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// columns returns ",c0,c1,..." with n columns.
+func columns(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, ",c%d", i)
+	}
+	return b.String()
 }

@@ -45,12 +45,16 @@ type sarifDriver struct {
 	Rules          []sarifRule `json:"rules"`
 }
 
+// findingDoc is what docs/findings.md says of a finding ID.
+type findingDoc struct{ Meaning, Fix string }
+
 type sarifRule struct {
-	ID                   string       `json:"id"`
-	Name                 string       `json:"name"`
-	ShortDescription     sarifMessage `json:"shortDescription"`
-	HelpURI              string       `json:"helpUri"`
-	DefaultConfiguration sarifConfig  `json:"defaultConfiguration"`
+	ID                   string        `json:"id"`
+	Name                 string        `json:"name"`
+	ShortDescription     sarifMessage  `json:"shortDescription"`
+	Help                 *sarifMessage `json:"help,omitempty"`
+	HelpURI              string        `json:"helpUri"`
+	DefaultConfiguration sarifConfig   `json:"defaultConfiguration"`
 }
 
 type sarifConfig struct {
@@ -143,12 +147,19 @@ func LintSARIF(w io.Writer, l *Lint) error {
 				if !ok {
 					i = len(run.Tool.Driver.Rules)
 					ruleIndex[id] = i
-					run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+					rule := sarifRule{
 						ID: id, Name: ruleName(id),
 						ShortDescription:     sarifMessage{Text: "whymail finding " + id + " (" + f.Check + ")"},
 						HelpURI:              FindingsDoc,
 						DefaultConfiguration: sarifConfig{Level: level},
-					})
+					}
+					if doc, ok := findingDocs[id]; ok {
+						rule.ShortDescription.Text = doc.Meaning
+						if doc.Fix != "" && doc.Fix != "—" {
+							rule.Help = &sarifMessage{Text: "Fix: " + doc.Fix}
+						}
+					}
+					run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
 				}
 				loc := sarifLocation{LogicalLocations: []sarifLogical{{
 					Name: g.Record, FullyQualifiedName: d.Domain + "/" + g.Record, Kind: "resource"}}}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -76,6 +77,9 @@ func TestSARIF(t *testing.T) {
 		if len(r.Locations) == 0 || len(r.Locations[0].LogicalLocations) == 0 {
 			t.Errorf("result %s has no location", r.RuleID)
 		}
+	}
+	if r := run.Tool.Driver.Rules[0]; !strings.Contains(r.ShortDescription.Text, "more than 10 DNS lookups") || r.Help == nil || !strings.HasPrefix(r.Help.Text, "Fix: ") {
+		t.Errorf("rule %s: description %q, help %v; want docs/findings.md's meaning and fix", r.ID, r.ShortDescription.Text, r.Help)
 	}
 	spf := run.Results[0]
 	if spf.Level != "error" || spf.Locations[0].PhysicalLocation == nil ||

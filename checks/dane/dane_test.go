@@ -87,6 +87,9 @@ func TestDNSSECAndDANE(t *testing.T) {
 			z, ds := sign(t, child, lookuptest.SignOptions{Inception: time.Now().Add(-60 * 24 * time.Hour), Expiration: time.Now().Add(-24 * time.Hour)})
 			return []string{parent(ds), z}
 		}, []string{"dnssec.bogus error"}},
+		{"DS at the parent, zone republished unsigned", func() []string {
+			return []string{parent(otherDS), child}
+		}, []string{"dnssec.bogus error"}},
 		{"unsigned with TLSA", func() []string {
 			return []string{parent(""), child + tlsa311}
 		}, []string{"dnssec.unsigned info", "dnssec.mx-host-unsigned info", "dane.tlsa-unsigned error"}},

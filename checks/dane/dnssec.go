@@ -155,6 +155,12 @@ func zoneOf(ctx context.Context, r lookup.Resolver, name string) *Zone {
 	case apex == "":
 		z.State, z.Why = Insecure, "no DNSKEY at "+name+" or above it"
 		z.Apex = name
+		// A DS at the parent for a zone without keys is not unsigned but
+		// broken: it happens when a signed zone is republished unsigned.
+		if cut, ds := dsAbove(ctx, r, name); len(ds) > 0 {
+			z.Apex, z.State = cut, Bogus
+			z.Why = fmt.Sprintf("the parent publishes a DS for %s (key tags %s) but the zone has no DNSKEY", cut, dsTags(ds))
+		}
 		return z
 	}
 	z.Apex, z.Keys, z.AD = apex, keys, ad
@@ -233,6 +239,29 @@ func findApex(ctx context.Context, r lookup.Resolver, name string) (string, []*d
 		n = n[i:]
 	}
 	return "", nil, nil, false, nil
+}
+
+// dsAbove returns the first of name and its ancestors (two labels or
+// more) with DS records, and them; lookups that fail are passed over.
+func dsAbove(ctx context.Context, r lookup.Resolver, name string) (string, []*dns.DS) {
+	n := strings.ToLower(dns.Fqdn(name))
+	for dns.CountLabel(n) >= 2 {
+		if a, err := lookup.Do(ctx, r, n, dns.TypeDS); err == nil {
+			var out []*dns.DS
+			for _, rr := range a.Of(dns.TypeDS) {
+				out = append(out, rr.(*dns.DS))
+			}
+			if len(out) > 0 {
+				return strings.TrimSuffix(n, "."), out
+			}
+		}
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		n = n[i:]
+	}
+	return "", nil
 }
 
 // verifyKeys checks that some RRSIG over the DNSKEY set verifies with one

@@ -65,6 +65,9 @@ func (s Strength) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 // A Finding is one thing a check found. It speaks to a record (Severity,
 // Record) for CI, to a cause (Cause, Verdict) for the diagnosis, or both.
 type Finding struct {
+	// ID names the kind of finding, stably ("spf.too-many-lookups"): see
+	// ID and docs/findings.md. Every finding about a record has one.
+	ID string `json:"id,omitempty"`
 	// Check is the name of the check that reported it; the Pass fills it in.
 	Check string `json:"check"`
 	// Severity grades the finding about the record itself.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/whymail/whymail/checks"
@@ -23,8 +24,24 @@ type Lint struct {
 	// the lint may miss problems, and its findings may be the failure itself.
 	Incomplete bool          `json:"incomplete"`
 	Domains    []*DomainLint `json:"domains"`
+	// Accepted counts the findings accepted in the config or known from
+	// the baseline (they do not reach fail_on), when either was given.
+	Accepted *AcceptedCount `json:"accepted,omitempty"`
 	// Trace is every DNS exchange of the run, when asked for.
 	Trace []TraceExchange `json:"trace,omitempty"`
+
+	// Accept lists the findings the config accepts, Baseline the findings
+	// of an earlier run; Now is the time acceptances expire against (the
+	// zero time: now). Set them before Add.
+	Accept        []Acceptance  `json:"-"`
+	Baseline      *Baseline     `json:"-"`
+	Now           time.Time     `json:"-"`
+	AcceptedCount AcceptedCount `json:"-"`
+	// Locate, when set, says where the record of a finding of domain was
+	// read (a zone file and line).
+	Locate func(domain string, f checks.Finding) *Location `json:"-"`
+	// ToolVersion is the version of whymail, for SARIF.
+	ToolVersion string `json:"-"`
 
 	// Setting is how the front end names the fail-on setting in the result
 	// line (the command line names its flag); Words words the inputs findings need.
@@ -33,6 +50,13 @@ type Lint struct {
 
 	failOn checks.Severity
 	never  bool
+}
+
+// AcceptedCount counts what was accepted in a run.
+type AcceptedCount struct {
+	Config   int `json:"config"`   // by an accepted ID of the config
+	Baseline int `json:"baseline"` // because the baseline had it
+	Expired  int `json:"expired"`  // accepted until a date that has passed: counting again
 }
 
 // DomainLint is the lint of one domain.
@@ -45,15 +69,18 @@ type DomainLint struct {
 	// a lint of it alone (which DKIM selectors were looked at).
 	Notes  []string        `json:"notes,omitempty"`
 	Worst  checks.Severity `json:"worst"`
-	Groups []*RecordGroup  `json:"records"`
-	Checks []CheckOutcome  `json:"checks"`
+	// WorstNew is the worst finding that is not accepted: what fail_on
+	// is compared with.
+	WorstNew checks.Severity `json:"worst_new"`
+	Groups   []*RecordGroup  `json:"records"`
+	Checks   []CheckOutcome  `json:"checks"`
 }
 
 // RecordGroup is the findings about one record (spf, dkim, dmarc, mx, ...).
 type RecordGroup struct {
-	Record   string           `json:"record"`
-	Worst    checks.Severity  `json:"worst"`
-	Findings []checks.Finding `json:"findings"`
+	Record   string          `json:"record"`
+	Worst    checks.Severity `json:"worst"`
+	Findings []LintFinding   `json:"findings"`
 }
 
 // NewLint starts a lint report that fails when a finding reaches failOn,
@@ -72,6 +99,7 @@ func NewLint(failOn checks.Severity, never bool) *Lint {
 func (l *Lint) Add(domain string, res *checks.Result) {
 	dl := &DomainLint{Domain: domain, Checks: Outcomes(res), Groups: []*RecordGroup{}}
 	groups := map[string]*RecordGroup{}
+	bm := l.Baseline.matcher(domain)
 	for _, f := range res.Findings() {
 		if f.Cause != "" && f.Record == "" && f.Severity == checks.OK && f.Verdict == checks.Unknown {
 			continue // a diagnosis note ("cannot tell"), nothing about a record
@@ -86,20 +114,39 @@ func (l *Lint) Add(domain string, res *checks.Result) {
 			groups[rec] = g
 			dl.Groups = append(dl.Groups, g)
 		}
-		if slices.ContainsFunc(g.Findings, func(o checks.Finding) bool {
+		if slices.ContainsFunc(g.Findings, func(o LintFinding) bool {
 			return o.Severity == f.Severity && o.Message == f.Message
 		}) {
 			continue // one check may say the same about two causes
 		}
-		f.Message = l.Words.hint(f.Message, f.Needs)
-		g.Findings = append(g.Findings, f)
+		lf := l.judge(domain, f, bm)
+		if l.Locate != nil && f.Severity > checks.OK {
+			lf.Location = l.Locate(domain, f)
+		}
+		lf.Message = l.Words.hint(f.Message, f.Needs)
+		g.Findings = append(g.Findings, lf)
 		g.Worst = max(g.Worst, f.Severity)
 		dl.Worst = max(dl.Worst, f.Severity)
+		switch {
+		case lf.Accepted != nil && lf.Accepted.By == "config":
+			l.AcceptedCount.Config++
+		case lf.Accepted != nil:
+			l.AcceptedCount.Baseline++
+		default:
+			dl.WorstNew = max(dl.WorstNew, f.Severity)
+		}
+		if lf.Expired != nil {
+			l.AcceptedCount.Expired++
+		}
+	}
+	if len(l.Accept) > 0 || l.Baseline != nil {
+		c := l.AcceptedCount
+		l.Accepted = &c
 	}
 	for _, c := range dl.Checks {
 		l.Incomplete = l.Incomplete || c.Status == checks.StatusFailed
 	}
-	if !l.never && l.failOn > checks.OK && dl.Worst >= l.failOn {
+	if !l.never && l.failOn > checks.OK && dl.WorstNew >= l.failOn {
 		l.Failed = true
 	}
 	l.Domains = append(l.Domains, dl)
@@ -132,7 +179,8 @@ func LintText(w io.Writer, l *Lint, s Style) error {
 }
 
 // LintDomainText writes one domain of a lint: its findings per record,
-// then the checks that were skipped or failed.
+// each with its ID and whether it was accepted, then the checks that were
+// skipped or failed.
 func LintDomainText(w io.Writer, d *DomainLint, s Style) error {
 	p := &printer{w: w}
 	p.f("%s  %s\n", s.paint(d.Domain, color.Bold), strings.TrimRight(s.severity(d.Worst), " "))
@@ -143,9 +191,15 @@ func LintDomainText(w io.Writer, d *DomainLint, s Style) error {
 		p.f("  %s\n", s.paint(g.Record, color.Bold))
 		for _, f := range g.Findings {
 			lines := strings.Split(f.Message, "\n")
+			if f.ID != "" {
+				lines[len(lines)-1] += " " + s.paint("["+f.ID+"]", color.Faint)
+			}
 			p.f("    %s %s\n", s.severity(f.Severity), lines[0])
 			for _, more := range lines[1:] {
 				p.f("    %-10s %s\n", "", more)
+			}
+			if note := acceptedText(f); note != "" {
+				p.f("    %-10s %s\n", "", s.paint("↳ "+note, color.Faint))
 			}
 		}
 	}
@@ -158,9 +212,13 @@ func LintDomainText(w io.Writer, d *DomainLint, s Style) error {
 	return p.err
 }
 
-// LintResultText writes the lint's result line: INCOMPLETE, FAIL or pass.
+// LintResultText writes what was accepted and the lint's result line:
+// INCOMPLETE, FAIL or pass.
 func LintResultText(w io.Writer, l *Lint, s Style) error {
 	p := &printer{w: w}
+	if note := l.acceptedNote(); note != "" {
+		p.f("accepted: %s\n", note)
+	}
 	switch {
 	case l.Incomplete:
 		p.f("result: %s: some checks could not complete (see \"failed\" above); run again, or check DNS\n", s.paint("INCOMPLETE", color.FgRed, color.Bold))
@@ -199,7 +257,22 @@ func LintGitHub(w io.Writer, l *Lint) error {
 				default:
 					continue
 				}
-				p.f("::%s title=%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), ghEscape(f.Message))
+				msg := f.Message
+				if f.ID != "" {
+					msg += " [" + f.ID + "]"
+				}
+				if f.Accepted != nil {
+					level = "notice" // shown, but not a problem of this change
+					msg += " (" + acceptedText(f) + ")"
+				}
+				where := ""
+				if loc := f.Location; loc != nil {
+					where = ",file=" + ghEscapeProp(loc.File)
+					if loc.Line > 0 {
+						where += fmt.Sprintf(",line=%d", loc.Line)
+					}
+				}
+				p.f("::%s title=%s%s::%s\n", level, ghEscapeProp("whymail "+g.Record+" "+d.Domain), where, ghEscape(msg))
 			}
 		}
 	}
@@ -221,18 +294,29 @@ func ghEscapeProp(s string) string {
 func LintMarkdown(w io.Writer, l *Lint) error {
 	p := &printer{w: w}
 	for _, d := range l.Domains {
-		p.f("### %s: %s\n\n| record | severity | finding |\n|---|---|---|\n", mdEscape(d.Domain), d.Worst)
+		p.f("### %s: %s\n\n| record | severity | finding | id |\n|---|---|---|---|\n", mdEscape(d.Domain), d.Worst)
 		for _, g := range d.Groups {
 			for _, f := range g.Findings {
-				p.f("| %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(f.Message))
+				id := ""
+				if f.ID != "" {
+					id = "`" + f.ID + "`"
+				}
+				msg := f.Message
+				if note := acceptedText(f); note != "" {
+					msg += " (" + note + ")"
+				}
+				p.f("| %s | %s | %s | %s |\n", mdEscape(g.Record), f.Severity, mdEscape(msg), id)
 			}
 		}
 		for _, c := range d.Checks {
 			if c.Status == checks.StatusSkipped || c.Status == checks.StatusFailed {
-				p.f("| %s | %s | %s |\n", mdEscape(c.Name), c.Status, mdEscape(c.Reason))
+				p.f("| %s | %s | %s | |\n", mdEscape(c.Name), c.Status, mdEscape(c.Reason))
 			}
 		}
 		p.f("\n")
+	}
+	if note := l.acceptedNote(); note != "" {
+		p.f("**Accepted:** %s\n\n", note)
 	}
 	switch {
 	case l.Incomplete:

@@ -33,8 +33,8 @@ func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(p.Ticket.SenderDomain())), ".")
 	if domain == "" {
 		p.Skip("no sender given: there is no sender domain whose DKIM keys to check")
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputDKIMSelector, checks.InputMessage},
-			"DKIM was not checked: the sender domain, with its selectors or a sent message, would tell its DKIM keys")
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputDKIMSelector, checks.InputMessage},
+			"DKIM was not checked: the sender domain, with its selectors or a sent message, would tell its DKIM keys"))
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
@@ -51,7 +51,7 @@ func run(p *checks.Pass) (any, error) {
 		// The message names the selectors the app signs with.
 		selectors = messageSelectors(msg, domain)
 		if len(selectors) > 0 {
-			p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: map[string]any{"selectors": selectors},
+			p.Report(checks.Finding{ID: idMessageSelectors, Severity: checks.Info, Record: record, Data: map[string]any{"selectors": selectors},
 				Message: fmt.Sprintf("checking the selector(s) the message's DKIM-Signature names for %s: %s", domain, strings.Join(selectors, ", "))})
 		}
 	}
@@ -105,11 +105,11 @@ func run(p *checks.Pass) (any, error) {
 	var err error
 	if len(failed) > 0 && (!res.Probed || len(failed) == len(probes)) {
 		if allFailed {
-			p.Report(checks.Finding{Severity: checks.Warning, Record: record, Cause: checks.SenderAuth, Verdict: checks.Unknown,
+			p.Report(checks.Finding{ID: idProbeFailed, Severity: checks.Warning, Record: record, Cause: checks.SenderAuth, Verdict: checks.Unknown,
 				Message: fmt.Sprintf("could not look up a DKIM key of %s at any of the %d probed common selectors: DNS failed (%s)",
 					domain, len(probes), probes[0].status)})
 		} else {
-			p.Unknown(checks.SenderAuth, "could not look up the DKIM key of %s at selector(s) %s: DNS failed", domain, strings.Join(failed, ", "))
+			p.Report(checks.UnknownOf(idLookupFailed, checks.SenderAuth, "could not look up the DKIM key of %s at selector(s) %s: DNS failed", domain, strings.Join(failed, ", ")))
 		}
 		err = fmt.Errorf("DKIM key lookup failed for %s at selector(s) %s", domain, strings.Join(failed, ", "))
 		if allFailed {
@@ -122,7 +122,7 @@ func run(p *checks.Pass) (any, error) {
 			return res, verr
 		}
 	} else if usable > 0 && err == nil {
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputMessage}, "%s publishes a usable DKIM key; whether the app's mail is signed with it needs a copy of a sent message", domain)
+		p.Report(checks.MissingOf(idNeedsMessage, checks.SenderAuth, []checks.Input{checks.InputMessage}, "%s publishes a usable DKIM key; whether the app's mail is signed with it needs a copy of a sent message", domain))
 	}
 	return res, err
 }
@@ -214,11 +214,11 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 	}
 
 	if pr.selector == "" {
-		p.Report(checks.Finding{Severity: checks.Error, Record: record, Message: "an empty DKIM selector was given", Data: data})
+		p.Report(checks.Finding{ID: idEmptySelector, Severity: checks.Error, Record: record, Message: "an empty DKIM selector was given", Data: data})
 		return k
 	}
 	if pr.err != nil {
-		p.Report(checks.Finding{Severity: sev(checks.Error, checks.Info), Record: record, Data: data,
+		p.Report(checks.Finding{ID: idKeyLookupFailed, Severity: sev(checks.Error, checks.Info), Record: record, Data: data,
 			Message: fmt.Sprintf("could not look up the DKIM key %s%s: %s", pr.name, chainText, pr.status)})
 		return k
 	}
@@ -238,19 +238,22 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 			data["txt"] = pr.txts
 			if probed {
 				// Most likely a wildcard TXT answering every name.
-				f.Severity = checks.Info
+				f.ID, f.Severity = idWildcardTXT, checks.Info
 				f.Message = fmt.Sprintf("%s has a TXT record that is not a DKIM key (a wildcard?): %q", pr.name, pr.txts[0])
 			} else {
+				f.ID = idNotAKey
 				f.Message = fmt.Sprintf("%s has TXT record(s) but no DKIM key (no p= tag): %q", pr.name, pr.txts[0])
 				causeFor(&f)
 			}
 		case len(pr.chain) > 0:
 			target := pr.chain[len(pr.chain)-1]
+			f.ID = idCNAMENoKey
 			f.Message = fmt.Sprintf("DKIM selector %s is a CNAME to %s%s, which has no key (%s): the ESP has not published it, or the account was removed",
 				pr.selector, target, paren(espOf(target)), pr.status)
 			f.Steps = []string{"check the domain authentication page of the ESP the CNAME points to, or remove the stale CNAME"}
 			causeFor(&f)
 		default:
+			f.ID = idNoKeyAtSelector
 			f.Message = fmt.Sprintf("no DKIM key at %s (%s): signatures with selector %s cannot verify", pr.name, pr.status, pr.selector)
 			f.Steps = []string{"publish the selector's public key, as the mail platform's DNS setup page shows it"}
 			causeFor(&f)
@@ -263,7 +266,7 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 		// RFC 6376 §3.6.2.2: several TXT records at a key name give
 		// undefined results; many verifiers (go-msgauth) reject them all.
 		data["txt"] = pr.txts
-		f := checks.Finding{Severity: checks.Error, Record: record, Data: data,
+		f := checks.Finding{ID: idMultiple, Severity: checks.Error, Record: record, Data: data,
 			Message: fmt.Sprintf("%s has %d TXT records: verifiers may pick any or reject the key (RFC 6376 §3.6.2.2); keep exactly one", pr.name, len(pr.txts))}
 		causeFor(&f)
 		p.Report(f)
@@ -280,7 +283,7 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 		if pb.Tag != "" {
 			d["tag"] = pb.Tag
 		}
-		p.Report(checks.Finding{Severity: s, Record: record, Data: d,
+		p.Report(checks.Finding{ID: pb.ID, Severity: s, Record: record, Data: d,
 			Message: fmt.Sprintf("DKIM key %s: %s", pr.name, pb)})
 	}
 	if key != nil {
@@ -289,19 +292,19 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 	}
 	switch {
 	case key == nil:
-		f := checks.Finding{Severity: checks.Error, Record: record, Data: data,
+		f := checks.Finding{ID: idUnusable, Severity: checks.Error, Record: record, Data: data,
 			Message: fmt.Sprintf("DKIM key %s%s cannot be used: verifiers fail every signature with selector %s", pr.name, chainText, pr.selector)}
 		causeFor(&f)
 		p.Report(f)
 	case key.Revoked:
 		if !probed {
-			f := checks.Finding{Severity: checks.Info, Record: record, Data: data,
+			f := checks.Finding{ID: idRevokedSelector, Severity: checks.Info, Record: record, Data: data,
 				Message: fmt.Sprintf("selector %s is revoked, so mail signed with it fails DKIM", pr.selector)}
 			causeFor(&f)
 			p.Report(f)
 		}
 	default:
-		p.Report(checks.Finding{Severity: checks.OK, Record: record, Data: data,
+		p.Report(checks.Finding{ID: idKey, Severity: checks.OK, Record: record, Data: data,
 			Message: fmt.Sprintf("DKIM key %s%s: %s %d-bit", pr.name, chainText, key.KeyType, key.Bits)})
 	}
 	return k
@@ -313,12 +316,12 @@ func summarise(p *checks.Pass, domain string, selectors, found, failed []string)
 		data["failed"] = failed
 	}
 	if len(found) > 0 {
-		p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: data,
+		p.Report(checks.Finding{ID: idProbed, Severity: checks.Info, Record: record, Data: data,
 			Message: fmt.Sprintf("no DKIM selector given: probed %d common selectors at %s and found %s",
 				len(selectors), domain, strings.Join(found, ", "))})
 		return
 	}
-	p.Report(checks.Finding{Severity: checks.Warning, Record: record, Data: data,
+	p.Report(checks.Finding{ID: idNoneProbed, Severity: checks.Warning, Record: record, Data: data,
 		Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 		Message: fmt.Sprintf("no DKIM key at the %d probed common selectors of %s; the app's selector (the s= of a DKIM-Signature it sends) would check the right one",
 			len(selectors), domain),

@@ -57,20 +57,20 @@ func ParseTagList(s string) ([]Tag, []Problem) {
 		name, value := pc.Name, pc.Value
 		switch {
 		case pc.Empty():
-			probs = append(probs, tagvalue.Problemf(checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
+			probs = append(probs, tagvalue.ProblemIDf(idEmptyTag, checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
 			continue
 		case !pc.IsTag:
-			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not tag=value", pc.Text))
+			probs = append(probs, tagvalue.ProblemIDf(idNotTagValue, checks.Error, "", "%q is not tag=value", pc.Text))
 			continue
 		case !tagvalue.IsName(name):
-			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not a valid tag name (a letter, then letters, digits or _)", name))
+			probs = append(probs, tagvalue.ProblemIDf(idTagName, checks.Error, "", "%q is not a valid tag name (a letter, then letters, digits or _)", name))
 			continue
 		}
 		if c, at := badValueChar(value); c != 0 {
-			probs = append(probs, tagvalue.Problemf(checks.Error, name, "invalid character %q at offset %d of the value", c, at))
+			probs = append(probs, tagvalue.ProblemIDf(idValueChar, checks.Error, name, "invalid character %q at offset %d of the value", c, at))
 		}
 		if seen[name] {
-			probs = append(probs, tagvalue.Problemf(checks.Error, name, "tag appears more than once: the whole record is invalid (RFC 6376 §3.2)"))
+			probs = append(probs, tagvalue.ProblemIDf(idTagRepeated, checks.Error, name, "tag appears more than once: the whole record is invalid (RFC 6376 §3.2)"))
 			continue
 		}
 		seen[name] = true
@@ -106,8 +106,8 @@ func ParseKey(record string) (*Key, []Problem) {
 			bad = true
 		}
 	}
-	add := func(sev checks.Severity, tag, format string, args ...any) {
-		probs = append(probs, tagvalue.Problemf(sev, tag, format, args...))
+	add := func(id string, sev checks.Severity, tag, format string, args ...any) {
+		probs = append(probs, tagvalue.ProblemIDf(id, sev, tag, format, args...))
 		if sev == checks.Error {
 			bad = true
 		}
@@ -121,36 +121,36 @@ func ParseKey(record string) (*Key, []Problem) {
 			// RFC 6376 §3.6.1: v= is optional, but when present it must be
 			// first and exactly "DKIM1"; otherwise the record is discarded.
 			if v != "DKIM1" {
-				add(checks.Error, "v", "version %q: it must be exactly DKIM1, so verifiers discard this record", v)
+				add(idVersionWrong, checks.Error, "v", "version %q: it must be exactly DKIM1, so verifiers discard this record", v)
 			} else if i != 0 {
-				add(checks.Error, "v", "v=DKIM1 must be the first tag (RFC 6376 §3.6.1), so verifiers may discard this record")
+				add(idVersionNotFirst, checks.Error, "v", "v=DKIM1 must be the first tag (RFC 6376 §3.6.1), so verifiers may discard this record")
 			}
 		case "k":
 			k.KeyType = strings.ToLower(v)
 			switch k.KeyType {
 			case "rsa", "ed25519":
 			default:
-				add(checks.Error, "k", "unknown key type %q (rsa or ed25519): verifiers ignore this key", v)
+				add(idKeyType, checks.Error, "k", "unknown key type %q (rsa or ed25519): verifiers ignore this key", v)
 			}
 		case "h":
 			k.Hashes = colonList(v)
 			if !has(k.Hashes, "sha256") {
 				// RFC 8301 §3.1: sha1 must not be used; a key limited to
 				// it can verify nothing.
-				add(checks.Error, "h", "h=%s does not allow sha256: verifiers that follow RFC 8301 reject rsa-sha1, so no signature with this key verifies", v)
+				add(idHashSHA1, checks.Error, "h", "h=%s does not allow sha256: verifiers that follow RFC 8301 reject rsa-sha1, so no signature with this key verifies", v)
 			}
 		case "s":
 			k.Services = colonList(v)
 			if !has(k.Services, "*") && !has(k.Services, "email") {
-				add(checks.Error, "s", "service type %q includes neither email nor *: the key may not be used for email", v)
+				add(idService, checks.Error, "s", "service type %q includes neither email nor *: the key may not be used for email", v)
 			}
 		case "t":
 			k.Flags = colonList(v)
 			if k.Testing() {
-				add(checks.Warning, "t", "t=y: the domain says it is testing DKIM; receivers may treat signatures with this key as unsigned (RFC 6376 §3.6.1). Remove t=y once signing works")
+				add(idTesting, checks.Warning, "t", "t=y: the domain says it is testing DKIM; receivers may treat signatures with this key as unsigned (RFC 6376 §3.6.1). Remove t=y once signing works")
 			}
 			if has(k.Flags, "s") {
-				add(checks.Info, "t", "t=s: the i= domain of signatures must equal d= exactly, no subdomains")
+				add(idStrict, checks.Info, "t", "t=s: the i= domain of signatures must equal d= exactly, no subdomains")
 			}
 		case "n":
 			k.Notes = v
@@ -159,13 +159,13 @@ func ParseKey(record string) (*Key, []Problem) {
 			p = &pv
 		case "g":
 			// RFC 4871's granularity tag, removed by RFC 6376.
-			add(checks.Info, "g", "g= is obsolete (RFC 4871, removed by RFC 6376 §C.2): modern verifiers ignore it")
+			add(idGranularity, checks.Info, "g", "g= is obsolete (RFC 4871, removed by RFC 6376 §C.2): modern verifiers ignore it")
 		default:
-			add(checks.Info, t.Name, "unknown tag %s= is ignored by verifiers", t.Name)
+			add(idUnknownTag, checks.Info, t.Name, "unknown tag %s= is ignored by verifiers", t.Name)
 		}
 	}
 	if p == nil {
-		add(checks.Error, "p", "no p= tag: this is not a usable DKIM key record (p= is required, RFC 6376 §3.6.1)")
+		add(idNoKey, checks.Error, "p", "no p= tag: this is not a usable DKIM key record (p= is required, RFC 6376 §3.6.1)")
 		return nil, probs
 	}
 	k.P = strings.Map(func(r rune) rune {
@@ -176,12 +176,12 @@ func ParseKey(record string) (*Key, []Problem) {
 	}, *p)
 	if k.P == "" {
 		k.Revoked = true
-		add(checks.Warning, "p", "empty p=: the key is revoked (RFC 6376 §3.6.1); signatures with this selector fail")
+		add(idRevoked, checks.Warning, "p", "empty p=: the key is revoked (RFC 6376 §3.6.1); signatures with this selector fail")
 		return k, probs
 	}
 	der, err := base64.StdEncoding.DecodeString(k.P)
 	if err != nil {
-		add(checks.Error, "p", "p= is not valid base64 (%v): verifiers cannot read the key", cleanB64Err(err))
+		add(idBase64, checks.Error, "p", "p= is not valid base64 (%v): verifiers cannot read the key", cleanB64Err(err))
 		return nil, probs
 	}
 	switch k.KeyType {
@@ -198,17 +198,17 @@ func ParseKey(record string) (*Key, []Problem) {
 	return k, probs
 }
 
-func lintRSA(k *Key, der []byte, add func(checks.Severity, string, string, ...any)) {
+func lintRSA(k *Key, der []byte, add func(string, checks.Severity, string, string, ...any)) {
 	var pub *rsa.PublicKey
 	if anyKey, err := x509.ParsePKIXPublicKey(der); err == nil {
 		switch key := anyKey.(type) {
 		case *rsa.PublicKey:
 			pub, k.Encoding = key, "pkix"
 		case ed25519.PublicKey:
-			add(checks.Error, "k", "p= holds an Ed25519 key but k= says rsa (or is absent): set k=ed25519 and publish the raw 32-byte key (RFC 8463 §4.2)")
+			add(idEd25519AsRSA, checks.Error, "k", "p= holds an Ed25519 key but k= says rsa (or is absent): set k=ed25519 and publish the raw 32-byte key (RFC 8463 §4.2)")
 			return
 		default:
-			add(checks.Error, "p", "p= holds a %T, not an RSA key", anyKey)
+			add(idNotRSA, checks.Error, "p", "p= holds a %T, not an RSA key", anyKey)
 			return
 		}
 	} else if key, err2 := x509.ParsePKCS1PublicKey(der); err2 == nil {
@@ -216,37 +216,37 @@ func lintRSA(k *Key, der []byte, add func(checks.Severity, string, string, ...an
 		// RSAPublicKey; erratum 3017 allows both, most verifiers accept both.
 		pub, k.Encoding = key, "pkcs1"
 	} else {
-		add(checks.Error, "p", "p= is base64 but not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1): %v", err)
+		add(idRSAParse, checks.Error, "p", "p= is base64 but not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1): %v", err)
 		return
 	}
 	k.Bits = pub.N.BitLen()
 	switch {
 	case k.Bits < 1024:
 		// RFC 8301 §3.2: verifiers must not accept keys under 1024 bits.
-		add(checks.Error, "p", "RSA key in p= is %d bits: verifiers must reject keys under 1024 bits (RFC 8301 §3.2), so its signatures count as invalid. Publish a 2048-bit key", k.Bits)
+		add(idTooShort, checks.Error, "p", "RSA key in p= is %d bits: verifiers must reject keys under 1024 bits (RFC 8301 §3.2), so its signatures count as invalid. Publish a 2048-bit key", k.Bits)
 	case k.Bits < 2048:
-		add(checks.Warning, "p", "RSA key in p= is %d bits: still accepted, but 2048 bits is recommended (RFC 8301 §3.2) and some receivers score 1024-bit keys lower. Rotate to a 2048-bit key", k.Bits)
+		add(idWeak, checks.Warning, "p", "RSA key in p= is %d bits: still accepted, but 2048 bits is recommended (RFC 8301 §3.2) and some receivers score 1024-bit keys lower. Rotate to a 2048-bit key", k.Bits)
 	}
 	if k.Bits > 4096 {
 		// RFC 8301 §3.2: verifiers need only validate keys up to 4096 bits.
-		add(checks.Warning, "p", "RSA key in p= is %d bits: verifiers need not handle keys over 4096 bits (RFC 8301 §3.2)", k.Bits)
+		add(idTooLong, checks.Warning, "p", "RSA key in p= is %d bits: verifiers need not handle keys over 4096 bits (RFC 8301 §3.2)", k.Bits)
 	}
 }
 
-func lintEd25519(k *Key, der []byte, add func(checks.Severity, string, string, ...any)) {
+func lintEd25519(k *Key, der []byte, add func(string, checks.Severity, string, string, ...any)) {
 	if len(der) == ed25519.PublicKeySize {
 		k.Bits, k.Encoding = 256, "raw"
 		return
 	}
 	if anyKey, err := x509.ParsePKIXPublicKey(der); err == nil {
 		if _, ok := anyKey.(ed25519.PublicKey); ok {
-			add(checks.Error, "p", "p= holds an Ed25519 key wrapped in SubjectPublicKeyInfo (%d bytes): RFC 8463 §4.2 wants the bare 32-byte key, and verifiers reject this one", len(der))
+			add(idEd25519SPKI, checks.Error, "p", "p= holds an Ed25519 key wrapped in SubjectPublicKeyInfo (%d bytes): RFC 8463 §4.2 wants the bare 32-byte key, and verifiers reject this one", len(der))
 			return
 		}
-		add(checks.Error, "p", "k=ed25519 but p= holds a %T", anyKey)
+		add(idEd25519Type, checks.Error, "p", "k=ed25519 but p= holds a %T", anyKey)
 		return
 	}
-	add(checks.Error, "p", "k=ed25519 but p= is %d bytes, not a 32-byte Ed25519 key (RFC 8463 §4.2)", len(der))
+	add(idEd25519Size, checks.Error, "p", "k=ed25519 but p= is %d bytes, not a 32-byte Ed25519 key (RFC 8463 §4.2)", len(der))
 }
 
 func cleanB64Err(err error) string {

@@ -206,7 +206,7 @@ func verifyMessage(p *checks.Pass, name string, msg []byte, domain string, res *
 	res.Signatures = sigs
 	rec := "message"
 	if len(sigs) == 0 {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: rec,
+		p.Report(checks.Finding{ID: idUnsigned, Severity: checks.Warning, Record: rec,
 			Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Direct,
 			Message: fmt.Sprintf("%s has no DKIM-Signature: DMARC can then pass only through aligned SPF, which breaks when mail is forwarded", name),
 			Steps:   []string{"turn on DKIM signing for " + domain + " in the mail platform"}})
@@ -238,27 +238,27 @@ func verifyMessage(p *checks.Pass, name string, msg []byte, domain string, res *
 		if !aligned {
 			al = "not aligned with " + domain
 		}
-		p.Report(checks.Finding{Severity: sev, Record: rec, Data: data,
+		p.Report(checks.Finding{ID: idSignature, Severity: sev, Record: rec, Data: data,
 			Message: fmt.Sprintf("DKIM-Signature d=%s s=%s: %s (%s; %s)", s.Domain, s.Selector, s.Result, s.Reason, al)})
 	}
-	verdict := func(v checks.Verdict, st checks.Strength, format string, args ...any) {
-		p.Report(checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.SenderAuth, Verdict: v, Strength: st,
+	verdict := func(id string, v checks.Verdict, st checks.Strength, format string, args ...any) {
+		p.Report(checks.Finding{ID: id, Severity: checks.Info, Record: rec, Cause: checks.SenderAuth, Verdict: v, Strength: st,
 			Message: fmt.Sprintf(format, args...)})
 	}
 	switch {
 	case len(alignedPass) > 0:
 		s := alignedPass[0]
-		verdict(checks.RuledOut, checks.Direct, "the message's DKIM signature d=%s s=%s verifies and aligns with %s, so DKIM does not explain the problem", s.Domain, s.Selector, domain)
+		verdict(idMsgAligned, checks.RuledOut, checks.Direct, "the message's DKIM signature d=%s s=%s verifies and aligns with %s, so DKIM does not explain the problem", s.Domain, s.Selector, domain)
 	case len(alignedBad) > 0:
 		s := alignedBad[0]
-		verdict(checks.Likely, checks.Direct, "the message's DKIM signature d=%s s=%s does not verify (%s: %s): receivers treat the message as unsigned by %s", s.Domain, s.Selector, s.Result, s.Reason, domain)
+		verdict(idMsgAlignedBad, checks.Likely, checks.Direct, "the message's DKIM signature d=%s s=%s does not verify (%s: %s): receivers treat the message as unsigned by %s", s.Domain, s.Selector, s.Result, s.Reason, domain)
 	case len(otherPass) > 0:
 		s := otherPass[0]
-		verdict(checks.Possible, checks.Direct, "the message is signed only by d=%s, which does not align with %s: DKIM cannot make DMARC pass for %s", s.Domain, domain, domain)
+		verdict(idMsgOtherOnly, checks.Possible, checks.Direct, "the message is signed only by d=%s, which does not align with %s: DKIM cannot make DMARC pass for %s", s.Domain, domain, domain)
 	case temp == len(sigs):
-		verdict(checks.Unknown, checks.Direct, "the message's DKIM keys could not be looked up (DNS failed): verification could not finish")
+		verdict(idMsgDNSFailed, checks.Unknown, checks.Direct, "the message's DKIM keys could not be looked up (DNS failed): verification could not finish")
 	default:
-		verdict(checks.Possible, checks.Direct, "no DKIM signature of the message verifies for %s", domain)
+		verdict(idMsgNoneVerifies, checks.Possible, checks.Direct, "no DKIM signature of the message verifies for %s", domain)
 	}
 	return nil
 }

@@ -57,13 +57,13 @@ func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(p.Ticket.SenderDomain())), ".")
 	if domain == "" {
 		p.Skip("no sender given: there is no sender domain whose DMARC policy to check")
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender}, "DMARC was not checked: the sender domain would tell its DMARC policy")
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderAuth, []checks.Input{checks.InputSender}, "DMARC was not checked: the sender domain would tell its DMARC policy"))
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
 	rec, where, err := discover(p, domain)
 	if err != nil {
-		p.Unknown(checks.SenderAuth, "could not look up the DMARC record of %s: %v", domain, err)
+		p.Report(checks.UnknownOf(idLookupFailed, checks.SenderAuth, "could not look up the DMARC record of %s: %v", domain, err))
 		return res, err
 	}
 	if rec == nil {
@@ -109,7 +109,7 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 				// Pasted at the wrong name: the domain has no DMARC record,
 				// and an SPF record (which means nothing here) stands in
 				// its place.
-				p.Report(checks.Finding{Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": t},
+				p.Report(checks.Finding{ID: idSPFAtDMARC, Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": t},
 					Message: fmt.Sprintf("TXT record at %s is an SPF record (%s), not DMARC: the DMARC record is missing and something else stands in its place; SPF belongs at %s itself, and receivers ignore it here",
 						name, clip(t), d),
 					Steps: []string{fmt.Sprintf("replace the TXT record at %s with a DMARC record such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\", and make sure the SPF record is published at %s", name, org, d)}})
@@ -119,7 +119,7 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 				if len(probs) > 0 {
 					msg = probs[0].Message
 				}
-				p.Report(checks.Finding{Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": t},
+				p.Report(checks.Finding{ID: idLookalike, Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": t},
 					Message: fmt.Sprintf("TXT record at %s looks like DMARC but is not one: %s", name, msg)})
 			}
 		}
@@ -127,13 +127,13 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 		case len(recs) > 1:
 			// RFC 7489 §6.6.3 step 5: more than one record means no
 			// policy applies at all.
-			p.Report(checks.Finding{Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": recs},
+			p.Report(checks.Finding{ID: idMultiple, Severity: checks.Error, Record: record, Data: map[string]any{"name": name, "txt": recs},
 				Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 				Message: fmt.Sprintf("%s has %d DMARC records: receivers then apply no DMARC policy at all (RFC 7489 §6.6.3); keep exactly one", name, len(recs))})
 			return nil, d, nil
 		case len(recs) == 1:
 			if i > 0 {
-				p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: map[string]any{"name": name},
+				p.Report(checks.Finding{ID: idOrgRecord, Severity: checks.Info, Record: record, Data: map[string]any{"name": name},
 					Message: fmt.Sprintf("no DMARC record at _dmarc.%s; the organizational domain's record at %s applies (RFC 7489 §6.6.3)", domain, name)})
 			}
 			rec, probs := Lint(recs[0])
@@ -142,13 +142,13 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 				if pb.Tag != "" {
 					data["tag"] = pb.Tag
 				}
-				p.Report(checks.Finding{Severity: pb.Severity, Record: record, Data: data,
+				p.Report(checks.Finding{ID: pb.ID, Severity: pb.Severity, Record: record, Data: data,
 					Message: fmt.Sprintf("DMARC %s: %s", name, pb)})
 			}
 			if rec == nil {
 				return nil, d, nil
 			}
-			p.Report(checks.Finding{Severity: checks.OK, Record: record, Data: map[string]any{"name": name, "record": recs[0]},
+			p.Report(checks.Finding{ID: idRecord, Severity: checks.OK, Record: record, Data: map[string]any{"name": name, "record": recs[0]},
 				Message: fmt.Sprintf("DMARC record at %s: %s", name, recs[0])})
 			return rec, d, nil
 		}
@@ -157,7 +157,7 @@ func discover(p *checks.Pass, domain string) (*Record, string, error) {
 	if org != domain {
 		tried += " or _dmarc." + org
 	}
-	p.Report(checks.Finding{Severity: checks.Warning, Record: record,
+	p.Report(checks.Finding{ID: idMissing, Severity: checks.Warning, Record: record,
 		Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 		Message: fmt.Sprintf("no DMARC record at %s: Gmail and Yahoo require bulk senders to publish one, and receivers filter unauthenticated mail harder without it", tried),
 		Steps:   []string{fmt.Sprintf("publish a TXT record at _dmarc.%s such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\", then tighten p= once reports show all mail passes", org, org)}})
@@ -211,13 +211,13 @@ func checkReportAuth(p *checks.Pass, domain string, rec *Record) {
 		data := map[string]any{"tag": d.tag, "uri": d.uri, "name": d.name, "status": string(d.status)}
 		switch {
 		case d.err != nil:
-			p.Report(checks.Finding{Severity: checks.Info, Record: record, Data: data,
+			p.Report(checks.Finding{ID: idReportCheckFailed, Severity: checks.Info, Record: record, Data: data,
 				Message: fmt.Sprintf("could not check that %s accepts DMARC reports for %s: %s lookup failed (%s)", d.host, domain, d.name, d.status)})
 		case d.found:
-			p.Report(checks.Finding{Severity: checks.OK, Record: record, Data: data,
+			p.Report(checks.Finding{ID: idReportAuthorized, Severity: checks.OK, Record: record, Data: data,
 				Message: fmt.Sprintf("external %s destination %s accepts reports for %s (%s)", d.tag, d.host, domain, d.name)})
 		default:
-			p.Report(checks.Finding{Severity: checks.Warning, Record: record, Data: data,
+			p.Report(checks.Finding{ID: idReportUnauthorized, Severity: checks.Warning, Record: record, Data: data,
 				Message: fmt.Sprintf("%s=%s is outside %s, and %s has no v=DMARC1 record at %s (%s): receivers will not send it reports (RFC 7489 §7.1)",
 					d.tag, d.uri, domain, d.host, d.name, d.status),
 				Steps: []string{fmt.Sprintf("ask the report provider to publish %s TXT \"v=DMARC1\", or report to a mailbox in %s", d.name, domain)}})
@@ -275,22 +275,22 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 
 	data := map[string]any{"policy": res.Policy, "adkim": rec.ADKIM, "aspf": rec.ASPF,
 		"spf_aligned_ips": spfPass, "spf_failing_ips": spfFail, "dkim_aligned": dkimPass}
-	report := func(sev checks.Severity, v checks.Verdict, st checks.Strength, format string, args ...any) {
-		p.Report(checks.Finding{Severity: sev, Record: "alignment", Data: data, Cause: checks.SenderAuth, Verdict: v, Strength: st,
+	report := func(id string, sev checks.Severity, v checks.Verdict, st checks.Strength, format string, args ...any) {
+		p.Report(checks.Finding{ID: id, Severity: sev, Record: "alignment", Data: data, Cause: checks.SenderAuth, Verdict: v, Strength: st,
 			Message: fmt.Sprintf(format, args...)})
 	}
 	switch {
 	case len(dkimPass) > 0:
 		res.Pass, res.AlignedBy = checks.Yes, "dkim"
-		report(checks.OK, checks.RuledOut, checks.Direct, "DMARC passes for %s: the DKIM signature %s verifies and aligns", domain, dkimPass[0])
+		report(idAlignDKIMPass, checks.OK, checks.RuledOut, checks.Direct, "DMARC passes for %s: the DKIM signature %s verifies and aligns", domain, dkimPass[0])
 		return
 	case spfKnown && len(spfFail) == 0:
 		res.Pass, res.AlignedBy = checks.Yes, "spf"
-		report(checks.OK, checks.RuledOut, checks.Direct, "DMARC passes for %s: SPF passes and aligns for %s", domain, strings.Join(spfPass, ", "))
+		report(idAlignSPFPass, checks.OK, checks.RuledOut, checks.Direct, "DMARC passes for %s: SPF passes and aligns for %s", domain, strings.Join(spfPass, ", "))
 		return
 	case !spfKnown && !dkimKnown:
 		res.Pass = checks.Maybe
-		report(checks.Info, checks.Unknown, checks.Direct, "whether %s's mail passes DMARC needs the sending IPs (for SPF) or a copy of a sent message (for DKIM)", domain)
+		report(idAlignNeedsInput, checks.Info, checks.Unknown, checks.Direct, "whether %s's mail passes DMARC needs the sending IPs (for SPF) or a copy of a sent message (for DKIM)", domain)
 		return
 	case spfKnown && dkimKnown && !spfTemp && !dkimTemp:
 		res.Pass = checks.No
@@ -300,13 +300,13 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 		res.Pass = checks.Maybe
 		switch {
 		case !dkimKnown:
-			report(checks.Info, checks.Possible, checks.Indirect, "SPF does not align for %s: DMARC passes for mail from there only if it carries a valid DKIM signature by %s, which a copy of a sent message would show",
+			report(idAlignSPFNot, checks.Info, checks.Possible, checks.Indirect, "SPF does not align for %s: DMARC passes for mail from there only if it carries a valid DKIM signature by %s, which a copy of a sent message would show",
 				strings.Join(spfFail, ", "), domain)
 		case !spfKnown:
-			report(checks.Info, checks.Possible, checks.Indirect, "no DKIM signature of the message aligns with %s (%s): DMARC passes only if SPF passes for the sending IP, which the sending IPs would show",
+			report(idAlignDKIMNot, checks.Info, checks.Possible, checks.Indirect, "no DKIM signature of the message aligns with %s (%s): DMARC passes only if SPF passes for the sending IP, which the sending IPs would show",
 				domain, orNone(dkimOther))
 		default:
-			report(checks.Info, checks.Unknown, checks.Direct, "DMARC for %s could not be settled: a DNS lookup failed temporarily (SPF: %s; DKIM: %s)",
+			report(idAlignTempFailed, checks.Info, checks.Unknown, checks.Direct, "DMARC for %s could not be settled: a DNS lookup failed temporarily (SPF: %s; DKIM: %s)",
 				domain, orNone(spfFail), orNone(dkimOther))
 		}
 		return
@@ -322,10 +322,10 @@ func align(p *checks.Pass, domain string, rec *Record, res *Result) {
 		if rec.Testing {
 			extra += " (t=y softens this one step)"
 		}
-		report(checks.Warning, checks.Likely, checks.Direct, "DMARC would fail for mail from %s: %s; receivers are told to %s (p=%s)%s",
+		report(idAlignFailsEnforced, checks.Warning, checks.Likely, checks.Direct, "DMARC would fail for mail from %s: %s; receivers are told to %s (p=%s)%s",
 			domain, why, act, res.Policy, extra)
 	default:
-		report(checks.Warning, checks.Possible, checks.Direct, "DMARC would fail for mail from %s: %s; p=none asks receivers for nothing, but failing mail is often filed as spam",
+		report(idAlignFailsNone, checks.Warning, checks.Possible, checks.Direct, "DMARC would fail for mail from %s: %s; p=none asks receivers for nothing, but failing mail is often filed as spam",
 			domain, why)
 	}
 }

@@ -73,9 +73,9 @@ func splitTags(s string) ([]Tag, []Problem) {
 	for _, pc := range tagvalue.DMARC.Split(s) {
 		switch {
 		case pc.Empty():
-			probs = append(probs, tagvalue.Problemf(checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
+			probs = append(probs, tagvalue.ProblemIDf(idEmptyTag, checks.Warning, "", "empty tag between semicolons (piece %d)", pc.Index+1))
 		case !pc.IsTag:
-			probs = append(probs, tagvalue.Problemf(checks.Error, "", "%q is not tag=value: receivers may reject the whole record", pc.Text))
+			probs = append(probs, tagvalue.ProblemIDf(idNotTagValue, checks.Error, "", "%q is not tag=value: receivers may reject the whole record", pc.Text))
 		default:
 			tags = append(tags, pc.Tag)
 		}
@@ -88,19 +88,19 @@ func splitTags(s string) ([]Tag, []Problem) {
 // would discard it entirely (not a v=DMARC1 record).
 func Lint(txt string) (*Record, []Problem) {
 	tags, probs := splitTags(txt)
-	add := func(sev checks.Severity, tag, format string, args ...any) {
-		probs = append(probs, tagvalue.Problemf(sev, tag, format, args...))
+	add := func(id string, sev checks.Severity, tag, format string, args ...any) {
+		probs = append(probs, tagvalue.ProblemIDf(id, sev, tag, format, args...))
 	}
 	// RFC 7489 §6.4: v must be first and exactly DMARC1, else the record
 	// is ignored.
 	if len(tags) == 0 || tags[0].Name != "v" || tags[0].Value != "DMARC1" || !strings.HasPrefix(txt, "v") {
 		switch {
 		case len(tags) > 0 && strings.EqualFold(tags[0].Name, "v") && strings.EqualFold(tags[0].Value, "DMARC1"):
-			add(checks.Error, "v", "the record must start with exactly v=DMARC1 (RFC 7489 §6.4), not %q: receivers ignore it", txt[:min(len(txt), 12)])
+			add(idVersionWrong, checks.Error, "v", "the record must start with exactly v=DMARC1 (RFC 7489 §6.4), not %q: receivers ignore it", txt[:min(len(txt), 12)])
 		case hasTag(tags, "v"):
-			add(checks.Error, "v", "v=DMARC1 must be the first tag (RFC 7489 §6.4): receivers ignore this record")
+			add(idVersionNotFirst, checks.Error, "v", "v=DMARC1 must be the first tag (RFC 7489 §6.4): receivers ignore this record")
 		default:
-			add(checks.Error, "v", "the record does not start with v=DMARC1: receivers ignore it")
+			add(idNotDMARC, checks.Error, "v", "the record does not start with v=DMARC1: receivers ignore it")
 		}
 		return nil, probs
 	}
@@ -110,10 +110,10 @@ func Lint(txt string) (*Record, []Problem) {
 	for _, t := range tags[1:] {
 		name := strings.ToLower(t.Name)
 		if name != t.Name {
-			add(checks.Warning, name, "tag name %q is not lower-case: some receivers (and go-msgauth) ignore it; write %s=", t.Name, name)
+			add(idTagCase, checks.Warning, name, "tag name %q is not lower-case: some receivers (and go-msgauth) ignore it; write %s=", t.Name, name)
 		}
 		if seen[name] {
-			add(checks.Error, name, "tag appears more than once: receivers may take either value or reject the record")
+			add(idTagRepeated, checks.Error, name, "tag appears more than once: receivers may take either value or reject the record")
 			continue
 		}
 		seen[name] = true
@@ -121,10 +121,10 @@ func Lint(txt string) (*Record, []Problem) {
 		lv := strings.ToLower(v)
 		switch name {
 		case "v":
-			add(checks.Error, "v", "v= appears again after the first tag")
+			add(idVersionRepeated, checks.Error, "v", "v= appears again after the first tag")
 		case "p", "sp", "np":
 			if !isPolicy(lv) {
-				add(checks.Error, name, "%q is not a policy (none, quarantine or reject)", v)
+				add(idPolicyInvalid, checks.Error, name, "%q is not a policy (none, quarantine or reject)", v)
 				if name == "sp" {
 					invalidSP = true
 				}
@@ -140,7 +140,7 @@ func Lint(txt string) (*Record, []Problem) {
 			}
 		case "adkim", "aspf":
 			if lv != "r" && lv != "s" {
-				add(checks.Error, name, "%q is not an alignment mode (r for relaxed or s for strict)", v)
+				add(idAlignmentInvalid, checks.Error, name, "%q is not an alignment mode (r for relaxed or s for strict)", v)
 				continue
 			}
 			if name == "adkim" {
@@ -153,35 +153,35 @@ func Lint(txt string) (*Record, []Problem) {
 			// still apply it.
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 100 {
-				add(checks.Error, "pct", "%q is not a whole number from 0 to 100", v)
+				add(idPctInvalid, checks.Error, "pct", "%q is not a whole number from 0 to 100", v)
 				continue
 			}
 			r.Pct = n
 			switch {
 			case n == 0:
-				add(checks.Warning, "pct", "pct=0: the policy is applied to no mail (receivers fall back one step: reject acts as quarantine, quarantine as none)")
+				add(idPctZero, checks.Warning, "pct", "pct=0: the policy is applied to no mail (receivers fall back one step: reject acts as quarantine, quarantine as none)")
 			case n < 100:
-				add(checks.Warning, "pct", "pct=%d: the policy is applied to only %d%% of failing mail", n, n)
+				add(idPctPartial, checks.Warning, "pct", "pct=%d: the policy is applied to only %d%% of failing mail", n, n)
 			}
-			add(checks.Info, "pct", "pct= is removed by RFC 9989 (DMARCbis); use t=y for testing instead")
+			add(idPctObsolete, checks.Info, "pct", "pct= is removed by RFC 9989 (DMARCbis); use t=y for testing instead")
 		case "rf":
 			for _, f := range strings.Split(lv, ":") {
 				if strings.TrimSpace(f) != "afrf" {
-					add(checks.Error, "rf", "unknown failure report format %q (only afrf is defined)", f)
+					add(idRFInvalid, checks.Error, "rf", "unknown failure report format %q (only afrf is defined)", f)
 				}
 			}
-			add(checks.Info, "rf", "rf= is removed by RFC 9989 (DMARCbis) and can be dropped")
+			add(idRFObsolete, checks.Info, "rf", "rf= is removed by RFC 9989 (DMARCbis) and can be dropped")
 		case "ri":
 			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
-				add(checks.Error, "ri", "%q is not a positive number of seconds", v)
+				add(idRIInvalid, checks.Error, "ri", "%q is not a positive number of seconds", v)
 			}
-			add(checks.Info, "ri", "ri= is removed by RFC 9989 (DMARCbis); receivers send aggregate reports daily regardless")
+			add(idRIObsolete, checks.Info, "ri", "ri= is removed by RFC 9989 (DMARCbis); receivers send aggregate reports daily regardless")
 		case "fo":
 			for _, o := range strings.Split(lv, ":") {
 				switch strings.TrimSpace(o) {
 				case "0", "1", "d", "s":
 				default:
-					add(checks.Error, "fo", "unknown failure reporting option %q (0, 1, d or s)", o)
+					add(idFOInvalid, checks.Error, "fo", "unknown failure reporting option %q (0, 1, d or s)", o)
 				}
 			}
 		case "rua", "ruf":
@@ -195,46 +195,46 @@ func Lint(txt string) (*Record, []Problem) {
 			switch lv {
 			case "y":
 				r.Testing = true
-				add(checks.Warning, "t", "t=y: the domain says its policy is in testing (RFC 9989): receivers apply one step less (reject as quarantine, quarantine as none)")
+				add(idTesting, checks.Warning, "t", "t=y: the domain says its policy is in testing (RFC 9989): receivers apply one step less (reject as quarantine, quarantine as none)")
 			case "n":
 			default:
-				add(checks.Error, "t", "%q is not y or n", v)
+				add(idTInvalid, checks.Error, "t", "%q is not y or n", v)
 			}
 		case "psd":
 			switch lv {
 			case "y":
 				r.PSD = lv
-				add(checks.Info, "psd", "psd=y: this domain declares itself a public suffix (RFC 9989); only registries should publish it")
+				add(idPSD, checks.Info, "psd", "psd=y: this domain declares itself a public suffix (RFC 9989); only registries should publish it")
 			case "n", "u":
 				r.PSD = lv
 			default:
-				add(checks.Error, "psd", "%q is not y, n or u", v)
+				add(idPSDInvalid, checks.Error, "psd", "%q is not y, n or u", v)
 			}
 		default:
-			add(checks.Warning, name, "unknown tag %s= is ignored by receivers (a typo?)", t.Name)
+			add(idUnknownTag, checks.Warning, name, "unknown tag %s= is ignored by receivers (a typo?)", t.Name)
 		}
 	}
 	// RFC 7489 §6.6.3: a record without a valid p= is treated as p=none
 	// when it has a valid rua=, and ignored otherwise.
 	switch {
 	case r.Policy == "" && !seen["p"]:
-		add(checks.Error, "p", "no p= tag: receivers treat the record as p=none at best (RFC 7489 §6.6.3); add p=quarantine or p=reject")
+		add(idPolicyMissing, checks.Error, "p", "no p= tag: receivers treat the record as p=none at best (RFC 7489 §6.6.3); add p=quarantine or p=reject")
 	case r.Policy == "none":
-		add(checks.Warning, "p", "p=none: monitoring only, receivers are not asked to act on mail that fails DMARC, so the domain has no protection against spoofing. Move to p=quarantine, then p=reject, once the reports show all legitimate mail passes")
+		add(idPolicyNone, checks.Warning, "p", "p=none: monitoring only, receivers are not asked to act on mail that fails DMARC, so the domain has no protection against spoofing. Move to p=quarantine, then p=reject, once the reports show all legitimate mail passes")
 	}
 	if r.SubdomainPolicy == "none" && (r.Policy == "quarantine" || r.Policy == "reject") {
-		add(checks.Warning, "sp", "sp=none leaves subdomains unprotected while p=%s protects the domain itself", r.Policy)
+		add(idSubdomainNone, checks.Warning, "sp", "sp=none leaves subdomains unprotected while p=%s protects the domain itself", r.Policy)
 	}
 	if len(r.RUA) == 0 && !seen["rua"] {
-		add(checks.Warning, "rua", "no rua=: nobody receives aggregate reports, so you cannot see who sends mail as this domain or whether it passes. Add rua=mailto:<a mailbox you read>")
+		add(idRUAMissing, checks.Warning, "rua", "no rua=: nobody receives aggregate reports, so you cannot see who sends mail as this domain or whether it passes. Add rua=mailto:<a mailbox you read>")
 	}
 	if invalidSP && r.Policy != "" {
 		// RFC 7489 §6.6.3: a record whose sp= is not valid is taken as p=none.
-		add(checks.Error, "sp", "because sp= is not valid, receivers act as if the record said p=none (RFC 7489 §6.6.3): p=%s is not applied", r.Policy)
+		add(idSPInvalid, checks.Error, "sp", "because sp= is not valid, receivers act as if the record said p=none (RFC 7489 §6.6.3): p=%s is not applied", r.Policy)
 		r.Policy, r.SubdomainPolicy = "", ""
 	}
 	if seen["fo"] && len(r.RUF) == 0 {
-		add(checks.Info, "fo", "fo= has no effect without ruf=")
+		add(idFOWithoutRUF, checks.Info, "fo", "fo= has no effect without ruf=")
 	}
 	lib, err := dmarc.Parse(txt)
 	if err != nil {
@@ -243,7 +243,7 @@ func Lint(txt string) (*Record, []Problem) {
 			hasErr = hasErr || p.Severity == checks.Error
 		}
 		if !hasErr {
-			add(checks.Warning, "", "go-msgauth, a common DMARC library, rejects the record: %v", strings.TrimPrefix(err.Error(), "dmarc: "))
+			add(idLibraryRejects, checks.Warning, "", "go-msgauth, a common DMARC library, rejects the record: %v", strings.TrimPrefix(err.Error(), "dmarc: "))
 		}
 	} else {
 		r.Lib = lib
@@ -251,17 +251,17 @@ func Lint(txt string) (*Record, []Problem) {
 	return r, probs
 }
 
-func parseURIs(tag, v string, add func(checks.Severity, string, string, ...any)) []URI {
+func parseURIs(tag, v string, add func(string, checks.Severity, string, string, ...any)) []URI {
 	var out []URI
 	if strings.TrimSpace(v) == "" {
-		add(checks.Error, tag, "%s= is empty", tag)
+		add(idURIEmpty, checks.Error, tag, "%s= is empty", tag)
 		return nil
 	}
 	for _, raw := range strings.Split(v, ",") {
 		raw = strings.TrimSpace(raw)
 		u := URI{Raw: raw}
 		if !schemeRE.MatchString(raw) {
-			add(checks.Error, tag, "%q is not a URI: write mailto:%s", raw, raw)
+			add(idURIInvalid, checks.Error, tag, "%q is not a URI: write mailto:%s", raw, raw)
 			continue
 		}
 		scheme, rest, _ := strings.Cut(raw, ":")
@@ -271,18 +271,18 @@ func parseURIs(tag, v string, add func(checks.Severity, string, string, ...any))
 			u.Limit = rest[i+1:]
 			rest = rest[:i]
 			if !sizeRE.MatchString(u.Limit) {
-				add(checks.Error, tag, "%q: the size limit after ! must be a number with an optional k, m, g or t", raw)
+				add(idURISize, checks.Error, tag, "%q: the size limit after ! must be a number with an optional k, m, g or t", raw)
 			}
 		}
 		if u.Scheme != "mailto" {
-			add(checks.Warning, tag, "%q: receivers send reports to mailto: URIs (RFC 9989 drops the others)", raw)
+			add(idURINotMailto, checks.Warning, tag, "%q: receivers send reports to mailto: URIs (RFC 9989 drops the others)", raw)
 			out = append(out, u)
 			continue
 		}
 		addr, _, _ := strings.Cut(rest, "?")
 		a, err := mail.ParseAddress(addr)
 		if err != nil || !strings.Contains(a.Address, "@") {
-			add(checks.Error, tag, "%q is not a valid mailto: address", raw)
+			add(idURIBadMailto, checks.Error, tag, "%q is not a valid mailto: address", raw)
 			continue
 		}
 		u.Address = a.Address
@@ -291,7 +291,7 @@ func parseURIs(tag, v string, add func(checks.Severity, string, string, ...any))
 	}
 	if len(out) > 2 {
 		// RFC 7489 §6.2: receivers need only send to the first two.
-		add(checks.Info, tag, "%d destinations: receivers need only send to two (RFC 7489 §6.2)", len(out))
+		add(idURITooMany, checks.Info, tag, "%d destinations: receivers need only send to two (RFC 7489 §6.2)", len(out))
 	}
 	return out
 }

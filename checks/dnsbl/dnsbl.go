@@ -93,13 +93,13 @@ func run(p *checks.Pass) (any, error) {
 	}
 	subs, bad := Subjects(p.Ticket)
 	if bad != "" {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "dnsbl",
+		p.Report(checks.Finding{ID: idBadDomain, Severity: checks.Warning, Record: "dnsbl",
 			Message: fmt.Sprintf("sender domain %q is not a valid domain name: not looked up in domain blocklists", bad)})
 	}
 	usable := subs[:0:0]
 	for _, s := range subs {
 		if s.Kind == IPList && !public(s.IP) {
-			p.Report(checks.Finding{Severity: checks.Warning, Record: "dnsbl", Data: map[string]any{"subject": s.Text},
+			p.Report(checks.Finding{ID: idPrivateIP, Severity: checks.Warning, Record: "dnsbl", Data: map[string]any{"subject": s.Text},
 				Message: fmt.Sprintf("sending IP %s is not a public address: blocklists hold only public IPs; give the address mail leaves your network from", s.Text)})
 			continue
 		}
@@ -124,7 +124,7 @@ func run(p *checks.Pass) (any, error) {
 			needs = []checks.Input{checks.InputDNSBL}
 		}
 		p.Skip("%s: blocklists not checked", why)
-		p.Missing(checks.SenderBlocklisted, needs, "blocklists not checked (%s): %s", why, settle)
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderBlocklisted, needs, "blocklists not checked (%s): %s", why, settle))
 		return nil, nil
 	}
 	var wg sync.WaitGroup
@@ -238,7 +238,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 			if q.Reason != "" {
 				data["reason"] = q.Reason
 			}
-			p.Report(checks.Finding{
+			p.Report(checks.Finding{ID: idListed,
 				Severity: checks.Error, Record: "dnsbl", Cause: checks.SenderBlocklisted, Verdict: checks.Likely, Strength: checks.Direct,
 				Message: msg, Steps: []string{step}, Data: data,
 			})
@@ -259,7 +259,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 				l.Name, l.Zone, strings.Join(t.subjects, ", "), strings.Join(t.why, "; "))
 			step = "run the check through your own recursive resolver (not a public one such as 8.8.8.8), or look the IP up on the list's web site"
 		}
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idListFailed,
 			Severity: checks.Info, Record: "dnsbl", Cause: checks.SenderBlocklisted, Verdict: checks.Unknown,
 			Message: msg, Steps: []string{step},
 			Data: map[string]any{"list": l.Zone, "subjects": t.subjects, "why": t.why},
@@ -285,7 +285,7 @@ func report(p *checks.Pass, qs []*Query) (any, error) {
 	if len(troubleOrder) > 0 {
 		msg += fmt.Sprintf("; %d could not be checked", len(troubleOrder))
 	}
-	f := checks.Finding{Severity: checks.OK, Record: "dnsbl", Message: msg, Data: map[string]any{"lists": zones, "subjects": answeredSubjects}}
+	f := checks.Finding{ID: idClean, Severity: checks.OK, Record: "dnsbl", Message: msg, Data: map[string]any{"lists": zones, "subjects": answeredSubjects}}
 	// Rule the cause out only when every subject was answered by some
 	// list: a clean domain says nothing about an IP no list would check.
 	var unchecked []string

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -51,13 +52,15 @@ func New(f Fetcher) *checks.Check {
 		Name: "mta-sts",
 		Doc: "Checks the MTA-STS record (_mta-sts TXT), fetches the policy from https://mta-sts.<domain>/, " +
 			"lints it, and matches its mx patterns against the domain's MX hosts.",
-		Run: func(p *checks.Pass) (any, error) { return run(p, f) },
+		// The policy, when one in mode enforce or testing was fetched.
+		ResultType: reflect.TypeFor[*Policy](),
+		Run:        func(p *checks.Pass) (any, error) { return run(p, f) },
 	}
 }
 
 // kind is the MTA-STS record: RFC 8461 §3.1, records not beginning with
 // "v=STSv1;" are discarded.
-var kind = txtrecord.Kind{Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders",
+var kind = txtrecord.Kind{IDs: txtrecord.DeclareIDs("mtasts"), Record: "mta-sts", Name: "MTA-STS", Version: "v=STSv1", Readers: "senders",
 	Many: "no policy", Rule: "RFC 8461 §3.1"}
 
 const policyPath = "/.well-known/mta-sts.txt"
@@ -84,7 +87,7 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 	}
 	switch {
 	case len(recs) == 0:
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idMissing, Severity: checks.Info, Record: "mta-sts",
 			Message: fmt.Sprintf("no MTA-STS record at %s: optional; without it senders use TLS only opportunistically", name)})
 		return nil, nil
 	case len(recs) > 1:
@@ -93,11 +96,11 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 		kind.ReportMany(p, name, recs)
 	default:
 		if rec, err := ParseRecord(recs[0]); err != nil {
-			p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts",
+			p.Report(checks.Finding{ID: idInvalid, Severity: checks.Error, Record: "mta-sts",
 				Message: fmt.Sprintf("MTA-STS record %q is invalid: %v; senders ignore it (RFC 8461 §3.1)", recs[0], err),
 				Data:    map[string]any{"record": recs[0]}})
 		} else {
-			p.Report(checks.Finding{Severity: checks.OK, Record: "mta-sts",
+			p.Report(checks.Finding{ID: idRecord, Severity: checks.OK, Record: "mta-sts",
 				Message: fmt.Sprintf("MTA-STS record %q (policy id %s)", recs[0], rec.ID),
 				Data:    map[string]any{"record": recs[0], "id": rec.ID}})
 		}
@@ -106,7 +109,7 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 	host := "mta-sts." + domain
 	url := "https://" + host + policyPath
 	if f.Offline {
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idOffline, Severity: checks.Info, Record: "mta-sts",
 			Message: fmt.Sprintf("policy at %s not fetched (offline)", url)})
 		return nil, nil
 	}
@@ -116,36 +119,36 @@ func run(p *checks.Pass, f Fetcher) (any, error) {
 		if ferr.ours {
 			sev = checks.Info
 		}
-		p.Report(checks.Finding{Severity: sev, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idFetchFailed, Severity: sev, Record: "mta-sts",
 			Message: fmt.Sprintf("could not fetch policy %s: %s", url, ferr.msg),
 			Steps:   ferr.steps, Data: map[string]any{"url": url}})
 		return nil, nil
 	}
 	pol, probs := ParsePolicy(body)
 	for _, pr := range probs {
-		p.Report(checks.Finding{Severity: pr.Severity, Record: "mta-sts",
+		p.Report(checks.Finding{ID: pr.ID, Severity: pr.Severity, Record: "mta-sts",
 			Message: fmt.Sprintf("policy %s: %s", url, pr), Data: map[string]any{"url": url, "line": pr.Line}})
 	}
 	data := map[string]any{"url": url, "mode": pol.Mode, "max_age": pol.MaxAge, "mx": pol.MX}
 	switch pol.Mode {
 	case "enforce":
-		p.Report(checks.Finding{Severity: checks.OK, Record: "mta-sts", Data: data,
+		p.Report(checks.Finding{ID: idEnforce, Severity: checks.OK, Record: "mta-sts", Data: data,
 			Message: fmt.Sprintf("MTA-STS policy in mode enforce for mx %s (max_age %d)", strings.Join(pol.MX, ", "), pol.MaxAge)})
 	case "testing":
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts", Data: data,
+		p.Report(checks.Finding{ID: idTestingMode, Severity: checks.Info, Record: "mta-sts", Data: data,
 			Message: "MTA-STS policy in mode testing: senders report TLS failures (with TLS-RPT) but still deliver; switch to enforce once reports are clean"})
 	case "none":
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts", Data: data,
+		p.Report(checks.Finding{ID: idModeNone, Severity: checks.Info, Record: "mta-sts", Data: data,
 			Message: "MTA-STS policy in mode none: it withdraws the policy; senders stop applying it"})
 		return nil, nil
 	default:
 		return nil, nil
 	}
 	if len(pol.MX) == 0 {
-		return nil, nil
+		return pol, nil
 	}
 	matchMX(p, <-mxc, domain, pol)
-	return nil, nil
+	return pol, nil
 }
 
 func lookupMX(p *checks.Pass, domain string) mxResult {
@@ -172,13 +175,13 @@ func matchMX(p *checks.Pass, mx mxResult, domain string, pol *Policy) {
 	hosts := mx.hosts
 	switch {
 	case mx.null:
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idNullMX, Severity: checks.Info, Record: "mta-sts",
 			Message: fmt.Sprintf("%s has a null MX (accepts no mail): its MTA-STS policy has nothing to protect", domain)})
 		return
 	case mx.status == lookup.StatusNXDomain:
 		return
 	case mx.status != lookup.StatusOK && mx.status != lookup.StatusNoData:
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idMXLookupFailed, Severity: checks.Info, Record: "mta-sts",
 			Message: fmt.Sprintf("could not match the policy's mx patterns: the MX lookup of %s failed (%s)", domain, mx.status)})
 		return
 	case len(hosts) == 0:
@@ -199,18 +202,18 @@ func matchMX(p *checks.Pass, mx mxResult, domain string, pol *Policy) {
 	}
 	data := map[string]any{"mx_hosts": hosts, "patterns": pol.MX, "unmatched": bad}
 	if len(bad) == 0 {
-		p.Report(checks.Finding{Severity: checks.OK, Record: "mta-sts", Data: data,
+		p.Report(checks.Finding{ID: idMXMatch, Severity: checks.OK, Record: "mta-sts", Data: data,
 			Message: fmt.Sprintf("every MX host of %s (%s) matches the policy's mx patterns", domain, strings.Join(hosts, ", "))})
 		return
 	}
 	step := fmt.Sprintf("add \"mx: %s\" lines to the policy (or fix the MX records), then change the id= of the _mta-sts record so senders refetch it", strings.Join(bad, "\", \"mx: "))
 	if pol.Mode == "enforce" {
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mta-sts", Data: data, Steps: []string{step},
+		p.Report(checks.Finding{ID: idMXNoMatchEnforce, Severity: checks.Error, Record: "mta-sts", Data: data, Steps: []string{step},
 			Message: fmt.Sprintf("MX host %s of %s matches none of the MTA-STS mx patterns (%s) in mode enforce: senders honouring MTA-STS will not deliver to it, so their mail is delayed and then bounced",
 				strings.Join(bad, ", "), domain, strings.Join(pol.MX, ", "))})
 		return
 	}
-	p.Report(checks.Finding{Severity: checks.Warning, Record: "mta-sts", Data: data, Steps: []string{step},
+	p.Report(checks.Finding{ID: idMXNoMatchTesting, Severity: checks.Warning, Record: "mta-sts", Data: data, Steps: []string{step},
 		Message: fmt.Sprintf("MX host %s of %s matches none of the MTA-STS mx patterns (%s): in mode testing senders only report it, but switching to enforce would stop delivery to it",
 			strings.Join(bad, ", "), domain, strings.Join(pol.MX, ", "))})
 }
@@ -311,7 +314,7 @@ func fetch(p *checks.Pass, f Fetcher, host string) (string, *fetchError) {
 		return "", &fetchError{msg: "the policy is larger than 64 KiB; senders may refuse it"}
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "text/plain" {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "mta-sts",
+		p.Report(checks.Finding{ID: idContentType, Severity: checks.Warning, Record: "mta-sts",
 			Message: fmt.Sprintf("policy served as %q; RFC 8461 §3.3 wants text/plain and strict senders refuse anything else", resp.Header.Get("Content-Type"))})
 	}
 	return string(body), nil

@@ -72,6 +72,7 @@ type Policy struct {
 // Problem is one thing wrong with a policy, with the line it is on (0 for
 // the whole file).
 type Problem struct {
+	ID       string // the finding ID
 	Severity checks.Severity
 	Line     int
 	Message  string
@@ -101,8 +102,8 @@ const (
 func ParsePolicy(text string) (*Policy, []Problem) {
 	pol := &Policy{MaxAge: -1}
 	var probs []Problem
-	add := func(sev checks.Severity, line int, format string, args ...any) {
-		probs = append(probs, Problem{Severity: sev, Line: line, Message: fmt.Sprintf(format, args...)})
+	add := func(id string, sev checks.Severity, line int, format string, args ...any) {
+		probs = append(probs, Problem{ID: id, Severity: sev, Line: line, Message: fmt.Sprintf(format, args...)})
 	}
 	seen := map[string]int{}
 	lines := strings.Split(text, "\n")
@@ -114,17 +115,17 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		}
 		key, value, ok := strings.Cut(line, ":")
 		if !ok {
-			add(checks.Error, n, "%q is not a \"key: value\" line", tagvalue.Clip(line))
+			add(idNotKeyValue, checks.Error, n, "%q is not a \"key: value\" line", tagvalue.Clip(line))
 			continue
 		}
 		value = strings.TrimRight(strings.TrimLeft(value, " \t"), " \t")
 		if key != strings.TrimSpace(key) {
-			add(checks.Error, n, "space around the key %q", key)
+			add(idKeySpace, checks.Error, n, "space around the key %q", key)
 			key = strings.TrimSpace(key)
 		}
 		if key != "mx" {
 			if prev, dup := seen[key]; dup {
-				add(checks.Warning, n, "%s appears again (first on line %d): senders may take either", key, prev)
+				add(idFieldRepeated, checks.Warning, n, "%s appears again (first on line %d): senders may take either", key, prev)
 			} else {
 				seen[key] = n
 			}
@@ -132,7 +133,7 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		switch key {
 		case "version":
 			if value != "STSv1" {
-				add(checks.Error, n, "version is %q, want STSv1", tagvalue.Clip(value))
+				add(idVersionWrong, checks.Error, n, "version is %q, want STSv1", tagvalue.Clip(value))
 			}
 			if pol.Version == "" {
 				pol.Version = value
@@ -144,15 +145,15 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 					pol.Mode = value
 				}
 			default:
-				add(checks.Error, n, "mode %q is not enforce, testing or none (case-sensitive)", tagvalue.Clip(value))
+				add(idModeInvalid, checks.Error, n, "mode %q is not enforce, testing or none (case-sensitive)", tagvalue.Clip(value))
 			}
 		case "max_age":
 			age, err := strconv.ParseInt(value, 10, 64)
 			switch {
 			case err != nil || len(value) > 10 || strings.HasPrefix(value, "+") || strings.HasPrefix(value, "-"):
-				add(checks.Error, n, "max_age %q is not 1 to 10 digits", tagvalue.Clip(value))
+				add(idMaxAgeInvalid, checks.Error, n, "max_age %q is not 1 to 10 digits", tagvalue.Clip(value))
 			case age > MaxMaxAge:
-				add(checks.Error, n, "max_age %d is above the maximum of %d (one year)", age, MaxMaxAge)
+				add(idMaxAgeTooLong, checks.Error, n, "max_age %d is above the maximum of %d (one year)", age, MaxMaxAge)
 				if pol.MaxAge < 0 {
 					pol.MaxAge = age
 				}
@@ -164,38 +165,38 @@ func ParsePolicy(text string) (*Policy, []Problem) {
 		case "mx":
 			pat := value
 			if strings.HasSuffix(pat, ".") {
-				add(checks.Warning, n, "mx pattern %q ends with a dot: write it without", tagvalue.Clip(pat))
+				add(idPatternDot, checks.Warning, n, "mx pattern %q ends with a dot: write it without", tagvalue.Clip(pat))
 				pat = strings.TrimSuffix(pat, ".")
 			}
 			if err := checkPattern(pat); err != nil {
-				add(checks.Error, n, "mx pattern %q: %v", tagvalue.Clip(value), err)
+				add(idPatternInvalid, checks.Error, n, "mx pattern %q: %v", tagvalue.Clip(value), err)
 				continue
 			}
 			pol.MX = append(pol.MX, strings.ToLower(pat))
 		default:
 			if !tagvalue.IsExtName(key) {
-				add(checks.Error, n, "%q is not a valid field name", tagvalue.Clip(key))
+				add(idFieldName, checks.Error, n, "%q is not a valid field name", tagvalue.Clip(key))
 			} else {
-				add(checks.Info, n, "unknown field %q is ignored by senders", key)
+				add(idFieldUnknown, checks.Info, n, "unknown field %q is ignored by senders", key)
 			}
 		}
 	}
 	if _, ok := seen["version"]; !ok {
-		add(checks.Error, 0, "version: STSv1 is missing")
+		add(idVersionMissing, checks.Error, 0, "version: STSv1 is missing")
 	}
 	if _, ok := seen["mode"]; !ok {
-		add(checks.Error, 0, "mode is missing (enforce, testing or none)")
+		add(idModeMissing, checks.Error, 0, "mode is missing (enforce, testing or none)")
 	}
 	switch _, ok := seen["max_age"]; {
 	case !ok:
-		add(checks.Error, 0, "max_age is missing")
+		add(idMaxAgeMissing, checks.Error, 0, "max_age is missing")
 	case pol.MaxAge >= 0 && pol.MaxAge < MinMaxAge:
-		add(checks.Warning, seen["max_age"], "max_age %d is under a day: senders refetch the policy constantly and an attacker who blocks the fetch strips it soon; RFC 8461 §3.2 recommends weeks (%d or more)", pol.MaxAge, weekAge)
+		add(idMaxAgeDay, checks.Warning, seen["max_age"], "max_age %d is under a day: senders refetch the policy constantly and an attacker who blocks the fetch strips it soon; RFC 8461 §3.2 recommends weeks (%d or more)", pol.MaxAge, weekAge)
 	case pol.MaxAge >= MinMaxAge && pol.MaxAge < weekAge:
-		add(checks.Info, seen["max_age"], "max_age %d is under a week: RFC 8461 §3.2 recommends weeks or more (%d)", pol.MaxAge, weekAge)
+		add(idMaxAgeWeek, checks.Info, seen["max_age"], "max_age %d is under a week: RFC 8461 §3.2 recommends weeks or more (%d)", pol.MaxAge, weekAge)
 	}
 	if len(pol.MX) == 0 && (pol.Mode == "enforce" || pol.Mode == "testing") {
-		add(checks.Error, 0, "no valid mx pattern: in mode %s senders match every MX host against these, so none would match", pol.Mode)
+		add(idNoPattern, checks.Error, 0, "no valid mx pattern: in mode %s senders match every MX host against these, so none would match", pol.Mode)
 	}
 	return pol, probs
 }

@@ -97,7 +97,7 @@ func run(p *checks.Pass) (any, error) {
 	switch res.Status {
 	case lookup.StatusNXDomain:
 		res.Exists, res.AcceptsMail = checks.No, checks.No
-		p.Report(checks.Finding{Severity: checks.Error, Record: "domain", Cause: checks.DomainNotFound,
+		p.Report(checks.Finding{ID: idDomainNotFound, Severity: checks.Error, Record: "domain", Cause: checks.DomainNotFound,
 			Verdict: checks.Confirmed, Strength: checks.Direct,
 			Message: fmt.Sprintf("the domain %s does not exist (NXDOMAIN): no mail can reach it", d),
 			Data:    map[string]any{"domain": d, "status": string(res.Status), "server": ans.Server}})
@@ -120,15 +120,15 @@ func implicit(p *checks.Pass, res *Domain) (any, error) {
 	if err != nil && !slices.ContainsFunc(addrs, public) {
 		// One address family failed and the other gave nothing a sender
 		// can reach: the missing half might have. No verdict.
-		p.Unknown(checks.DomainNoMail, "%s has no MX record and the lookup of its own address failed (%s%s), so whether it takes mail is unknown",
-			d, st, loopWords(err))
+		p.Report(checks.UnknownOf(idImplicitLookupFailed, checks.DomainNoMail, "%s has no MX record and the lookup of its own address failed (%s%s), so whether it takes mail is unknown",
+			d, st, loopWords(err)))
 		res.AcceptsMail = checks.Maybe
 		return res, fmt.Errorf("implicit MX of %s: %w", d, err)
 	}
 	if len(addrs) == 0 {
 		// RFC 5321 §5.1: no MX and no address record: there is nowhere to deliver.
 		res.AcceptsMail = checks.No
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
+		p.Report(checks.Finding{ID: idNoMailHost, Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
 			Verdict: checks.Confirmed, Strength: checks.Direct,
 			Message: fmt.Sprintf("%s has no MX record and no A/AAAA record (%s): there is nowhere to deliver its mail (RFC 5321 §5.1)", d, st),
 			Data:    map[string]any{"domain": d, "mx": "nodata", "address": string(st)}})
@@ -138,7 +138,7 @@ func implicit(p *checks.Pass, res *Domain) (any, error) {
 	res.Implicit, res.Hosts = true, []Host{h.Host}
 	if !slices.ContainsFunc(addrs, public) {
 		res.AcceptsMail = checks.No
-		p.Report(checks.Finding{Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
+		p.Report(checks.Finding{ID: idImplicitUnreachable, Severity: checks.Warning, Record: "mx", Cause: checks.DomainNoMail,
 			Verdict: checks.Confirmed, Strength: checks.Direct,
 			Message: fmt.Sprintf("%s has no MX record and its own address %s is one no sender on the internet can reach: there is nowhere to deliver its mail (RFC 5321 §5.1)",
 				d, strings.Join(addrStrings(addrs), ", ")),
@@ -146,10 +146,10 @@ func implicit(p *checks.Pass, res *Domain) (any, error) {
 		return res, nil
 	}
 	res.AcceptsMail = checks.Yes
-	p.Report(checks.Finding{Severity: checks.Warning, Record: "mx",
+	p.Report(checks.Finding{ID: idImplicit, Severity: checks.Warning, Record: "mx",
 		Message: fmt.Sprintf("%s has no MX record; mail goes to the domain's own address %s (implicit MX, RFC 5321 §5.1), which is fragile: publish an MX record if this domain receives mail",
 			d, h), Data: map[string]any{"domain": d, "implicit": true, "addrs": addrStrings(addrs)}})
-	p.Report(checks.Finding{Severity: checks.Info, Cause: checks.DomainNoMail, Verdict: checks.Possible, Strength: checks.Indirect,
+	p.Report(checks.Finding{ID: idImplicitWeb, Severity: checks.Info, Cause: checks.DomainNoMail, Verdict: checks.Possible, Strength: checks.Indirect,
 		Message: fmt.Sprintf("%s publishes no MX record: mail reaches it only if its web address %s also runs a mail server, which parked and web-only domains do not",
 			d, h), Data: map[string]any{"domain": d, "addrs": addrStrings(addrs)}})
 	return res, nil
@@ -178,19 +178,19 @@ func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 	// the target "."; a domain with one MUST NOT publish other MX records.
 	for _, n := range nulls {
 		if n.Preference != 0 {
-			p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
+			p.Report(checks.Finding{ID: idNullMXPreference, Severity: checks.Error, Record: "mx",
 				Message: fmt.Sprintf("%s has a null MX (\".\") with preference %d; RFC 7505 §3 requires preference 0", d, n.Preference),
 				Data:    map[string]any{"domain": d, "mx": mxData}})
 		}
 	}
 	if len(nulls) > 0 && len(others) > 0 {
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
+		p.Report(checks.Finding{ID: idNullMXMixed, Severity: checks.Error, Record: "mx",
 			Message: fmt.Sprintf("%s has a null MX (\".\") beside %d other MX record(s); RFC 7505 §3 forbids this, and senders may treat the domain as taking no mail or try the other hosts",
 				d, len(others)), Data: map[string]any{"domain": d, "mx": mxData}})
 	}
 	if len(others) == 0 {
 		res.NullMX, res.AcceptsMail = true, checks.No
-		p.Report(checks.Finding{Severity: checks.Info, Record: "mx", Cause: checks.DomainNoMail,
+		p.Report(checks.Finding{ID: idNullMX, Severity: checks.Info, Record: "mx", Cause: checks.DomainNoMail,
 			Verdict: checks.Confirmed, Strength: checks.Direct,
 			Message: fmt.Sprintf("%s publishes a null MX (RFC 7505): it accepts no mail at all", d),
 			Data:    map[string]any{"domain": d, "mx": mxData}})
@@ -225,7 +225,7 @@ func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 		for i, h := range usable {
 			names[i] = h.String()
 		}
-		p.Report(checks.Finding{Severity: checks.OK, Record: "mx", Cause: checks.DomainNoMail,
+		p.Report(checks.Finding{ID: idAcceptsMail, Severity: checks.OK, Record: "mx", Cause: checks.DomainNoMail,
 			Verdict: checks.RuledOut, Strength: checks.Direct,
 			Message: fmt.Sprintf("%s accepts mail at %s", d, strings.Join(names, "; ")),
 			Data:    map[string]any{"domain": d, "mx": mxData}})
@@ -234,15 +234,15 @@ func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 	case len(failed) == 0:
 		// RFC 5321 §5.1: MX records are present but none is usable.
 		res.AcceptsMail = checks.No
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mx", Cause: checks.DomainNoMail,
+		p.Report(checks.Finding{ID: idHostsDead, Severity: checks.Error, Record: "mx", Cause: checks.DomainNoMail,
 			Verdict: checks.Confirmed, Strength: checks.Direct,
 			Message: fmt.Sprintf("none of the %d MX host(s) of %s can receive mail: %s", len(dead), d, deadList(dead)),
 			Data:    map[string]any{"domain": d, "mx": mxData}})
 		return res, nil
 	}
 	res.AcceptsMail = checks.Maybe
-	p.Unknown(checks.DomainNoMail, "no MX host of %s could be resolved (%s), so whether it takes mail is unknown; retry later",
-		d, deadList(append(failed, dead...)))
+	p.Report(checks.UnknownOf(idHostsUnresolved, checks.DomainNoMail, "no MX host of %s could be resolved (%s), so whether it takes mail is unknown; retry later",
+		d, deadList(append(failed, dead...))))
 	return res, fmt.Errorf("could not resolve any MX host of %s: %w", d, failed[0].err)
 }
 
@@ -297,7 +297,7 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 	data := map[string]any{"host": h.Name, "preference": h.Preference, "status": string(h.Status)}
 	if h.ipLiteral {
 		// RFC 5321 §5.1: the data field of an MX record MUST contain a domain name.
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
+		p.Report(checks.Finding{ID: idTargetIP, Severity: checks.Error, Record: "mx",
 			Message: fmt.Sprintf("MX target %s is an IP address, not a host name; RFC 5321 §5.1 requires a name, and senders will not deliver to it", h.Name),
 			Data:    data})
 		return
@@ -305,7 +305,7 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 	if h.cname != "" {
 		// RFC 2181 §10.3 and RFC 5321 §5.1: an MX target must not be an alias.
 		data["cname"] = h.cname
-		p.Report(checks.Finding{Severity: checks.Error, Record: "mx",
+		p.Report(checks.Finding{ID: idTargetCNAME, Severity: checks.Error, Record: "mx",
 			Message: fmt.Sprintf("MX target %s is an alias (CNAME to %s); RFC 2181 §10.3 forbids this, and some senders refuse to deliver", h.Name, h.cname),
 			Data:    data})
 	}
@@ -318,19 +318,20 @@ func reportHost(p *checks.Pass, h *host, othersWork bool) {
 	}
 	if h.internal {
 		data["addrs"] = addrStrings(h.Addrs)
-		p.Report(checks.Finding{Severity: sev, Record: "mx", Data: data,
+		p.Report(checks.Finding{ID: idHostInternal, Severity: sev, Record: "mx", Data: data,
 			Message: fmt.Sprintf("MX %s resolves only to %s, an address no sender on the internet can reach",
 				h.Name, strings.Join(addrStrings(h.Addrs), ", "))})
 		return
 	}
-	msg := fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Name, statusWords(h.Status))
+	id, msg := idHostNoAddress, fmt.Sprintf("MX %s has no A/AAAA record (%s)", h.Name, statusWords(h.Status))
 	if !h.dead() {
+		id = idHostLookupFailed
 		msg = fmt.Sprintf("MX %s could not be resolved (%s%s)", h.Name, statusWords(h.Status), loopWords(h.err))
 		if loop := lookup.LoopOf(h.err); loop != nil {
 			data["cname_loop"] = loop
 		}
 	}
-	p.Report(checks.Finding{Severity: sev, Record: "mx", Message: msg, Data: data})
+	p.Report(checks.Finding{ID: id, Severity: sev, Record: "mx", Message: msg, Data: data})
 }
 
 // recognise names the provider and gateway behind the MX hosts, the most
@@ -344,13 +345,13 @@ func recognise(p *checks.Pass, res *Domain, hosts []*host) {
 		case op.Kind == Gateway && gateway == nil:
 			gateway = op
 			res.Gateway = op.Name
-			p.Report(checks.Finding{Severity: checks.Info, Record: "mx",
+			p.Report(checks.Finding{ID: idGateway, Severity: checks.Info, Record: "mx",
 				Message: fmt.Sprintf("%s receives mail through the %s mail security gateway (MX %s)", res.Domain, op.Name, h.Name),
 				Data:    map[string]any{"gateway": op.Name, "host": h.Name}})
 		case op.Kind == Mailbox && provider == nil:
 			provider = op
 			res.Provider = op.Name
-			p.Report(checks.Finding{Severity: checks.Info, Record: "mx",
+			p.Report(checks.Finding{ID: idProvider, Severity: checks.Info, Record: "mx",
 				Message: fmt.Sprintf("%s's mailboxes are at %s (MX %s)", res.Domain, op.Name, h.Name),
 				Data:    map[string]any{"provider": op.Name, "consumer": op.Consumer, "host": h.Name}})
 		}
@@ -362,7 +363,7 @@ func recognise(p *checks.Pass, res *Domain, hosts []*host) {
 func corporateFilter(p *checks.Pass, res *Domain) {
 	if res.Gateway != "" {
 		op := operatorNamed(res.Gateway)
-		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
+		p.Report(checks.Finding{ID: idFilter, Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
 			Severity: checks.Info,
 			Message:  fmt.Sprintf("mail for %s passes the %s security gateway, which can quarantine or hold a message the recipient never sees", res.Domain, op.Name),
 			Steps: []string{
@@ -380,7 +381,7 @@ func corporateFilter(p *checks.Pass, res *Domain) {
 		if op.Allow != "" {
 			allow = "in " + op.Allow
 		}
-		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
+		p.Report(checks.Finding{ID: idProviderQuarantine, Cause: checks.CorporateFilter, Verdict: checks.Possible, Strength: checks.Indirect,
 			Severity: checks.Info,
 			Message: fmt.Sprintf("mail for %s goes to %s, whose own filtering quarantines messages (high-confidence phishing, malware, spam by the tenant's policy) that the recipient never sees in the inbox",
 				res.Domain, op.Name),
@@ -392,7 +393,7 @@ func corporateFilter(p *checks.Pass, res *Domain) {
 		return
 	}
 	if op := operatorNamed(res.Provider); op != nil && op.Consumer {
-		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.RuledOut, Strength: checks.Indirect,
+		p.Report(checks.Finding{ID: idConsumer, Cause: checks.CorporateFilter, Verdict: checks.RuledOut, Strength: checks.Indirect,
 			Severity: checks.OK,
 			Message:  fmt.Sprintf("%s is a consumer mailbox at %s, with no company mail gateway in front of it", res.Domain, op.Name),
 			Data:     map[string]any{"provider": op.Name}})
@@ -405,7 +406,7 @@ func corporateFilter(p *checks.Pass, res *Domain) {
 		hosts = append(hosts, h.Name)
 	}
 	if len(hosts) > 0 {
-		p.Report(checks.Finding{Cause: checks.CorporateFilter, Verdict: checks.Unknown, Severity: checks.OK,
+		p.Report(checks.Finding{ID: idFilterUnknown, Cause: checks.CorporateFilter, Verdict: checks.Unknown, Severity: checks.OK,
 			Message: fmt.Sprintf("the MX hosts of %s (%s) are not a known security gateway; an in-house filter cannot be ruled out from DNS",
 				res.Domain, strings.Join(hosts, ", "))})
 	}
@@ -431,13 +432,13 @@ func addressOr(p *checks.Pass, domain string) string {
 }
 
 func ruleOutNotFound(p *checks.Pass, d string) {
-	p.Report(checks.Finding{Severity: checks.OK, Cause: checks.DomainNotFound, Verdict: checks.RuledOut,
+	p.Report(checks.Finding{ID: idDomainExists, Severity: checks.OK, Cause: checks.DomainNotFound, Verdict: checks.RuledOut,
 		Strength: checks.Direct, Message: fmt.Sprintf("the domain %s exists", d), Data: map[string]any{"domain": d}})
 }
 
 func unknownBoth(p *checks.Pass, format string, args ...any) {
-	p.Unknown(checks.DomainNotFound, format, args...)
-	p.Unknown(checks.DomainNoMail, format, args...)
+	p.Report(checks.UnknownOf(idLookupFailed, checks.DomainNotFound, format, args...))
+	p.Report(checks.UnknownOf(idLookupFailed, checks.DomainNoMail, format, args...))
 }
 
 func deadList(hs []*host) string {

@@ -44,7 +44,7 @@ func run(p *checks.Pass) (any, error) {
 	ips := p.Ticket.SendingIPs
 	if len(ips) == 0 {
 		p.Skip("no sending IP given: reverse DNS of the sending IPs was not checked")
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "reverse DNS not checked: the IPs the app sends from would settle it")
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "reverse DNS not checked: the IPs the app sends from would settle it"))
 		return nil, nil
 	}
 	outs := make([]*Outcome, len(ips))
@@ -128,7 +128,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		// Gmail's sender guidelines, and most large receivers, require
 		// sending IPs to have reverse DNS; mail without it is refused or
 		// filed as spam.
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idMissing,
 			Severity: checks.Error, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 			Message: fmt.Sprintf("sending IP %s has no PTR record (%s at %s): Gmail and other large providers reject or spam-folder mail from IPs without reverse DNS",
 				ip, o.Status, strings.TrimSuffix(o.Reverse, ".")),
@@ -137,7 +137,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		})
 		return false
 	default:
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idLookupFailed,
 			Severity: checks.Warning, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Unknown,
 			Message: fmt.Sprintf("could not look up the PTR record of sending IP %s (%s): reverse DNS not checked", ip, o.Status),
 			Steps:   []string{"run the check again later, or through a resolver that can reach the reverse zone"},
@@ -147,7 +147,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 	}
 	data["ptr"] = o.Names
 	if len(o.Names) > 1 {
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idSeveral,
 			Severity: checks.Info, Record: "ptr",
 			Message: fmt.Sprintf("sending IP %s has %d PTR records (%s): receivers may check only one; a single PTR is more reliable",
 				ip, len(o.Names), strings.Join(o.Names, ", ")),
@@ -158,7 +158,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		if len(o.ForwardFailed) > 0 {
 			// A name whose lookup failed might have pointed back: not
 			// confirmed is not "not forward-confirmed".
-			p.Report(checks.Finding{
+			p.Report(checks.Finding{ID: idForwardFailed,
 				Severity: checks.Warning, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Unknown,
 				Message: fmt.Sprintf("sending IP %s has PTR %s, but the address lookup failed (%s): could not confirm it points back",
 					ip, strings.Join(o.Names, ", "), describeFailed(o.ForwardFailed)),
@@ -184,7 +184,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 				got = append(got, fmt.Sprintf("%s -> no address", n))
 			}
 		}
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idNotConfirmed,
 			Severity: checks.Warning, Record: "ptr", Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 			Message: fmt.Sprintf("reverse DNS of sending IP %s is not forward-confirmed: %s; receivers that require forward-confirmed reverse DNS treat it as missing",
 				ip, strings.Join(got, "; ")),
@@ -193,7 +193,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 		})
 	} else {
 		data["confirmed"] = o.Confirmed
-		p.Report(checks.Finding{
+		p.Report(checks.Finding{ID: idConfirmed,
 			Severity: checks.OK, Record: "ptr",
 			Message: fmt.Sprintf("sending IP %s has PTR %s, which resolves back to it (forward-confirmed)", ip, o.Confirmed),
 			Data:    data,
@@ -201,7 +201,7 @@ func report(p *checks.Pass, o *Outcome) (failed bool) {
 	}
 	for _, n := range o.Names {
 		if why := Generic(n, o.IP); why != "" {
-			p.Report(checks.Finding{
+			p.Report(checks.Finding{ID: idGeneric,
 				Severity: checks.Warning, Record: "ptr",
 				Message: fmt.Sprintf("PTR %s of sending IP %s looks generic (%s): receivers score such names as residential or unmanaged senders",
 					n, ip, why),

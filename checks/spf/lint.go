@@ -37,7 +37,7 @@ func run(p *checks.Pass) (any, error) {
 	domain := strings.TrimSuffix(strings.ToLower(p.Ticket.SenderDomain()), ".")
 	if domain == "" {
 		p.Skip("no sender given: there is no sender domain whose SPF to check")
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputSendingIP}, "SPF not checked: the sender (and the sending IPs) would check the sender's SPF")
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderAuth, []checks.Input{checks.InputSender, checks.InputSendingIP}, "SPF not checked: the sender (and the sending IPs) would check the sender's SPF"))
 		return nil, nil
 	}
 	res := &Result{Domain: domain}
@@ -45,7 +45,7 @@ func run(p *checks.Pass) (any, error) {
 	if tree.Err != nil {
 		// §4.4: a DNS failure on the sender's own record is a temperror for
 		// every receiver; we cannot say anything about the record.
-		p.Report(checks.Finding{Severity: checks.Error, Record: rec, Cause: checks.SenderAuth, Verdict: checks.Unknown,
+		p.Report(checks.Finding{ID: idLookupFailed, Severity: checks.Error, Record: rec, Cause: checks.SenderAuth, Verdict: checks.Unknown,
 			Message: fmt.Sprintf("could not fetch the SPF record of %s: TXT lookup %s (receivers get temperror); run again or check the domain's DNS servers", domain, tree.Status),
 			Data:    map[string]any{"domain": domain, "status": tree.Status}})
 		return res, tree.Err
@@ -95,8 +95,8 @@ type linter struct {
 	permerror []string
 }
 
-func (l *linter) report(sev checks.Severity, data map[string]any, format string, args ...any) {
-	l.p.Report(checks.Finding{Severity: sev, Record: rec, Message: fmt.Sprintf(format, args...), Data: data})
+func (l *linter) report(id string, sev checks.Severity, data map[string]any, format string, args ...any) {
+	l.p.Report(checks.Finding{ID: id, Severity: sev, Record: rec, Message: fmt.Sprintf(format, args...), Data: data})
 }
 
 func (l *linter) perm(why string) { l.permerror = append(l.permerror, why) }
@@ -107,7 +107,7 @@ func (l *linter) lint() {
 	// §3.1, §14.1: the SPF RR type (99) is deprecated; receivers only look
 	// at TXT.
 	if len(root.Legacy) > 0 {
-		l.report(checks.Warning, map[string]any{"domain": d, "spf_rr": root.Legacy},
+		l.report(idLegacyType, checks.Warning, map[string]any{"domain": d, "spf_rr": root.Legacy},
 			"%s publishes the legacy SPF record type (type 99, %q): it is obsolete and ignored by receivers (RFC 7208 §3.1, §14.1); remove it and keep only the TXT record", d, root.Legacy[0])
 	}
 	if len(root.SPFs) == 0 {
@@ -120,15 +120,17 @@ func (l *linter) lint() {
 		if root.Status == lookup.StatusNXDomain {
 			why = "does not exist (NXDOMAIN)"
 		}
-		l.report(checks.Error, map[string]any{"domain": d, "status": root.Status},
+		l.report(idMissing, checks.Error, map[string]any{"domain": d, "status": root.Status},
 			"%s %s: it has no SPF record, so receivers get SPF none (RFC 7208 §4.5) and cannot authenticate its mail by SPF; publish one, e.g. \"v=spf1 mx -all\"", d, why)
 		return
 	}
-	l.report(checks.OK, map[string]any{"domain": d, "record": root.Record}, "SPF record of %s: %q", d, root.Record)
+	if len(root.SPFs) == 1 {
+		l.report(idRecord, checks.OK, map[string]any{"domain": d, "record": root.Record}, "SPF record of %s: %q", d, root.Record)
+	}
 	root.Walk(func(n *Node, depth int) { l.node(n, depth) })
 	l.counts()
 	l.allRules()
-	l.p.Report(checks.Finding{Severity: checks.Info, Record: rec,
+	l.p.Report(checks.Finding{ID: idTree, Severity: checks.Info, Record: rec,
 		Message: "SPF include tree of " + d + ", DNS-querying terms per branch:\n" + strings.TrimSuffix(root.Render(), "\n"),
 		Data:    map[string]any{"tree": root}})
 }
@@ -139,21 +141,24 @@ func (l *linter) node(n *Node, depth int) {
 	if n.Term != "" {
 		where = fmt.Sprintf("%s (reached by %s)", n.Domain, n.Term)
 	}
+	if n.Alt > 0 {
+		where = fmt.Sprintf("%s, record %d", where, n.Alt)
+	}
 	data := map[string]any{"domain": n.Domain, "record": n.Record}
 	switch {
 	case n.Loop != nil:
 		// §4.6.4 limits exist to stop loops; an include or redirect loop
 		// always ends in a permerror when evaluation reaches it.
 		l.perm("loop")
-		l.report(checks.Error, map[string]any{"domain": n.Domain, "loop": n.Loop},
+		l.report(idLoop, checks.Error, map[string]any{"domain": n.Domain, "loop": n.Loop},
 			"%s loops back: %s (RFC 7208 §4.6.4: evaluation exceeds the lookup limit, %s); remove the term", n.Term, strings.Join(n.Loop, " -> "), permerrMsg)
 		return
 	case n.Truncated:
-		l.report(checks.Warning, data, "%s was not expanded: the tree is deeper than %d or larger than %d records, far beyond the limit of 10 lookups (RFC 7208 §4.6.4)", where, maxDepth, maxNodes)
+		l.report(idTruncated, checks.Warning, data, "%s was not expanded: the tree is deeper than %d or larger than %d records, far beyond the limit of 10 lookups (RFC 7208 §4.6.4)", where, maxDepth, maxNodes)
 		return
 	case n.Err != nil:
 		if depth > 0 {
-			l.report(checks.Warning, map[string]any{"domain": n.Domain, "status": n.Status},
+			l.report(idIncludeLookupFailed, checks.Warning, map[string]any{"domain": n.Domain, "status": n.Status},
 				"%s: the TXT lookup failed (%s): receivers get temperror when they reach %s (RFC 7208 §5.2)", where, n.Status, n.Term)
 		}
 		return
@@ -162,23 +167,29 @@ func (l *linter) node(n *Node, depth int) {
 	for _, ss := range n.Strings {
 		for _, s := range ss {
 			if len(s) > stringMax {
-				l.report(checks.Error, data, "%s: a TXT character-string is %d octets; one string holds at most 255 (RFC 7208 §3.3); split the record into several quoted strings", where, len(s))
+				l.report(idStringTooLong, checks.Error, data, "%s: a TXT character-string is %d octets; one string holds at most 255 (RFC 7208 §3.3); split the record into several quoted strings", where, len(s))
 			}
 		}
 	}
 	switch {
 	case n.WireSize > sizeError:
-		l.report(checks.Error, map[string]any{"domain": n.Domain, "size": n.WireSize},
+		l.report(idTooLarge, checks.Error, map[string]any{"domain": n.Domain, "size": n.WireSize},
 			"%s: the TXT answer is %d octets, over the 512 that fit a plain UDP answer (RFC 7208 §3.4): some receivers will fail to fetch it; shorten the record or move parts into includes", where, n.WireSize)
 	case n.WireSize > sizeWarn:
-		l.report(checks.Warning, map[string]any{"domain": n.Domain, "size": n.WireSize},
+		l.report(idLarge, checks.Warning, map[string]any{"domain": n.Domain, "size": n.WireSize},
 			"%s: the TXT answer is %d octets, close to the 512 that fit a plain UDP answer (RFC 7208 §3.4 recommends staying under 450)", where, n.WireSize)
 	}
 	if len(n.SPFs) > 1 {
 		// §4.5: more than one record is a permerror.
 		l.perm("multiple records")
-		l.report(checks.Error, map[string]any{"domain": n.Domain, "records": n.SPFs},
-			"%s has %d v=spf1 records (%s): there must be exactly one, or %s (RFC 7208 §4.5); merge them into one", where, len(n.SPFs), quoteAll(n.SPFs), permerrMsg)
+		var each []string
+		var counts []int
+		for _, a := range n.Alternatives {
+			each = append(each, fmt.Sprintf("record %d needs %s", a.Alt, lookups(a.Total)))
+			counts = append(counts, a.Total)
+		}
+		l.report(idMultiple, checks.Error, map[string]any{"domain": n.Domain, "records": n.SPFs, "lookups": counts},
+			"%s has %d v=spf1 records (%s): there must be exactly one, or %s (RFC 7208 §4.5); merge them into one (%s)", where, len(n.SPFs), quoteAll(n.SPFs), permerrMsg, strings.Join(each, ", "))
 		return
 	}
 	if len(n.SPFs) == 0 {
@@ -194,7 +205,7 @@ func (l *linter) node(n *Node, depth int) {
 			if n.Status == lookup.StatusOK {
 				what = "only TXT records without v=spf1"
 			}
-			l.report(checks.Error, map[string]any{"domain": n.Domain, "status": n.Status},
+			l.report(idIncludeNoRecord, checks.Error, map[string]any{"domain": n.Domain, "status": n.Status},
 				"%s: %s has no SPF record (%s), so %s (RFC 7208 §%s); fix or remove the term", n.Term, n.Domain, what, permerrMsg, sec)
 		}
 		return
@@ -202,20 +213,20 @@ func (l *linter) node(n *Node, depth int) {
 	for _, e := range n.SyntaxErr {
 		// §4.6: a syntax error anywhere makes the whole record permerror.
 		l.perm("syntax")
-		l.report(checks.Error, map[string]any{"domain": n.Domain, "record": n.Record, "term": e.Term},
+		l.report(idSyntax, checks.Error, map[string]any{"domain": n.Domain, "record": n.Record, "term": e.Term},
 			"SPF record of %s: %v; %s (RFC 7208 §4.6)", where, e, permerrMsg)
 	}
 	rec := n.Parsed
 	for _, t := range rec.Terms {
 		switch {
 		case t.Name == "ptr" && t.Mechanism():
-			l.report(checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text},
+			l.report(idPTR, checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text},
 				"SPF record of %s: term %q: ptr should not be used (RFC 7208 §5.5): it is slow, unreliable and some receivers ignore it; list the IPs with ip4:/ip6: instead", where, t.Text)
 		case t.Name == "all" && t.Qualifier == '+':
-			l.report(checks.Error, map[string]any{"domain": n.Domain, "term": t.Text},
+			l.report(idPlusAll, checks.Error, map[string]any{"domain": n.Domain, "term": t.Text},
 				"SPF record of %s: term %q lets every host on the internet send as this domain (RFC 7208 §5.1); end with -all or ~all", where, t.Text)
 		case t.HasMacros() && (t.Name == "include" || t.Name == "redirect"):
-			l.report(checks.Info, map[string]any{"domain": n.Domain, "term": t.Text},
+			l.report(idMacroTarget, checks.Info, map[string]any{"domain": n.Domain, "term": t.Text},
 				"SPF record of %s: %q uses macros, so its target depends on the message and was not expanded", where, t.Text)
 		}
 	}
@@ -226,37 +237,50 @@ func (l *linter) node(n *Node, depth int) {
 		}
 		switch {
 		case pr.Err != nil:
-			l.report(checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text, "status": pr.Status},
+			l.report(idTermLookupFailed, checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text, "status": pr.Status},
 				"SPF record of %s: term %q: the lookup of %s failed (%s): receivers get temperror when they reach it (RFC 7208 §5)", where, t.Text, pr.Target, pr.Status)
 		case t.Name == "mx" && pr.Count > mxMax:
 			// §4.6.4: an mx term MUST NOT look up more than 10 addresses.
 			l.perm("mx over 10")
-			l.report(checks.Error, map[string]any{"domain": n.Domain, "term": t.Text, "mx": pr.Count},
+			l.report(idMXOver10, checks.Error, map[string]any{"domain": n.Domain, "term": t.Text, "mx": pr.Count},
 				"SPF record of %s: term %q: %s has %d MX records, over the 10 an mx term may look up (RFC 7208 §4.6.4), so %s; use ip4:/ip6: instead", where, t.Text, pr.Target, pr.Count, permerrMsg)
 		case pr.Void():
-			l.report(checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text, "status": pr.Status},
+			l.report(idVoidTerm, checks.Warning, map[string]any{"domain": n.Domain, "term": t.Text, "status": pr.Status},
 				"SPF record of %s: term %q: %s has no %s (%s): the term matches nothing and counts as a void lookup (RFC 7208 §4.6.4, limit 2); remove it", where, t.Text, pr.Target, map[bool]string{true: "MX records", false: "address"}[t.Name == "mx"], pr.Status)
 		}
 	}
 }
 
-// counts applies the limits of §4.6.4 across the whole tree.
+// counts applies the limits of §4.6.4 across the whole tree: of each
+// record, when the domain has several.
 func (l *linter) counts() {
-	root := l.root
+	for _, top := range l.root.Tops() {
+		l.count(top)
+	}
+}
+
+func (l *linter) count(root *Node) {
+	name := root.Domain
+	if root.Alt > 0 {
+		name = fmt.Sprintf("%s (record %d of %d)", root.Domain, root.Alt, len(l.root.Alternatives))
+	}
 	data := map[string]any{"domain": root.Domain, "lookups": root.Total}
+	if root.Alt > 0 {
+		data["alt"] = root.Alt
+	}
 	if root.Total > lookupMax {
 		l.perm("over 10 lookups")
 		heavy := heaviest(root)
-		l.report(checks.Error, data,
+		l.report(idTooManyLookups, checks.Error, data,
 			"SPF of %s needs %d DNS lookups, over the limit of 10 (RFC 7208 §4.6.4): %s when evaluation gets that far%s; flatten includes into ip4:/ip6: terms",
-			root.Domain, root.Total, permerrMsg, heavy)
+			name, root.Total, permerrMsg, heavy)
 	} else {
-		l.report(checks.OK, data, "SPF of %s needs %s (limit 10, RFC 7208 §4.6.4)", root.Domain, lookups(root.Total))
+		l.report(idLookups, checks.OK, data, "SPF of %s needs %s (limit 10, RFC 7208 §4.6.4)", name, lookups(root.Total))
 	}
 	void := 0
 	var voids []string
 	root.Walk(func(n *Node, _ int) {
-		if n.Term != "" && n.Err == nil && n.Loop == nil && !n.Truncated && len(n.SPFs) == 0 &&
+		if n.Term != "" && n.Alt == 0 && n.Err == nil && n.Loop == nil && !n.Truncated && len(n.SPFs) == 0 &&
 			(n.Status == lookup.StatusNXDomain || n.Status == lookup.StatusNoData) {
 			void++
 			voids = append(voids, n.Term)
@@ -270,9 +294,9 @@ func (l *linter) counts() {
 	})
 	if void > voidMax {
 		l.perm("void lookups")
-		l.report(checks.Error, map[string]any{"domain": root.Domain, "void": void, "terms": voids},
+		l.report(idVoidLimit, checks.Error, map[string]any{"domain": root.Domain, "void": void, "terms": voids},
 			"SPF of %s has %d terms whose lookups find nothing (%s), over the limit of 2 void lookups (RFC 7208 §4.6.4): %s; remove them",
-			root.Domain, void, strings.Join(voids, ", "), permerrMsg)
+			name, void, strings.Join(voids, ", "), permerrMsg)
 	}
 }
 
@@ -293,7 +317,12 @@ func heaviest(root *Node) string {
 // allRules checks how the record ends (§4.7, §5.1, §6.1), following the
 // redirect chain, which acts as the end of the root record.
 func (l *linter) allRules() {
-	n := l.root
+	for _, top := range l.root.Tops() {
+		l.allRulesOf(top)
+	}
+}
+
+func (l *linter) allRulesOf(n *Node) {
 	for n != nil && n.Parsed != nil {
 		var all, redirect *Term
 		for _, t := range n.Parsed.Terms {
@@ -305,18 +334,22 @@ func (l *linter) allRules() {
 			}
 		}
 		data := map[string]any{"domain": n.Domain, "record": n.Record}
+		name := n.Domain
+		if n.Alt > 0 {
+			name = fmt.Sprintf("%s, record %d", n.Domain, n.Alt)
+		}
 		switch {
 		case all != nil && redirect != nil:
 			// §6.1: redirect is ignored when the record has an all mechanism.
-			l.report(checks.Warning, data, "SPF record of %s: %q is ignored because the record has %q (RFC 7208 §6.1); remove one of them", n.Domain, redirect.Text, all.Text)
+			l.report(idRedirectIgnored, checks.Warning, data, "SPF record of %s: %q is ignored because the record has %q (RFC 7208 §6.1); remove one of them", name, redirect.Text, all.Text)
 			return
 		case all != nil && all.Qualifier == '?':
-			l.report(checks.Warning, data, "SPF record of %s ends with %q: other hosts get neutral, which protects nothing (RFC 7208 §8.2); end with ~all or -all", n.Domain, all.Text)
+			l.report(idNeutralAll, checks.Warning, data, "SPF record of %s ends with %q: other hosts get neutral, which protects nothing (RFC 7208 §8.2); end with ~all or -all", name, all.Text)
 			return
 		case all != nil:
 			return
 		case redirect == nil:
-			l.report(checks.Warning, data, "SPF record of %s has no all and no redirect: other hosts get neutral (RFC 7208 §4.7); end it with ~all or -all", n.Domain)
+			l.report(idNoAll, checks.Warning, data, "SPF record of %s has no all and no redirect: other hosts get neutral (RFC 7208 §4.7); end it with ~all or -all", name)
 			return
 		}
 		// Follow the redirect.
@@ -387,27 +420,27 @@ func report(p *checks.Pass, ev Evaluation, helo bool) {
 	f := checks.Finding{Severity: checks.Info, Record: rec, Cause: checks.SenderAuth, Strength: checks.Direct, Data: data}
 	switch ev.Result {
 	case blitiri.Pass:
-		f.Severity, f.Verdict = checks.OK, checks.RuledOut
+		f.ID, f.Severity, f.Verdict = idPass, checks.OK, checks.RuledOut
 		f.Message = fmt.Sprintf("SPF passes for %s (%s): %s", ev.IP, ident, ev.Reason)
 	case blitiri.Fail:
-		f.Severity, f.Verdict = checks.Error, checks.Likely
+		f.ID, f.Severity, f.Verdict = idFail, checks.Error, checks.Likely
 		f.Message = fmt.Sprintf("SPF fails for %s (%s): the SPF record of %s does not list this IP (%s); receivers may refuse or junk the mail", ev.IP, ident, ev.Domain, ev.Reason)
 		f.Steps = []string{fmt.Sprintf("add %s (or the include of the service that sends from it) to the SPF record of %s", ev.IP, ev.Domain)}
 	case blitiri.SoftFail:
-		f.Severity, f.Verdict = checks.Warning, checks.Possible
+		f.ID, f.Severity, f.Verdict = idSoftFail, checks.Warning, checks.Possible
 		f.Message = fmt.Sprintf("SPF softfails for %s (%s): the SPF record of %s does not list this IP (%s); receivers often junk such mail", ev.IP, ident, ev.Domain, ev.Reason)
 		f.Steps = []string{fmt.Sprintf("add %s (or the include of the service that sends from it) to the SPF record of %s", ev.IP, ev.Domain)}
 	case blitiri.PermError:
-		f.Severity, f.Verdict = checks.Error, checks.Likely
+		f.ID, f.Severity, f.Verdict = idPermError, checks.Error, checks.Likely
 		f.Message = fmt.Sprintf("SPF permerror for %s (%s): %s; receivers treat the record as broken (RFC 7208 §2.6.7)", ev.IP, ident, ev.Reason)
 	case blitiri.TempError:
-		f.Severity, f.Verdict = checks.Warning, checks.Unknown
+		f.ID, f.Severity, f.Verdict = idTempError, checks.Warning, checks.Unknown
 		f.Message = fmt.Sprintf("SPF temperror for %s (%s): %s; a DNS failure, receivers defer or accept (RFC 7208 §2.6.6)", ev.IP, ident, ev.Reason)
 	case "none":
-		f.Severity, f.Verdict, f.Strength = checks.Warning, checks.Possible, checks.Indirect
+		f.ID, f.Severity, f.Verdict, f.Strength = idResultNone, checks.Warning, checks.Possible, checks.Indirect
 		f.Message = fmt.Sprintf("SPF none for %s (%s): %s, so SPF cannot authenticate the mail", ev.IP, ident, ev.Reason)
 	default: // neutral
-		f.Severity, f.Verdict, f.Strength = checks.Warning, checks.Possible, checks.Indirect
+		f.ID, f.Severity, f.Verdict, f.Strength = idNeutral, checks.Warning, checks.Possible, checks.Indirect
 		f.Message = fmt.Sprintf("SPF neutral for %s (%s): %s; the record makes no statement about this IP", ev.IP, ident, ev.Reason)
 	}
 	if helo && f.Verdict == checks.Likely {
@@ -425,13 +458,13 @@ func (l *linter) verdicts(evals []Evaluation) {
 	p := l.p
 	switch {
 	case len(l.root.SPFs) == 0:
-		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
+		p.Report(checks.Finding{ID: idNoRecordAuth, Severity: checks.Info, Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
 			Message: fmt.Sprintf("%s has no SPF record: no receiver can authenticate its mail by SPF", l.root.Domain)})
 	case len(l.permerror) > 0:
-		p.Report(checks.Finding{Severity: checks.Info, Cause: checks.SenderAuth, Verdict: checks.Likely, Strength: checks.Indirect,
+		p.Report(checks.Finding{ID: idBrokenAuth, Severity: checks.Info, Cause: checks.SenderAuth, Verdict: checks.Likely, Strength: checks.Indirect,
 			Message: fmt.Sprintf("the SPF of %s is broken (%s): receivers get permerror", l.root.Domain, strings.Join(dedup(l.permerror), ", "))})
 	default:
-		p.Missing(checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "SPF record of %s looks sound, but no sending IP was given to evaluate it for", l.root.Domain)
+		p.Report(checks.MissingOf(idNeedsIP, checks.SenderAuth, []checks.Input{checks.InputSendingIP}, "SPF record of %s looks sound, but no sending IP was given to evaluate it for", l.root.Domain))
 	}
 }
 

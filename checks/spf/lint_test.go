@@ -285,3 +285,35 @@ func TestNoSendingIP(t *testing.T) {
 		}
 	}
 }
+
+// Two SPF records are a permerror, and each is still expanded and counted,
+// so that its own problems do not hide behind the first.
+func TestTwoRecordsCountedEach(t *testing.T) {
+	z := checktest.Zones(t,
+		zone(`@ IN TXT "v=spf1 include:a.example.net -all"`,
+			`@ IN TXT "v=spf1`+includes(11, "l")+` ?all"`),
+		other(append(leafRecords(11, "l"), `a IN TXT "v=spf1 a mx -all"`, `a IN A 192.0.2.1`)...))
+	res := checktest.Run(t, z, &checks.Ticket{Sender: "example.com"}, Lint)
+	fs := res.Findings()
+	want := []struct {
+		sev  checks.Severity
+		text string
+	}{
+		{checks.Error, "has 2 v=spf1 records"},
+		{checks.Error, "record 1 needs 3 DNS lookups, record 2 needs 11 DNS lookups"},
+		{checks.OK, "SPF of example.com (record 1 of 2) needs 3 DNS lookups"},
+		{checks.Error, "SPF of example.com (record 2 of 2) needs 11 DNS lookups, over the limit of 10"},
+		{checks.Warning, `example.com, record 2 ends with "?all"`},
+		{checks.Info, "example.com record 2: 11 DNS lookups in all"},
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(fs, func(f checks.Finding) bool {
+			return f.Severity == w.sev && strings.Contains(f.Message, w.text)
+		}) {
+			t.Errorf("no %s finding with %q; findings:\n%s", w.sev, w.text, strings.Join(checktest.Messages(res, "spf"), "\n"))
+		}
+	}
+	if got := res.Check("spf").Result.(*Result).Lookups; got != 11 {
+		t.Errorf("Result.Lookups = %d, want the larger record's 11", got)
+	}
+}

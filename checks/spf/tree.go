@@ -27,6 +27,12 @@ type Node struct {
 	Lookups  int     `json:"lookups"`
 	Total    int     `json:"total"`
 	Children []*Node `json:"children,omitempty"`
+	// Alternatives holds, when the name publishes several v=spf1 records
+	// (a permerror, RFC 7208 §4.5), each record expanded on its own, so
+	// that its problems and lookups are still shown; Alt numbers them
+	// from 1. Total is then the largest of theirs.
+	Alternatives []*Node `json:"alternatives,omitempty"`
+	Alt          int     `json:"alt,omitempty"`
 
 	// What the expansion found, for the lint rules.
 	Parsed    *Record      `json:"-"`
@@ -116,10 +122,30 @@ func (e *expander) expand(n *Node, path []string) {
 			}
 		}
 	}
-	if len(n.SPFs) != 1 {
+	if len(n.SPFs) > 1 {
+		var wg sync.WaitGroup
+		for i, r := range n.SPFs {
+			alt := &Node{Domain: n.Domain, Term: n.Term, Alt: i + 1, Status: n.Status, SPFs: []string{r},
+				Probes: map[int]*Probe{}}
+			n.Alternatives = append(n.Alternatives, alt)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.expandRecord(alt, r, path)
+			}()
+		}
+		wg.Wait()
 		return
 	}
-	n.Record = n.SPFs[0]
+	if len(n.SPFs) == 0 {
+		return
+	}
+	e.expandRecord(n, n.SPFs[0], path)
+}
+
+// expandRecord parses one v=spf1 record of n and expands its terms.
+func (e *expander) expandRecord(n *Node, record string, path []string) {
+	n.Record = record
 	rec, perr := Parse(n.Record)
 	n.Parsed = rec
 	if perr != nil {
@@ -215,17 +241,47 @@ func sum(n *Node) int {
 	for _, c := range n.Children {
 		n.Total += sum(c)
 	}
+	for _, a := range n.Alternatives {
+		n.Total = max(n.Total, sum(a))
+	}
 	return n.Total
 }
 
 // Walk calls f for n and every node below it, parents first, with depth.
+// The alternatives of a name with several records come right after it, one
+// level deeper.
 func (n *Node) Walk(f func(n *Node, depth int)) { n.walk(f, 0) }
 
 func (n *Node) walk(f func(*Node, int), d int) {
 	f(n, d)
+	for _, a := range n.Alternatives {
+		a.walk(f, d+1)
+	}
 	for _, c := range n.Children {
 		c.walk(f, d+1)
 	}
+}
+
+// Tops returns the records whose lookups are counted against the limits:
+// n itself, or each of its alternatives when it has several records.
+func (n *Node) Tops() []*Node {
+	if len(n.Alternatives) > 0 {
+		return n.Alternatives
+	}
+	return []*Node{n}
+}
+
+// Label names the node in the tree: the term that led to it (or its
+// domain), and which record it is of several.
+func (n *Node) Label() string {
+	label := n.Domain
+	if n.Term != "" {
+		label = n.Term
+	}
+	if n.Alt > 0 {
+		label = fmt.Sprintf("%s record %d", label, n.Alt)
+	}
+	return label
 }
 
 // Render draws the tree as indented text, one line per record with the
@@ -235,13 +291,12 @@ func (n *Node) Render() string {
 	var b strings.Builder
 	n.Walk(func(x *Node, d int) {
 		indent := strings.Repeat("  ", d)
-		label := x.Domain
-		if x.Term != "" {
-			label = x.Term
-		}
+		label := x.Label()
 		switch {
-		case d == 0:
-			fmt.Fprintf(&b, "%s: %s in all (limit 10), %d in its own record\n", label, lookups(x.Total), x.Lookups)
+		case len(x.Alternatives) > 0:
+			fmt.Fprintf(&b, "%s%s: %d v=spf1 records (permerror), each counted on its own:\n", indent, label, len(x.Alternatives))
+		case d == 0 || (x.Alt > 0 && x.Term == ""):
+			fmt.Fprintf(&b, "%s%s: %s in all (limit 10), %d in its own record\n", indent, label, lookups(x.Total), x.Lookups)
 		default:
 			// The branch costs the include/redirect term itself plus its tree.
 			fmt.Fprintf(&b, "%s%s: %d lookups (1 for the term, %d in its record, %d below)", indent, label, 1+x.Total, x.Lookups, x.Total-x.Lookups)

@@ -99,7 +99,7 @@ func checkURI(s string) error {
 
 // kind is the TLS-RPT record: RFC 8460 §3, records not beginning with
 // "v=TLSRPTv1" are discarded.
-var kind = txtrecord.Kind{Record: "tls-rpt", Name: "TLS-RPT", Version: "v=TLSRPTv1", Readers: "senders",
+var kind = txtrecord.Kind{IDs: txtrecord.DeclareIDs("tlsrpt"), Record: "tls-rpt", Name: "TLS-RPT", Version: "v=TLSRPTv1", Readers: "senders",
 	Many: "none", Rule: "RFC 8460 §3"}
 
 func run(p *checks.Pass) (any, error) {
@@ -116,7 +116,7 @@ func run(p *checks.Pass) (any, error) {
 	// no TLS-RPT.
 	switch len(recs) {
 	case 0:
-		p.Report(checks.Finding{Severity: checks.Info, Record: "tls-rpt",
+		p.Report(checks.Finding{ID: idMissing, Severity: checks.Info, Record: "tls-rpt",
 			Message: fmt.Sprintf("no TLS-RPT record at %s: optional; with one, senders report TLS and MTA-STS failures to you", name),
 			Steps:   []string{fmt.Sprintf("publish %s TXT \"v=TLSRPTv1; rua=mailto:tls-reports@%s\" to receive reports", name, d)}})
 		return nil, nil
@@ -127,12 +127,12 @@ func run(p *checks.Pass) (any, error) {
 	}
 	rec, err := ParseRecord(recs[0])
 	if err != nil {
-		p.Report(checks.Finding{Severity: checks.Error, Record: "tls-rpt",
+		p.Report(checks.Finding{ID: idInvalid, Severity: checks.Error, Record: "tls-rpt",
 			Message: fmt.Sprintf("TLS-RPT record %q is invalid: %v; senders ignore it (RFC 8460 §3)", recs[0], err),
 			Data:    map[string]any{"record": recs[0]}})
 		return nil, nil
 	}
-	p.Report(checks.Finding{Severity: checks.OK, Record: "tls-rpt",
+	p.Report(checks.Finding{ID: idOK, Severity: checks.OK, Record: "tls-rpt",
 		Message: fmt.Sprintf("TLS-RPT record %q: reports go to %s", recs[0], strings.Join(rec.RUA, ", ")),
 		Data:    map[string]any{"record": recs[0], "rua": rec.RUA}})
 	return nil, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/idna"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/checks/dnsbl"
@@ -36,6 +37,7 @@ type outputOptions struct {
 func (o *outputOptions) bind(fs *pflag.FlagSet, formats ...string) {
 	o.formats = formats
 	fs.StringVar(&o.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	_ = fs.SetAnnotation("format", valuesAnnotation, formats)
 }
 
 // bindColor adds --no-color, for commands whose text output has colour.
@@ -86,64 +88,133 @@ type dnsOptions struct {
 }
 
 func (o *dnsOptions) bind(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.zones, "zone", nil, "answer DNS from this RFC 1035 zone file instead of the network (repeatable)")
-	fs.StringArrayVar(&o.servers, "dns", nil, "ask this DNS server, HOST:PORT (repeatable; default: /etc/resolv.conf)")
+	fs.StringArrayVar(&o.zones, "zone", nil, "answer DNS for the names of this RFC 1035 zone file from it (repeatable); alone, fully offline; with --dns, other names come from that server")
+	fs.StringArrayVar(&o.servers, "dns", nil, "ask this DNS server, HOST:PORT, or \"system\" for those of /etc/resolv.conf (repeatable; default: system, unless --zone)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "longest wait of one DNS query attempt (earlier retries wait less)")
 	fs.IntVar(&o.concurrency, "dns-concurrency", lookup.DefaultMaxInFlight, "most DNS questions in flight at once (0: the default)")
 	markPath(fs, "zone")
 }
 
-// resolver builds the run's DNS: zone files or the network, behind one
-// cache that merges identical questions and keeps the trace.
+// offline reports whether the run answers DNS from zone files alone.
+func (o *dnsOptions) offline() bool { return len(o.zones) > 0 && len(o.servers) == 0 }
+
+// resolver builds the run's DNS (see build).
 func (o *dnsOptions) resolver() (*lookup.Cache, error) {
-	r, err := o.backend()
-	if err != nil {
-		return nil, err
-	}
-	return lookup.NewCache(r), nil
+	c, _, err := o.build()
+	return c, err
 }
 
-// backend is where DNS answers come from: zone files or the network.
-func (o *dnsOptions) backend() (lookup.Resolver, error) {
-	if len(o.zones) > 0 && len(o.servers) > 0 {
-		return nil, usageError("--zone and --dns are exclusive: answers come from zone files or from a server")
+// build builds the run's DNS behind one cache that merges identical
+// questions and keeps the trace (see backend). With zones it also returns
+// them, for where records came from.
+func (o *dnsOptions) build() (*lookup.Cache, *lookup.Zones, error) {
+	r, z, err := o.source()
+	if err != nil {
+		return nil, nil, err
 	}
+	return lookup.NewCache(r), z, nil
+}
+
+// backend is where DNS answers come from, without a cache of the run: the
+// server puts its own shared cache in front of it.
+func (o *dnsOptions) backend() (lookup.Resolver, error) {
+	r, _, err := o.source()
+	return r, err
+}
+
+// source is where DNS answers come from: zone files alone (offline), the
+// network, or both (names in a loaded zone from its file, the rest from
+// the network), and the zones loaded.
+func (o *dnsOptions) source() (lookup.Resolver, *lookup.Zones, error) {
 	if o.timeout <= 0 {
-		return nil, usageError("--timeout must be positive, got %s", o.timeout)
+		return nil, nil, usageError("--timeout must be positive, got %s", o.timeout)
 	}
 	if o.concurrency < 0 {
-		return nil, usageError("--dns-concurrency must be at least 1 (0: the default), got %d", o.concurrency)
+		return nil, nil, usageError("--dns-concurrency must be at least 1 (0: the default), got %d", o.concurrency)
 	}
 	if o.answers != nil {
-		return lookup.NewCache(o.answers), nil
+		return o.answers, nil, nil
 	}
+	var zones *lookup.Zones
 	if len(o.zones) > 0 {
 		z, err := lookup.LoadZoneFiles(o.zones...)
 		if err != nil {
-			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("--zone %w", err)}
+			return nil, nil, &exitError{code: ExitUsage, err: fmt.Errorf("--zone %w", err)}
 		}
-		return z, nil
+		if len(o.servers) == 0 {
+			return z, z, nil
+		}
+		zones = z
 	}
-	var n *lookup.Network
-	var err error
-	if len(o.servers) > 0 {
-		for _, srv := range o.servers {
-			if err := checkServer(srv); err != nil {
-				return nil, err
-			}
-		}
-		n, err = lookup.NewNetwork(o.servers...)
-		if err != nil {
-			return nil, usageError("--dns: %v", err)
-		}
-	} else {
-		n, err = lookup.FromResolvConf("/etc/resolv.conf")
-		if err != nil {
-			return nil, &exitError{code: ExitFailed, err: fmt.Errorf("%v (give --dns HOST:PORT or --zone FILE)", err)}
-		}
+	n, err := o.network()
+	if err != nil {
+		return nil, nil, err
 	}
 	n.Timeout, n.MaxInFlight = o.timeout, o.concurrency
+	if zones != nil {
+		return &lookup.Split{Zones: zones, Rest: n}, zones, nil
+	}
+	return n, nil, nil
+}
+
+// network builds the resolver of --dns: the servers given, or the system's
+// ("system", or no --dns at all).
+func (o *dnsOptions) network() (*lookup.Network, error) {
+	var servers []string
+	system := len(o.servers) == 0
+	for _, srv := range o.servers {
+		if srv == "system" {
+			system = true
+			continue
+		}
+		if err := checkServer(srv); err != nil {
+			return nil, err
+		}
+		servers = append(servers, srv)
+	}
+	if system {
+		sys, err := lookup.FromResolvConf("/etc/resolv.conf")
+		if err != nil {
+			if len(servers) == 0 {
+				return nil, &exitError{code: ExitFailed, err: fmt.Errorf("%v (give --dns HOST:PORT or --zone FILE)", err)}
+			}
+		} else {
+			servers = append(servers, sys.Servers...)
+		}
+	}
+	n, err := lookup.NewNetwork(servers...)
+	if err != nil {
+		return nil, usageError("--dns: %v", err)
+	}
 	return n, nil
+}
+
+// outsideZones returns the first of domains that no loaded zone holds when
+// the zones are the only DNS: nothing could answer for it, which is a
+// mistake of the command line, not a DNS failure to retry.
+func (o *dnsOptions) outsideZones(z *lookup.Zones, domains []string) error {
+	if !o.offline() || z == nil {
+		return nil
+	}
+	for _, d := range domains {
+		ascii := d
+		if a, err := idna.Lookup.ToASCII(d); err == nil {
+			ascii = a
+		}
+		if !z.Holds(ascii) {
+			return usageError("%s is in no zone given with --zone (%s): give its zone file, or --dns HOST:PORT (or --dns system) to ask a server for the names outside the files",
+				d, strings.Join(trimDots(z.Origins()), ", "))
+		}
+	}
+	return nil
+}
+
+func trimDots(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimSuffix(n, ".")
+	}
+	return out
 }
 
 // checkServer requires --dns to name a server by IP address (with an
@@ -222,6 +293,9 @@ func applyConfig(cmd *cobra.Command, path string) error {
 	}
 	slices.Sort(keys)
 	for _, key := range keys {
+		if key == acceptKey {
+			continue // read by the commands that accept findings (accept.go)
+		}
 		fl := fs.Lookup(key)
 		if fl == nil && knownSetting(cmd.Root(), key) {
 			continue // a setting of another command: one file serves them all

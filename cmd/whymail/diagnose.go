@@ -30,6 +30,7 @@ type diagnoseOptions struct {
 	evidence   evidenceOptions
 	out        outputOptions
 	dns        dnsOptions
+	probe      probeOptions
 }
 
 func newDiagnose(e *env) *cobra.Command {
@@ -73,6 +74,7 @@ was ruled out.
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
 	o.dns.bind(fs)
+	o.probe.bind(fs)
 	return cmd
 }
 
@@ -172,7 +174,11 @@ func (o *diagnoseOptions) run(ctx context.Context, e *env, address string) error
 	if !o.out.trace {
 		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
 	}
-	res, err := runChecks(ctx, cache, diagnoseChecks, t)
+	prober, err := o.probe.prober()
+	if err != nil {
+		return err
+	}
+	res, err := runChecks(ctx, cache, withProbe(diagnoseChecks, o.dns.offline(), prober), t)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ type domainOptions struct {
 	dkimProbe  bool
 	out        outputOptions
 	dns        dnsOptions
+	accept     acceptOptions
+	probe      probeOptions
 }
 
 func newDomain(e *env) *cobra.Command {
@@ -45,7 +47,11 @@ dkim_selector columns, and streams one result a domain in input order
 		Example: `  whymail domain example.com
   whymail domain example.com --sending-ip 192.0.2.10 --dkim-selector s1 --fail-on warning
   whymail domain example.com --format github      # GitHub Actions annotations
-  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it
+  whymail domain example.com --format sarif > whymail.sarif   # code scanning
+  whymail domain example.com --zone example.com.zone   # lint a zone before publishing it, offline
+  whymail domain example.com --zone example.com.zone --dns system   # ... with the rest of the world live
+  whymail domain example.com --config whymail.yaml --baseline last.json   # only new findings fail
+  whymail domain example.com --probe smtp     # also talk to the MX hosts on port 25
   whymail domain --input senders.txt --format json > lint.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyConfig(cmd, o.config); err != nil {
@@ -67,7 +73,7 @@ dkim_selector columns, and streams one result a domain in input order
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
 	fs.StringVar(&o.helo, "helo", "", "the HELO/EHLO name to check SPF for as well")
-	o.out.bind(fs, "text", "json", "github", "markdown")
+	o.out.bind(fs, "text", "json", "github", "markdown", "sarif")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	fs.StringVar(&o.input, "input", "", "read domains from FILE (- for standard input): DOMAIN [IP...] [s=SELECTOR...] a line, or CSV with domain, sending_ip, dkim_selector columns")
@@ -75,6 +81,8 @@ dkim_selector columns, and streams one result a domain in input order
 	fs.BoolVar(&o.dkimProbe, "dkim-probe", true, "with --input: probe the common DKIM selectors for a domain given none (false: skip DKIM there, and say so)")
 	markPath(fs, "input")
 	o.dns.bind(fs)
+	o.accept.bind(fs)
+	o.probe.bind(fs)
 	return cmd
 }
 
@@ -112,14 +120,25 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		domains = append(domains, d)
 	}
-	cache, err := o.dns.resolver()
+	accepted, baseline, err := o.accept.load(o.config)
 	if err != nil {
+		return err
+	}
+	prober, err := o.probe.prober()
+	if err != nil {
+		return err
+	}
+	cache, zones, err := o.dns.build()
+	if err != nil {
+		return err
+	}
+	if err := o.dns.outsideZones(zones, domains); err != nil {
 		return err
 	}
 	if !o.out.trace {
 		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
 	}
-	set := domainChecks(len(o.dns.zones) > 0)
+	set := withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober)
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))
 	errs := make([]error, len(domains))
@@ -136,6 +155,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	wg.Wait()
 	lint := report.NewLint(failOn, never)
 	lint.Setting, lint.Words = "--fail-on", flagsOf
+	lint.Accept, lint.Baseline, lint.Locate = accepted, baseline, zoneLocator(zones)
 	failed := false
 	for i, d := range domains {
 		if errs[i] != nil {
@@ -155,6 +175,9 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		err = report.LintGitHub(e.stdout, lint)
 	case "markdown":
 		err = report.LintMarkdown(e.stdout, lint)
+	case "sarif":
+		lint.ToolVersion = versionString()
+		err = report.LintSARIF(e.stdout, lint)
 	default:
 		err = report.LintText(e.stdout, lint, style)
 		if err == nil && o.out.trace {

@@ -113,7 +113,9 @@ sender domain in CI. Every command speaks JSON with --format json.
 ` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("whymail {{.Version}}\n")
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -121,5 +123,6 @@ sender domain in CI. Every command speaks JSON with --format json.
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
 	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newServe(e), newVersion(e))
+	registerCompletions(root)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/whymail/whymail/internal/lookup/lookuptest"
+	"github.com/whymail/whymail/internal/smtpprobe/smtptest"
 	"github.com/whymail/whymail/internal/textinput/textinputtest"
 )
 
@@ -33,6 +34,8 @@ func TestMain(m *testing.M) {
 //
 //	status N PROG ARGS...   run PROG like exec and require exit status N
 //	dnsserver [flags] ZONE...  serve zones on a loopback DNS server; address in $DNS
+//	signzone [-expired] [-skip TYPE] ZONE [PARENT]  sign ZONE in place (DNSSEC), its DS into PARENT
+//	smtpserver [flags]      an in-process SMTP server on loopback; address in $SMTP
 //	utf16 [-be] [-nobom] IN OUT  write IN as UTF-16, as spreadsheets export "Unicode text"
 //
 // and commands that read the JSON on stdout of the last exec or status
@@ -96,6 +99,8 @@ func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds := scriptDocCmds()
 	cmds["status"] = statusCmd
 	cmds["dnsserver"] = lookuptest.DNSServerCmd
+	cmds["signzone"] = lookuptest.SignZoneCmd
+	cmds["smtpserver"] = smtptest.ServerCmd
 	cmds["utf16"] = utf16Cmd
 	return cmds
 }

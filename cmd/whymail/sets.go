@@ -6,6 +6,7 @@ import (
 	"github.com/whymail/whymail/checks/address"
 	"github.com/whymail/whymail/checks/bimi"
 	"github.com/whymail/whymail/checks/bounce"
+	"github.com/whymail/whymail/checks/dane"
 	"github.com/whymail/whymail/checks/delivery"
 	"github.com/whymail/whymail/checks/dkim"
 	"github.com/whymail/whymail/checks/dmarc"
@@ -27,7 +28,7 @@ var (
 		address.Check, address.Typo, mx.Check, account.Check,
 		spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
 		suppression.Check, maillog.Check, bounce.Check, message.Check,
-		delivery.Check,
+		delivery.Check, dane.DNSSEC, dane.Check,
 	}
 	addressChecks = []*checks.Check{
 		address.Check, address.Typo, mx.Check,
@@ -46,5 +47,6 @@ func lintChecks(f mtasts.Fetcher) []*checks.Check {
 	return []*checks.Check{
 		mx.Check, spf.Lint, dkim.Check, dmarc.Check, ptr.Check, dnsbl.Check,
 		mtasts.New(f), tlsrpt.Check, bimi.Check,
+		dane.DNSSEC, dane.Check,
 	}
 }

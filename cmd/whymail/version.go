@@ -31,13 +31,7 @@ func newVersion(e *env) *cobra.Command {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			v := version
-			if v == "" {
-				v = "(devel)"
-				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-					v = bi.Main.Version
-				}
-			}
+			v := versionString()
 			if out.format == "json" {
 				return report.WriteJSON(e.stdout, versionInfo{Schema: "whymail.version/v1", Version: v, Go: runtime.Version()})
 			}
@@ -47,4 +41,17 @@ func newVersion(e *env) *cobra.Command {
 	}
 	out.bind(cmd.Flags(), "text", "json")
 	return cmd
+}
+
+// versionString is the version of this binary: set at build time, the
+// module version, or "(devel)".
+func versionString() string {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	return v
 }

@@ -64,6 +64,10 @@ type Answer struct {
 	// Server says who answered: "udp 127.0.0.1:53", "tcp ...", "zone file.zone".
 	Server   string
 	Duration time.Duration
+	// Authenticated is the AD bit of the reply: a validating resolver
+	// vouches for the records with DNSSEC (RFC 4035 §3.2.3). Zone files
+	// never set it.
+	Authenticated bool
 }
 
 // Status classifies the answer. A NOERROR answer whose CNAME chain loops

@@ -223,7 +223,8 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 				lastErr = err
 				continue
 			}
-			a := &Answer{Question: q, Rcode: r.Rcode, Records: r.Answer, Server: via, Duration: time.Since(start)}
+			a := &Answer{Question: q, Rcode: r.Rcode, Records: r.Answer, Server: via, Duration: time.Since(start),
+				Authenticated: r.AuthenticatedData}
 			if r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
 				return a, nil
 			}
@@ -256,6 +257,9 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Dura
 		s.msg.SetQuestion(q.Name, q.Type)
 		s.msg.Id = dns.Id()
 		s.msg.RecursionDesired = true
+		// AD in a query asks a validating resolver to say whether it
+		// validated the answer (RFC 6840 §5.7); others ignore it.
+		s.msg.AuthenticatedData = true
 		s.msg.SetEdns0(n.udpSize(), false)
 	}
 	r, err := n.udp(ctx, s, wait)

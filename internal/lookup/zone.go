@@ -29,6 +29,7 @@ type zone struct {
 	source string
 	names  map[string][]dns.RR // owner (lower-case FQDN) -> records
 	above  map[string]bool     // names with owners below them (ancestors of owners)
+	lines  map[dns.RR]int      // the line each record starts on, when known
 }
 
 // ZoneError is a zone file that does not parse, naming file and line.
@@ -99,14 +100,22 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 	zp.SetIncludeAllowed(false)
 	// Zone files often lack $TTL; a TTL does not change any answer here.
 	zp.SetDefaultTTL(3600)
-	zn := &zone{source: source, names: map[string][]dns.RR{}}
+	zn := &zone{source: source, names: map[string][]dns.RR{}, lines: map[dns.RR]int{}}
 	var soaOwner string
+	starts := entryLines(data)
+	var all []dns.RR
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		all = append(all, rr)
 		h := rr.Header()
 		h.Name = strings.ToLower(h.Name)
 		zn.names[h.Name] = append(zn.names[h.Name], rr)
 		if h.Rrtype == dns.TypeSOA && soaOwner == "" {
 			soaOwner = h.Name
+		}
+	}
+	if len(starts) == len(all) {
+		for i, rr := range all {
+			zn.lines[rr] = starts[i]
 		}
 	}
 	if err := zp.Err(); err != nil {
@@ -160,6 +169,76 @@ func (z *Zones) Add(r io.Reader, source, origin string) error {
 	return nil
 }
 
+// Where returns the zone file and line of the first record at name of type
+// t for which match (nil: any) is true, as the file was given; line is 0
+// when the file's lines could not be told apart, file "" when no loaded
+// zone has such a record.
+func (z *Zones) Where(name string, t uint16, match func(dns.RR) bool) (file string, line int) {
+	name = strings.ToLower(dns.Fqdn(name))
+	zn := z.find(name)
+	if zn == nil {
+		return "", 0
+	}
+	for _, rr := range zn.names[name] {
+		if rr.Header().Rrtype == t && (match == nil || match(rr)) {
+			return zn.source, zn.lines[rr]
+		}
+	}
+	return "", 0
+}
+
+// entryLines returns the line each record entry of a zone file starts on,
+// in order: an entry is a line with content outside comments, with the
+// lines its parentheses continue it onto (RFC 1035 §5.1). It returns nil
+// when a directive makes records of several entries or one entry of
+// several ($GENERATE, $INCLUDE), so that no line is given rather than a
+// wrong one.
+func entryLines(data []byte) []int {
+	var starts []int
+	depth, inQuote := 0, false
+	for i, line := range strings.Split(string(data), "\n") {
+		atStart := depth == 0 && !inQuote
+		content := false
+		for j := 0; j < len(line); j++ {
+			c := line[j]
+			switch {
+			case inQuote && c == '\\':
+				j++
+			case inQuote:
+				if c == '"' {
+					inQuote = false
+				}
+			case c == '\\':
+				j++
+				content = true
+			case c == ';':
+				j = len(line)
+			case c == '"':
+				inQuote, content = true, true
+			case c == '(':
+				depth++
+				content = true
+			case c == ')':
+				depth--
+			case c != ' ' && c != '\t' && c != '\r':
+				content = true
+			}
+		}
+		if !atStart || !content {
+			continue
+		}
+		if f := strings.TrimLeft(line, " \t"); strings.HasPrefix(f, "$") && f == line {
+			d := strings.ToUpper(strings.Fields(f)[0])
+			if d == "$GENERATE" || d == "$INCLUDE" {
+				return nil
+			}
+			continue // $ORIGIN, $TTL: no record
+		}
+		starts = append(starts, i+1)
+	}
+	return starts
+}
+
 // Origins lists the loaded zones' origins, longest first.
 func (z *Zones) Origins() []string {
 	var out []string
@@ -187,6 +266,11 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 		}
 		seen[name] = true
 		zn := z.find(name)
+		if zn != nil && q.Type == dns.TypeDS && name == zn.origin && name == q.Name {
+			// A DS record lives in the parent zone, at the delegation
+			// (RFC 4035 §3.1.4.1): the child's file does not hold it.
+			zn = z.parentOf(zn)
+		}
 		if zn == nil {
 			// Outside every zone, or a CNAME leading out of them: we cannot
 			// tell, so REFUSED (keeping the chain so far), never a false
@@ -195,7 +279,7 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			return a, nil
 		}
 		a.Server = "zone " + zn.source
-		if cut := zn.delegation(name); cut != "" && !(cut == name && q.Type == dns.TypeNS) {
+		if cut := zn.delegation(name); cut != "" && !(cut == name && (q.Type == dns.TypeNS || q.Type == dns.TypeDS)) {
 			// The name is delegated to servers whose zone is not loaded
 			// (RFC 1034 §4.3.2): its parent's file does not know the answer.
 			a.Rcode, a.Server = dns.RcodeRefused, "zone "+zn.source+" (delegates "+cut+"; that zone is not loaded)"
@@ -234,6 +318,15 @@ func (z *Zones) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	}
 	a.Rcode = dns.RcodeServerFailure // chain too long
 	return a, nil
+}
+
+// parentOf returns the loaded zone holding the parent of zn's origin, or nil.
+func (z *Zones) parentOf(zn *zone) *zone {
+	i, end := dns.NextLabel(zn.origin, 0)
+	if end {
+		return nil
+	}
+	return z.find(zn.origin[i:])
 }
 
 func (z *Zones) find(name string) *zone {

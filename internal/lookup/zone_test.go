@@ -223,3 +223,44 @@ func TestZoneOrigin(t *testing.T) {
 		}
 	}
 }
+
+func TestZoneWhere(t *testing.T) {
+	text := `$ORIGIN example.com.
+$TTL 300
+; a comment line
+@      IN SOA ns1 hostmaster (
+              1 7200 900 1209600 3600 )
+
+@      IN MX  10 mx   ; trailing comment with "quote (
+mx     IN A   192.0.2.25
+@      IN TXT "v=spf1 ; not a comment (" "-all"
+       IN TXT "google-site-verification=x"
+_dmarc IN TXT ( "v=DMARC1; "
+               "p=none" )
+`
+	z, err := lookup.ParseZones(text, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		typ   uint16
+		match func(dns.RR) bool
+		line  int
+	}{
+		{"example.com", dns.TypeSOA, nil, 4},
+		{"example.com", dns.TypeMX, nil, 7},
+		{"mx.example.com", dns.TypeA, nil, 8},
+		{"example.com", dns.TypeTXT, func(rr dns.RR) bool { return strings.HasPrefix(rr.(*dns.TXT).Txt[0], "v=spf1") }, 9},
+		{"example.com", dns.TypeTXT, func(rr dns.RR) bool { return strings.HasPrefix(rr.(*dns.TXT).Txt[0], "google") }, 10},
+		{"_dmarc.example.com.", dns.TypeTXT, nil, 11},
+	} {
+		file, line := z.Where(tc.name, tc.typ, tc.match)
+		if file != "zone text" || line != tc.line {
+			t.Errorf("Where(%s %s) = %q:%d, want zone text:%d", tc.name, dns.TypeToString[tc.typ], file, line, tc.line)
+		}
+	}
+	if file, _ := z.Where("nosuch.example.com", dns.TypeA, nil); file != "" {
+		t.Errorf("Where found a record that is not there in %q", file)
+	}
+}

@@ -174,6 +174,7 @@ func ParseSTS(txt, version string, field func(name, value string) (known bool, e
 // A Problem is one thing wrong (or worth saying) about a tag list, with the
 // tag it concerns.
 type Problem struct {
+	ID       string // the finding ID of the check that reports it
 	Severity checks.Severity
 	Tag      string // "" for the record as a whole
 	Message  string
@@ -182,6 +183,11 @@ type Problem struct {
 // Problemf returns a Problem with a formatted message.
 func Problemf(sev checks.Severity, tag, format string, args ...any) Problem {
 	return Problem{Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...)}
+}
+
+// ProblemIDf returns a Problem with a finding ID and a formatted message.
+func ProblemIDf(id string, sev checks.Severity, tag, format string, args ...any) Problem {
+	return Problem{ID: id, Severity: sev, Tag: tag, Message: fmt.Sprintf(format, args...)}
 }
 
 func (p Problem) String() string {

@@ -150,9 +150,9 @@ func TestProblemClip(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{checks.Error, "", "whole record"}, "whole record"},
-		{Problem{checks.Error, "p", "not base64"}, "p=: not base64"},
-		{Problem{checks.Warning, "t", "t=y: testing"}, "t=y: testing"},
+		{Problem{"", checks.Error, "", "whole record"}, "whole record"},
+		{Problem{"", checks.Error, "p", "not base64"}, "p=: not base64"},
+		{Problem{"", checks.Warning, "t", "t=y: testing"}, "t=y: testing"},
 		{Problemf(checks.Info, "pct", "pct=%d: %s", 50, "half"), "pct=50: half"},
 		{Problemf(checks.Info, "pct", "%d%%", 50), "pct=: 50%"},
 	}

@@ -46,6 +46,25 @@ type Kind struct {
 	// Many is what readers take more than one record for, "none" or
 	// "no policy"; Rule is the section that says so, if any.
 	Many, Rule string
+	// IDs are the finding IDs of what Find and ReportMany report.
+	IDs IDs
+}
+
+// IDs are the finding IDs of the findings txtrecord reports for a kind.
+type IDs struct {
+	LookupFailed string // AREA.lookup-failed
+	WrongVersion string // AREA.wrong-version
+	Many         string // AREA.multiple-records
+}
+
+// DeclareIDs declares the finding IDs of a kind whose IDs begin with area
+// ("tlsrpt"), once, as a check package's kind is declared.
+func DeclareIDs(area string) IDs {
+	return IDs{
+		LookupFailed: checks.ID(area + ".lookup-failed"),
+		WrongVersion: checks.ID(area + ".wrong-version"),
+		Many:         checks.ID(area + ".multiple-records"),
+	}
 }
 
 // Domain returns the domain whose record the check of p looks at (see
@@ -73,7 +92,7 @@ func (k Kind) Domain(p *checks.Pass) (string, bool) {
 func Find(p *checks.Pass, k Kind, name string) ([]string, error) {
 	txts, _, err := lookup.TXT(p.Context, p.DNS, name)
 	if err != nil {
-		p.Report(checks.Finding{Severity: checks.Warning, Record: k.Record,
+		p.Report(checks.Finding{ID: k.IDs.LookupFailed, Severity: checks.Warning, Record: k.Record,
 			Message: fmt.Sprintf("could not look up the %s record %s TXT (%s)", k.Name, name, lookup.ErrStatus(err))})
 		return nil, err
 	}
@@ -87,7 +106,7 @@ func Find(p *checks.Pass, k Kind, name string) ([]string, error) {
 		case hasVersion(start, k.Version):
 			recs = append(recs, t)
 		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), strings.ToLower(k.Version)):
-			p.Report(checks.Finding{Severity: checks.Error, Record: k.Record, Data: map[string]any{"record": t},
+			p.Report(checks.Finding{ID: k.IDs.WrongVersion, Severity: checks.Error, Record: k.Record, Data: map[string]any{"record": t},
 				Message: fmt.Sprintf("TXT record %q at %s looks like %s but %s: %s ignore it", t, name, k.Name, k.wrongStart(), k.Readers)})
 		}
 	}
@@ -108,7 +127,7 @@ func (k Kind) ReportMany(p *checks.Pass, name string, recs []string) {
 	if k.Rule != "" {
 		rule = " (" + k.Rule + ")"
 	}
-	p.Report(checks.Finding{Severity: checks.Error, Record: k.Record,
+	p.Report(checks.Finding{ID: k.IDs.Many, Severity: checks.Error, Record: k.Record,
 		Message: fmt.Sprintf("%d %s records at %s: %s treat more than one as %s%s; keep one", len(recs), k.Name, name, k.Readers, k.Many, rule),
 		Data:    map[string]any{"records": recs}})
 }

@@ -108,6 +108,12 @@ func NoEDNS() Option {
 	return func(s *server) { s.noEDNS = true }
 }
 
+// Validating makes the server answer as a validating resolver that
+// vouches for every answer: the AD bit is set (RFC 4035 §3.2.3).
+func Validating() Option {
+	return func(s *server) { s.ad = true }
+}
+
 // Count makes the server count the queries it receives into st.
 func Count(st *Stats) Option {
 	return func(s *server) { s.stats = st }
@@ -168,6 +174,7 @@ type server struct {
 	delay  time.Duration
 	rules  []Rule
 	noEDNS bool
+	ad     bool
 	stats  *Stats
 
 	lossRate float64
@@ -321,6 +328,7 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		}
 		m.Rcode = a.Rcode
 		m.Authoritative = a.Rcode != dns.RcodeRefused
+		m.AuthenticatedData = s.ad && a.Rcode != dns.RcodeRefused
 		for _, rr := range a.Records {
 			m.Answer = append(m.Answer, dns.Copy(rr))
 		}

@@ -3,6 +3,7 @@ package lookuptest
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -109,4 +110,43 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bad duration %q", s)
 	}
 	return d, nil
+}
+
+// SignZoneCmd is a testscript command that signs a zone file of the
+// script in place with a fresh key (SignZone) and appends the zone's DS
+// record to the parent zone file:
+//
+//	signzone [-expired] [-skip TYPE] ZONEFILE [PARENTFILE]
+//
+// -expired makes signatures that expired yesterday; -skip leaves RRsets of
+// TYPE unsigned.
+func SignZoneCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! signzone")
+	}
+	fs := flag.NewFlagSet("signzone", flag.ContinueOnError)
+	expired := fs.Bool("expired", false, "signatures that expired yesterday")
+	skipType := fs.String("skip", "", "leave RRsets of this type unsigned")
+	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || fs.NArg() > 2 {
+		ts.Fatalf("usage: signzone [-expired] [-skip TYPE] ZONEFILE [PARENTFILE]")
+	}
+	var opt SignOptions
+	if *expired {
+		opt.Inception, opt.Expiration = time.Now().Add(-60*24*time.Hour), time.Now().Add(-24*time.Hour)
+	}
+	if *skipType != "" {
+		t, ok := dns.StringToType[strings.ToUpper(*skipType)]
+		if !ok {
+			ts.Fatalf("signzone: unknown type %q", *skipType)
+		}
+		opt.Skip = []uint16{t}
+	}
+	text := ts.ReadFile(fs.Arg(0))
+	signed, ds, err := SignZone(text, opt)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(fs.Arg(0)), []byte(signed), 0o644))
+	if fs.NArg() == 2 {
+		parent := ts.ReadFile(fs.Arg(1))
+		ts.Check(os.WriteFile(ts.MkAbs(fs.Arg(1)), []byte(parent+ds+"\n"), 0o644))
+	}
 }

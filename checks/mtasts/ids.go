@@ -1,0 +1,40 @@
+package mtasts
+
+import "github.com/whymail/whymail/checks"
+
+// Finding IDs of the check (docs/findings.md).
+var (
+	idMissing          = checks.ID("mtasts.missing")
+	idInvalid          = checks.ID("mtasts.invalid-record")
+	idRecord           = checks.ID("mtasts.record")
+	idOffline          = checks.ID("mtasts.not-fetched-offline")
+	idFetchFailed      = checks.ID("mtasts.fetch-failed")
+	idEnforce          = checks.ID("mtasts.mode-enforce")
+	idTestingMode      = checks.ID("mtasts.mode-testing")
+	idModeNone         = checks.ID("mtasts.mode-none")
+	idNullMX           = checks.ID("mtasts.null-mx")
+	idMXLookupFailed   = checks.ID("mtasts.mx-lookup-failed")
+	idMXMatch          = checks.ID("mtasts.mx-matches")
+	idMXNoMatchEnforce = checks.ID("mtasts.mx-not-matched")
+	idMXNoMatchTesting = checks.ID("mtasts.mx-not-matched-testing")
+	idContentType      = checks.ID("mtasts.content-type")
+)
+var (
+	idNotKeyValue    = checks.ID("mtasts.policy-not-key-value")
+	idKeySpace       = checks.ID("mtasts.policy-key-space")
+	idFieldRepeated  = checks.ID("mtasts.policy-field-repeated")
+	idVersionWrong   = checks.ID("mtasts.policy-version-wrong")
+	idModeInvalid    = checks.ID("mtasts.policy-mode-invalid")
+	idMaxAgeInvalid  = checks.ID("mtasts.policy-max-age-invalid")
+	idMaxAgeTooLong  = checks.ID("mtasts.policy-max-age-too-long")
+	idPatternDot     = checks.ID("mtasts.policy-mx-trailing-dot")
+	idPatternInvalid = checks.ID("mtasts.policy-mx-invalid")
+	idFieldName      = checks.ID("mtasts.policy-field-name-invalid")
+	idFieldUnknown   = checks.ID("mtasts.policy-field-unknown")
+	idVersionMissing = checks.ID("mtasts.policy-version-missing")
+	idModeMissing    = checks.ID("mtasts.policy-mode-missing")
+	idMaxAgeMissing  = checks.ID("mtasts.policy-max-age-missing")
+	idMaxAgeDay      = checks.ID("mtasts.policy-max-age-under-day")
+	idMaxAgeWeek     = checks.ID("mtasts.policy-max-age-under-week")
+	idNoPattern      = checks.ID("mtasts.policy-mx-missing")
+)

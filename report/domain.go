@@ -67,8 +67,8 @@ type DomainLint struct {
 	Source string `json:"source,omitempty"`
 	// Notes say how the batch checked the domain where that differs from
 	// a lint of it alone (which DKIM selectors were looked at).
-	Notes  []string        `json:"notes,omitempty"`
-	Worst  checks.Severity `json:"worst"`
+	Notes []string        `json:"notes,omitempty"`
+	Worst checks.Severity `json:"worst"`
 	// WorstNew is the worst finding that is not accepted: what fail_on
 	// is compared with.
 	WorstNew checks.Severity `json:"worst_new"`

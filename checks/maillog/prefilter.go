@@ -55,6 +55,11 @@ func newFoldNeedle(s string) foldNeedle {
 		n.variants = caseVariants(s)
 		return n
 	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		// One byte, rarer in a log than any letter: an address's @.
+		n.at, n.variants = i, [][]byte{{'@'}}
+		return n
+	}
 	best, bestLetters := 0, 3
 	for k := 0; k+1 < len(s); k++ {
 		l := 0
@@ -104,7 +109,12 @@ func (n *foldNeedle) index(b []byte) int {
 	for _, v := range n.variants {
 		from := 0
 		for {
-			j := bytes.Index(b[from:], v)
+			var j int
+			if len(v) == 1 {
+				j = bytes.IndexByte(b[from:], v[0])
+			} else {
+				j = bytes.Index(b[from:], v)
+			}
 			if j < 0 {
 				break
 			}

@@ -3,6 +3,7 @@ package maillog
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -34,7 +35,7 @@ func diffRead(t *testing.T, data []byte, zone *time.Location, watched ...string)
 }
 
 func FuzzPrefilter(f *testing.F) {
-	for _, n := range []string{"postfix.log", "postfix_sent.log", "postfix_bounce.log", "exim.log", "sendgrid.ndjson"} {
+	for _, n := range []string{"postfix.log", "postfix_sent.log", "postfix_bounce.log", "exim.log", "sendgrid.ndjson", "sendgrid.json", "mailgun.json", "mailgun_webhook.json", "ses_sns.json", "postmark.ndjson"} {
 		seed2(f, n)
 	}
 	for _, l := range prefilterLines {
@@ -79,6 +80,10 @@ var prefilterLines = []string{
 	"2026-11-22 09:50:01 1abcDE-0001Ab-Cd ** ALICE@example.COM R=dnslookup T=remote_smtp: SMTP error 550\n",
 	"2026-11-22 09:50:01 +0100 1abcDE-0001Ab-Cd == pipe (alice@example.com) <alice@example.com> R=x: defer\n",
 	`{"email":"alice\u0040example.com","timestamp":1795168800,"event":"bounce","sg_event_id":"x","reason":"550"}` + "\n",
+	`{"email":"ALICE@example.com","timestamp":"1795168800.5","event":"deferred","sg_event_id":"x","response":"451"}` + "\n",
+	`{"event-data":{"event":"failed","recipient":"alice@example.com","timestamp":1795168800,"severity":"permanent"}}` + "\n",
+	`{"items":[{"event":"delivered","recipient":"bob@example.org","timestamp":1795168800},{"event":"failed","recipient":"alice@example.com","timestamp":1795168801}]}` + "\n",
+	`{"event":"delivered","email":"bob@example.org","timestamp":1795168800,"sg_event_id":"y"}` + "\n" + `{"email": null, "event": "open", "timestamp": [1]}` + "\n",
 }
 
 // TestPrefilterLetsThrough: every line of prefilterLines reads the same
@@ -100,13 +105,18 @@ func TestPrefilterLetsThrough(t *testing.T) {
 			diffRead(t, data, time.UTC, w)
 		}
 	}
-	for _, format := range []string{"postfix", "exim"} {
-		var buf bytes.Buffer
-		if format == "postfix" {
-			writePostfix(&buf, 1)
-		} else {
-			writeExim(&buf, 1)
+	for _, n := range []string{"sendgrid.ndjson", "sendgrid.json", "mailgun.json", "mailgun_webhook.json", "ses_sns.json", "postmark.ndjson"} {
+		data, err := testdataFile(n)
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, w := range prefilterWatched {
+			diffRead(t, data, time.UTC, w)
+		}
+	}
+	for _, write := range []func(io.Writer, int) int{writePostfix, writeExim, writeSendGrid} {
+		var buf bytes.Buffer
+		write(&buf, 1)
 		diffRead(t, buf.Bytes(), time.UTC, benchWatched)
 	}
 }

@@ -327,7 +327,11 @@ func clock(s string) (h, m, sec, nsec int, ok bool) {
 // high-precision timestamps).
 func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string, ok bool) {
 	var rest string
-	if len(s) > 16 && s[3] == ' ' {
+	if len(s) > 16 && s[15] == ' ' && s[:15] == r.syslogStamp && r.syslogZoneless {
+		// The second of the line before, as syslogd writes it: "Nov 22 10:00:01".
+		t, rest = r.syslogTime, s[16:]
+		r.zoneless = true
+	} else if len(s) > 16 && s[3] == ' ' {
 		// "Nov  2" as syslogd pads it, and "Nov 2" as some relays write it.
 		i := 4
 		for i < len(s) && s[i] == ' ' {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/jsonpos"
@@ -77,11 +78,21 @@ type fileState struct {
 	lost  Lost
 	// lostAt is the line last marked lost, so count quotes it as such.
 	lostAt int
+	// maybe is false while a line is read that the prefilter found names
+	// no watched address: names and watch then say no without looking.
+	maybe bool
+	// slow turns the prefilter off (every line may name one): the fuzz
+	// target compares both ways.
+	slow    bool
+	needles []needle
 }
 
 // names reports whether s names a watched address anywhere (a byte
 // search, case-insensitive), read or not.
 func (fs *fileState) names(s string) bool {
+	if !fs.maybe {
+		return false
+	}
 	if fs.lower == nil {
 		fs.lower = make([]string, 0, len(fs.watched))
 		for _, w := range fs.watched {
@@ -169,7 +180,7 @@ func (fs *fileState) seen(t time.Time) {
 
 // watch reports whether addr is one of the addresses looked for.
 func (fs *fileState) watch(addr string) bool {
-	if addr == "" {
+	if addr == "" || !fs.maybe {
 		return false
 	}
 	for _, w := range fs.watched {
@@ -247,6 +258,11 @@ func Read(rd io.Reader, name string, at time.Time, watched ...string) (*File, er
 // (traditional syslog, Exim without log_timezone); nil is the local zone
 // of this machine.
 func ReadIn(rd io.Reader, name string, at time.Time, zone *time.Location, watched ...string) (*File, error) {
+	return readIn(rd, name, at, zone, false, watched...)
+}
+
+// readIn is ReadIn, with the prefilter turned off when slow is set.
+func readIn(rd io.Reader, name string, at time.Time, zone *time.Location, slow bool, watched ...string) (*File, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
@@ -271,7 +287,7 @@ func ReadIn(rd io.Reader, name string, at time.Time, zone *time.Location, watche
 		br = bufio.NewReaderSize(dr, 256<<10)
 	}
 	f := &File{Coverage: Coverage{File: name}}
-	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage, zone: zone}
+	fs := &fileState{name: name, at: at, watched: watched, cov: &f.Coverage, zone: zone, maybe: true, slow: slow}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, checks.Inputf(name, 0, "%v", err)
@@ -295,9 +311,19 @@ func ReadIn(rd io.Reader, name string, at time.Time, zone *time.Location, watche
 		n := 0
 		for sc.Scan() {
 			n++
-			line := sc.Text()
+			b := sc.Bytes()
+			var line string
+			if fs.maybe = fs.mayName(b); fs.maybe {
+				line = string(b)
+			} else {
+				// A line that names no watched address is read in place:
+				// what the reader keeps of it (queue IDs, senders,
+				// Message-IDs) it copies (see textReader.keep).
+				line = unsafe.String(unsafe.SliceData(b), len(b))
+			}
 			fs.count(n, tr.line(n, line), line)
 		}
+		fs.maybe = true
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
 				return nil, checks.Inputf(name, n+1, "line longer than %s: not a mail log", textinput.Size(maxLine))

@@ -40,6 +40,19 @@ type textReader struct {
 	// Lines each format's reader understood: the format label counts
 	// these, so one Exim-looking garbage line does not relabel a log.
 	postfixRead, eximRead int
+	// kept is the sender last kept.
+	kept string
+	// The year window of traditional syslog timestamps: a month after
+	// the diagnosis time, eleven months before.
+	late, early time.Time
+	// The last timestamp read of each kind, and its text: most lines
+	// share their second with the line before.
+	syslogStamp, eximStamp string
+	syslogTime, eximTime   time.Time
+	syslogZoneless         bool
+	eximLoc                *time.Location
+	zoneName               string
+	zoneLoc                *time.Location
 }
 
 // tally counts a line of a format that was understood.
@@ -75,7 +88,8 @@ func (r *textReader) formats() []string {
 }
 
 func newTextReader(fs *fileState) *textReader {
-	return &textReader{fileState: fs, queues: map[string]*queue{}}
+	return &textReader{fileState: fs, queues: map[string]*queue{},
+		late: fs.at.AddDate(0, 1, 0), early: fs.at.AddDate(0, -11, 0)}
 }
 
 // line classifies and reads one line.
@@ -171,7 +185,7 @@ func (r *textReader) get(id string, n int) *queue {
 			r.sweep(n)
 		}
 		q = &queue{}
-		r.queues[id] = q
+		r.queues[strings.Clone(id)] = q
 	}
 	q.last = n
 	return q
@@ -211,6 +225,16 @@ func (r *textReader) flush(q *queue) {
 	}
 }
 
+// keep copies s, a part of the line read, to keep past the line (lines
+// that name no watched address are read in place); the last sender kept
+// is shared, as most messages have the same.
+func (r *textReader) keep(s string) string {
+	if s != r.kept {
+		r.kept = strings.Clone(s)
+	}
+	return r.kept
+}
+
 func (r *textReader) addEvent(q *queue, e Event) {
 	if q != nil {
 		e.From, e.MessageID = q.from, q.messageID
@@ -219,8 +243,39 @@ func (r *textReader) addEvent(q *queue, e Event) {
 	r.events = append(r.events, e)
 }
 
-var months = map[string]time.Month{"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
-	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12}
+// month reads a month's abbreviation ("Jan"), or 0.
+func month(s string) time.Month {
+	if len(s) != 3 {
+		return 0
+	}
+	switch s {
+	case "Jan":
+		return 1
+	case "Feb":
+		return 2
+	case "Mar":
+		return 3
+	case "Apr":
+		return 4
+	case "May":
+		return 5
+	case "Jun":
+		return 6
+	case "Jul":
+		return 7
+	case "Aug":
+		return 8
+	case "Sep":
+		return 9
+	case "Oct":
+		return 10
+	case "Nov":
+		return 11
+	case "Dec":
+		return 12
+	}
+	return 0
+}
 
 func digits(s string) (int, bool) {
 	if s == "" {
@@ -272,48 +327,71 @@ func clock(s string) (h, m, sec, nsec int, ok bool) {
 // high-precision timestamps).
 func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string, ok bool) {
 	var rest string
-	if len(s) > 16 && s[3] == ' ' {
-		mon, okm := months[s[:3]]
-		if !okm {
-			return
-		}
+	if len(s) > 16 && s[15] == ' ' && s[:15] == r.syslogStamp && r.syslogZoneless {
+		// The second of the line before, as syslogd writes it: "Nov 22 10:00:01".
+		t, rest = r.syslogTime, s[16:]
+		r.zoneless = true
+	} else if len(s) > 16 && s[3] == ' ' {
 		// "Nov  2" as syslogd pads it, and "Nov 2" as some relays write it.
-		d, rest0, _ := strings.Cut(strings.TrimLeft(s[4:], " "), " ")
-		day, okd := digits(d)
-		if !okd || day < 1 || day > 31 {
-			return
+		i := 4
+		for i < len(s) && s[i] == ' ' {
+			i++
 		}
-		sp := strings.IndexByte(rest0, ' ')
+		sp := strings.IndexByte(s[i:], ' ')
 		if sp < 0 {
 			return
 		}
-		h, m, sec, nsec, okc := clock(rest0[:sp])
-		if !okc {
+		dayEnd := i + sp
+		sp = strings.IndexByte(s[dayEnd+1:], ' ')
+		if sp < 0 {
 			return
 		}
-		// The year is the one that puts the line nearest the diagnosis time: up to a
-		// month after it (clock skew, time zones, a log read later),
-		// else in the eleven months before. "Jan 1" read with the diagnosis on
-		// Dec 31 is next year's, "Dec 31" with it on Jan 1 last year's.
-		year := r.at.Year()
-		t = time.Date(year, mon, day, h, m, sec, nsec, r.zone)
-		switch {
-		case t.After(r.at.AddDate(0, 1, 0)):
-			t = time.Date(year-1, mon, day, h, m, sec, nsec, r.zone)
-		case t.Before(r.at.AddDate(0, -11, 0)):
-			t = time.Date(year+1, mon, day, h, m, sec, nsec, r.zone)
+		end := dayEnd + 1 + sp
+		if s[:end] == r.syslogStamp && r.syslogZoneless {
+			t = r.syslogTime
+		} else {
+			mon := month(s[:3])
+			if mon == 0 {
+				return
+			}
+			day, okd := digits(s[i:dayEnd])
+			if !okd || day < 1 || day > 31 {
+				return
+			}
+			h, m, sec, nsec, okc := clock(s[dayEnd+1 : end])
+			if !okc {
+				return
+			}
+			// The year is the one that puts the line nearest the diagnosis time: up to a
+			// month after it (clock skew, time zones, a log read later),
+			// else in the eleven months before. "Jan 1" read with the diagnosis on
+			// Dec 31 is next year's, "Dec 31" with it on Jan 1 last year's.
+			year := r.at.Year()
+			t = time.Date(year, mon, day, h, m, sec, nsec, r.zone)
+			switch {
+			case t.After(r.late):
+				t = time.Date(year-1, mon, day, h, m, sec, nsec, r.zone)
+			case t.Before(r.early):
+				t = time.Date(year+1, mon, day, h, m, sec, nsec, r.zone)
+			}
+			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:end]), t, true
 		}
 		r.zoneless = true
-		rest = rest0[sp+1:]
+		rest = s[end+1:]
 	} else if len(s) > 20 && s[4] == '-' && s[10] == 'T' {
 		sp := strings.IndexByte(s, ' ')
 		if sp < 0 {
 			return
 		}
-		var err error
-		t, err = time.Parse(time.RFC3339Nano, s[:sp])
-		if err != nil {
-			return
+		if s[:sp] == r.syslogStamp && !r.syslogZoneless {
+			t = r.syslogTime
+		} else {
+			var err error
+			t, err = time.Parse(time.RFC3339Nano, s[:sp])
+			if err != nil {
+				return
+			}
+			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:sp]), t, false
 		}
 		rest = s[sp+1:]
 	} else {
@@ -333,7 +411,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		}
 	}
 	prog = rest[:colon]
-	if strings.ContainsAny(prog, " ") {
+	if strings.IndexByte(prog, ' ') >= 0 {
 		// "last message repeated 3 times" and other syslogd notes.
 		return t, host, "", rest, true
 	}
@@ -429,6 +507,21 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		return r.unlessNamed(msg, notRelevant)
 	}
 	id, rest := msg[:colon], msg[colon+2:]
+	if !r.maybe {
+		// The line names no watched address (the prefilter): what is
+		// below, its watch and names saying no, in short.
+		if id == "NOQUEUE" {
+			return understood
+		}
+		if !isQueueID(id) {
+			return notRelevant
+		}
+		if strings.HasPrefix(rest, "to=") || strings.HasPrefix(rest, "reject: ") ||
+			strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: ") {
+			r.get(id, n)
+			return understood
+		}
+	}
 	if id == "NOQUEUE" {
 		// "NOQUEUE: reject: RCPT from host[ip]: 550 5.1.1 <x>: ...; from=<> to=<> proto=ESMTP helo=<>"
 		to := field(rest, "to=")
@@ -467,12 +560,12 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 	case strings.HasPrefix(rest, "to="):
 		return r.postfixDelivery(n, t, id, q, rest)
 	case strings.HasPrefix(rest, "message-id="):
-		q.messageID = strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>")
+		q.messageID = strings.Clone(strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>"))
 	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
 		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
-			q.from = f
+			q.from = r.keep(f)
 		}
-		if field(rest, "status=") == "expired" && len(q.events) > 0 {
+		if len(q.events) > 0 && field(rest, "status=") == "expired" {
 			// qmgr: "from=<>, status=expired, returned to sender": the
 			// queue lifetime ran out for every recipient still pending
 			// (last deferred); one already delivered or bounced in the
@@ -492,7 +585,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 					continue
 				}
 				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
-					QueueID: id, Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
+					QueueID: strings.Clone(id), Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
 					Cause: last.Cause, Permanent: true})
 			}
 		}
@@ -636,11 +729,15 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	// log_timezone: "+0100"
 	if len(rest) >= 5 && (rest[0] == '+' || rest[0] == '-') && (len(rest) == 5 || rest[5] == ' ') {
 		if z, okz := digits(rest[1:5]); okz {
-			off := (z/100*60 + z%100) * 60
-			if rest[0] == '-' {
-				off = -off
+			if r.zoneLoc == nil || rest[:5] != r.zoneName {
+				off := (z/100*60 + z%100) * 60
+				if rest[0] == '-' {
+					off = -off
+				}
+				r.zoneName = strings.Clone(rest[:5])
+				r.zoneLoc = time.FixedZone(r.zoneName, off)
 			}
-			loc, zoneless = time.FixedZone(rest[:5], off), false
+			loc, zoneless = r.zoneLoc, false
 			rest = strings.TrimPrefix(rest[5:], " ")
 		}
 	}
@@ -655,28 +752,32 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if zoneless {
 		r.zoneless = true
 	}
-	return time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc), rest, true
+	if s[:end] != r.eximStamp || loc != r.eximLoc {
+		r.eximStamp, r.eximLoc = strings.Clone(s[:end]), loc
+		r.eximTime = time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc)
+	}
+	return r.eximTime, rest, true
 }
 
 // isEximID recognises Exim message IDs: "1abcDE-0001Ab-Cd" (before 4.97)
 // and "1abcDE-000000005vi-0000" (4.97 on).
 func isEximID(s string) bool {
-	parts := strings.Split(s, "-")
-	if len(parts) != 3 || len(parts[0]) != 6 {
-		return false
-	}
-	if !(len(parts[1]) == 6 && len(parts[2]) == 2 || len(parts[1]) == 11 && len(parts[2]) == 4) {
-		return false
-	}
-	for _, p := range parts {
-		for i := 0; i < len(p); i++ {
-			c := p[i]
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+	// Three parts between dashes, letters and digits.
+	var lens [3]int
+	part := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-':
+			if part++; part > 2 {
 				return false
 			}
+		case c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			lens[part]++
+		default:
+			return false
 		}
 	}
-	return true
+	return part == 2 && lens[0] == 6 && (lens[1] == 6 && lens[2] == 2 || lens[1] == 11 && lens[2] == 4)
 }
 
 // eximLine reads an Exim main log entry after its timestamp (Exim
@@ -709,10 +810,10 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 	case "<=":
 		from, _, _ := strings.Cut(body, " ")
 		if from != "<>" {
-			q.from = from
+			q.from = r.keep(from)
 		}
 		if mid := eximField(body, "id="); mid != "" {
-			q.messageID = strings.Trim(mid, "<>")
+			q.messageID = strings.Clone(strings.Trim(mid, "<>"))
 		}
 	case "*>":
 		// Delivery suppressed (exim -N, a test run): nothing was sent,
@@ -759,6 +860,9 @@ func eximDelivery(flag string) bool {
 // the parentheses or angle brackets, after a "delivery address" that may
 // hold spaces.
 func (r *textReader) eximRecipient(body string) string {
+	if !r.maybe {
+		return ""
+	}
 	first, _, _ := strings.Cut(body, " ")
 	first = strings.TrimSuffix(first, ":")
 	if r.watch(first) {
@@ -788,9 +892,16 @@ func (r *textReader) eximRecipient(body string) string {
 
 // eximField returns the word after " key" (H=host, id=...).
 func eximField(body, key string) string {
-	i := strings.Index(" "+body, " "+key)
-	if i < 0 {
-		return ""
+	i := 0
+	for {
+		j := strings.Index(body[i:], key)
+		if j < 0 {
+			return ""
+		}
+		if i += j; i == 0 || body[i-1] == ' ' {
+			break
+		}
+		i++
 	}
 	v := body[i+len(key):]
 	if j := strings.IndexAny(v, " :"); j >= 0 {

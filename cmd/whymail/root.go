@@ -121,5 +121,6 @@ sender domain in CI. Every command speaks JSON with --format json.
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
 	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newVersion(e))
+	root.AddCommand(newSources(e))
 	return root
 }

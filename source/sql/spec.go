@@ -105,7 +105,7 @@ func parseURL(s string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("not a URL: %v", err)
+		return nil, fmt.Errorf("not a URL: %v (a password holding @ : / ? # must be percent-encoded; or give it in %s)", err, PasswordEnv)
 	}
 	if u.Opaque != "" {
 		return nil, fmt.Errorf("want %s://HOST[:PORT]/DATABASE", u.Scheme)

@@ -179,9 +179,10 @@ func (u *Users) open() (*dbsql.DB, error) {
 			return nil, err
 		}
 	}
+	// One connection a lookup, closed after it: a diagnosis makes one
+	// lookup, and nothing is left open for a front end to forget.
 	db.SetMaxOpenConns(2)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(time.Minute)
+	db.SetMaxIdleConns(0)
 	u.db = db
 	return db, nil
 }

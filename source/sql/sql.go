@@ -266,8 +266,9 @@ func (u *Users) Ping(ctx context.Context) error {
 
 // tx runs fn in a read-only transaction with a statement timeout from
 // ctx's deadline, and words its error.
-func (u *Users) tx(ctx context.Context, fn func(*dbsql.Tx) error) (err error) {
-	defer func() { err = u.wordError(ctx, err) }()
+func (u *Users) tx(parent context.Context, fn func(*dbsql.Tx) error) (err error) {
+	ctx := parent
+	defer func() { err = u.wordError(parent, err) }()
 	db, err := u.open()
 	if err != nil {
 		return err
@@ -582,6 +583,9 @@ func (u *Users) wordError(ctx context.Context, err error) error {
 	if badQuery(err) {
 		return &source.InputError{File: u.Describe(), Err: err}
 	}
+	if badParameter(err) {
+		return &source.InputError{File: u.Describe(), Err: fmt.Errorf("the query cannot take the address or the account id as given: %w (compare them as text: CAST(id AS TEXT) = ...)", err)}
+	}
 	return err
 }
 
@@ -620,4 +624,11 @@ func writes(err error) bool {
 		return se.Code()&0xff == 8 // SQLITE_READONLY
 	}
 	return false
+}
+
+// badParameter reports whether a parameter did not fit the column it is
+// compared with (an id "x" with an integer column): PostgreSQL's class 22.
+func badParameter(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }

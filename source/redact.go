@@ -8,42 +8,42 @@ import (
 // secretParams are the query parameters of a spec that hold secrets.
 var secretParams = []string{"password", "passwd", "pass", "pwd", "secret", "token", "key", "api_key", "apikey", "access_token", "sslpassword"}
 
-// Redact returns spec fit to be shown: a URL's password, and the value of
-// any query parameter that names a secret (password, token, key, ...),
-// become "xxxxx". A spec that is not a URL is returned as it is. Front
-// ends show a spec only through Redact; drivers' Describe shows none.
+// Redact returns spec fit to be shown: a URL's password (what follows
+// USER: before the last @), and the value of any query parameter that
+// names a secret (password, token, key, ...), become "xxxxx". It works on
+// the text, so a spec that does not parse as a URL is redacted too. A
+// spec without "://" is returned as it is. Front ends show a spec only
+// through Redact; drivers' Describe shows none.
 func Redact(spec string) string {
-	if !strings.Contains(spec, "://") {
+	scheme, rest, ok := strings.Cut(spec, "://")
+	if !ok {
 		return spec
 	}
-	u, err := url.Parse(spec)
-	if err != nil {
-		// Unparsable: cut what could be userinfo.
-		scheme, rest, _ := strings.Cut(spec, "://")
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return scheme + "://xxxxx@" + rest[at+1:]
-		}
-		return spec
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPW := strings.Cut(rest[:at], ":"); hasPW {
+			rest = user + ":xxxxx" + rest[at:]
 		}
 	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for k := range q {
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		pairs := strings.Split(rest[q+1:], "&")
+		for i, p := range pairs {
+			k, _, hasV := strings.Cut(p, "=")
+			name, err := url.QueryUnescape(k)
+			if err != nil {
+				name = k
+			}
 			for _, s := range secretParams {
-				if strings.EqualFold(k, s) {
-					q.Set(k, "xxxxx")
-					changed = true
+				if hasV && strings.EqualFold(name, s) {
+					pairs[i] = k + "=xxxxx"
 				}
 			}
 		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
+		rest = rest[:q+1] + strings.Join(pairs, "&")
 	}
-	return u.String()
+	return scheme + "://" + rest
+}
+
+// HasPassword reports whether spec, a URL, has a password in it.
+func HasPassword(spec string) bool {
+	return Redact(spec) != spec
 }

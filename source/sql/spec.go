@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/whymail/whymail/source"
 )
 
 // Engine is a database engine whymail reads.
@@ -97,15 +99,22 @@ func envPassword() (string, error) {
 	return strings.TrimRight(string(data), "\r\n"), nil
 }
 
+// parseHint is said with a spec that does not parse.
+const parseHint = "a password holding @ : / ? # must be percent-encoded; or give it in " + PasswordEnv
+
 func parseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		// url's errors quote the whole URL, password and all.
+		// url's errors quote the URL, or a part of it that may be a
+		// piece of the password when the URL is split wrongly.
+		if source.HasPassword(s) {
+			return nil, fmt.Errorf("not a URL (%s)", parseHint)
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("not a URL: %v (a password holding @ : / ? # must be percent-encoded; or give it in %s)", err, PasswordEnv)
+		return nil, fmt.Errorf("not a URL: %v (%s)", err, parseHint)
 	}
 	if u.Opaque != "" {
 		return nil, fmt.Errorf("want %s://HOST[:PORT]/DATABASE", u.Scheme)
@@ -124,11 +133,15 @@ func parsePostgres(s string) (*spec, error) {
 	}
 	cfg, err := pgx.ParseConfig(s)
 	if err != nil {
-		// pgconn's error quotes the spec (redacted); say only why.
+		// pgconn's error quotes the spec (redacted); say only why, and
+		// not even that when the why may hold a piece of the password.
+		if source.HasPassword(s) {
+			return nil, fmt.Errorf("not a PostgreSQL URL (%s)", parseHint)
+		}
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner
 		}
-		return nil, scrubError(err, sp.password)
+		return nil, err
 	}
 	if sp.password == "" {
 		p, err := envPassword()

@@ -180,8 +180,19 @@ func TestSQLUsers(t *testing.T) {
 	}
 	t.Setenv("DESK_DB_PASSWORD", url.PathEscape(s.Password))
 
-	s.Stop()
+	// A database slower than --source-timeout: unknown, exit 3, said.
 	start := time.Now()
+	code, out = diagnose(t, "carol@example.com", "--users", s.URL(false), "--source-timeout", "300ms", "--users-query",
+		"SELECT id, email, status FROM users, pg_sleep(3) WHERE lower(email) = lower($1)")
+	if v, _ := verdicts(t, out); code != ExitFailed || v["account-locked"] != "unknown" || !strings.Contains(out, "no answer within --source-timeout 300ms") {
+		t.Errorf("slow database: exit %d, account-locked %s\n%s", code, v["account-locked"], out)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("slow database: took %s, want about 300ms", d)
+	}
+
+	s.Stop()
+	start = time.Now()
 	code, out = diagnose(t, "carol@example.com", "--users", s.URL(true), "--source-timeout", "2s")
 	if code != ExitFailed {
 		t.Fatalf("database down: exit %d, want 3\n%s", code, out)

@@ -55,6 +55,7 @@ was ruled out.
   whymail diagnose carol@example.net --config whymail.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			warnPasswords(cmd, e)
 			if err := applyConfig(cmd, o.config); err != nil {
 				return err
 			}

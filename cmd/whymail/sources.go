@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/whymail/whymail/checks"
@@ -45,6 +46,28 @@ func (o *evidenceOptions) bindSQL(fs *pflag.FlagSet) {
 
 func (o *evidenceOptions) bindTimeout(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.timeout, "source-timeout", defaultSourceTimeout, "longest wait for one call to a database or API source (not files)")
+}
+
+// warnPasswords warns on stderr about a password written in a flag on the
+// command line (not from --config): other users of the machine see the
+// command line in the process list.
+func warnPasswords(cmd *cobra.Command, e *env) {
+	for _, name := range []string{"users", "suppressions", "log", "bounce", "message"} {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		specs := []string{fl.Value.String()}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			specs = sv.GetSlice()
+		}
+		for _, spec := range specs {
+			if source.HasPassword(spec) {
+				fmt.Fprintf(e.stderr, "whymail: warning: --%s %s has a password on the command line, where the process list shows it; "+
+					"give it in %s, or as ${NAME} in --config\n", name, source.Redact(spec), sqlsource.PasswordEnv)
+			}
+		}
+	}
 }
 
 // An opened source is one spec of a flag, opened or not.

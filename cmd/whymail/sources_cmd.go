@@ -42,6 +42,7 @@ source can be set up without a ticket at hand. Passwords are never shown.
   WHYMAIL_USERS_PASSWORD=... whymail sources --users postgres://whymail@db.internal/app --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			warnPasswords(cmd, e)
 			if err := applyConfig(cmd, o.config); err != nil {
 				return err
 			}

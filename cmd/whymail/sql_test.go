@@ -197,6 +197,9 @@ func TestSQLUsers(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("database down: exit %d, want 3\n%s", code, out)
 	}
+	if errOut := outputs[len(outputs)-1]; !strings.Contains(errOut, "warning: --users postgres://whymail:xxxxx@") {
+		t.Errorf("a password on the command line: no warning in %q", errOut)
+	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("database down: took %s", d)
 	}

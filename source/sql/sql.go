@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,8 +39,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/net/idna"
 	sqlite "modernc.org/sqlite"
 
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/source"
 )
@@ -356,9 +359,9 @@ func (u *Users) statement(ctx context.Context, tx *dbsql.Tx, q source.UserQuery)
 		where = append(where, fmt.Sprintf("CAST(%s AS %s) = %s", quoteIdent(e, names["id"]), text, ph()))
 		args[len(args)-1] = q.ID
 	}
-	if q.Address != "" {
+	for _, a := range addressForms(q.Address) {
 		where = append(where, fmt.Sprintf("lower(%s) = lower(%s)", quoteIdent(e, names["email"]), ph()))
-		args[len(args)-1] = q.Address
+		args[len(args)-1] = a
 	}
 	if len(where) == 0 {
 		return "", nil, nil
@@ -631,4 +634,31 @@ func writes(err error) bool {
 func badParameter(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
+}
+
+// addressForms are the spellings of addr a record may hold: as given, and
+// with its domain in A-labels and in Unicode (bücher.example and
+// xn--bcher-kva.example are one domain), so that the filter misses no
+// record the account check would match.
+func addressForms(addr string) []string {
+	if addr == "" {
+		return nil
+	}
+	forms := []string{addr}
+	local, d, ok := mailaddr.Split(addr)
+	if !ok {
+		return forms
+	}
+	ascii := mailaddr.NormalDomain(d)
+	uni, err := idna.ToUnicode(ascii)
+	if err != nil {
+		uni = ascii
+	}
+	for _, dom := range []string{ascii, uni} {
+		f := local + "@" + dom
+		if !slices.ContainsFunc(forms, func(g string) bool { return strings.EqualFold(f, g) }) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
 }

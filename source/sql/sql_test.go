@@ -32,7 +32,8 @@ var rows = []string{
 	(2, 'bob@example.com', 'Deactivated', NULL, NULL),
 	(3, 'carol@example.com', 'locked', %[1]s, NULL),
 	(4, 'dave@example.com', 'active', NULL, NULL),
-	(5, 'Erin.Smith@example.com', 'active', NULL, NULL)`,
+	(5, 'Erin.Smith@example.com', 'active', NULL, NULL),
+	(6, 'gus@xn--bcher-kva.example', 'active', NULL, NULL)`,
 	`INSERT INTO accounts (uid, mail, state, lock_ts) VALUES ('a-7', 'frank@example.com', 'suspended', 1795348800)`,
 }
 
@@ -92,6 +93,12 @@ func suite(t *testing.T, b backend) {
 		}
 		if want := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC); !ids["1"].ResetSentAt.Equal(want) {
 			t.Errorf("alice's reset_sent_at = %s, want %s", ids["1"].ResetSentAt, want)
+		}
+	})
+	t.Run("unicode domain", func(t *testing.T) {
+		got, _, err := lookup(t, open(t), source.UserQuery{Address: "Gus@Bücher.example"})
+		if err != nil || len(got) != 1 || got[0].ID != "6" {
+			t.Fatalf("got %+v, %v; want gus, stored with the A-label domain", got, err)
 		}
 	})
 	t.Run("no match", func(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/whymail/whymail/internal/lookup"
 	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/report"
+	"github.com/whymail/whymail/source"
 )
 
 // outputOptions are the flags every command has for its output.
@@ -319,15 +320,97 @@ func applyConfig(cmd *cobra.Command, path string) error {
 			return usageError("--config %s: %s: %v", path, key, err)
 		}
 		for _, v := range values {
-			if len(fl.Annotations[pathAnnotation]) > 0 && v != "-" && !filepath.IsAbs(v) {
-				v = filepath.Join(filepath.Dir(path), v)
+			if v, err = expandEnv(v); err != nil {
+				return usageError("--config %s: %s: %v", path, key, err)
+			}
+			if len(fl.Annotations[pathAnnotation]) > 0 {
+				v = configPath(filepath.Dir(path), v)
 			}
 			if err := fs.Set(key, v); err != nil {
-				return usageError("--config %s: %s: %v", path, key, err)
+				// The value may hold a secret from the environment.
+				return usageError("--config %s: %s: %v", path, key, redactValue(err, v))
 			}
 		}
 	}
 	return nil
+}
+
+// expandEnv replaces each ${NAME} in a config value with the environment
+// variable NAME, so that secrets stay out of the file; $${ is a literal
+// ${. A bare $ is left alone ($1 in an SQL query). An unset variable is
+// an error: an empty password would fail later and less clearly.
+func expandEnv(v string) (string, error) {
+	if !strings.Contains(v, "${") {
+		return v, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			b.WriteString(v)
+			return b.String(), nil
+		}
+		if i > 0 && v[i-1] == '$' {
+			b.WriteString(v[:i-1] + "${")
+			v = v[i+2:]
+			continue
+		}
+		end := strings.IndexByte(v[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("unclosed ${ (write $${ for a literal ${)")
+		}
+		name := v[i+2 : i+end]
+		if !envName(name) {
+			return "", fmt.Errorf("${%s} is not an environment variable name", textinput.Clip(name))
+		}
+		val, ok := os.LookupEnv(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		b.WriteString(v[:i] + val)
+		v = v[i+end+1:]
+	}
+}
+
+func envName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// configPath takes a path in a config file relative to the file's
+// directory: a plain path, file:PATH and sqlite:PATH. Other specs (URLs,
+// provider names) are not paths and stay as they are.
+func configPath(dir, v string) string {
+	rel := func(p string) string {
+		if p == "-" || p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	if !remote(v) {
+		if rest, ok := strings.CutPrefix(v, "file:"); ok {
+			return "file:" + rel(rest)
+		}
+		return rel(v)
+	}
+	if rest, ok := strings.CutPrefix(v, "sqlite:"); ok && !strings.HasPrefix(rest, "//") {
+		return "sqlite:" + rel(rest)
+	}
+	return v
+}
+
+// redactValue removes v, a config value that may hold a secret, from err,
+// and the secret parts of v as a spec.
+func redactValue(err error, v string) string {
+	msg := err.Error()
+	if v != "" {
+		msg = strings.ReplaceAll(msg, v, source.Redact(v))
+	}
+	return msg
 }
 
 // readConfig reads the file at path, up to maxConfig bytes.

@@ -60,6 +60,7 @@ was ruled out.
   whymail diagnose carol@example.net --config whymail.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			warnPasswords(cmd, e)
 			if err := applyConfig(cmd, o.config); err != nil {
 				return err
 			}
@@ -90,7 +91,9 @@ func (o *diagnoseOptions) bindTicket(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.sendingIPs, "sending-ip", nil, "an IP the app sends from (repeatable)")
 	fs.StringArrayVar(&o.selectors, "dkim-selector", nil, "a DKIM selector to check (repeatable; default: probe common ones)")
 	fs.StringArrayVar(&o.dnsbl, "dnsbl", nil, dnsblHelp)
-	fs.StringVar(&o.evidence.users, "users", "", usersHelp)
+	fs.StringVar(&o.evidence.users, "users", "", usersHelp+
+		"; or a database, postgres://USER@HOST/DB, mysql://USER@HOST/DB, sqlite:PATH (password from WHYMAIL_USERS_PASSWORD)")
+	o.evidence.bindSQL(fs)
 	fs.Var(o.statusMap, "status-map", statusMapHelp)
 	fs.StringVar(&o.user, "user", "", "the account id named in the ticket; its email is compared with ADDRESS")
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")

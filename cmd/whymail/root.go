@@ -124,5 +124,6 @@ sender domain in CI. Every command speaks JSON with --format json.
 	})
 	root.AddCommand(newDiagnose(e), newDomain(e), newAddress(e), newBounce(e), newServe(e), newVersion(e))
 	registerCompletions(root)
+	root.AddCommand(newSources(e))
 	return root
 }

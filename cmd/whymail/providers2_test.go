@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The end-to-end tests of the Mailgun, SES, Loki, Elasticsearch and journal
+// drivers: each runs a diagnosis twice, once with the evidence as files
+// and once with the same evidence from the driver's in-process server, and
+// wants the same verdicts; then greps every output for the key.
+
+const liveKey = "e2e-live-secret-do-not-print"
+
+// sameVerdicts runs fileArgs and liveArgs and fails unless they give the
+// same exit code and verdicts, and want (cause: verdict) holds.
+func sameVerdicts(t *testing.T, fileArgs, liveArgs []string, want map[string]string) outcome {
+	t.Helper()
+	files := diagnoseOutcome(t, fileArgs...)
+	for id, v := range want {
+		if files.verdicts[id] != v {
+			t.Fatalf("the file run: %s is %s, want %s\n%s", id, files.verdicts[id], v, files.text)
+		}
+	}
+	live := diagnoseOutcome(t, liveArgs...)
+	if live.code != files.code || live.incomplete != files.incomplete {
+		t.Errorf("exit %d (incomplete %v), files %d (incomplete %v)\n%s", live.code, live.incomplete, files.code, files.incomplete, live.text)
+	}
+	for id, v := range files.verdicts {
+		if live.verdicts[id] != v {
+			t.Errorf("%s: %s from the live source, %s from the files", id, live.verdicts[id], v)
+		}
+	}
+	assertNoSecret(t, liveArgs, liveKey)
+	return live
+}
+
+// assertNoSecret runs args in every output form, with --trace, and fails
+// if secret appears in stdout or stderr.
+func assertNoSecret(t *testing.T, args []string, secret string) {
+	t.Helper()
+	for _, form := range [][]string{{"--format", "json", "--trace"}, {"--format", "text", "--trace"}, {"--format", "markdown"}} {
+		var out, errb bytes.Buffer
+		Main(append(append([]string{}, args...), append(form, "--at", "2026-11-22T10:00:00Z")...), nil, &out, &errb)
+		for _, s := range []string{out.String(), errb.String()} {
+			if strings.Contains(s, secret) {
+				t.Fatalf("%v: the secret is in the output:\n%s", form, s)
+			}
+		}
+	}
+}
+
+func writeFile(t *testing.T, dir, name, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func jsonAnswer(w http.ResponseWriter, code int, s string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	io.WriteString(w, s)
+}
+
+// mailgunEvents is alice's reset as Mailgun's events API pages it:
+// accepted, then bounced 5.1.1.
+const mailgunEvents = `{"items": [
+ {"event": "accepted", "id": "a1", "timestamp": 1795340400.1, "recipient": "alice@example.com",
+  "message": {"headers": {"message-id": "reset-6@mg.example.com", "from": "noreply@mg.example.com", "to": "alice@example.com"}}},
+ {"event": "failed", "id": "f1", "timestamp": 1795340405.5, "severity": "permanent", "reason": "bounce", "recipient": "alice@example.com",
+  "delivery-status": {"code": 550, "message": "5.1.1 No such mailbox", "attempt-no": 1, "mx-host": "mx1.example.com"},
+  "message": {"headers": {"message-id": "reset-6@mg.example.com"}}}],
+ "paging": {"next": "https://api.mailgun.net/v3/mg.example.com/events/W3siYSI6IGZhbHNlfV0="}}`
+
+// mailgunTicket answers as the pages cited in source/mailgun's tests
+// document: alice on the bounces list, her events as mailgunEvents.
+func mailgunTicket() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v3/mg.example.com/bounces/{address}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("address") == "alice@example.com" {
+			jsonAnswer(w, 200, `{"address": "alice@example.com", "code": "550", "error": "No such mailbox", "created_at": "Fri, 20 Nov 2026 10:00:00 UTC"}`)
+			return
+		}
+		jsonAnswer(w, 404, `{"message": "Address not found in bounces table"}`)
+	})
+	for _, l := range []string{"complaints", "unsubscribes"} {
+		mux.HandleFunc("GET /v3/mg.example.com/"+l+"/{address}", func(w http.ResponseWriter, r *http.Request) {
+			jsonAnswer(w, 404, `{"message": "Address not found in `+l+` table"}`)
+		})
+	}
+	mux.HandleFunc("GET /v3/mg.example.com/events", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("recipient") != "alice@example.com" {
+			jsonAnswer(w, 200, `{"items": [], "paging": {}}`)
+			return
+		}
+		jsonAnswer(w, 200, strings.Replace(mailgunEvents, "https://api.mailgun.net", "http://"+r.Host, 1))
+	})
+	mux.HandleFunc("GET /v3/mg.example.com/events/{token}", func(w http.ResponseWriter, r *http.Request) {
+		jsonAnswer(w, 200, `{"items": [], "paging": {"next": "http://`+r.Host+`/v3/mg.example.com/events/W3siYSI6IGZhbHNlfV0="}}`)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, _ := r.BasicAuth(); u != "api" || p != liveKey {
+			w.WriteHeader(401)
+			io.WriteString(w, "Forbidden")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// TestMailgunAPISameVerdicts: suppression_mailgun.txtar's bounces page and
+// the reset's events, from the Mailgun API and from files.
+func TestMailgunAPISameVerdicts(t *testing.T) {
+	dir := ticketFiles(t, "suppression_mailgun.txtar")
+	events := writeFile(t, dir, "events.json", mailgunEvents)
+	base := []string{"diagnose", "alice@example.com", "--zone", filepath.Join(dir, "example.com.zone")}
+	srv := httptest.NewServer(mailgunTicket())
+	defer srv.Close()
+	t.Setenv("MAILGUN_API_KEY", liveKey)
+	t.Setenv("WHYMAIL_MAILGUN_URL", srv.URL)
+	live := sameVerdicts(t,
+		append(base, "--suppressions", filepath.Join(dir, "bounces.json"), "--log", events),
+		append(base, "--suppressions", "mailgun:mg.example.com", "--log", "mailgun:mg.example.com"),
+		map[string]string{"suppressed": "confirmed", "mailbox-unknown": "confirmed"})
+	if !strings.Contains(live.text, "Mailgun bounces list of mg.example.com (API)") || !strings.Contains(live.text, "No such mailbox") {
+		t.Errorf("evidence does not name the API list:\n%s", live.text)
+	}
+	// Down: the causes it settles are unknown, the run incomplete.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonAnswer(w, 500, `{"message": "internal error `+liveKey+`"}`)
+	}))
+	defer down.Close()
+	t.Setenv("WHYMAIL_MAILGUN_URL", down.URL)
+	args := append(base, "--suppressions", "mailgun:mg.example.com", "--log", "mailgun:mg.example.com")
+	got := diagnoseOutcome(t, args...)
+	if got.code != ExitFailed || !got.incomplete || got.verdicts["suppressed"] != "unknown" || !strings.Contains(got.text, "HTTP 500") {
+		t.Errorf("down: exit %d, suppressed %s\n%s", got.code, got.verdicts["suppressed"], got.text)
+	}
+	assertNoSecret(t, args, liveKey)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(got.text), &doc); err != nil {
+		t.Error(err)
+	}
+}

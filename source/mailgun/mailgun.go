@@ -122,7 +122,9 @@ type Suppressions struct {
 	lists  []*List
 }
 
-func (g *Suppressions) Describe() string { return "Mailgun suppression lists of " + g.Domain + " (API)" }
+func (g *Suppressions) Describe() string {
+	return "Mailgun suppression lists of " + g.Domain + " (API)"
+}
 
 // Members are the lists, each a source.Stream.
 func (g *Suppressions) Members() []source.Source {

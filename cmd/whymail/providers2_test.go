@@ -152,3 +152,55 @@ func TestMailgunAPISameVerdicts(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// sesTicket answers GetSuppressedDestination as
+// https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetSuppressedDestination.html
+// documents: alice listed for a bounce, others NotFoundException.
+func sesTicket() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIAE2ETEST/") {
+			w.Header().Set("X-Amzn-ErrorType", "UnrecognizedClientException")
+			jsonAnswer(w, 403, `{"message":"The security token included in the request is invalid."}`)
+			return
+		}
+		if r.URL.Path == "/v2/email/suppression/addresses/alice@example.com" {
+			jsonAnswer(w, 200, `{"SuppressedDestination":{"EmailAddress":"alice@example.com","LastUpdateTime":1795168800,"Reason":"BOUNCE","Attributes":{"MessageId":"m1","FeedbackId":"f1"}}}`)
+			return
+		}
+		w.Header().Set("X-Amzn-ErrorType", "NotFoundException")
+		jsonAnswer(w, 404, `{"message":"Email address does not exist on your suppression list."}`)
+	})
+}
+
+func awsEnv(t *testing.T, endpoint string) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAE2ETEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", liveKey)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", endpoint)
+}
+
+// TestSESAPISameVerdicts: suppression_ses.txtar's list from the SES v2 API.
+func TestSESAPISameVerdicts(t *testing.T) {
+	dir := ticketFiles(t, "suppression_ses.txtar")
+	base := []string{"diagnose", "alice@example.com", "--zone", filepath.Join(dir, "example.com.zone")}
+	srv := httptest.NewServer(sesTicket())
+	defer srv.Close()
+	awsEnv(t, srv.URL)
+	live := sameVerdicts(t, append(base, "--suppressions", filepath.Join(dir, "ses.json")),
+		append(base, "--suppressions", "ses:eu-west-1"), map[string]string{"suppressed": "confirmed"})
+	if !strings.Contains(live.text, "Amazon SES account-level suppression list in eu-west-1 (API)") || !strings.Contains(live.text, "BOUNCE") {
+		t.Errorf("evidence does not name the API list:\n%s", live.text)
+	}
+	// A refused key: unknown, incomplete, said.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAOTHER")
+	args := append(base, "--suppressions", "ses:eu-west-1")
+	got := diagnoseOutcome(t, args...)
+	if got.code != ExitFailed || got.verdicts["suppressed"] != "unknown" || !strings.Contains(got.text, "HTTP 403") {
+		t.Errorf("refused: exit %d, suppressed %s\n%s", got.code, got.verdicts["suppressed"], got.text)
+	}
+	assertNoSecret(t, args, liveKey)
+}

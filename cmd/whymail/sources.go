@@ -8,6 +8,7 @@ import (
 	_ "github.com/whymail/whymail/source/mailgun"    // mailgun:DOMAIN
 	_ "github.com/whymail/whymail/source/postmark"   // postmark:
 	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:
+	_ "github.com/whymail/whymail/source/ses"        // ses:REGION
 )
 
 // evidenceOptions are the flags that name where a diagnosis's evidence

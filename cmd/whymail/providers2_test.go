@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The end-to-end tests of the Mailgun, SES, Loki, Elasticsearch and journal
@@ -203,4 +207,75 @@ func TestSESAPISameVerdicts(t *testing.T) {
 		t.Errorf("refused: exit %d, suppressed %s\n%s", got.code, got.verdicts["suppressed"], got.text)
 	}
 	assertNoSecret(t, args, liveKey)
+}
+
+// logLines are a syslog file's lines with their times (the year of the
+// ticket, UTC), as a log store keeps them.
+func logLines(t *testing.T, path string) (times []time.Time, lines []string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		ts, err := time.Parse("Jan 2 15:04:05 2006", l[:15]+" 2026")
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		times, lines = append(times, ts), append(lines, l)
+	}
+	return times, lines
+}
+
+// lokiTicket answers query_range as
+// https://grafana.com/docs/loki/latest/reference/loki-http-api/#query-logs-within-a-range-of-time
+// documents, from the lines of a file in one stream {job="postfix"}: the
+// query's |~ filter applied, start inclusive, end exclusive, oldest first.
+func lokiTicket(t *testing.T, path string) http.Handler {
+	times, lines := logLines(t, path)
+	shape := regexp.MustCompile(`^\{job="postfix"\} \|~ (".*")$`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+liveKey {
+			w.WriteHeader(401)
+			io.WriteString(w, "Unauthorized\n")
+			return
+		}
+		q := r.URL.Query()
+		m := shape.FindStringSubmatch(q.Get("query"))
+		pat, _ := strconv.Unquote(m[1])
+		re := regexp.MustCompile(pat)
+		start, _ := strconv.ParseInt(q.Get("start"), 10, 64)
+		end, _ := strconv.ParseInt(q.Get("end"), 10, 64)
+		values := [][]string{}
+		for i, l := range lines {
+			ns := times[i].UnixNano() + int64(i) // in file order within a second
+			if ns >= start && ns < end && re.MatchString(l) {
+				values = append(values, []string{strconv.FormatInt(ns, 10), l})
+			}
+		}
+		b, _ := json.Marshal(map[string]any{"status": "success", "data": map[string]any{"resultType": "streams",
+			"result": []map[string]any{{"stream": map[string]string{"job": "postfix"}, "values": values}}}})
+		jsonAnswer(w, 200, string(b))
+	})
+}
+
+// TestLokiSameVerdicts: maillog_bounced.txtar's log from Loki.
+func TestLokiSameVerdicts(t *testing.T) {
+	dir := ticketFiles(t, "maillog_bounced.txtar")
+	base := []string{"diagnose", "alice@example.com", "--zone", filepath.Join(dir, "example.com.zone")}
+	srv := httptest.NewServer(lokiTicket(t, filepath.Join(dir, "mail.log")))
+	defer srv.Close()
+	t.Setenv("LOKI_TOKEN", liveKey)
+	spec := "loki://" + strings.TrimPrefix(srv.URL, "http://") + `?selector={job="postfix"}`
+	live := sameVerdicts(t, append(base, "--log", filepath.Join(dir, "mail.log")), append(base, "--log", spec),
+		map[string]string{"mailbox-unknown": "confirmed", "not-sent": "ruled-out"})
+	if !strings.Contains(live.text, `Loki {job=\"postfix\"} at 127.0.0.1`) || !strings.Contains(live.text, "dsn=5.1.1") {
+		t.Errorf("evidence does not name the store:\n%s", live.text)
+	}
+	t.Setenv("LOKI_TOKEN", "wrong")
+	got := diagnoseOutcome(t, append(base, "--log", spec)...)
+	if got.code != ExitFailed || got.verdicts["mailbox-unknown"] == "confirmed" || !strings.Contains(got.text, "HTTP 401") {
+		t.Errorf("refused: exit %d, mailbox-unknown %s\n%s", got.code, got.verdicts["mailbox-unknown"], got.text)
+	}
+	_ = fmt.Sprint
 }

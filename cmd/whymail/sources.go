@@ -5,6 +5,7 @@ import (
 	"github.com/whymail/whymail/source"
 	_ "github.com/whymail/whymail/source/clickhouse" // clickhouse://
 	_ "github.com/whymail/whymail/source/file"       // paths
+	_ "github.com/whymail/whymail/source/loki"       // loki://
 	_ "github.com/whymail/whymail/source/mailgun"    // mailgun:DOMAIN
 	_ "github.com/whymail/whymail/source/postmark"   // postmark:
 	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:

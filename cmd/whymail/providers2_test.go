@@ -277,5 +277,94 @@ func TestLokiSameVerdicts(t *testing.T) {
 	if got.code != ExitFailed || got.verdicts["mailbox-unknown"] == "confirmed" || !strings.Contains(got.text, "HTTP 401") {
 		t.Errorf("refused: exit %d, mailbox-unknown %s\n%s", got.code, got.verdicts["mailbox-unknown"], got.text)
 	}
-	_ = fmt.Sprint
+}
+
+// esTicket answers _search as
+// https://www.elastic.co/guide/en/elasticsearch/reference/current/search-search.html
+// documents, from the lines of a file as documents {"message",
+// "@timestamp"}: the match_phrase filters (on words, case folded), the
+// range, sort by time then _doc, size and search_after.
+func esTicket(t *testing.T, path string) http.Handler {
+	times, lines := logLines(t, path)
+	word := regexp.MustCompile(`[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*`)
+	phrase := func(text, p string) bool {
+		return strings.Contains(" "+strings.Join(word.FindAllString(strings.ToLower(text), -1), " ")+" ",
+			" "+strings.Join(word.FindAllString(strings.ToLower(p), -1), " ")+" ")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "ApiKey "+liveKey {
+			jsonAnswer(w, 401, `{"error":{"type":"security_exception","reason":"unable to authenticate"},"status":401}`)
+			return
+		}
+		if r.URL.Path != "/mail/_search" {
+			jsonAnswer(w, 404, `{"error":{"type":"index_not_found_exception","reason":"no such index"},"status":404}`)
+			return
+		}
+		var req struct {
+			Size  int `json:"size"`
+			Query struct {
+				Bool struct {
+					Filter []struct {
+						Bool *struct {
+							Should []struct {
+								MatchPhrase map[string]string `json:"match_phrase"`
+							} `json:"should"`
+						} `json:"bool"`
+						Range map[string]struct{ GTE, LTE string } `json:"range"`
+					} `json:"filter"`
+				} `json:"bool"`
+			} `json:"query"`
+			SearchAfter []int64 `json:"search_after"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		hits := []map[string]any{}
+		for i, l := range lines {
+			ok := true
+			for _, f := range req.Query.Bool.Filter {
+				if f.Bool != nil {
+					any := false
+					for _, s := range f.Bool.Should {
+						any = any || phrase(l, s.MatchPhrase["message"])
+					}
+					ok = ok && any
+				}
+				if rg, has := f.Range["@timestamp"]; has {
+					g, _ := time.Parse(time.RFC3339Nano, rg.GTE)
+					e, _ := time.Parse(time.RFC3339Nano, rg.LTE)
+					ok = ok && !times[i].Before(g) && !times[i].After(e)
+				}
+			}
+			ms := times[i].UnixMilli()
+			if sa := req.SearchAfter; ok && len(sa) == 2 && (ms < sa[0] || ms == sa[0] && int64(i) <= sa[1]) {
+				ok = false
+			}
+			if ok && len(hits) < req.Size {
+				hits = append(hits, map[string]any{"_index": "mail", "_id": fmt.Sprint(i), "_score": nil,
+					"_source": map[string]any{"message": l, "@timestamp": times[i].Format(time.RFC3339)}, "sort": []int64{ms, int64(i)}})
+			}
+		}
+		b, _ := json.Marshal(map[string]any{"took": 1, "timed_out": false, "_shards": map[string]int{"total": 1, "successful": 1, "failed": 0},
+			"hits": map[string]any{"hits": hits}})
+		jsonAnswer(w, 200, string(b))
+	})
+}
+
+// TestElasticsearchSameVerdicts: maillog_bounced.txtar's log from an index.
+func TestElasticsearchSameVerdicts(t *testing.T) {
+	dir := ticketFiles(t, "maillog_bounced.txtar")
+	base := []string{"diagnose", "alice@example.com", "--zone", filepath.Join(dir, "example.com.zone")}
+	srv := httptest.NewServer(esTicket(t, filepath.Join(dir, "mail.log")))
+	defer srv.Close()
+	t.Setenv("ELASTICSEARCH_API_KEY", liveKey)
+	spec := "elasticsearch://" + strings.TrimPrefix(srv.URL, "http://") + "/mail?field=message&time=@timestamp"
+	live := sameVerdicts(t, append(base, "--log", filepath.Join(dir, "mail.log")), append(base, "--log", spec),
+		map[string]string{"mailbox-unknown": "confirmed", "not-sent": "ruled-out"})
+	if !strings.Contains(live.text, "Elasticsearch mail (message) at 127.0.0.1") || !strings.Contains(live.text, "dsn=5.1.1") {
+		t.Errorf("evidence does not name the store:\n%s", live.text)
+	}
+	t.Setenv("ELASTICSEARCH_API_KEY", "wrong")
+	got := diagnoseOutcome(t, append(base, "--log", spec)...)
+	if got.code != ExitFailed || got.verdicts["mailbox-unknown"] == "confirmed" || !strings.Contains(got.text, "HTTP 401") {
+		t.Errorf("refused: exit %d, mailbox-unknown %s\n%s", got.code, got.verdicts["mailbox-unknown"], got.text)
+	}
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/source"
-	_ "github.com/whymail/whymail/source/clickhouse" // clickhouse://
-	_ "github.com/whymail/whymail/source/file"       // paths
-	_ "github.com/whymail/whymail/source/loki"       // loki://
-	_ "github.com/whymail/whymail/source/mailgun"    // mailgun:DOMAIN
-	_ "github.com/whymail/whymail/source/postmark"   // postmark:
-	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:
-	_ "github.com/whymail/whymail/source/ses"        // ses:REGION
+	_ "github.com/whymail/whymail/source/clickhouse"    // clickhouse://
+	_ "github.com/whymail/whymail/source/elasticsearch" // elasticsearch://, opensearch://
+	_ "github.com/whymail/whymail/source/file"          // paths
+	_ "github.com/whymail/whymail/source/loki"          // loki://
+	_ "github.com/whymail/whymail/source/mailgun"       // mailgun:DOMAIN
+	_ "github.com/whymail/whymail/source/postmark"      // postmark:
+	_ "github.com/whymail/whymail/source/sendgrid"      // sendgrid:
+	_ "github.com/whymail/whymail/source/ses"           // ses:REGION
 )
 
 // evidenceOptions are the flags that name where a diagnosis's evidence

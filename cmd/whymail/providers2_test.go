@@ -368,3 +368,40 @@ func TestElasticsearchSameVerdicts(t *testing.T) {
 		t.Errorf("refused: exit %d, mailbox-unknown %s\n%s", got.code, got.verdicts["mailbox-unknown"], got.text)
 	}
 }
+
+// journalEntries writes a syslog file's lines as journalctl -o json
+// entries (__REALTIME_TIMESTAMP in microseconds, _HOSTNAME,
+// SYSLOG_IDENTIFIER, SYSLOG_PID, MESSAGE), a microsecond apart within a
+// second, in file order.
+func journalEntries(t *testing.T, path string) string {
+	times, lines := logLines(t, path)
+	re := regexp.MustCompile(`^\w{3} +\d+ [\d:]{8} (\S+) ([^\[:]+)\[(\d+)\]: (.*)$`)
+	var b strings.Builder
+	for i, l := range lines {
+		m := re.FindStringSubmatch(l)
+		e, _ := json.Marshal(map[string]string{"__REALTIME_TIMESTAMP": strconv.FormatInt(times[i].UnixMicro()+int64(i), 10),
+			"_HOSTNAME": m[1], "SYSLOG_IDENTIFIER": m[2], "SYSLOG_PID": m[3], "_PID": m[3], "MESSAGE": m[4], "_SYSTEMD_UNIT": "postfix@-.service"})
+		b.Write(append(e, '\n'))
+	}
+	return b.String()
+}
+
+// TestJournalSameVerdicts: maillog_bounced.txtar's log from the journal,
+// through the fake journalctl of source/journal's tests on PATH.
+func TestJournalSameVerdicts(t *testing.T) {
+	dir := ticketFiles(t, "maillog_bounced.txtar")
+	base := []string{"diagnose", "alice@example.com", "--zone", filepath.Join(dir, "example.com.zone")}
+	bin, _ := filepath.Abs(filepath.Join("..", "..", "source", "journal", "testdata"))
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_JOURNAL", writeFile(t, dir, "journal.json", journalEntries(t, filepath.Join(dir, "mail.log"))))
+	live := sameVerdicts(t, append(base, "--log", filepath.Join(dir, "mail.log")), append(base, "--log", "journal:postfix@-.service"),
+		map[string]string{"mailbox-unknown": "confirmed", "not-sent": "ruled-out"})
+	if !strings.Contains(live.text, "systemd journal of postfix@-.service") || !strings.Contains(live.text, "dsn=5.1.1") {
+		t.Errorf("evidence does not name the journal:\n%s", live.text)
+	}
+	t.Setenv("FAKE_JOURNAL_FAIL", "Failed to get journal access: Permission denied")
+	got := diagnoseOutcome(t, append(base, "--log", "journal:postfix@-.service")...)
+	if got.code != ExitFailed || got.verdicts["mailbox-unknown"] == "confirmed" || !strings.Contains(got.text, "Permission denied") {
+		t.Errorf("failing: exit %d, mailbox-unknown %s\n%s", got.code, got.verdicts["mailbox-unknown"], got.text)
+	}
+}

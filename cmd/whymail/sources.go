@@ -6,6 +6,7 @@ import (
 	_ "github.com/whymail/whymail/source/clickhouse"    // clickhouse://
 	_ "github.com/whymail/whymail/source/elasticsearch" // elasticsearch://, opensearch://
 	_ "github.com/whymail/whymail/source/file"          // paths
+	_ "github.com/whymail/whymail/source/journal"       // journal:, journal:UNIT
 	_ "github.com/whymail/whymail/source/loki"          // loki://
 	_ "github.com/whymail/whymail/source/mailgun"       // mailgun:DOMAIN
 	_ "github.com/whymail/whymail/source/postmark"      // postmark:

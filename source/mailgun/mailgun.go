@@ -146,8 +146,15 @@ type List struct {
 func (l *List) Client() *httpapi.Client { return l.c }
 
 // Describe names the list; its word is what tells the suppression check
-// which list the answer is.
-func (l *List) Describe() string { return "Mailgun " + l.Name + " list of " + l.Domain + " (API)" }
+// which list the answer is, so a domain holding another list's word
+// (bounces.example.com) is left out.
+func (l *List) Describe() string {
+	d := strings.ToLower(l.Domain)
+	if strings.Contains(d, "bounce") || strings.Contains(d, "complaint") || strings.Contains(d, "unsub") {
+		return "Mailgun " + l.Name + " list (API)"
+	}
+	return "Mailgun " + l.Name + " list of " + l.Domain + " (API)"
+}
 
 // Entry is one entry of a Mailgun suppression list as the lookup answers
 // it and a list page holds it: bounces have code and error, unsubscribes

@@ -356,3 +356,23 @@ func FuzzDecoders(f *testing.F) {
 		}
 	})
 }
+
+// TestListWords: each list reads as itself whatever the domain's name.
+func TestListWords(t *testing.T) {
+	t.Setenv(EnvKey, testKey)
+	for _, domain := range []string{"mg.example.net", "complaints.example.net", "unsubscribe.bounces.example.net"} {
+		sts, err := source.OpenStreams(source.KindSuppressions, "mailgun:"+domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range sts {
+			l := st.(*List)
+			doc := ListPage([]Entry{{Address: "a@example.com", CreatedAt: "Tue, 17 Nov 2026 10:00:00 UTC"}})
+			var got string
+			suppression.Read(strings.NewReader(string(doc)), st.Describe(), func(e suppression.Entry) error { got = e.List; return nil })
+			if got != l.Name {
+				t.Errorf("%s: %s read as %s", domain, st.Describe(), got)
+			}
+		}
+	}
+}

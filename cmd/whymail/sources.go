@@ -13,9 +13,15 @@ import (
 
 	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/source"
-	_ "github.com/whymail/whymail/source/clickhouse" // clickhouse://
-	_ "github.com/whymail/whymail/source/file"       // paths
-	_ "github.com/whymail/whymail/source/sendgrid"   // sendgrid:
+	_ "github.com/whymail/whymail/source/clickhouse"    // clickhouse://
+	_ "github.com/whymail/whymail/source/elasticsearch" // elasticsearch://, opensearch://
+	_ "github.com/whymail/whymail/source/file"          // paths
+	_ "github.com/whymail/whymail/source/journal"       // journal:, journal:UNIT
+	_ "github.com/whymail/whymail/source/loki"          // loki://
+	_ "github.com/whymail/whymail/source/mailgun"       // mailgun:DOMAIN
+	_ "github.com/whymail/whymail/source/postmark"      // postmark:
+	_ "github.com/whymail/whymail/source/sendgrid"      // sendgrid:
+	_ "github.com/whymail/whymail/source/ses"           // ses:REGION
 	sqlsource "github.com/whymail/whymail/source/sql"
 )
 

@@ -73,7 +73,7 @@ func BenchmarkLint(b *testing.B) {
 }
 
 // TestDepthNotCount checks what the benchmark measures: the tree's 46
-// records take about 5 round trips, not 46.
+// records are asked a level at a time (about 5 round trips), not one by one.
 func TestDepthNotCount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses a delayed loopback server")
@@ -96,10 +96,12 @@ func TestDepthNotCount(t *testing.T) {
 	if st.Total() < 46 {
 		t.Errorf("%d queries, want at least one per record (46)", st.Total())
 	}
-	// 5 levels of TXT questions (root and 4 include levels); allow slack
-	// for a loaded machine but far below one round trip per record.
-	if rt := float64(elapsed) / float64(delay); rt > 12 {
-		t.Errorf("took %v = %.1f round trips for %d queries; want about 5", elapsed, rt, st.Total())
+	// Each level of the tree is asked at once: the server holds the 24
+	// records of the deepest level together (a sequential expansion holds
+	// one). Asserted at the server, not by the clock, so that a loaded
+	// machine cannot fail it; the round trips are logged.
+	if p := st.Peak.Load(); p < 12 {
+		t.Errorf("the server held at most %d questions at once; want a level's records (up to 24) asked together", p)
 	}
 	t.Logf("%d queries in %v (%.1f round trips of %v)", st.Total(), elapsed, float64(elapsed)/float64(delay), delay)
 }

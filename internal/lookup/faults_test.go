@@ -140,11 +140,11 @@ func TestNetworkLoss(t *testing.T) {
 // are reused rather than opened per question.
 func TestNetworkMaxInFlight(t *testing.T) {
 	tests := []struct {
-		max      int
-		min, lim time.Duration // the wall time 40 questions of 50ms take
+		max int
+		min time.Duration // the least wall time 40 questions of 50ms can take
 	}{
-		{4, 10 * 50 * time.Millisecond, 5 * time.Second},
-		{40, 50 * time.Millisecond, 400 * time.Millisecond},
+		{4, 10 * 50 * time.Millisecond},
+		{40, 50 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
@@ -162,8 +162,14 @@ func TestNetworkMaxInFlight(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if d := time.Since(start); d < tt.min || d > tt.lim {
-				t.Errorf("40 questions took %v with %d in flight, want %v to %v", d, tt.max, tt.min, tt.lim)
+			// The bound is asserted where it holds whatever the machine's
+			// speed: at the server, never more than max at once; and the
+			// questions did overlap, up to it.
+			if p := st.Peak.Load(); p > int64(tt.max) || p < 2 {
+				t.Errorf("the server held %d questions at once with %d in flight, want 2 to %d", p, tt.max, tt.max)
+			}
+			if d := time.Since(start); d < tt.min {
+				t.Errorf("40 questions took %v with %d in flight, faster than %v allows", d, tt.max, tt.min)
 			}
 			if got := st.Sources(); got > tt.max {
 				t.Errorf("questions came from %d sockets, want at most %d", got, tt.max)

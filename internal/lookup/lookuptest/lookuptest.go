@@ -125,10 +125,26 @@ type Stats struct {
 	UDP  atomic.Int64 // queries received over UDP
 	TCP  atomic.Int64 // queries received over TCP
 	Lost atomic.Int64 // UDP queries and replies lost by Loss (lost queries are not counted as received)
+	// Peak is the most queries the server held at once, between receiving
+	// each and answering it (with Delay, how many the client had in flight).
+	Peak atomic.Int64
+
+	held atomic.Int64
 
 	mu      sync.Mutex
 	qs      map[lookup.Question]int
 	sources map[string]bool
+}
+
+// hold counts a query held until its answer, raising Peak.
+func (st *Stats) hold() {
+	n := st.held.Add(1)
+	for {
+		p := st.Peak.Load()
+		if n <= p || st.Peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
 }
 
 // Sources returns how many distinct client addresses (IP and port) sent
@@ -283,6 +299,8 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	if s.stats != nil {
 		s.stats.add(network, w.RemoteAddr().String(), q)
+		s.stats.hold()
+		defer s.stats.held.Add(-1)
 	}
 	fault, delay := s.fault(q)
 	if d := s.delay + delay; d > 0 {

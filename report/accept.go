@@ -31,7 +31,7 @@ func (a Acceptance) expired(t time.Time) bool {
 	return !a.Expires.IsZero() && t.After(a.Expires.Add(24*time.Hour-time.Nanosecond))
 }
 
-// Accepted says why a finding does not reach --fail-on.
+// Accepted says why a finding does not reach the fail-on threshold.
 type Accepted struct {
 	// By is "config" (an accepted ID) or "baseline" (the earlier run had it).
 	By      string    `json:"by"`
@@ -43,13 +43,13 @@ type Accepted struct {
 type LintFinding struct {
 	checks.Finding
 	// Accepted is set when the finding is accepted in the config or known
-	// from the baseline: it is shown but does not reach --fail-on.
+	// from the baseline: it is shown but does not reach the threshold.
 	Accepted *Accepted `json:"accepted,omitempty"`
 	// Expired is set when the config accepted the finding until a date
 	// that has passed: it counts again.
 	Expired *Acceptance `json:"acceptance_expired,omitempty"`
 	// Location is where the record the finding is about was read, when it
-	// came from a zone file (--zone).
+	// came from a zone file.
 	Location *Location `json:"location,omitempty"`
 }
 
@@ -59,7 +59,7 @@ type Location struct {
 	Line int    `json:"line,omitempty"` // 1-based; omitted when not known
 }
 
-// A Baseline is the findings of an earlier `whymail domain --format json`
+// A Baseline is the findings of an earlier domain lint's JSON document
 // run: a finding it already had is not new, so it does not fail the run.
 type Baseline struct {
 	Source string
@@ -91,7 +91,7 @@ func ReadBaseline(r io.Reader, source string) (*Baseline, error) {
 		return nil, fmt.Errorf("not a JSON document of whymail domain: %v", err)
 	}
 	if doc.Schema != DomainSchema {
-		return nil, fmt.Errorf("schema %q, want %s (the output of whymail domain --format json)", doc.Schema, DomainSchema)
+		return nil, fmt.Errorf("schema %q, want %s (the JSON document of a domain lint)", doc.Schema, DomainSchema)
 	}
 	b := &Baseline{Source: source, known: map[baselineKey]int{}, messages: map[baselineKey][]string{}}
 	for _, d := range doc.Domains {

@@ -1,5 +1,5 @@
 // Package smtp probes the receiving mail servers themselves, on request
-// only (`--probe smtp`): each MX host on port 25, its banner, EHLO,
+// only (the front end's SMTP probe setting): each MX host on port 25, its banner, EHLO,
 // STARTTLS and certificate (against the MX name, the MTA-STS policy and
 // DANE TLSA records), and, for a diagnosis, RCPT TO the recipient and a
 // random local part to tell "no such mailbox" from "accepts everything".

@@ -15,7 +15,7 @@
 // allows; errors never hold a credential.
 //
 // SES events (a configuration set's SNS, SQS or CloudWatch destinations)
-// are not read live: the SNS notifications go to --log as a file.
+// are not read live: the SNS notifications are given as a log file.
 package ses
 
 import (
@@ -65,7 +65,7 @@ func (Driver) Open(kind source.Kind, spec string) (source.Source, error) {
 	case source.KindSuppressions:
 		return &Suppressions{Region: region}, nil
 	case source.KindLog:
-		return nil, fmt.Errorf("SES events are not read live: give the SNS notifications of a configuration set to --log as a file")
+		return nil, fmt.Errorf("SES events are not read live: give the SNS notifications of a configuration set as a log file")
 	}
 	return nil, fmt.Errorf("Amazon SES cannot give %s", kind)
 }

@@ -83,22 +83,9 @@ func (s *Server) apiDiagnose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	t, e := req.ticket()
-	if e != nil {
-		writeError(w, e)
-		return
+	if d, ok := s.diagnoseRequest(w, r, req); ok {
+		writeJSON(w, d)
 	}
-	release, ok := s.acquire(w)
-	if !ok {
-		return
-	}
-	defer release()
-	d, e := s.diagnosis(r, t)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	writeJSON(w, d)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -99,22 +99,9 @@ func (s *Server) zendesk(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	t, e := req.ticket()
-	if e != nil {
-		writeError(w, e)
-		return
+	if d, ok := s.diagnoseRequest(w, r, req); ok {
+		writeJSON(w, d)
 	}
-	release, ok := s.acquire(w)
-	if !ok {
-		return
-	}
-	defer release()
-	d, e := s.diagnosis(r, t)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	writeJSON(w, d)
 }
 
 // verifyJWT checks a compact JWS signed HS256 with secret: the header must
@@ -188,7 +175,7 @@ func (s *Server) helpScout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]string{"html": "<p>whymail: this conversation's customer has no email address.</p>"})
 		return
 	}
-	d, ok := s.helpdeskDiagnosis(w, r, DiagnoseRequest{Address: addr})
+	d, ok := s.diagnoseRequest(w, r, DiagnoseRequest{Address: addr})
 	if !ok {
 		return
 	}
@@ -213,9 +200,10 @@ func summaryHTML(d *report.Diagnosis) string {
 	return b.String()
 }
 
-// helpdeskDiagnosis validates the ticket an adapter took from its
-// platform's request and diagnoses it, answering errors itself.
-func (s *Server) helpdeskDiagnosis(w http.ResponseWriter, r *http.Request, req DiagnoseRequest) (*report.Diagnosis, bool) {
+// diagnoseRequest validates a request's ticket (the API's, or the one an
+// adapter took from its platform's request) and diagnoses it within the
+// bound on diagnoses in flight, answering errors itself.
+func (s *Server) diagnoseRequest(w http.ResponseWriter, r *http.Request, req DiagnoseRequest) (*report.Diagnosis, bool) {
 	t, e := req.ticket()
 	if e != nil {
 		writeError(w, e)
@@ -275,7 +263,7 @@ func (s *Server) intercom(w http.ResponseWriter, r *http.Request) {
 		canvas(canvasComponent{Type: "text", Text: "This contact has no email address.", Style: "muted"})
 		return
 	}
-	d, ok := s.helpdeskDiagnosis(w, r, DiagnoseRequest{Address: addr, User: user})
+	d, ok := s.diagnoseRequest(w, r, DiagnoseRequest{Address: addr, User: user})
 	if !ok {
 		return
 	}

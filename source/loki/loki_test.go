@@ -17,20 +17,11 @@ import (
 
 	"github.com/whymail/whymail/checks/maillog"
 	"github.com/whymail/whymail/internal/httpapi/apitest"
+	"github.com/whymail/whymail/internal/logstore/logstoretest"
 	"github.com/whymail/whymail/source"
 )
 
-// postfixLog is a Postfix log: alice's reset bounced (its cleanup, qmgr,
-// bounce and removed lines do not name her), bob's mail was delivered.
-const postfixLog = `Nov 22 09:50:00 mail postfix/cleanup[2002]: 9A8B7C6D5E: message-id=<reset-3@app.example.net>
-Nov 22 09:50:00 mail postfix/qmgr[2003]: 9A8B7C6D5E: from=<noreply@app.example.net>, size=2345, nrcpt=1 (queue active)
-Nov 22 09:50:01 mail postfix/smtp[2004]: 9A8B7C6D5E: to=<Alice@Example.com>, relay=mx1.example.com[192.0.2.10]:25, delay=0.4, delays=0.01/0/0.2/0.2, dsn=5.1.1, status=bounced (host mx1.example.com[192.0.2.10] said: 550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))
-Nov 22 09:50:01 mail postfix/bounce[2006]: 9A8B7C6D5E: sender non-delivery notification: 1C2D3E4F50
-Nov 22 09:50:01 mail postfix/qmgr[2003]: 9A8B7C6D5E: removed
-Nov 22 09:51:00 mail postfix/cleanup[2002]: 7B7B7B7B7B: message-id=<x@app.example.net>
-Nov 22 09:51:01 mail postfix/smtp[2004]: 7B7B7B7B7B: to=<bob@example.org>, relay=mx.example.org[192.0.2.30]:25, delay=0.4, dsn=2.0.0, status=sent (250 OK)
-Nov 22 09:51:01 mail postfix/qmgr[2003]: 7B7B7B7B7B: removed
-`
+const postfixLog = logstoretest.PostfixLog
 
 const (
 	testUser = "mail-reader"
@@ -225,21 +216,11 @@ func TestQueueLines(t *testing.T) {
 		}
 	}
 	// The same timeline as the file gives.
-	got, _ := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
-	fromStore, err := maillog.Read(strings.NewReader(got), "store", at, "alice@example.com")
+	got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFile, _ := maillog.Read(strings.NewReader(postfixLog), "file", at, "alice@example.com")
-	if len(fromStore.Events) != len(fromFile.Events) || len(fromStore.Events) == 0 {
-		t.Fatalf("%d events from the store, %d from the file", len(fromStore.Events), len(fromFile.Events))
-	}
-	for i := range fromFile.Events {
-		a, b := fromStore.Events[i], fromFile.Events[i]
-		if a.Kind != b.Kind || a.MessageID != b.MessageID || a.From != b.From || a.Reply != b.Reply {
-			t.Errorf("event %d: store %+v\nfile %+v", i, a, b)
-		}
-	}
+	logstoretest.SameTimeline(t, got, at)
 	// The window is pushed down.
 	got, err = read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at, Until: at.Add(time.Hour)})
 	if err != nil || got != "" {

@@ -28,12 +28,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/whymail/whymail/internal/httpapi"
+	"github.com/whymail/whymail/internal/logstore"
 	"github.com/whymail/whymail/source"
 )
 
@@ -43,12 +43,6 @@ func init() { source.Register("clickhouse", Driver{}) }
 const (
 	EnvUser     = "CLICKHOUSE_USER"
 	EnvPassword = "CLICKHOUSE_PASSWORD"
-)
-
-// Bounds of what one diagnosis asks for.
-const (
-	MaxLines    = 100000 // lines a query returns
-	MaxQueueIDs = 500    // queue IDs the second query looks for
 )
 
 // Driver opens clickhouse:// specs.
@@ -158,9 +152,8 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 		return nil, err
 	}
 	// Postfix: the queue's other lines do not name the recipient.
-	ids := QueueIDs(rows)
-	if len(ids) > 0 {
-		first, last := rows[0].T, rows[len(rows)-1].T
+	lines := asLines(rows)
+	if ids := logstore.QueueIDs(lines); len(ids) > 0 {
 		p2 := url.Values{}
 		var id2 []string
 		for i, id := range ids {
@@ -168,21 +161,25 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 			p2.Set("param_"+name, param(id+":"))
 			id2 = append(id2, fmt.Sprintf("position(%s, {%s:String}) > 0", quote(l.LineCol), name))
 		}
-		// A queue ID lives from the first line naming it to its removal:
-		// at most Postfix's maximal_queue_lifetime (5 days) after.
-		s2, u2 := time.Unix(first, 0).Add(-time.Hour), time.Unix(last, 0).Add(6*24*time.Hour)
+		s2, u2 := logstore.QueueWindow(lines)
 		more, err := l.query(ctx, "("+strings.Join(id2, " OR ")+")", p2, s2, u2)
 		if err != nil {
 			return nil, err
 		}
-		rows = merge(more, rows)
+		// The queue ID query's rows hold the recipient's lines too, in the
+		// order the store keeps them: they go first within a second.
+		lines = logstore.Merge(asLines(more), lines)
 	}
-	var b bytes.Buffer
-	for _, r := range rows {
-		b.WriteString(r.Line)
-		b.WriteByte('\n')
+	return io.NopCloser(bytes.NewReader(logstore.Text(lines))), nil
+}
+
+// asLines turns rows (Unix seconds) into the lines logstore works on.
+func asLines(rows []Row) []logstore.Line {
+	out := make([]logstore.Line, len(rows))
+	for i, r := range rows {
+		out[i] = logstore.Line{T: time.Unix(r.T, 0), Text: r.Line}
 	}
-	return io.NopCloser(&b), nil
+	return out
 }
 
 // query runs one SELECT with where and the window.
@@ -197,7 +194,7 @@ func (l *Log) query(ctx context.Context, where string, params url.Values, since,
 		where += fmt.Sprintf(" AND %s <= toDateTime({until:UInt32})", ts)
 	}
 	sql := fmt.Sprintf("SELECT toUnixTimestamp(%s) AS t, %s AS line FROM %s.%s WHERE %s ORDER BY t LIMIT %d FORMAT JSONEachRow",
-		ts, quote(l.LineCol), quote(l.DB), quote(l.Table), where, MaxLines+1)
+		ts, quote(l.LineCol), quote(l.DB), quote(l.Table), where, logstore.MaxLines+1)
 	params.Set("database", l.DB)
 	params.Set("readonly", "2")
 	if dl, ok := ctx.Deadline(); ok {
@@ -221,8 +218,8 @@ func (l *Log) query(ctx context.Context, where string, params url.Values, since,
 	if err != nil {
 		return nil, fmt.Errorf("%s: the answer is not the JSONEachRow asked for: %v", l.c.Name, err)
 	}
-	if len(rows) > MaxLines {
-		return nil, fmt.Errorf("%s: more than %d lines for this recipient: give a narrower time", l.c.Name, MaxLines)
+	if len(rows) > logstore.MaxLines {
+		return nil, fmt.Errorf("%s: %w", l.c.Name, logstore.ErrTooMany)
 	}
 	return rows, nil
 }
@@ -259,42 +256,6 @@ func DecodeRows(body []byte) ([]Row, error) {
 		}
 		rows = append(rows, Row{T: t, Line: *raw.Line})
 	}
-}
-
-// postfixID finds the queue ID of a Postfix line: "postfix/smtp[123]: 4F3A21C0D: ...".
-var postfixID = regexp.MustCompile(`postfix(?:/[\w.-]+)+\[\d+\]: ([0-9A-Za-z]{6,20}): `)
-
-// QueueIDs are the Postfix queue IDs the rows name, in order, at most MaxQueueIDs.
-func QueueIDs(rows []Row) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range rows {
-		m := postfixID.FindStringSubmatch(r.Line)
-		if m == nil || seen[m[1]] || m[1] == "NOQUEUE" {
-			continue
-		}
-		seen[m[1]] = true
-		if out = append(out, m[1]); len(out) == MaxQueueIDs {
-			break
-		}
-	}
-	return out
-}
-
-// merge joins two time-ordered row sets without duplicates, a's order
-// first within a second (the queue ID query's rows hold the recipient's
-// lines too, in the order the store keeps them).
-func merge(a, b []Row) []Row {
-	seen := map[Row]bool{}
-	var out []Row
-	for _, r := range append(a, b...) {
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].T < out[j].T })
-	return out
 }
 
 // quote quotes an identifier already checked to be a plain name.

@@ -131,24 +131,36 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if budget == 0 {
 		budget = DefaultBudget
 	}
+	return Retry(ctx, retries, budget, func() ([]byte, time.Duration, error) {
+		return c.once(ctx, method, u, body, contentType)
+	})
+}
+
+// Retry calls try until it gives an answer or an error other than a 429
+// (a *StatusError), at most retries times more. Before each retry it waits
+// what the 429 asked for (try's wait), unless that passes the context's
+// deadline or, with no deadline, the budget of waiting left: then it says
+// so. Drivers whose client is a library (the AWS SDK) retry through it too.
+func Retry[T any](ctx context.Context, retries int, budget time.Duration, try func() (T, time.Duration, error)) (T, error) {
+	var zero T
 	for attempt := 0; ; attempt++ {
-		data, wait, err := c.once(ctx, method, u, body, contentType)
+		data, wait, err := try()
 		var se *StatusError
 		if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests || attempt >= retries {
 			return data, err
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, fmt.Errorf("%w; it asked to wait %s, past the run's deadline", err, wait.Round(time.Millisecond))
+			return zero, fmt.Errorf("%w; it asked to wait %s, past the run's deadline", err, wait.Round(time.Millisecond))
 		}
 		if _, ok := ctx.Deadline(); !ok && wait > budget {
-			return nil, fmt.Errorf("%w; it asked to wait %s, past the retry budget of %s", err, wait.Round(time.Millisecond), budget)
+			return zero, fmt.Errorf("%w; it asked to wait %s, past the retry budget of %s", err, wait.Round(time.Millisecond), budget)
 		}
 		budget -= wait
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%w; the run ended while waiting %s to retry", err, wait.Round(time.Millisecond))
+			return zero, fmt.Errorf("%w; the run ended while waiting %s to retry", err, wait.Round(time.Millisecond))
 		case <-t.C:
 		}
 	}

@@ -147,28 +147,9 @@ func (s *Suppressions) Open(ctx context.Context, q source.Query) (io.ReadCloser,
 // lookup calls GetSuppressedDestination for addr: nil when not listed.
 // A 429 is retried after its Retry-After while the deadline allows.
 func (s *Suppressions) lookup(ctx context.Context, addr string) (*types.SuppressedDestination, error) {
-	budget := httpapi.DefaultBudget
-	for attempt := 0; ; attempt++ {
-		d, wait, err := s.call(ctx, addr)
-		var se *httpapi.StatusError
-		if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests || attempt >= httpapi.DefaultRetries {
-			return d, err
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, fmt.Errorf("%w; it asked to wait %s, past the run's deadline", err, wait.Round(time.Millisecond))
-		}
-		if _, ok := ctx.Deadline(); !ok && wait > budget {
-			return nil, fmt.Errorf("%w; it asked to wait %s, past the retry budget of %s", err, wait.Round(time.Millisecond), budget)
-		}
-		budget -= wait
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%w; the run ended while waiting %s to retry", err, wait.Round(time.Millisecond))
-		case <-t.C:
-		}
-	}
+	return httpapi.Retry(ctx, httpapi.DefaultRetries, httpapi.DefaultBudget, func() (*types.SuppressedDestination, time.Duration, error) {
+		return s.call(ctx, addr)
+	})
 }
 
 // call makes one call; for a 429 it returns how long to wait.

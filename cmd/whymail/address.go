@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -77,20 +76,11 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	}
 	// Open the input before checking anything, so that a bad --input is
 	// the only output.
-	var input io.Reader
-	name := "stdin"
-	switch o.input {
-	case "":
-	case "-":
-		input = e.stdin
-	default:
-		f, err := os.Open(o.input)
-		if err != nil {
-			return usageError("--input: %v", err)
-		}
-		defer f.Close()
-		input, name = f, o.input
+	input, name, closeInput, err := e.openInput(o.input)
+	if err != nil {
+		return err
 	}
+	defer closeInput()
 	cache, err := o.dns.resolver()
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -494,4 +495,21 @@ func domainName(s string) (string, error) {
 		return "", usageError("%q is not a domain name", s)
 	}
 	return d, nil
+}
+
+// openInput opens the list of --input: "-" is standard input, "" none. It
+// returns the reader (nil for none), the name errors give for it, and what
+// closes it. An input that cannot be opened is a usage error.
+func (e *env) openInput(path string) (io.Reader, string, func(), error) {
+	switch path {
+	case "":
+		return nil, "stdin", func() {}, nil
+	case "-":
+		return e.stdin, "stdin", func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, path, nil, usageError("--input: %v", err)
+	}
+	return f, path, func() { f.Close() }, nil
 }

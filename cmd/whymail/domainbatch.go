@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -248,15 +247,11 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	if o.window < 1 {
 		return usageError("--window must be at least 1")
 	}
-	input, name := e.stdin, "stdin"
-	if o.input != "-" {
-		f, err := os.Open(o.input)
-		if err != nil {
-			return usageError("--input: %v", err)
-		}
-		defer f.Close()
-		input, name = f, o.input
+	input, name, closeInput, err := e.openInput(o.input)
+	if err != nil {
+		return err
 	}
+	defer closeInput()
 	cache, err := o.dns.resolver()
 	if err != nil {
 		return err
@@ -265,7 +260,7 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	full := domainChecks(len(o.dns.zones) > 0)
+	full := domainChecks(o.dns.offline())
 	noDKIM := slices.DeleteFunc(slices.Clone(full), func(c *checks.Check) bool { return c == dkim.Check })
 	style := o.out.style(e)
 	total := report.NewLint(failOn, never)

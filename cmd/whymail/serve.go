@@ -103,15 +103,11 @@ func (o *diagnoseOptions) desk(cacheSize int) (*server.Desk, error) {
 			return nil, err
 		}
 	}
-	if o.dns.timeout <= 0 {
-		return nil, usageError("--timeout must be positive, got %s", o.dns.timeout)
-	}
 	backend, err := o.dns.backend()
 	if err != nil {
 		return nil, err
 	}
 	shared := lookup.NewShared(backend, cacheSize)
-	offline := len(o.dns.zones) > 0
 	return &server.Desk{
 		DNS: func() *lookup.Cache {
 			c := lookup.NewCache(shared)
@@ -120,7 +116,7 @@ func (o *diagnoseOptions) desk(cacheSize int) (*server.Desk, error) {
 		},
 		Ticket:   *t,
 		Diagnose: diagnoseChecks,
-		Domain:   lintChecks(mtasts.Fetcher{Offline: offline, Control: netguard.Control}),
+		Domain:   lintChecks(mtasts.Fetcher{Offline: o.dns.offline(), Control: netguard.Control}),
 		Address: func(ctx context.Context, dns lookup.Resolver, address string) *report.AddressVerdict {
 			return checkAddress(ctx, dns, address, "")
 		},

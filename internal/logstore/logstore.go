@@ -124,3 +124,29 @@ func Chunks(ids []string, n int) [][]string {
 	}
 	return out
 }
+
+// QueueChunk is how many queue IDs one query of WithQueues asks for.
+const QueueChunk = 100
+
+// WithQueues completes the recipient's lines with the other lines of the
+// Postfix queue IDs they name (from=, message-id=, bounce and removed
+// lines do not name the recipient): query asks the store for the lines of
+// ids in [since, until], QueueChunk IDs at a time. The queues' lines come
+// first within one time, as the store keeps them, so that a store that
+// keeps times to the second still gives a queue's lines in their order.
+func WithQueues(lines []Line, query func(ids []string, since, until time.Time) ([]Line, error)) ([]Line, error) {
+	ids := QueueIDs(lines)
+	if len(ids) == 0 {
+		return lines, nil
+	}
+	since, until := QueueWindow(lines)
+	var sets [][]Line
+	for _, chunk := range Chunks(ids, QueueChunk) {
+		more, err := query(chunk, since, until)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, more)
+	}
+	return Merge(append(sets, lines)...), nil
+}

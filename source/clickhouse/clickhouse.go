@@ -152,23 +152,19 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 		return nil, err
 	}
 	// Postfix: the queue's other lines do not name the recipient.
-	lines := asLines(rows)
-	if ids := logstore.QueueIDs(lines); len(ids) > 0 {
-		p2 := url.Values{}
-		var id2 []string
+	lines, err := logstore.WithQueues(asLines(rows), func(ids []string, since, until time.Time) ([]logstore.Line, error) {
+		params := url.Values{}
+		var terms []string
 		for i, id := range ids {
 			name := fmt.Sprintf("q%d", i)
-			p2.Set("param_"+name, param(id+":"))
-			id2 = append(id2, fmt.Sprintf("position(%s, {%s:String}) > 0", quote(l.LineCol), name))
+			params.Set("param_"+name, param(id+":"))
+			terms = append(terms, fmt.Sprintf("position(%s, {%s:String}) > 0", quote(l.LineCol), name))
 		}
-		s2, u2 := logstore.QueueWindow(lines)
-		more, err := l.query(ctx, "("+strings.Join(id2, " OR ")+")", p2, s2, u2)
-		if err != nil {
-			return nil, err
-		}
-		// The queue ID query's rows hold the recipient's lines too, in the
-		// order the store keeps them: they go first within a second.
-		lines = logstore.Merge(asLines(more), lines)
+		more, err := l.query(ctx, "("+strings.Join(terms, " OR ")+")", params, since, until)
+		return asLines(more), err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(logstore.Text(lines))), nil
 }

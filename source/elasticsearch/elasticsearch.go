@@ -161,17 +161,11 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 		return nil, err
 	}
 	// Postfix: the queue's other lines do not name the recipient.
-	if ids := logstore.QueueIDs(lines); len(ids) > 0 {
-		s2, e2 := logstore.QueueWindow(lines)
-		sets := [][]logstore.Line{lines}
-		for _, chunk := range logstore.Chunks(ids, 100) {
-			more, err := l.search(ctx, chunk, s2, e2, len(lines))
-			if err != nil {
-				return nil, err
-			}
-			sets = append(sets, more)
-		}
-		lines = logstore.Merge(sets...)
+	lines, err = logstore.WithQueues(lines, func(ids []string, since, until time.Time) ([]logstore.Line, error) {
+		return l.search(ctx, ids, since, until, len(lines))
+	})
+	if err != nil {
+		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(logstore.Text(lines))), nil
 }

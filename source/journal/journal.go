@@ -112,24 +112,18 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 		return nil, err
 	}
 	// Postfix: the queue's other lines do not name the recipient.
-	if ids := logstore.QueueIDs(lines); len(ids) > 0 {
-		s2, u2 := logstore.QueueWindow(lines)
-		sets := [][]logstore.Line{lines}
-		for _, chunk := range logstore.Chunks(ids, 100) {
-			more, err := l.run(ctx, "(?:"+strings.Join(chunk, "|")+"): ", true, s2, u2, len(lines), func(msg string) bool {
-				for _, id := range chunk {
-					if strings.Contains(msg, id+": ") {
-						return true
-					}
+	lines, err = logstore.WithQueues(lines, func(ids []string, since, until time.Time) ([]logstore.Line, error) {
+		return l.run(ctx, "(?:"+strings.Join(ids, "|")+"): ", true, since, until, len(lines), func(msg string) bool {
+			for _, id := range ids {
+				if strings.Contains(msg, id+": ") {
+					return true
 				}
-				return false
-			})
-			if err != nil {
-				return nil, err
 			}
-			sets = append(sets, more)
-		}
-		lines = logstore.Merge(sets...)
+			return false
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(logstore.Text(lines))), nil
 }

@@ -125,8 +125,9 @@ type Stats struct {
 	UDP  atomic.Int64 // queries received over UDP
 	TCP  atomic.Int64 // queries received over TCP
 	Lost atomic.Int64 // UDP queries and replies lost by Loss (lost queries are not counted as received)
-	// Peak is the most queries the server held at once, between receiving
-	// each and answering it (with Delay, how many the client had in flight).
+	// Peak is the most queries the server held at once, from receiving
+	// each to just before answering it (with Delay, how many the client
+	// had in flight).
 	Peak atomic.Int64
 
 	held atomic.Int64
@@ -300,11 +301,15 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if s.stats != nil {
 		s.stats.add(network, w.RemoteAddr().String(), q)
 		s.stats.hold()
-		defer s.stats.held.Add(-1)
 	}
 	fault, delay := s.fault(q)
 	if d := s.delay + delay; d > 0 {
 		time.Sleep(d)
+	}
+	if s.stats != nil {
+		// Let go before answering: once the client has the answer it may
+		// ask its next question, which must not find this one still held.
+		s.stats.held.Add(-1)
 	}
 	if fault == FaultDrop {
 		return

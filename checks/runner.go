@@ -194,7 +194,11 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 				prefetches.Go(func() { r.DNS.Lookup(ctx, q) }) // warms the cache; the check asks again
 			}
 		}
-		go func(c *Check) {
+	}
+	// Each check runs on a goroutine of its own, but the last on this one:
+	// a run of one check (a batch's per-domain run) starts none.
+	for i, c := range set {
+		run := func(c *Check) {
 			defer close(done[c])
 			results := map[*Check]any{}
 			for _, req := range c.Requires {
@@ -230,7 +234,12 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 					cr.inputErr = err
 				}
 			}
-		}(c)
+		}
+		if i == len(set)-1 {
+			run(c)
+		} else {
+			go run(c)
+		}
 	}
 	res := &Result{Ticket: t}
 	for _, c := range set {

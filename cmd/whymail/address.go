@@ -107,7 +107,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	failed := false
 	write := func(out addressOut) error {
 		failed = failed || out.unknown
-		if _, err := w.Write(out.line); err != nil {
+		if err := out.writeTo(w); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 		return nil

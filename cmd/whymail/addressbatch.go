@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"runtime"
@@ -32,6 +33,18 @@ type addressJob struct {
 type addressOut struct {
 	line    []byte
 	unknown bool
+	// or, when tmpl is set, its line for job
+	tmpl *lineTemplate
+	job  addressJob
+}
+
+// writeTo writes o's line to w.
+func (o addressOut) writeTo(w *bufio.Writer) error {
+	if o.tmpl != nil {
+		return o.tmpl.write(w, o.job)
+	}
+	_, err := w.Write(o.line)
+	return err
 }
 
 // domainVerdict is the mx check's outcome for one domain, shared by the
@@ -47,7 +60,9 @@ type domainVerdict struct {
 	// checked on its own (its DNS answers are cached by then).
 	alone    bool
 	failed   time.Time // when a failed check finished, to ask again after lookup.ErrorTTL
-	tailJSON []byte    // cr's findings as JSON, comma-separated
+	tailOnce sync.Once
+	tailJSON []byte // cr's findings as JSON, comma-separated; nil if they would not encode
+	tmpl     *lineTemplate
 }
 
 type pendingAddress struct {
@@ -128,8 +143,20 @@ func (b *addressBatch) start(job addressJob, done func(addressOut)) {
 		b.mu.Unlock()
 	default:
 		b.mu.Unlock()
-		b.queue(cpuJob{pendingAddress{job, done}, dv})
+		b.dispatch(pendingAddress{job, done}, dv)
 	}
+}
+
+// dispatch writes an address's line from its domain's template when it
+// can, on the calling goroutine, and else hands it to the workers.
+func (b *addressBatch) dispatch(p pendingAddress, dv *domainVerdict) {
+	if dv.tmpl != nil {
+		if dv.tmpl.fits(p.job) {
+			p.done(addressOut{tmpl: dv.tmpl, job: p.job, unknown: dv.tmpl.unknown})
+			return
+		}
+	}
+	b.queue(cpuJob{p, dv})
 }
 
 func (b *addressBatch) queue(j cpuJob) {
@@ -155,18 +182,8 @@ func (b *addressBatch) resolve(dv *domainVerdict) {
 		if dv.cr.Status == checks.StatusFailed {
 			dv.failed = time.Now()
 		}
-		if !dv.alone && b.json {
-			var buf bytes.Buffer
-			for i, f := range dv.cr.Findings {
-				if i > 0 {
-					buf.WriteByte(',')
-				}
-				if err := report.WriteJSONLine(&buf, f); err != nil {
-					dv.alone = true
-				}
-				buf.Truncate(buf.Len() - 1) // the newline
-			}
-			dv.tailJSON = buf.Bytes()
+		if !dv.alone {
+			dv.tmpl = b.template(dv)
 		}
 	}
 	b.mu.Lock()
@@ -184,12 +201,38 @@ func (b *addressBatch) resolve(dv *domainVerdict) {
 	}
 	b.mu.Unlock()
 	for _, w := range waiters {
-		b.queue(cpuJob{w, dv})
+		b.dispatch(w, dv)
 	}
+}
+
+// tail is dv's findings as JSON, made the first time an address needs
+// them (most take the template instead).
+func (dv *domainVerdict) tail() []byte {
+	dv.tailOnce.Do(func() {
+		var buf bytes.Buffer
+		for i, f := range dv.cr.Findings {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := report.WriteJSONLine(&buf, f); err != nil {
+				return
+			}
+			buf.Truncate(buf.Len() - 1) // the newline
+		}
+		dv.tailJSON = buf.Bytes()
+	})
+	return dv.tailJSON
 }
 
 // check gives one address its verdict and output line.
 func (b *addressBatch) check(job addressJob, dv *domainVerdict) addressOut {
+	return b.line(job, dv, true)
+}
+
+// line is check's; with shareTail, the domain's findings are written
+// from their JSON made once (for a domain's template, whose line is made
+// once anyway, they are not).
+func (b *addressBatch) line(job addressJob, dv *domainVerdict, shareTail bool) addressOut {
 	var v *report.AddressVerdict
 	var tail []byte
 	switch {
@@ -209,7 +252,7 @@ func (b *addressBatch) check(job addressJob, dv *domainVerdict) addressOut {
 			}
 		}
 		v.Summarize(res)
-		if last := len(res.Checks) - 1; b.json && len(dv.cr.Findings) > 0 && res.Checks[last] == dv.cr {
+		if last := len(res.Checks) - 1; b.json && len(dv.cr.Findings) > 0 && res.Checks[last] == dv.cr && shareTail && dv.tail() != nil {
 			// The domain's findings come last (mx is last in the set):
 			// their JSON is the domain's, written once.
 			v.Findings = v.Findings[:len(v.Findings)-len(dv.cr.Findings)]

@@ -40,6 +40,11 @@ func TestAddressBatchSameVerdicts(t *testing.T) {
 	for i := range 40 {
 		addrs = append(addrs, fmt.Sprintf("u%d@%s", i, rcptDomain(i)), fmt.Sprintf("v%d@%s", i, rcptDomain(i)))
 	}
+	// Local parts the domain's template takes and those it must not.
+	for _, l := range []string{"Carol.Smith", "c+tag", "c_d-e", "admin+x", "Info", "a..b", ".a", "a.",
+		strings.Repeat("l", 64), strings.Repeat("l", 65), "a/b", "a&b", "wm7local7standin", "gmail"} {
+		addrs = append(addrs, l+"@gmial.com", l+"@example.org", l+"@"+rcptDomain(3))
+	}
 	z, err := lookup.LoadZoneFiles(zones...)
 	if err != nil {
 		t.Fatal(err)
@@ -62,17 +67,74 @@ func TestAddressBatchSameVerdicts(t *testing.T) {
 			}
 			var got bytes.Buffer
 			Main(append([]string{"address", "--format", format}, append(args, addrs...)...), nil, &got, io.Discard)
-			w := want.String()
-			if got.String() != w {
-				gl, wl := strings.Split(got.String(), "\n"), strings.Split(w, "\n")
-				for i := range min(len(gl), len(wl)) {
-					if gl[i] != wl[i] {
-						t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("%d lines, want %d", len(gl), len(wl))
+			sameLines(t, got.String(), want.String())
+
+			// From --input, each address with its source: most take their
+			// domain's template (addresstemplate.go).
+			list := filepath.Join(t.TempDir(), "list.txt")
+			if err := os.WriteFile(list, []byte(strings.Join(addrs, "\n")+"\n"), 0o644); err != nil {
+				t.Fatal(err)
 			}
+			want.Reset()
+			n := 0
+			err := readAddresses(strings.NewReader(strings.Join(addrs, "\n")+"\n"), list, func(a, source string) bool {
+				n++
+				v := checkAddress(context.Background(), cache, a, source)
+				if format == "json" {
+					report.WriteJSONLine(&want, v)
+				} else {
+					report.AddressLine(&want, v)
+				}
+				return true
+			})
+			if err != nil || n < 80 {
+				t.Fatalf("read %d addresses: %v", n, err)
+			}
+			got.Reset()
+			Main(append([]string{"address", "--format", format, "--input", list}, args...), nil, &got, io.Discard)
+			sameLines(t, got.String(), want.String())
 		})
+	}
+}
+
+func sameLines(t *testing.T, got, want string) {
+	t.Helper()
+	if got == want {
+		return
+	}
+	gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(gl), len(wl)) {
+		if gl[i] != wl[i] {
+			t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
+		}
+	}
+	t.Fatalf("%d lines, want %d", len(gl), len(wl))
+}
+
+// TestAddressTemplateTaken: the template is what most plain addresses
+// get, and never an address whose line it cannot be.
+func TestAddressTemplateTaken(t *testing.T) {
+	tm := &lineTemplate{domain: "example.org"}
+	for _, c := range []struct {
+		addr, source string
+		fits         bool
+	}{
+		{"alice@example.org", "l:1", true},
+		{"Alice.B+x@example.org", "l:1", true},
+		{"alice@example.org", "", false},
+		{"alice@example.org", "a\"b:1", false},
+		{"alice@Example.org", "l:1", false},
+		{"admin@example.org", "l:1", false},
+		{"Admin+x@example.org", "l:1", false},
+		{"a..b@example.org", "l:1", false},
+		{"zoë@example.org", "l:1", false},
+		{"\"a\"@example.org", "l:1", false},
+		{" alice@example.org", "l:1", false},
+		{strings.Repeat("a", 65) + "@example.org", "l:1", false},
+	} {
+		if got := tm.fits(addressJob{c.addr, c.source}); got != c.fits {
+			t.Errorf("fits(%q, %q) = %v, want %v", c.addr, c.source, got, c.fits)
+		}
 	}
 }
 

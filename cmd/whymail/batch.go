@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
+	"runtime/debug"
 )
 
 // The batch commands (address --input, domain --input) check items as
@@ -13,6 +15,9 @@ import (
 // the writing of those after it, never their checking: up to window-1
 // items behind it are checked meanwhile. What bounds the DNS is the
 // network's queries in flight (--dns-concurrency).
+
+// batchGCPercent is the GOGC of a batch, unless GOGC is set.
+const batchGCPercent = 400
 
 // slot is one item's place in the output order.
 type slot[R any] struct {
@@ -33,6 +38,12 @@ func ordered[I, R any](ctx context.Context, window int,
 	start func(item I, done func(R)),
 	write func(R) error, flush func() error,
 ) error {
+	if os.Getenv("GOGC") == "" {
+		// A batch makes much short-lived garbage over a live heap the
+		// window bounds: collecting at 5 times the live heap, not twice,
+		// saves a third of its CPU (issue 12) for a few MB.
+		defer debug.SetGCPercent(debug.SetGCPercent(batchGCPercent))
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	queue := make(chan *slot[R], window) // held slots, in input order

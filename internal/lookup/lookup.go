@@ -40,7 +40,24 @@ func (q Question) String() string {
 // normal returns q with the name lower-cased and fully qualified, the form
 // cache keys and zone lookups use.
 func (q Question) normal() Question {
+	if isNormal(q.Name) {
+		return q // most names are, and this is on every lookup's path
+	}
 	return Question{Name: strings.ToLower(dns.Fqdn(q.Name)), Type: q.Type}
+}
+
+// isNormal reports whether name is fully qualified and has no upper-case
+// ASCII letter.
+func isNormal(name string) bool {
+	if !strings.HasSuffix(name, ".") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Status summarises an answer the way a report speaks of it.

@@ -46,7 +46,7 @@ const (
 // are ignored. Cancelling ctx stops the lookup at once.
 //
 // At most MaxInFlight questions are asked at once; more wait their turn.
-// UDP sockets are kept and reused, at most one per question in flight.
+// The questions in flight share a few UDP sockets per server (udp.go).
 //
 // A Network is safe for concurrent use; it keeps no answers between
 // lookups (put a Cache in front of it). Set its fields before its first
@@ -61,7 +61,7 @@ type Network struct {
 	once  sync.Once
 	slots chan struct{} // one per question in flight
 	mu    sync.Mutex
-	idle  map[string][]*udpConn // reusable sockets, per server
+	muxes map[string]*udpMux // the UDP sockets, per server
 }
 
 // NewNetwork returns a Network asking servers, each HOST:PORT, or a bare
@@ -154,15 +154,15 @@ func (n *Network) wait(round int) time.Duration {
 func (n *Network) init() {
 	n.once.Do(func() {
 		n.slots = make(chan struct{}, n.maxInFlight())
-		n.idle = map[string][]*udpConn{}
+		n.muxes = map[string]*udpMux{}
 	})
 }
 
-// server is one server's part in one lookup: the socket and message it
-// keeps across rounds, so that a retry is a retransmission.
+// server is one server's part in one lookup: the socket, ID and message
+// it keeps across rounds, so that a retry is a retransmission.
 type server struct {
 	addr   string
-	conn   *udpConn
+	call   *udpCall
 	msg    *dns.Msg
 	wire   []byte
 	failed bool // answered SERVFAIL or REFUSED
@@ -255,7 +255,6 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Dura
 	if s.msg == nil {
 		s.msg = new(dns.Msg)
 		s.msg.SetQuestion(q.Name, q.Type)
-		s.msg.Id = dns.Id()
 		s.msg.RecursionDesired = true
 		// AD in a query asks a validating resolver to say whether it
 		// validated the answer (RFC 6840 §5.7); others ignore it.
@@ -284,26 +283,22 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Dura
 
 // udp sends s's message (again) and waits for its reply.
 func (n *Network) udp(ctx context.Context, s *server, wait time.Duration) (*dns.Msg, error) {
+	if s.call == nil {
+		c, err := n.mux(s.addr).call(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.call, s.wire = c, nil
+	}
 	if s.wire == nil {
+		s.msg.Id = s.call.id
 		w, err := s.msg.Pack()
 		if err != nil {
 			return nil, fmt.Errorf("packing the query: %w", err)
 		}
 		s.wire = w
 	}
-	if s.conn == nil {
-		c, err := n.conn(ctx, s.addr)
-		if err != nil {
-			return nil, err
-		}
-		s.conn = c
-	}
-	r, err := s.conn.exchange(ctx, s.wire, s.msg, time.Now().Add(wait))
-	if err != nil && !isTimeout(err) && !errors.Is(err, errMalformed) {
-		// The socket itself failed (ICMP unreachable, say): not reused.
-		s.conn.broken = true
-	}
-	return r, err
+	return s.call.exchange(ctx, s.wire, s.msg, wait)
 }
 
 // tcp is one TCP round trip of at most n.Timeout, cut short when ctx is
@@ -343,96 +338,30 @@ func sameQuestion(r, m *dns.Msg) bool {
 	return len(r.Question) == 1 && rq.Qtype == mq.Qtype && rq.Qclass == mq.Qclass && strings.EqualFold(rq.Name, mq.Name)
 }
 
-// conn returns an idle UDP socket connected to server, or a new one.
-func (n *Network) conn(ctx context.Context, server string) (*udpConn, error) {
+// mux is the UDP sockets to server.
+func (n *Network) mux(server string) *udpMux {
 	n.mu.Lock()
-	if list := n.idle[server]; len(list) > 0 {
-		c := list[len(list)-1]
-		n.idle[server] = list[:len(list)-1]
-		n.mu.Unlock()
-		return c, nil
+	defer n.mu.Unlock()
+	m := n.muxes[server]
+	if m == nil {
+		m = &udpMux{addr: server, size: max(int(n.udpSize()), 4096)}
+		n.muxes[server] = m
 	}
-	n.mu.Unlock()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "udp", server)
-	if err != nil {
-		return nil, err
-	}
-	return &udpConn{Conn: c, buf: make([]byte, max(int(n.udpSize()), 4096))}, nil
+	return m
 }
 
-// release keeps s's socket for the next question, unless it broke. Its
-// reply may still come; the next user ignores it by its ID.
+// release takes s's question off its socket.
 func (n *Network) release(s *server) {
-	c := s.conn
-	if c == nil {
+	if s.call == nil {
 		return
 	}
-	s.conn = nil
-	n.mu.Lock()
-	if !c.broken && len(n.idle[s.addr]) < n.maxInFlight() {
-		n.idle[s.addr] = append(n.idle[s.addr], c)
-		c = nil
-	}
-	n.mu.Unlock()
-	if c != nil {
-		c.Close()
-	}
+	n.mux(s.addr).done(s.call)
+	s.call = nil
 }
 
 // errMalformed is wrapped by the error of a try that got only replies that
 // do not parse.
 var errMalformed = errors.New("malformed reply")
-
-// udpConn is a connected UDP socket, used by one question at a time.
-type udpConn struct {
-	net.Conn
-	buf    []byte
-	broken bool
-}
-
-// exchange sends wire and reads until the reply to m comes, deadline
-// passes or ctx ends. Replies with another ID or question (late answers
-// to an earlier user of the socket, forgeries) are skipped, and so are
-// replies that do not parse, which only a later timeout reports.
-func (c *udpConn) exchange(ctx context.Context, wire []byte, m *dns.Msg, deadline time.Time) (*dns.Msg, error) {
-	if err := c.SetDeadline(deadline); err != nil {
-		return nil, err
-	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
-	defer func() {
-		if !stop() {
-			// The wake-up may still be running: it must not cut short
-			// the next user's read, so the socket is not reused.
-			c.broken = true
-		}
-	}()
-	if _, err := c.Write(wire); err != nil {
-		return nil, err
-	}
-	var malformed error
-	for {
-		nr, err := c.Read(c.buf)
-		if err != nil {
-			if malformed != nil && isTimeout(err) && ctx.Err() == nil {
-				return nil, malformed
-			}
-			return nil, err
-		}
-		if nr < 2 || uint16(c.buf[0])<<8|uint16(c.buf[1]) != m.Id {
-			continue
-		}
-		r := new(dns.Msg)
-		if err := r.Unpack(c.buf[:nr]); err != nil {
-			malformed = fmt.Errorf("%w from %s: %w", errMalformed, c.RemoteAddr(), err)
-			continue
-		}
-		if !r.Response || !sameQuestion(r, m) {
-			continue
-		}
-		return r, nil
-	}
-}
 
 // ctxErr is the error of a lookup stopped by ctx, or nil: a deadline is a
 // timeout. A deadline just passed counts before ctx's own timer has fired

@@ -23,9 +23,10 @@ const (
 	// four tries, so that at 5% packet loss a question goes unanswered
 	// about once in 10,000.
 	DefaultRetries = 3
-	// DefaultMaxInFlight bounds the questions one Network asks at once:
-	// each holds a UDP socket while it waits.
-	DefaultMaxInFlight = 256
+	// DefaultMaxInFlight bounds the questions one Network asks at once (a
+	// recursive resolver serves that many easily; lower it for one that
+	// limits a client's rate). They share a few sockets (udp.go).
+	DefaultMaxInFlight = 1024
 	// minWait is the shortest wait of an early try (see Network).
 	minWait = 100 * time.Millisecond
 )

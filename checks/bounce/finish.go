@@ -276,6 +276,13 @@ func (p *parser) finishDSN(own, whole string) {
 			// The Diagnostic-Code says nothing specific: read what the human
 			// part says about this recipient, then about the message.
 			t := classifyText(r.Status, blk, whole)
+			if st := smtpreply.ClassifyStatus(r.Status, ""); c.Reason == smtpreply.Policy && specific(st) && t.Reason == st.Reason && classifyText("", blk, whole).Reason != st.Reason {
+				// The reply's wording was read over its status ("550 5.1.1
+				// Refused due to recipient preferences"): the status alone,
+				// again, from a human part that says nothing else, does not
+				// undo it.
+				t = c
+			}
 			if specific(t) || c.Reason == smtpreply.Other && t.Reason != smtpreply.Other {
 				t.Text = c.Text
 				if t.Text == "" {

@@ -45,6 +45,9 @@ func TestRules(t *testing.T) {
 		// "no mailbox" / "does not exist" under 5.7.1 or without a code.
 		{"nomailbox-571.eml", DSN, []string{"wes@example.com"}, Failed, smtpreply.UserUnknown, "5.7.1", true},
 		{"nomailbox-nocode.eml", Text, []string{"xena@example.com"}, Failed, smtpreply.UserUnknown, "", true},
+		// A reply whose wording says policy against its status keeps it
+		// when the human part says nothing more than the status.
+		{"wording-over-status.eml", DSN, []string{"abel@example.com"}, Failed, smtpreply.Policy, "5.1.1", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},

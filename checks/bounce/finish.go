@@ -275,6 +275,12 @@ func (p *parser) finishDSN(own, whole string) {
 		if !specific(c) {
 			// The Diagnostic-Code says nothing specific: read what the human
 			// part says about this recipient, then about the message.
+			whole := whole
+			if r.Diagnostic != "" && len(b.Recipients) > 1 {
+				// Several recipients, this one with its own reply: what
+				// the message says in general may be about another.
+				whole = ""
+			}
 			t := classifyText(r.Status, blk, whole)
 			if st := smtpreply.ClassifyStatus(r.Status, ""); c.Reason == smtpreply.Policy && specific(st) && t.Reason == st.Reason && classifyText("", blk, whole).Reason != st.Reason {
 				// The reply's wording was read over its status ("550 5.1.1

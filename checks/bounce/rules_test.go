@@ -48,6 +48,10 @@ func TestRules(t *testing.T) {
 		// A reply whose wording says policy against its status keeps it
 		// when the human part says nothing more than the status.
 		{"wording-over-status.eml", DSN, []string{"abel@example.com"}, Failed, smtpreply.Policy, "5.1.1", true},
+		// Of several recipients, one with its own reply is not classified
+		// by what the message says about another.
+		{"two-own-replies.eml", DSN, []string{"bert@example.com"}, Failed, smtpreply.Other, "5.0.0", true},
+		{"two-own-replies.eml", DSN, []string{"cleo@example.net"}, Delayed, smtpreply.Network, "4.0.0", false},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},

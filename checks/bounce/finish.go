@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -19,7 +20,8 @@ func (p *parser) finish() {
 	if !p.haveOriginal && rest != "" {
 		p.original([]byte(strings.TrimLeft(rest, "\r\n -")))
 	}
-	own = clip(own, maxOwn)
+	// The remote's words, not a reporting MTA's gloss of their status.
+	own = dropGloss(clip(own, maxOwn))
 	whole := b.Subject + "\n" + own
 
 	switch {
@@ -252,7 +254,8 @@ func (p *parser) finishDSN(own, whole string) {
 	retrying := delaySignals.MatchLower(strings.ToLower(b.Subject)) || delaySignals.MatchLower(ownLower) && !permanentSig.MatchLower(ownLower)
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
-		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
+		c := smtpreply.ClassifyStatus(r.Status, dropGloss(r.Diagnostic))
+		c.Text = r.Diagnostic
 		if i := strings.IndexByte(r.Status, '('); i > 0 && !specific(c) {
 			// A comment on the status ("5.2.1 (mailbox disabled, not
 			// accepting messages)") may say more than the reply.
@@ -351,6 +354,20 @@ func (p *parser) finishDSN(own, whole string) {
 		}
 		r.Class = c
 	}
+}
+
+// glossRE is a reporting MTA's gloss of a status in its own words before
+// the remote server's reply it quotes: "5.1.0 - Unknown address error
+// 550-'5.7.1 <bob@example.com>... Access denied'" (Amazon SES).
+var glossRE = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3} - [^'"\n]{1,80}?\b([245]\d\d[ -]['"])`)
+
+// dropGloss cuts the glosses (glossRE) from a text: the remote's own words,
+// not the reporting MTA's reading of a status, say what went wrong.
+func dropGloss(text string) string {
+	if !strings.Contains(text, " - ") {
+		return text
+	}
+	return glossRE.ReplaceAllString(text, "$1")
 }
 
 // noMailbox is a reply saying in so many words that there is no mailbox.

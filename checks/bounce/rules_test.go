@@ -52,6 +52,9 @@ func TestRules(t *testing.T) {
 		// by what the message says about another.
 		{"two-own-replies.eml", DSN, []string{"bert@example.com"}, Failed, smtpreply.Other, "5.0.0", true},
 		{"two-own-replies.eml", DSN, []string{"cleo@example.net"}, Delayed, smtpreply.Network, "4.0.0", false},
+		// The remote's reply, not the reporting MTA's gloss of a status
+		// before it ("5.1.0 - Unknown address error 550-'5.7.1 ...'").
+		{"glossed-reply.eml", DSN, []string{"dora@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},

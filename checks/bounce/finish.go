@@ -90,6 +90,19 @@ func (p *parser) finish() {
 			rs = to
 		}
 	}
+	if listRefusal.MatchLower(subject + "\n" + ownLower) {
+		// A list refusing a post names itself on the refusal line; the
+		// other addresses are where to write for help.
+		var lists []Recipient
+		for _, r := range rs {
+			if listRefusal.MatchLower(strings.ToLower(r.Diagnostic)) {
+				lists = append(lists, r)
+			}
+		}
+		if len(lists) > 0 {
+			rs = lists
+		}
+	}
 	if len(rs) == 0 {
 		return
 	}

@@ -55,6 +55,8 @@ func TestRules(t *testing.T) {
 		// The remote's reply, not the reporting MTA's gloss of a status
 		// before it ("5.1.0 - Unknown address error 550-'5.7.1 ...'").
 		{"glossed-reply.eml", DSN, []string{"dora@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
+		// A list refusing a post: the list, refused by its policy.
+		{"list-refusal.eml", Text, []string{"cats@lists.example.org"}, Failed, smtpreply.Policy, "", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},
@@ -107,5 +109,18 @@ func TestSES(t *testing.T) {
 		if len(b.Recipients) != 1 || b.Recipients[0].Address+" "+string(b.Recipients[0].Class.Cause) != want {
 			t.Errorf("%s: %+v, want %s", file, b.Recipients, want)
 		}
+	}
+}
+
+// TestListRefusal: a list refusing a post names itself on the refusal
+// line; the address to write to for help is not a failed recipient.
+func TestListRefusal(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "list-refusal.eml"))
+	b, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Recipients) != 1 || b.Recipients[0].Address != "cats@lists.example.org" {
+		t.Errorf("recipients %+v, want only cats@lists.example.org", b.Recipients)
 	}
 }

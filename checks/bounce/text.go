@@ -180,7 +180,7 @@ func textRecipients(own string, failed []string, exclude map[string]bool, self *
 		if m := rcptBareRE.FindStringSubmatch(l); m != nil {
 			add(0, m[1], i)
 		}
-		promote := failureLine.MatchLower(ll)
+		promote := failureLine.MatchLower(ll) || listRefusal.MatchLower(ll)
 		for _, m := range addrRE.FindAllString(l, -1) {
 			add(2, m, i)
 			if promote && !exclude[strings.ToLower(m)] {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
 )
 
@@ -341,10 +342,16 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 			r.Action = actionOf(st, retrying)
 		}
+		noMail := false
 		switch r.Action {
 		case Delivered, Relayed, Expanded:
 			c.Reason, c.Permanent = smtpreply.Delivered, false
 		case Delayed:
+			// Still queued, but for a domain that publishes no mail server
+			// ("No MX found for domain": smtpreply makes such an answer
+			// permanent however it was coded): retrying will not change
+			// that, the domain is the cause.
+			noMail = c.Reason == smtpreply.HostUnknown && c.Permanent
 			c = asDelayed(c)
 		case Failed:
 			if r.Status == "" && c.Status == "" && c.Code == 0 {
@@ -362,6 +369,9 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 		}
 		c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)
+		if noMail {
+			c.Cause = checks.DomainNoMail
+		}
 		if c.Reason == smtpreply.Delivered {
 			c.Cause = ""
 		}

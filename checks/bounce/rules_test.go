@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
 )
 
@@ -57,6 +58,8 @@ func TestRules(t *testing.T) {
 		{"glossed-reply.eml", DSN, []string{"dora@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
 		// A list refusing a post: the list, refused by its policy.
 		{"list-refusal.eml", Text, []string{"cats@lists.example.org"}, Failed, smtpreply.Policy, "", true},
+		// Still queued for a domain with no mail server (TestDelayedNoMail).
+		{"delayed-no-mx.eml", DSN, []string{"erin@no-mx.example"}, Delayed, smtpreply.HostUnknown, "4.0.0", false},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},
@@ -122,5 +125,18 @@ func TestListRefusal(t *testing.T) {
 	}
 	if len(b.Recipients) != 1 || b.Recipients[0].Address != "cats@lists.example.org" {
 		t.Errorf("recipients %+v, want only cats@lists.example.org", b.Recipients)
+	}
+}
+
+// TestDelayedNoMail: a deferral because the domain publishes no mail
+// server has the domain for its cause, not the delay.
+func TestDelayedNoMail(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "delayed-no-mx.eml"))
+	b, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Recipients) != 1 || b.Recipients[0].Class.Cause != checks.DomainNoMail {
+		t.Errorf("recipients %+v, want one with cause %s", b.Recipients, checks.DomainNoMail)
 	}
 }

@@ -60,6 +60,10 @@ func TestRules(t *testing.T) {
 		{"list-refusal.eml", Text, []string{"cats@lists.example.org"}, Failed, smtpreply.Policy, "", true},
 		// Still queued for a domain with no mail server (TestDelayedNoMail).
 		{"delayed-no-mx.eml", DSN, []string{"erin@no-mx.example"}, Delayed, smtpreply.HostUnknown, "4.0.0", false},
+		// au (KDDI) names the address it does not have, and leaves it out
+		// for mail its filter refused.
+		{"kddi-unknown.eml", Text, []string{"fumi@ezweb.ne.jp"}, Failed, smtpreply.UserUnknown, "", true},
+		{"kddi-unknown.eml", Text, []string{"gabi@au.com"}, Failed, smtpreply.Policy, "", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},

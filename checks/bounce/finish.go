@@ -270,7 +270,14 @@ func (p *parser) finishDSN(own, whole string) {
 		r := &b.Recipients[i]
 		c := smtpreply.ClassifyStatus(r.Status, dropGloss(r.Diagnostic))
 		c.Text = r.Diagnostic
-		if i := strings.IndexByte(r.Status, '('); i > 0 && !specific(c) {
+		if i := strings.IndexByte(r.Status, '('); i > 0 && c.Reason == smtpreply.UserUnknown && bareUnknownRE.MatchString(c.Text) {
+			// The comment on the status says in words more than the
+			// reply's stock "User Unknown" ("5.2.1 (mailbox disabled, not
+			// accepting messages)").
+			if sc := smtpreply.ClassifyStatus("", r.Status[i:]); specific(sc) {
+				c.Reason = sc.Reason
+			}
+		} else if i > 0 && !specific(c) {
 			// A comment on the status ("5.2.1 (mailbox disabled, not
 			// accepting messages)") may say more than the reply.
 			if sc := smtpreply.ClassifyStatus(r.Status, r.Status[i:]); specific(sc) {
@@ -329,6 +336,12 @@ func (p *parser) finishDSN(own, whole string) {
 		cmd := smtpCommand(r.Diagnostic + "\n" + blk)
 		if cmd == "" && len(b.Recipients) == 1 {
 			cmd = smtpCommand(own)
+		}
+		if _, st := smtpreply.ParseCode(r.Diagnostic); cmd == "" && r.Diagnostic != "" && !strings.HasPrefix(st, "5.1.") {
+			// The remote's reply, with no sign of the command it answered:
+			// read as a plain-text bounce's is (byCommand), so that the
+			// same reply is one class in either form.
+			cmd = "unknown"
 		}
 		c = byCommand(c, cmd)
 		if expired && r.Action != Delayed && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {

@@ -64,6 +64,13 @@ func TestRules(t *testing.T) {
 		// for mail its filter refused.
 		{"kddi-unknown.eml", Text, []string{"fumi@ezweb.ne.jp"}, Failed, smtpreply.UserUnknown, "", true},
 		{"kddi-unknown.eml", Text, []string{"gabi@au.com"}, Failed, smtpreply.Policy, "", true},
+		// A DSN's bare "no such user" with no X.1.x status and no command
+		// named: a filtering gateway's stock refusal, as in a plain-text
+		// bounce; with 5.1.1 in the reply, an unknown mailbox.
+		{"gateway-unknown.eml", DSN, []string{"hana@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
+		{"gateway-unknown.eml", DSN, []string{"ivan@example.com"}, Failed, smtpreply.UserUnknown, "5.0.0", true},
+		// The status comment's words over a stock "User Unknown".
+		{"status-comment.eml", DSN, []string{"jack@example.com"}, Failed, smtpreply.MailboxDisabled, "5.2.1", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
 
+	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
 )
 
@@ -19,7 +21,8 @@ func (p *parser) finish() {
 	if !p.haveOriginal && rest != "" {
 		p.original([]byte(strings.TrimLeft(rest, "\r\n -")))
 	}
-	own = clip(own, maxOwn)
+	// The remote's words, not a reporting MTA's gloss of their status.
+	own = dropGloss(clip(own, maxOwn))
 	whole := b.Subject + "\n" + own
 
 	switch {
@@ -86,6 +89,19 @@ func (p *parser) finish() {
 		}
 		if len(to) > 0 {
 			rs = to
+		}
+	}
+	if listRefusal.MatchLower(subject + "\n" + ownLower) {
+		// A list refusing a post names itself on the refusal line; the
+		// other addresses are where to write for help.
+		var lists []Recipient
+		for _, r := range rs {
+			if listRefusal.MatchLower(strings.ToLower(r.Diagnostic)) {
+				lists = append(lists, r)
+			}
+		}
+		if len(lists) > 0 {
+			rs = lists
 		}
 	}
 	if len(rs) == 0 {
@@ -252,8 +268,16 @@ func (p *parser) finishDSN(own, whole string) {
 	retrying := delaySignals.MatchLower(strings.ToLower(b.Subject)) || delaySignals.MatchLower(ownLower) && !permanentSig.MatchLower(ownLower)
 	for i := range b.Recipients {
 		r := &b.Recipients[i]
-		c := smtpreply.ClassifyStatus(r.Status, r.Diagnostic)
-		if i := strings.IndexByte(r.Status, '('); i > 0 && !specific(c) {
+		c := smtpreply.ClassifyStatus(r.Status, dropGloss(r.Diagnostic))
+		c.Text = r.Diagnostic
+		if i := strings.IndexByte(r.Status, '('); i > 0 && c.Reason == smtpreply.UserUnknown && bareUnknownRE.MatchString(c.Text) {
+			// The comment on the status says in words more than the
+			// reply's stock "User Unknown" ("5.2.1 (mailbox disabled, not
+			// accepting messages)").
+			if sc := smtpreply.ClassifyStatus("", r.Status[i:]); specific(sc) {
+				c.Reason = sc.Reason
+			}
+		} else if i > 0 && !specific(c) {
 			// A comment on the status ("5.2.1 (mailbox disabled, not
 			// accepting messages)") may say more than the reply.
 			if sc := smtpreply.ClassifyStatus(r.Status, r.Status[i:]); specific(sc) {
@@ -275,7 +299,20 @@ func (p *parser) finishDSN(own, whole string) {
 		if !specific(c) {
 			// The Diagnostic-Code says nothing specific: read what the human
 			// part says about this recipient, then about the message.
+			whole := whole
+			if r.Diagnostic != "" && len(b.Recipients) > 1 {
+				// Several recipients, this one with its own reply: what
+				// the message says in general may be about another.
+				whole = ""
+			}
 			t := classifyText(r.Status, blk, whole)
+			if st := smtpreply.ClassifyStatus(r.Status, ""); c.Reason == smtpreply.Policy && specific(st) && t.Reason == st.Reason && classifyText("", blk, whole).Reason != st.Reason {
+				// The reply's wording was read over its status ("550 5.1.1
+				// Refused due to recipient preferences"): the status alone,
+				// again, from a human part that says nothing else, does not
+				// undo it.
+				t = c
+			}
 			if specific(t) || c.Reason == smtpreply.Other && t.Reason != smtpreply.Other {
 				t.Text = c.Text
 				if t.Text == "" {
@@ -300,6 +337,12 @@ func (p *parser) finishDSN(own, whole string) {
 		if cmd == "" && len(b.Recipients) == 1 {
 			cmd = smtpCommand(own)
 		}
+		if _, st := smtpreply.ParseCode(r.Diagnostic); cmd == "" && r.Diagnostic != "" && !strings.HasPrefix(st, "5.1.") {
+			// The remote's reply, with no sign of the command it answered:
+			// read as a plain-text bounce's is (byCommand), so that the
+			// same reply is one class in either form.
+			cmd = "unknown"
+		}
 		c = byCommand(c, cmd)
 		if expired && r.Action != Delayed && (c.Reason == smtpreply.Network || c.Reason == smtpreply.Other || c.Reason == smtpreply.Greylisted || c.Reason == smtpreply.HostUnknown && !c.Permanent) {
 			c.Reason = smtpreply.Expired
@@ -312,10 +355,16 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 			r.Action = actionOf(st, retrying)
 		}
+		noMail := false
 		switch r.Action {
 		case Delivered, Relayed, Expanded:
 			c.Reason, c.Permanent = smtpreply.Delivered, false
 		case Delayed:
+			// Still queued, but for a domain that publishes no mail server
+			// ("No MX found for domain": smtpreply makes such an answer
+			// permanent however it was coded): retrying will not change
+			// that, the domain is the cause.
+			noMail = c.Reason == smtpreply.HostUnknown && c.Permanent
 			c = asDelayed(c)
 		case Failed:
 			if r.Status == "" && c.Status == "" && c.Code == 0 {
@@ -333,11 +382,28 @@ func (p *parser) finishDSN(own, whole string) {
 			}
 		}
 		c.Cause = smtpreply.CauseOf(c.Reason, c.Permanent)
+		if noMail {
+			c.Cause = checks.DomainNoMail
+		}
 		if c.Reason == smtpreply.Delivered {
 			c.Cause = ""
 		}
 		r.Class = c
 	}
+}
+
+// glossRE is a reporting MTA's gloss of a status in its own words before
+// the remote server's reply it quotes: "5.1.0 - Unknown address error
+// 550-'5.7.1 <bob@example.com>... Access denied'" (Amazon SES).
+var glossRE = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3} - [^'"\n]{1,80}?\b([245]\d\d[ -]['"])`)
+
+// dropGloss cuts the glosses (glossRE) from a text: the remote's own words,
+// not the reporting MTA's reading of a status, say what went wrong.
+func dropGloss(text string) string {
+	if !strings.Contains(text, " - ") {
+		return text
+	}
+	return glossRE.ReplaceAllString(text, "$1")
 }
 
 // noMailbox is a reply saying in so many words that there is no mailbox.

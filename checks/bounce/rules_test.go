@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whymail/whymail/checks"
 	"github.com/whymail/whymail/internal/smtpreply"
 )
 
@@ -45,6 +46,31 @@ func TestRules(t *testing.T) {
 		// "no mailbox" / "does not exist" under 5.7.1 or without a code.
 		{"nomailbox-571.eml", DSN, []string{"wes@example.com"}, Failed, smtpreply.UserUnknown, "5.7.1", true},
 		{"nomailbox-nocode.eml", Text, []string{"xena@example.com"}, Failed, smtpreply.UserUnknown, "", true},
+		// A reply whose wording says policy against its status keeps it
+		// when the human part says nothing more than the status.
+		{"wording-over-status.eml", DSN, []string{"abel@example.com"}, Failed, smtpreply.Policy, "5.1.1", true},
+		// Of several recipients, one with its own reply is not classified
+		// by what the message says about another.
+		{"two-own-replies.eml", DSN, []string{"bert@example.com"}, Failed, smtpreply.Other, "5.0.0", true},
+		{"two-own-replies.eml", DSN, []string{"cleo@example.net"}, Delayed, smtpreply.Network, "4.0.0", false},
+		// The remote's reply, not the reporting MTA's gloss of a status
+		// before it ("5.1.0 - Unknown address error 550-'5.7.1 ...'").
+		{"glossed-reply.eml", DSN, []string{"dora@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
+		// A list refusing a post: the list, refused by its policy.
+		{"list-refusal.eml", Text, []string{"cats@lists.example.org"}, Failed, smtpreply.Policy, "", true},
+		// Still queued for a domain with no mail server (TestDelayedNoMail).
+		{"delayed-no-mx.eml", DSN, []string{"erin@no-mx.example"}, Delayed, smtpreply.HostUnknown, "4.0.0", false},
+		// au (KDDI) names the address it does not have, and leaves it out
+		// for mail its filter refused.
+		{"kddi-unknown.eml", Text, []string{"fumi@ezweb.ne.jp"}, Failed, smtpreply.UserUnknown, "", true},
+		{"kddi-unknown.eml", Text, []string{"gabi@au.com"}, Failed, smtpreply.Policy, "", true},
+		// A DSN's bare "no such user" with no X.1.x status and no command
+		// named: a filtering gateway's stock refusal, as in a plain-text
+		// bounce; with 5.1.1 in the reply, an unknown mailbox.
+		{"gateway-unknown.eml", DSN, []string{"hana@example.com"}, Failed, smtpreply.Policy, "5.0.0", true},
+		{"gateway-unknown.eml", DSN, []string{"ivan@example.com"}, Failed, smtpreply.UserUnknown, "5.0.0", true},
+		// The status comment's words over a stock "User Unknown".
+		{"status-comment.eml", DSN, []string{"jack@example.com"}, Failed, smtpreply.MailboxDisabled, "5.2.1", true},
 		// Challenge-response and whitelist auto-replies are not bounces.
 		{"challenge.eml", AutoReply, []string{"yuri@example.com"}, Delivered, smtpreply.Delivered, "", false},
 		{"whitelist.eml", AutoReply, []string{"zack@example.com"}, Delivered, smtpreply.Delivered, "", false},
@@ -97,5 +123,31 @@ func TestSES(t *testing.T) {
 		if len(b.Recipients) != 1 || b.Recipients[0].Address+" "+string(b.Recipients[0].Class.Cause) != want {
 			t.Errorf("%s: %+v, want %s", file, b.Recipients, want)
 		}
+	}
+}
+
+// TestListRefusal: a list refusing a post names itself on the refusal
+// line; the address to write to for help is not a failed recipient.
+func TestListRefusal(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "list-refusal.eml"))
+	b, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Recipients) != 1 || b.Recipients[0].Address != "cats@lists.example.org" {
+		t.Errorf("recipients %+v, want only cats@lists.example.org", b.Recipients)
+	}
+}
+
+// TestDelayedNoMail: a deferral because the domain publishes no mail
+// server has the domain for its cause, not the delay.
+func TestDelayedNoMail(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "delayed-no-mx.eml"))
+	b, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Recipients) != 1 || b.Recipients[0].Class.Cause != checks.DomainNoMail {
+		t.Errorf("recipients %+v, want one with cause %s", b.Recipients, checks.DomainNoMail)
 	}
 }

@@ -180,7 +180,7 @@ func textRecipients(own string, failed []string, exclude map[string]bool, self *
 		if m := rcptBareRE.FindStringSubmatch(l); m != nil {
 			add(0, m[1], i)
 		}
-		promote := failureLine.MatchLower(ll)
+		promote := failureLine.MatchLower(ll) || listRefusal.MatchLower(ll)
 		for _, m := range addrRE.FindAllString(l, -1) {
 			add(2, m, i)
 			if promote && !exclude[strings.ToLower(m)] {
@@ -443,6 +443,11 @@ func smtpCommand(s string) string {
 
 var emptyUnknownRE = rx(`\b[45]\d\d[ :]*: user unknown`)
 
+// kddiUnknownRE is au (KDDI)'s reply for an address it does not have:
+// "550 <bob@ezweb.ne.jp>: User unknown", the address named. For mail its
+// filter refused it leaves the address out (emptyUnknownRE).
+var kddiUnknownRE = rx(`<[^<>@\s]+@(?:[a-z0-9-]+\.)*(?:ezweb\.ne\.jp|au\.com)>: user unknown`)
+
 var bareUnknownRE = rx(`user unknown|unknown user|no such user|recipient not found|invalid address`)
 
 var genericUnknownRE = rx(`user unknown|unknown user|no such user|not exist|recipient not found|invalid address|mailbox unavailable`)
@@ -461,15 +466,17 @@ func byCommand(c smtpreply.Class, cmd string) smtpreply.Class {
 	case "data", "unknown":
 		// RFC 5321 §3.3: a mailbox is accepted or refused at RCPT TO. A
 		// "user unknown" given after DATA came from a content filter. In a
-		// plain-text bounce that names no command ("unknown"), the bare
-		// wording is what filtering gateways (McAfee, MXLogic, au/ezweb)
-		// answer; providers' own wordings ("doesn't have a yahoo.com
-		// account") are kept.
+		// bounce that names no command ("unknown"), the bare wording
+		// without an X.1.x status is what filtering gateways (McAfee,
+		// MXLogic, SurfControl, docomo) answer: an MTA refusing an unknown
+		// mailbox at RCPT says 5.1.1. Providers' own wordings ("doesn't
+		// have a yahoo.com account") and au's addressed form
+		// (kddiUnknownRE) are kept.
 		re := genericUnknownRE
 		if cmd == "unknown" {
 			re = bareUnknownRE
 		}
-		if c.Reason == smtpreply.UserUnknown && !strings.HasPrefix(c.Status, "5.1.") && re.MatchString(c.Text) {
+		if c.Reason == smtpreply.UserUnknown && !strings.HasPrefix(c.Status, "5.1.") && re.MatchString(c.Text) && !(cmd == "unknown" && kddiUnknownRE.MatchString(c.Text)) {
 			c.Reason = smtpreply.Policy
 		}
 	case "conn", "helo":

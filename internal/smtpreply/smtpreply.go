@@ -395,7 +395,7 @@ var firstRules = []*rule{
 	// Content, not the sending host: a link on a URI blocklist, a
 	// malformed or non-conforming message, content rules.
 	{reason: Spam, re: rx(`\buribl\b|\bsurbl\b|blacklisted (?:url|link|domain in)|(?:url|link|domain) (?:in (?:the )?message )?(?:is )?(?:black|block)listed|spamassassin|spam ?score|unacceptable content|(?:rejected|refused|blocked|declined) (?:due to|because of|for) (?:its |the |message |suspicious |prohibited )?content|content (?:policy|violation|restriction|check|rule)|message content (?:rejected|refused|not accepted)|contains? (?:a )?(?:virus|malware|prohibited|forbidden|banned)`)},
-	{reason: Policy, re: rx(`policy violation|duplicate header|not (?:rfc ?(?:5322|2822|822) )?compliant|malformed (?:header|message)|recipient(?:'s)? preferences|not accepting (?:e-?mail|mail|messages) from|(?:\ban address that has been |e-?mail address (?:is |has been )?|sender (?:address )?(?:is |has been )?|recipient (?:address )?(?:is |has been )?)(?:black|block)listed`)},
+	{reason: Policy, re: rx(`policy violation|not (?:a )?member of (?:this|the) (?:mailing )?list|non-?member (?:post|submission)|only (?:list )?members (?:may|can) post|duplicate header|not (?:rfc ?(?:5322|2822|822) )?compliant|malformed (?:header|message)|recipient(?:'s)? preferences|not accepting (?:e-?mail|mail|messages) from|(?:\ban address that has been |e-?mail address (?:is |has been )?|sender (?:address )?(?:is |has been )?|recipient (?:address )?(?:is |has been )?)(?:black|block)listed`)},
 }
 
 // textRules are tried in order before the enhanced status: the wording of

@@ -37,6 +37,8 @@ func TestClassify(t *testing.T) {
 		{"all relevant MX records point to non-existent hosts", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
 		{"all host address lookups failed permanently", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
 		{"unknown.test.ex is not local, and can't route by DNS", HostUnknown, checks.DomainNoMail, 0, "", true, ""},
+		// A mailing list refusing a post from a non-member: its policy.
+		{"You are not a member of this mailing list <cats@lists.example.org>.", Policy, checks.RejectedByRecipient, 0, "", true, ""},
 		{"250 2.0.0 Ok: queued as 1234", Delivered, "", 250, "2.0.0", false, ""},
 	}
 	for _, tt := range tests {

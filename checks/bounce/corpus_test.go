@@ -131,8 +131,8 @@ func TestSisimai(t *testing.T) {
 	if out := os.Getenv("BOUNCE_MISSES"); out != "" {
 		os.WriteFile(out, []byte(strings.Join(misses, "\n")+"\n"), 0o644)
 	}
-	if total == 0 || agree*1000 < total*958 {
-		t.Errorf("bounces: %d/%d agree, below 95.8%%", agree, total)
+	if total == 0 || agree*1000 < total*953 {
+		t.Errorf("bounces: %d/%d agree, below 95.3%%", agree, total)
 	}
 }
 

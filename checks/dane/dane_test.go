@@ -163,3 +163,32 @@ func TestDNSSECFromAD(t *testing.T) {
 		}
 	}
 }
+
+// TestDNSSECWalkAsksAtOnce: the DNSKEY and DS questions of a name and its
+// ancestors are asked together (the walk then reads the cache): for a
+// four-label domain that is unsigned, the six of the domain are held by
+// the server at once, not asked one round trip after another.
+func TestDNSSECWalkAsksAtOnce(t *testing.T) {
+	z := checktest.Zones(t, `$ORIGIN sub.example.
+@      IN SOA ns1 hostmaster 1 7200 900 1209600 3600
+a.b    IN MX 10 mx.a.b
+mx.a.b IN A 192.0.2.25
+`)
+	var st lookuptest.Stats
+	n := lookuptest.Network(t, lookuptest.Serve(t, z, lookuptest.Count(&st), lookuptest.Delay(40*time.Millisecond)))
+	res := checktest.Run(t, n, &checks.Ticket{Mode: checks.Lint, Domain: "a.b.sub.example"}, DNSSEC)
+	zs, _ := res.Check("dnssec").Result.(*Signed)
+	if zs == nil || zs.Domain == nil || zs.Domain.State != Insecure {
+		t.Fatalf("result %+v, want the domain insecure", zs.Domain)
+	}
+	for _, name := range []string{"a.b.sub.example.", "b.sub.example.", "sub.example."} {
+		for _, qt := range []uint16{dns.TypeDNSKEY, dns.TypeDS} {
+			if got := st.Queries(name, qt); got != 1 {
+				t.Errorf("%s %s asked %d times, want once", name, dns.TypeToString[qt], got)
+			}
+		}
+	}
+	if p := st.Peak.Load(); p < 6 {
+		t.Errorf("the server held at most %d questions at once; the walk's six should come together", p)
+	}
+}

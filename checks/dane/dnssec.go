@@ -29,6 +29,39 @@ var DNSSEC = &checks.Check{
 	Requires:   []*checks.Check{mx.Check},
 	ResultType: reflect.TypeFor[*Signed](),
 	Run:        runDNSSEC,
+	Prefetch: func(t *checks.Ticket) []lookup.Question {
+		return zoneQuestions(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(t.Domain)), "."))
+	},
+}
+
+// zoneQuestions are the questions zoneOf may ask of name: the DNSKEY and
+// the DS of name and of each ancestor down to two labels. zoneOf walks
+// them one after another; asked together first, they cost one round trip
+// instead of one each.
+func zoneQuestions(name string) []lookup.Question {
+	if name == "" {
+		return nil
+	}
+	var qs []lookup.Question
+	n := dns.Fqdn(name)
+	for dns.CountLabel(n) >= 2 {
+		qs = append(qs, lookup.Question{Name: n, Type: dns.TypeDNSKEY}, lookup.Question{Name: n, Type: dns.TypeDS})
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		n = n[i:]
+	}
+	return qs
+}
+
+// warm asks qs at once, so that the walk after it reads the cache.
+func warm(ctx context.Context, r lookup.Resolver, qs []lookup.Question) {
+	var wg sync.WaitGroup
+	for _, q := range qs {
+		wg.Go(func() { r.Lookup(ctx, q) })
+	}
+	wg.Wait()
 }
 
 // State is what DNSSEC says about one zone.
@@ -147,6 +180,7 @@ func runDNSSEC(p *checks.Pass) (any, error) {
 // zoneOf finds the zone that holds name and judges its DNSSEC.
 func zoneOf(ctx context.Context, r lookup.Resolver, name string) *Zone {
 	z := &Zone{State: Indeterminate}
+	warm(ctx, r, zoneQuestions(name))
 	apex, keys, sigs, ad, err := findApex(ctx, r, name)
 	switch {
 	case err != nil:

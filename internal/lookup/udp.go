@@ -65,11 +65,13 @@ type udpCall struct {
 	replies chan reply
 }
 
-// reply is a datagram read for a call, or the error that ended reading
-// (the server's port unreachable, say).
+// reply is a message read for a call; or a datagram with its ID that
+// does not parse (malformed); or the error that ended a read (the
+// server's port unreachable, say).
 type reply struct {
-	b   []byte
-	err error
+	msg       *dns.Msg
+	malformed error
+	err       error
 }
 
 // errUDPTimeout is a try that heard no reply in its wait.
@@ -202,8 +204,14 @@ func (s *muxSock) read(br batchReader, size int) {
 			if c == nil {
 				continue
 			}
+			// Unpacked here, on a goroutine whose stack has grown once,
+			// not on the asker's, which is often new (and small).
+			r := reply{msg: new(dns.Msg)}
+			if err := r.msg.Unpack(b); err != nil {
+				r.msg, r.malformed = nil, fmt.Errorf("%w from %s: %w", errMalformed, s.conn.RemoteAddr(), err)
+			}
 			select {
-			case c.replies <- reply{b: append([]byte(nil), b...)}:
+			case c.replies <- r:
 			default: // a flood for one ID must not hold the reader
 			}
 		}
@@ -224,18 +232,14 @@ func (c *udpCall) exchange(ctx context.Context, wire []byte, m *dns.Msg, wait ti
 	for {
 		select {
 		case r := <-c.replies:
-			if r.err != nil {
+			switch {
+			case r.err != nil:
 				return nil, r.err
+			case r.malformed != nil:
+				malformed = r.malformed
+			case r.msg.Response && sameQuestion(r.msg, m):
+				return r.msg, nil
 			}
-			msg := new(dns.Msg)
-			if err := msg.Unpack(r.b); err != nil {
-				malformed = fmt.Errorf("%w from %s: %w", errMalformed, c.sock.conn.RemoteAddr(), err)
-				continue
-			}
-			if !msg.Response || !sameQuestion(msg, m) {
-				continue
-			}
-			return msg, nil
 		case <-timer.C:
 			if malformed != nil {
 				return nil, malformed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
@@ -107,7 +108,9 @@ func (m *udpMux) call(ctx context.Context) (*udpCall, error) {
 	c := &udpCall{sock: s, replies: make(chan reply, 4)}
 	s.mu.Lock()
 	for {
-		c.id = dns.Id()
+		// math/rand/v2's generator is ChaCha8, seeded by the runtime:
+		// unpredictable IDs without a getrandom call each (dns.Id's).
+		c.id = uint16(rand.Uint32())
 		if _, busy := s.calls[c.id]; !busy {
 			break
 		}

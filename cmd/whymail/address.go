@@ -85,7 +85,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cache.DropTrace()
+	forBatch(cache)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the domain lookups and the workers on every return
 

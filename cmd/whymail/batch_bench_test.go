@@ -115,3 +115,26 @@ func BenchmarkDomainBatchLoopback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDomainBatch10k is issue 12's 10,000 domains: one --input run
+// over a loopback server 20 ms away must finish with none incomplete
+// (exit 0), its memory bounded by the window, not by the input.
+func BenchmarkDomainBatch10k(b *testing.B) {
+	const n = 10000
+	z := senderZones(b, n)
+	var st lookuptest.Stats
+	addr := lookuptest.Serve(b, z, lookuptest.Delay(rtt), lookuptest.Count(&st))
+	var in strings.Builder
+	for _, s := range senders(n) {
+		fmt.Fprintf(&in, "%s %s s=%s\n", s.domain, s.ip, s.selector)
+	}
+	list := writeTemp(b, "domains.txt", in.String())
+	args := []string{"domain", "--input", list, "--dns", addr, "--dnsbl", "bl.test", "--format", "json", "--fail-on", "never"}
+	for b.Loop() {
+		if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d: a domain incomplete or failed", code)
+		}
+	}
+	b.ReportMetric(float64(st.Total())/float64(b.N), "queries/op")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/domain")
+}

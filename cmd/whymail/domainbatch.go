@@ -256,7 +256,7 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	if err != nil {
 		return err
 	}
-	cache.DropTrace()
+	forBatch(cache)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

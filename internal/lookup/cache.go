@@ -26,6 +26,12 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[Question]*entry
+	// old is the generation before entries, when the cache is bounded: a
+	// question found there moves to entries, and when entries is full,
+	// old is forgotten and entries becomes it. So at most 2*limit answers
+	// are kept, the ones not asked for longest going first.
+	old     map[Question]*entry
+	limit   int
 	asked   int
 	trace   []Exchange
 	noTrace bool
@@ -61,13 +67,19 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	for {
 		c.mu.Lock()
 		e, shared := c.entries[q]
+		if !shared && c.old != nil {
+			if e, shared = c.old[q]; shared {
+				delete(c.old, q)
+				c.add(q, e)
+			}
+		}
 		if shared && staleFailure(e) {
 			delete(c.entries, q) // a failure long ago: ask again
 			shared = false
 		}
 		if !shared {
 			e = &entry{done: make(chan struct{})}
-			c.entries[q] = e
+			c.add(q, e)
 			c.asked++
 		}
 		c.mu.Unlock()
@@ -88,7 +100,12 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			if e.err != nil && ctx.Err() != nil {
 				e.abandoned = true
 				c.mu.Lock()
-				delete(c.entries, q)
+				if c.entries[q] == e {
+					delete(c.entries, q)
+				}
+				if c.old[q] == e {
+					delete(c.old, q)
+				}
 				c.mu.Unlock()
 			}
 			close(e.done)
@@ -96,6 +113,26 @@ func (c *Cache) Lookup(ctx context.Context, q Question) (*Answer, error) {
 		c.record(Exchange{Question: q, Answer: e.a, Err: e.err, Status: StatusOf(e.a, e.err),
 			Start: start, Duration: time.Since(start), Shared: shared})
 		return e.a, e.err
+	}
+}
+
+// add keeps e for q; c.mu is held.
+func (c *Cache) add(q Question, e *entry) {
+	if c.limit > 0 && len(c.entries) >= c.limit {
+		c.old, c.entries = c.entries, make(map[Question]*entry, c.limit)
+	}
+	c.entries[q] = e
+}
+
+// Bound keeps at most about 2*n answers, forgetting those not asked for
+// longest (a forgotten question is asked again), for batch runs whose
+// memory must not grow with the input. n < 1 keeps every answer.
+func (c *Cache) Bound(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limit = max(n, 0)
+	if c.limit > 0 && c.old == nil {
+		c.old = map[Question]*entry{}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -275,4 +276,40 @@ func TestCacheResolverPanic(t *testing.T) {
 			t.Fatal("a caller hangs after the resolver panicked")
 		}
 	}
+}
+
+// TestCacheBound: a bounded cache keeps the answers asked for lately and
+// forgets the others, which are asked again.
+func TestCacheBound(t *testing.T) {
+	var asked atomic.Int64
+	r := resolverFunc(func(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+		asked.Add(1)
+		return &lookup.Answer{Question: q}, nil
+	})
+	c := lookup.NewCache(r)
+	c.Bound(10)
+	ask := func(name string) {
+		if _, err := c.Lookup(context.Background(), lookup.Question{Name: name, Type: dns.TypeA}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 1000 {
+		ask(fmt.Sprintf("h%d.example.", i))
+		ask("hot.example.") // asked all along: never forgotten
+	}
+	if got := asked.Load(); got != 1001 {
+		t.Errorf("%d questions went out, want 1001 (1000 distinct, and hot once)", got)
+	}
+	before := asked.Load()
+	ask("h999.example.") // lately asked: kept
+	ask("h0.example.")   // long ago: forgotten, asked again
+	if got := asked.Load() - before; got != 1 {
+		t.Errorf("%d of the two went out, want 1 (h0 only)", got)
+	}
+}
+
+type resolverFunc func(context.Context, lookup.Question) (*lookup.Answer, error)
+
+func (f resolverFunc) Lookup(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+	return f(ctx, q)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -47,6 +48,8 @@ const (
 // are ignored. Cancelling ctx stops the lookup at once.
 //
 // At most MaxInFlight questions are asked at once; more wait their turn.
+// Fewer while questions go unanswered: the bound is halved when they do,
+// and grows back by one for each answered at once (window.go).
 // The questions in flight share a few UDP sockets per server (udp.go).
 //
 // A Network is safe for concurrent use; it keeps no answers between
@@ -60,7 +63,7 @@ type Network struct {
 	MaxInFlight int           // questions asked at once; 0 means DefaultMaxInFlight
 
 	once  sync.Once
-	slots chan struct{} // one per question in flight
+	slots *window // the questions in flight
 	mu    sync.Mutex
 	muxes map[string]*udpMux // the UDP sockets, per server
 }
@@ -143,18 +146,26 @@ func (n *Network) maxInFlight() int {
 	return DefaultMaxInFlight
 }
 
-// wait is how long try round (0-based) waits for each server.
+// wait is how long try round (0-based) waits for each server. Before the
+// last round it is drawn from [t, 1.5t): questions lost together (a burst
+// that overflowed a server's receive buffer) are then not sent again
+// together, to be lost again.
 func (n *Network) wait(round int) time.Duration {
 	t := n.timeout()
-	if back := max(n.Retries, 0) - round; back > 0 {
+	back := max(n.Retries, 0) - round
+	if back > 0 {
 		t >>= min(back, 30)
 	}
-	return max(t, min(n.timeout(), minWait))
+	t = max(t, min(n.timeout(), minWait))
+	if back > 0 {
+		t += rand.N(t/2 + 1)
+	}
+	return t
 }
 
 func (n *Network) init() {
 	n.once.Do(func() {
-		n.slots = make(chan struct{}, n.maxInFlight())
+		n.slots = newWindow(n.maxInFlight())
 		n.muxes = map[string]*udpMux{}
 	})
 }
@@ -179,12 +190,11 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	select {
-	case n.slots <- struct{}{}:
-	case <-ctx.Done():
+	if err := n.slots.acquire(ctx); err != nil {
 		return nil, ctxErr(ctx)
 	}
-	defer func() { <-n.slots }()
+	var timeouts int
+	defer func() { n.slots.release(timeouts > 0) }()
 
 	start := time.Now()
 	servers := make([]*server, len(n.Servers))
@@ -201,7 +211,6 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 		nfailed  int
 		lastErr  error
 		tries    int
-		timeouts int
 	)
 	for round := 0; round <= max(n.Retries, 0); round++ {
 		wait := n.wait(round)

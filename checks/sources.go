@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/whymail/whymail/source"
 )
@@ -19,6 +20,22 @@ type Sources struct {
 	// Message is a copy of the sent message. Two checks read it, so a
 	// front end wraps it in source.Once.
 	Message source.Messages
+}
+
+// A ZonedLog is a log whose timestamps without a zone are in Zone, not in
+// the ticket's LogZone: the logs of two servers written in two zones.
+type ZonedLog struct {
+	source.Stream
+	Zone *time.Location
+}
+
+// LogZoneOf is the zone of src's timestamps that carry none: its own
+// (ZonedLog), else LogZone.
+func (t *Ticket) LogZoneOf(src source.Stream) *time.Location {
+	if z, ok := src.(*ZonedLog); ok && z.Zone != nil {
+		return z.Zone
+	}
+	return t.LogZone
 }
 
 // errMany stops reading a sent message at its second message.

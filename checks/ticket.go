@@ -42,7 +42,8 @@ type Ticket struct {
 	// in neither is unknown to the account check.
 	StatusMap map[string]string
 	// LogZone is the time zone of log timestamps that carry none
-	// (traditional syslog); nil means the local zone of this machine.
+	// (traditional syslog); nil means the local zone of this machine. A
+	// log in Sources.Logs may have its own (ZonedLog).
 	LogZone *time.Location
 
 	// Sources are where the evidence comes from: nil or empty for what the

@@ -54,6 +54,22 @@ var catalogs = map[string]Catalog{
 	"fr": French,
 }
 
+// languageNames name each language of catalogs in itself, for a front
+// end's choice of language.
+var languageNames = map[string]string{
+	"en": "English",
+	"fr": "Français",
+}
+
+// LanguageName is the name of the language tag in itself ("Français"),
+// or the tag when it has no catalog.
+func LanguageName(tag string) string {
+	if n, ok := languageNames[tag]; ok {
+		return n
+	}
+	return tag
+}
+
 // Languages lists the languages with a catalog, sorted.
 func Languages() []string {
 	out := make([]string, 0, len(catalogs))
@@ -67,14 +83,24 @@ func Languages() []string {
 // CatalogFor returns the catalog of language lang ("fr", "fr-CA" and "FR"
 // are French), or an error naming the languages there are.
 func CatalogFor(lang string) (Catalog, error) {
+	tag, err := Language(lang)
+	if err != nil {
+		return nil, err
+	}
+	return catalogs[tag], nil
+}
+
+// Language returns the tag of the catalog that CatalogFor gives for lang
+// ("fr-CA" is "fr"), or an error naming the languages there are.
+func Language(lang string) (string, error) {
 	l := strings.ToLower(strings.TrimSpace(lang))
-	if c, ok := catalogs[l]; ok {
-		return c, nil
+	if _, ok := catalogs[l]; ok {
+		return l, nil
 	}
 	if base, _, ok := strings.Cut(strings.ReplaceAll(l, "_", "-"), "-"); ok {
-		if c, ok := catalogs[base]; ok {
-			return c, nil
+		if _, ok := catalogs[base]; ok {
+			return base, nil
 		}
 	}
-	return nil, fmt.Errorf("no catalog in %q: the languages are %s", lang, strings.Join(Languages(), ", "))
+	return "", fmt.Errorf("no catalog in %q: the languages are %s", lang, strings.Join(Languages(), ", "))
 }

@@ -431,6 +431,15 @@ func TestCatalogLanguages(t *testing.T) {
 		if c, err := CatalogFor(tag); err != nil || c[checks.SpamFolder].Title != French[checks.SpamFolder].Title {
 			t.Errorf("CatalogFor(%q) = %v", tag, err)
 		}
+		if l, err := Language(tag); l != "fr" || err != nil {
+			t.Errorf("Language(%q) = %q, %v; want fr", tag, l, err)
+		}
+	}
+	// A front end offers each language by its own name.
+	for _, lang := range Languages() {
+		if LanguageName(lang) == lang || LanguageName(lang) == "" {
+			t.Errorf("language %s has no name", lang)
+		}
 	}
 	if _, err := CatalogFor("xx"); err == nil || !strings.Contains(err.Error(), "en, fr") {
 		t.Errorf("CatalogFor(xx) error %v", err)

@@ -4,7 +4,7 @@
 // flags or files: its front end (cmd/whymail serve) builds a Desk from
 // the desk's configuration, and every source and DNS setting comes from
 // that Desk. A request carries only a ticket (address, account id, time,
-// sender), never a file, a DSN, a URL or a DNS server (docs/design.md,
+// sender, language), never a file, a DSN, a URL or a DNS server (docs/design.md,
 // "How to add a renderer or a front end"; docs/api.md).
 package server
 
@@ -36,8 +36,10 @@ type Desk struct {
 	Diagnose, Domain []*checks.Check
 	// Address gives the verdict of one address of a batch.
 	Address func(ctx context.Context, dns lookup.Resolver, address string) *report.AddressVerdict
-	// Catalog words the causes.
+	// Catalog words the causes, in the desk's language Lang (a tag of
+	// report.Languages; "" is English) unless a request asks for another.
 	Catalog report.Catalog
+	Lang    string
 }
 
 // A Ticket is what a request may say: nothing else reaches a run.
@@ -46,6 +48,7 @@ type Ticket struct {
 	User    string
 	At      time.Time // zero: the desk's time, else now
 	Sender  string    // "": the desk's sender
+	Lang    string    // a tag of report.Languages; "": the desk's language
 }
 
 // ticket builds the run's ticket from the desk's settings and the request's.
@@ -77,13 +80,32 @@ func (d *Desk) ticket(in Ticket) *checks.Ticket {
 // the checks it cut short into failures: the report is incomplete, not an
 // error. The error is a bad input found by a check (a source's data).
 func (d *Desk) diagnose(ctx context.Context, in Ticket) (*report.Diagnosis, error) {
+	cat := d.Catalog
+	if in.Lang != "" {
+		c, err := report.CatalogFor(in.Lang)
+		if err != nil {
+			return nil, err
+		}
+		cat = c
+	}
 	t := d.ticket(in)
 	runner := &checks.Runner{DNS: d.DNS()}
 	res, err := runner.Run(ctx, d.Diagnose, t)
 	if err != nil {
 		return nil, err
 	}
-	return report.Diagnose(res, d.Catalog, Words), nil
+	return report.Diagnose(res, cat, Words), nil
+}
+
+// lang is the language a ticket's diagnosis is worded in.
+func (d *Desk) lang(in Ticket) string {
+	switch {
+	case in.Lang != "":
+		return in.Lang
+	case d.Lang != "":
+		return d.Lang
+	}
+	return "en"
 }
 
 // lint runs the desk's domain checks for domain.

@@ -53,7 +53,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 // allowed names the fields of each request, for the message refusing others.
-const ticketFields = "address, user, at, sender"
+const ticketFields = "address, user, at, sender, lang"
 
 // decodeJSON decodes exactly one JSON object of the fields of v from body.
 // A field v does not have is refused by name: a request never names a file,

@@ -59,13 +59,36 @@ func (p *pages) render(w http.ResponseWriter, name string, status int, data any)
 	w.Write(buf.Bytes())
 }
 
-type formView struct{ Address, User, At string }
+// formView is the form of a diagnosis: the request's fields, and the
+// languages an agent may ask the answer in.
+type formView struct {
+	Address, User, At string
+	Lang              string // the request's language; "": the desk's
+	Langs             []langOption
+}
+
+type langOption struct {
+	Tag, Name string
+	Selected  bool
+}
+
+// form is the form for a request's fields, with the languages of the
+// catalogs, the one the answer is in selected.
+func (s *Server) form(address, user, at, lang string) formView {
+	f := formView{Address: address, User: user, At: at, Lang: lang}
+	in := s.desk.lang(Ticket{Lang: lang})
+	for _, tag := range report.Languages() {
+		f.Langs = append(f.Langs, langOption{Tag: tag, Name: report.LanguageName(tag), Selected: tag == in})
+	}
+	return f
+}
 
 // diagnoseView is the page of one diagnosis, in the order an agent reads
 // it: the top cause and next step, the reply, the other causes with their
 // evidence, what could not be checked, what was ruled out.
 type diagnoseView struct {
 	Title       string
+	Lang        string // the language of the catalog's words
 	Form        formView
 	Error       string
 	D           *report.Diagnosis
@@ -129,6 +152,9 @@ func newDiagnoseView(form formView, d *report.Diagnosis) *diagnoseView {
 	if form.User != "" {
 		q.Set("user", form.User)
 	}
+	if form.Lang != "" {
+		q.Set("lang", form.Lang)
+	}
 	q.Set("at", d.At.Format("2006-01-02T15:04:05Z07:00"))
 	v.Permalink = "/d?" + q.Encode()
 	q.Set("format", "markdown")
@@ -139,7 +165,7 @@ func newDiagnoseView(form formView, d *report.Diagnosis) *diagnoseView {
 }
 
 func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
-	s.page.render(w, "index.html", http.StatusOK, &diagnoseView{Title: "Why didn't the email arrive?"})
+	s.page.render(w, "index.html", http.StatusOK, &diagnoseView{Title: "Why didn't the email arrive?", Form: s.form("", "", "", "")})
 }
 
 // wantsJSON reports whether the client asked for JSON: Accept:
@@ -156,27 +182,27 @@ func wantsJSON(r *http.Request) bool {
 	return false
 }
 
-// pageDiagnose is the permalink of a diagnosis: /d?address=&user=&at=,
+// pageDiagnose is the permalink of a diagnosis: /d?address=&user=&at=&lang=,
 // answering HTML, JSON (Accept: application/json) or Markdown
 // (format=markdown). The query has the fields of /v1/diagnose but sender.
 func (s *Server) pageDiagnose(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
-		case "address", "user", "at", "format":
+		case "address", "user", "at", "lang", "format":
 		default:
-			s.pageError(w, r, formView{}, errorf(http.StatusBadRequest, CodeUnknownField, k,
-				"unknown parameter %q: a permalink has only address, user, at and format", clip(k)))
+			s.pageError(w, r, s.form("", "", "", ""), errorf(http.StatusBadRequest, CodeUnknownField, k,
+				"unknown parameter %q: a permalink has only address, user, at, lang and format", clip(k)))
 			return
 		}
 	}
-	req := DiagnoseRequest{Address: q.Get("address"), User: q.Get("user"), At: q.Get("at")}
-	form := formView{Address: req.Address, User: req.User, At: req.At}
+	req := DiagnoseRequest{Address: q.Get("address"), User: q.Get("user"), At: q.Get("at"), Lang: q.Get("lang")}
 	t, e := req.ticket()
 	if e != nil {
-		s.pageError(w, r, form, e)
+		s.pageError(w, r, s.form(req.Address, req.User, req.At, ""), e)
 		return
 	}
+	form := s.form(req.Address, req.User, req.At, t.Lang)
 	release, ok := s.acquire(w)
 	if !ok {
 		return
@@ -194,7 +220,9 @@ func (s *Server) pageDiagnose(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 		report.Markdown(w, d)
 	default:
-		s.page.render(w, "diagnose.html", http.StatusOK, newDiagnoseView(form, d))
+		v := newDiagnoseView(form, d)
+		v.Lang = s.desk.lang(t)
+		s.page.render(w, "diagnose.html", http.StatusOK, v)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/whymail/whymail/internal/mailaddr"
+	"github.com/whymail/whymail/report"
 )
 
 // DiagnoseRequest is the body of POST /v1/diagnose and the query of /d.
@@ -17,6 +18,9 @@ type DiagnoseRequest struct {
 	User    string `json:"user,omitempty"`
 	At      string `json:"at,omitempty"`
 	Sender  string `json:"sender,omitempty"`
+	// Lang asks for the causes' words and the reply to the user in one
+	// of report.Languages ("fr"); empty is the desk's language.
+	Lang string `json:"lang,omitempty"`
 }
 
 // DomainRequest is the body of POST /v1/domain.
@@ -63,6 +67,13 @@ func (r DiagnoseRequest) ticket() (Ticket, *apiError) {
 		if len(t.Sender) > maxAddress || hasControl(t.Sender) || !isDomain(d) {
 			return Ticket{}, errorf(http.StatusBadRequest, CodeInvalidField, "sender", `"sender" is %q: want an address or a domain`, clip(t.Sender))
 		}
+	}
+	if l := strings.TrimSpace(r.Lang); l != "" {
+		tag, err := report.Language(l)
+		if err != nil || len(l) > maxField || hasControl(l) {
+			return Ticket{}, errorf(http.StatusBadRequest, CodeInvalidField, "lang", `"lang" is %q: the languages are %s`, clip(l), strings.Join(report.Languages(), ", "))
+		}
+		t.Lang = tag
 	}
 	return t, nil
 }

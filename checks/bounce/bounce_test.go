@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/internal/smtpreply"
 )
@@ -202,5 +203,31 @@ func TestCheckCaseFolded(t *testing.T) {
 	res = checktest.Run(t, nil, &checks.Ticket{Address: "alice@EXAMPLE.COM", Sources: checks.Sources{Bounces: checktest.MessageFiles([]string{"testdata/postfix-dsn-userunknown.eml"}...)}}, Check)
 	if msgs := strings.Join(checktest.Messages(res, "bounce"), "\n"); strings.Contains(msgs, "case-folded") {
 		t.Errorf("case note for a domain-only difference: %q", msgs)
+	}
+}
+
+// TestCheckAccountAddress: the user record has another address than the
+// ticket's; the app sent there, so a bounce for it is the mail's.
+func TestCheckAccountAddress(t *testing.T) {
+	tk := func() *checks.Ticket {
+		return &checks.Ticket{Address: "zoe@example.com", Sources: checks.Sources{Bounces: checktest.MessageFiles("testdata/postfix-dsn-userunknown.eml")}}
+	}
+	acct := &account.Account{Found: true, ID: "u2", Email: "alice@example.com", Status: "active"}
+	res := checktest.RunGiven(t, nil, tk(), map[*checks.Check]any{account.Check: checktest.Result(acct)}, Check)
+	msgs := strings.Join(checktest.Messages(res, "bounce"), "\n")
+	if v := checktest.Best(res, checks.MailboxUnknown); v != checks.Confirmed {
+		t.Errorf("a bounce for the account's address: mailbox-unknown %q, want confirmed\n%s", v, msgs)
+	}
+	if !strings.Contains(msgs, "mail to alice@example.com bounced") || !strings.Contains(msgs, "alice@example.com is the address on the account, where the app sends the mail, not to zoe@example.com") {
+		t.Errorf("messages %s", msgs)
+	}
+
+	// Another address altogether: both named.
+	acct.Email = "nina@example.com"
+	res = checktest.RunGiven(t, nil, tk(), map[*checks.Check]any{account.Check: checktest.Result(acct)}, Check)
+	msgs = strings.Join(checktest.Messages(res, "bounce"), "\n")
+	if v := checktest.Best(res, checks.MailboxUnknown); v != checks.Unknown ||
+		!strings.Contains(msgs, "not for zoe@example.com or nina@example.com (the address on the account)") {
+		t.Errorf("a bounce for neither: %q\n%s", v, msgs)
 	}
 }

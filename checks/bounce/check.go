@@ -6,17 +6,21 @@ import (
 	"strings"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
+	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/internal/smtpreply"
 	"github.com/whymail/whymail/source"
 )
 
 // Check reads the bounce messages and reports what they say about the
-// ticket's address.
+// ticket's address, and about the account's own address when the user
+// record has another: the app sends there.
 var Check = &checks.Check{
 	Name: "bounce",
 	Doc: "Reads the bounce messages given (.eml, mbox or Maildir; RFC 3464 " +
 		"delivery status notifications and the plain-text bounces of common MTAs and " +
-		"providers) and reports the failure they record for the recipient.",
+		"providers) and reports the failure they record for the recipient (or the account's address).",
+	Requires:   []*checks.Check{account.Check},
 	ResultType: reflect.TypeFor[*Result](),
 	Run:        run,
 }
@@ -32,6 +36,14 @@ func run(p *checks.Pass) (any, error) {
 			p.Missing(c, []checks.Input{checks.InputBounce}, "no bounce message was given; a bounce would say whether the mailbox exists and has room")
 		}
 		return nil, nil
+	}
+	// The app sends to the address on the account: when the user record
+	// has another than the ticket's, its bounces are the mail's too.
+	other := ""
+	if acct := checks.ResultOf[*account.Account](p, account.Check); acct != nil && acct.Found && acct.Email != "" {
+		if ok, _ := mailaddr.Match(acct.Email, t.Address); !ok {
+			other = acct.Email
+		}
 	}
 	res := &Result{}
 	for _, src := range t.Sources.Bounces {
@@ -51,9 +63,20 @@ func run(p *checks.Pass) (any, error) {
 			bf.Bounces++
 			for _, r := range b.Recipients {
 				rec := record(m.Name, b, r)
-				if !sameAddress(r.Address, t.Address) && !sameAddress(r.OriginalRecipient, t.Address) {
+				mine := sameAddress(r.Address, t.Address) || sameAddress(r.OriginalRecipient, t.Address)
+				if !mine && other != "" && (sameAddress(r.Address, other) || sameAddress(r.OriginalRecipient, other)) {
+					res.Recipients = append(res.Recipients, rec)
+					report(p, b, r, rec, caseNote(r, other)+
+						fmt.Sprintf("; %s is the address on the account, where the app sends the mail, not to %s", other, t.Address))
+					continue
+				}
+				if !mine {
 					res.Others++
-					msg := fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, t.Address, describe(rec))
+					not := t.Address
+					if other != "" {
+						not += " or " + other + " (the address on the account)"
+					}
+					msg := fmt.Sprintf("%s is a bounce for %s, not for %s (%s)", m.Name, r.Address, not, describe(rec))
 					if r.Address == "" {
 						msg = fmt.Sprintf("%s is a %s that names no recipient: it cannot be tied to %s", m.Name, kindWords(b.Kind), t.Address)
 					}
@@ -71,8 +94,12 @@ func run(p *checks.Pass) (any, error) {
 		res.Files = append(res.Files, bf)
 	}
 	if len(res.Recipients) == 0 {
+		about := t.Address
+		if other != "" {
+			about += " or " + other + ", the address on the account"
+		}
 		for _, c := range causes {
-			p.Unknown(c, "the bounce files given hold nothing about %s", t.Address)
+			p.Unknown(c, "the bounce files given hold nothing about %s", about)
 		}
 	}
 	return res, nil

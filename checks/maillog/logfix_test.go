@@ -218,6 +218,14 @@ func TestLogZone(t *testing.T) {
 	if got := checktest.Best(res, checks.NotSent); got == checks.RuledOut {
 		t.Errorf("UTC: not-sent = %q", got)
 	}
+	// A log of its own zone (ZonedLog) is read in it, whatever the
+	// ticket's zone is.
+	tk.Sources.Logs[0] = &checks.ZonedLog{Stream: tk.Sources.Logs[0], Zone: paris}
+	res = checktest.RunGiven(t, nil, tk, given(nil, nil), Check)
+	if got := checktest.Best(res, checks.NotSent); got != checks.RuledOut ||
+		!strings.Contains(strings.Join(checktest.Messages(res, "maillog"), "\n"), "read as Europe/Paris") {
+		t.Errorf("a log in Paris time, the ticket's zone UTC: not-sent = %q\n%v", got, checktest.Messages(res, "maillog"))
+	}
 	// A zone in the timestamp wins; nothing is said about a zone.
 	f, err := ReadIn(strings.NewReader("2026-11-22T10:30:01+01:00 mail postfix/qmgr[1]: ABCDEF1234: removed\n"), "x.log", at, paris, "alice@example.com")
 	if err != nil || f.Coverage.Zone != nil {

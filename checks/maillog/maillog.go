@@ -78,7 +78,7 @@ func run(p *checks.Pass) (any, error) {
 		if err != nil {
 			return nil, p.SourceFailed(src, err, causes...)
 		}
-		f, err := ReadIn(rc, name, at, t.LogZone, watched...)
+		f, err := ReadIn(rc, name, at, t.LogZoneOf(src), watched...)
 		rc.Close()
 		if err != nil {
 			return nil, p.SourceFailed(src, err, causes...)

@@ -166,10 +166,18 @@ func stripComments(s string) string {
 }
 
 // parseAuthResults reads an Authentication-Results field with authres,
-// after removing comments (which may hold semicolons).
+// after removing comments (which may hold semicolons). Exchange Online
+// writes the field without its authserv-id ("spf=pass (sender IP is ...)
+// smtp.mailfrom=...; dkim=...; dmarc=fail action=oreject ..."): read as
+// the results of an unnamed receiver.
 func parseAuthResults(v string) *AuthResults {
 	ar := &AuthResults{Raw: strings.Join(strings.Fields(v), " ")}
-	id, results, _ := authres.Parse(stripComments(ar.Raw))
+	clean := stripComments(ar.Raw)
+	id, results, err := authres.Parse(clean)
+	if err != nil && noAuthServID.MatchString(clean) {
+		_, results, _ = authres.Parse("unnamed; " + clean)
+		id = ""
+	}
 	ar.AuthServID = id
 	for _, r := range results {
 		switch r := r.(type) {
@@ -203,11 +211,16 @@ func parseAuthResults(v string) *AuthResults {
 
 var (
 	// dispositionRE finds the receiver's disposition of a DMARC result:
-	// Microsoft's "dmarc=fail action=quarantine" and "(p=reject
-	// dis=quarantine)", and the "policy.dmarc=quarantine" property.
-	dispositionRE = regexp.MustCompile(`(?i)\bdmarc=(\w+)[^;]*?\b(?:dis|action|policy\.dmarc)=([a-z]+)`)
-	sclRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SCL:(-?\d)\b`)
-	sfvRE         = regexp.MustCompile(`(?i)(?:^|;)\s*SFV:([A-Z]+)\b`)
+	// Microsoft's "dmarc=fail action=quarantine" (and its "oreject",
+	// "pct.reject"), Gmail's "(p=QUARANTINE sp=QUARANTINE dis=QUARANTINE)",
+	// and the "policy.dmarc=quarantine" property.
+	dispositionRE = regexp.MustCompile(`(?i)\bdmarc=(\w+)[^;]*?\b(?:dis|action|policy\.dmarc)=([a-z]+(?:\.[a-z]+)?)`)
+	// noAuthServID matches a field that starts with a result, not with
+	// the receiver's name (Exchange Online's): an authserv-id is a token
+	// or a quoted string, never "method=".
+	noAuthServID = regexp.MustCompile(`(?i)^\s*[a-z][a-z0-9_-]*\s*=`)
+	sclRE        = regexp.MustCompile(`(?i)(?:^|;)\s*SCL:(-?\d)\b`)
+	sfvRE        = regexp.MustCompile(`(?i)(?:^|;)\s*SFV:([A-Z]+)\b`)
 )
 
 // parseSpam reads the spam verdict headers the big receivers write:
@@ -433,7 +446,8 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		Verdict: checks.Likely, Strength: checks.OfRecord, Data: data,
 		Message: fmt.Sprintf("the receiver %s recorded %s (all results: %s)", orUnknown(ar.AuthServID), strings.Join(bad, ", "), strings.Join(parts, ", "))}
 	dis := ar.DMARCDisposition
-	if failed(ar.DMARC) && (dis == "quarantine" || dis == "reject") {
+	applied := appliedDisposition(dis)
+	if failed(ar.DMARC) && applied != "" {
 		// The receiver applied the domain's DMARC policy to this message:
 		// the failure is its decision, not an inference.
 		f.Verdict = checks.Confirmed
@@ -441,11 +455,34 @@ func reportAuth(p *checks.Pass, file string, res *Result) {
 		f.Message += fmt.Sprintf("; it applied the DMARC policy (disposition %s)", dis)
 	}
 	p.Report(f)
-	if failed(ar.DMARC) && dis == "quarantine" {
+	if failed(ar.DMARC) && applied == "quarantine" {
+		why := fmt.Sprintf("the receiver %s quarantined the message for failing DMARC (dmarc=fail, disposition %s): it went to the spam folder or the quarantine, not the inbox", orUnknown(ar.AuthServID), dis)
+		if dis != "quarantine" {
+			why = fmt.Sprintf("the receiver %s marked the message as spam for failing DMARC instead of rejecting it (dmarc=fail, action=%s: Microsoft 365's override of p=reject): it went to the Junk Email folder or the quarantine, not the inbox", orUnknown(ar.AuthServID), dis)
+		}
 		p.Report(checks.Finding{Severity: checks.Warning, Record: file, Cause: checks.SpamFolder,
 			Verdict: checks.Likely, Strength: checks.OfRecord, Data: map[string]any{"dmarc_disposition": dis, "raw": ar.Raw},
-			Message: fmt.Sprintf("the receiver %s quarantined the message for failing DMARC (dmarc=fail, disposition quarantine): it went to the spam folder or the quarantine, not the inbox", orUnknown(ar.AuthServID))})
+			Message: why})
 	}
+}
+
+// appliedDisposition says what the receiver did to a message that failed
+// DMARC, from the disposition it recorded: "quarantine" (held, or filed
+// as spam), "reject", or "" when it applied no policy. Microsoft 365
+// writes "oreject" (or "o.reject") when it overrides p=reject and marks
+// the message as spam instead, and "pct.quarantine" or "pct.reject" when
+// the policy's pct= sampled the message out, so that it was delivered
+// as if there were no policy.
+func appliedDisposition(dis string) string {
+	switch dis {
+	case "quarantine":
+		return "quarantine"
+	case "reject":
+		return "reject"
+	case "oreject", "o.reject":
+		return "quarantine"
+	}
+	return ""
 }
 
 // reportSpam reports the receiver's spam verdict headers: of record for

@@ -95,6 +95,17 @@ func TestCheck(t *testing.T) {
 		{"dmarc fail dis=none", "dmarc-none.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail"},
 		{"dmarc fail dis=none no spam", "dmarc-none.eml", at, checks.SpamFolder, "", checks.StatusError, ""},
 		{"policy.dmarc=reject", "dmarc-policy-reject.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "disposition reject"},
+		// Gmail's form: the disposition inside the comment, upper-case.
+		{"gmail dis=QUARANTINE", "dmarc-gmail-quarantine.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "disposition quarantine"},
+		{"gmail dis=QUARANTINE spam folder", "dmarc-gmail-quarantine.eml", at, checks.SpamFolder, checks.Likely, checks.StatusError, "mx.google.com quarantined the message"},
+		// Microsoft 365 overrides p=reject and files the message as spam.
+		{"microsoft oreject", "dmarc-ms-oreject.eml", at, checks.SenderAuth, checks.Confirmed, checks.StatusError, "disposition oreject"},
+		{"microsoft oreject spam folder", "dmarc-ms-oreject.eml", at, checks.SpamFolder, checks.Likely, checks.StatusError, "action=oreject: Microsoft 365's override of p=reject"},
+		// pct= sampled the message out: the policy was not applied.
+		{"microsoft pct.quarantine", "dmarc-ms-pct.eml", at, checks.SenderAuth, checks.Likely, checks.StatusError, "dmarc=fail"},
+		{"microsoft pct.quarantine no spam", "dmarc-ms-pct.eml", at, checks.SpamFolder, "", checks.StatusError, ""},
+		// Exchange Online's Authentication-Results name no receiver.
+		{"microsoft auth results", "ms-junk.eml", at, checks.SenderAuth, checks.RuledOut, checks.StatusWarning, "the receiver says spf=pass (app.example), dkim=pass (app.example), dmarc=pass (app.example)"},
 		{"microsoft junk", "ms-junk.eml", at, checks.SpamFolder, checks.Confirmed, checks.StatusWarning, "X-MS-Exchange-Organization-SCL: 6"},
 		{"microsoft scl only", "ms-scl-only.eml", at, checks.SpamFolder, checks.Likely, checks.StatusWarning, "spam confidence level 5"},
 		{"microsoft clean", "ms-clean.eml", at, checks.SpamFolder, checks.RuledOut, checks.StatusOK, "SFV:NSPM"},
@@ -131,7 +142,7 @@ func TestCheckInputError(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml", "ms-junk.eml", "spamassassin-yes.eml", "dmarc-policy-reject.eml"} {
+	for _, n := range []string{"delivered-gmail.eml", "dmarc-fail.eml", "old-slow.eml", "ms-junk.eml", "spamassassin-yes.eml", "dmarc-policy-reject.eml", "dmarc-gmail-quarantine.eml", "dmarc-ms-oreject.eml"} {
 		b, _ := os.ReadFile("testdata/" + n)
 		f.Add(b)
 	}

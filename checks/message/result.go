@@ -68,7 +68,8 @@ type AuthResults struct {
 	DMARC      authres.ResultValue
 	DMARCFrom  string // header.from
 	// DMARCDisposition is what the receiver did with a DMARC failure
-	// ("quarantine", "reject", "none"): dis=, action= or policy.dmarc=.
+	// ("quarantine", "reject", "none", Microsoft's "oreject" and
+	// "pct.reject"), lower-cased: dis=, action= or policy.dmarc=.
 	DMARCDisposition string
 	Raw              string
 }

@@ -11,16 +11,21 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/internal/mailaddr"
 	"github.com/whymail/whymail/source"
 )
 
-// Check reports whether the recipient is on one of the suppression lists.
+// Check reports whether the recipient is on one of the suppression lists,
+// and the account's own address when the user record has another: the app
+// sends there.
 var Check = &checks.Check{
 	Name: "suppression",
-	Doc: "Looks the recipient up in the given suppression lists (generic CSV, SendGrid, Amazon SES, " +
-		"Postmark, Mailgun exports); a hit means the provider drops mail to it without trying.",
-	Run: run,
+	Doc: "Looks the recipient (and the account's address, when it is another) up in the given suppression " +
+		"lists (generic CSV, SendGrid, Amazon SES, Postmark, Mailgun exports); a hit means the provider drops " +
+		"mail to it without trying.",
+	Requires: []*checks.Check{account.Check},
+	Run:      run,
 }
 
 // A Hit is one list entry that matched the recipient.
@@ -31,6 +36,9 @@ type Hit struct {
 	// CaseFolded is set when only a case-insensitive comparison of the
 	// local part matched (RFC 5321 §2.4: the local part may be case-sensitive).
 	CaseFolded bool
+	// Account is set when the entry is the account's own address, not
+	// the ticket's.
+	Account bool
 }
 
 type fileSummary struct {
@@ -47,9 +55,21 @@ func run(p *checks.Pass) (any, error) {
 			"spam-report and unsubscribe lists would settle this.")
 		return nil, nil
 	}
+	// The app sends to the address on the account: when the user record
+	// has another than the ticket's, that one is looked up too.
+	other := ""
+	if acct := checks.ResultOf[*account.Account](p, account.Check); acct != nil && acct.Found && acct.Email != "" {
+		if ok, _ := mailaddr.Match(acct.Email, t.Address); !ok {
+			other = acct.Email
+		}
+	}
+	watched := []string{t.Address}
+	if other != "" {
+		watched = append(watched, other)
+	}
 	var hits []Hit
 	var files []fileSummary
-	q := source.Query{Recipients: []string{t.Address}}
+	q := source.Query{Recipients: watched}
 	opened := checks.OpenAll(p.Context, t.Sources.Suppressions, q)
 	defer func() {
 		for _, o := range opened {
@@ -74,6 +94,10 @@ func run(p *checks.Pass) (any, error) {
 			n++
 			if ok, folded := mailaddr.Match(e.Address, t.Address); ok {
 				hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded})
+			} else if other != "" {
+				if ok, folded := mailaddr.Match(e.Address, other); ok {
+					hits = append(hits, Hit{File: name, Entry: e, CaseFolded: folded, Account: true})
+				}
 			}
 			return nil
 		})
@@ -99,25 +123,36 @@ func run(p *checks.Pass) (any, error) {
 		files = append(files, fileSummary{name, f, n})
 	}
 	for _, h := range hits {
-		report(p, h)
+		report(p, h, other)
 	}
 	if len(hits) == 0 {
 		var parts []string
 		for _, f := range files {
 			parts = append(parts, fmt.Sprintf("%s: %s, %d entries", f.name, f.format, f.entries))
 		}
+		who := t.Address + " is"
+		if other != "" {
+			who = fmt.Sprintf("%s and %s, the address on the account, are", t.Address, other)
+		}
 		p.Report(checks.Finding{Severity: checks.OK, Cause: checks.Suppressed, Verdict: checks.RuledOut,
 			Strength: checks.OfRecord,
-			Message:  fmt.Sprintf("%s is on none of the suppression lists given (%s).", t.Address, strings.Join(parts, "; ")),
+			Message:  fmt.Sprintf("%s on none of the suppression lists given (%s).", who, strings.Join(parts, "; ")),
 			Data:     map[string]any{"files": len(files)}})
 	}
 	return nil, nil
 }
 
-func report(p *checks.Pass, h Hit) {
+// report reports a hit; other is the account's address when it is not
+// the ticket's.
+func report(p *checks.Pass, h Hit, other string) {
 	e := h.Entry
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is on the %s %s list (%s:%d)", p.Ticket.Address, e.Provider, e.List, h.File, e.Line)
+	if h.Account {
+		fmt.Fprintf(&b, "%s, the address on the account (where the app sends the mail, not to %s), is on the %s %s list (%s:%d)",
+			other, p.Ticket.Address, e.Provider, e.List, h.File, e.Line)
+	} else {
+		fmt.Fprintf(&b, "%s is on the %s %s list (%s:%d)", p.Ticket.Address, e.Provider, e.List, h.File, e.Line)
+	}
 	if h.CaseFolded {
 		fmt.Fprintf(&b, " as %s: only the local part's case differs, and the provider compares addresses without case", e.Address)
 	}
@@ -146,6 +181,9 @@ func report(p *checks.Pass, h Hit) {
 	data := map[string]any{
 		"file": h.File, "line": e.Line, "provider": e.Provider, "list": e.List,
 		"address": e.Address, "case_folded": h.CaseFolded, "format": h.Format.String(),
+	}
+	if h.Account {
+		data["account_address"] = true
 	}
 	if e.Reason != "" {
 		data["reason"] = e.Reason

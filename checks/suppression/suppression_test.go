@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/checks/account"
 	"github.com/whymail/whymail/internal/checktest"
 	"github.com/whymail/whymail/internal/textinput"
 	"github.com/whymail/whymail/internal/textinput/textinputtest"
@@ -233,4 +234,41 @@ func FuzzRead(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// TestAccountAddress: the account's own address, when the user record has
+// another than the ticket's, is where the app sends: it is looked up too,
+// and a listing of it is the suppression of the mail.
+func TestAccountAddress(t *testing.T) {
+	tk := ticket("zoe@example.com", "generic.csv")
+	acct := &account.Account{Found: true, ID: "u2", Email: "bob@example.com", Status: "active"}
+	res := checktest.RunGiven(t, nil, tk, map[*checks.Check]any{account.Check: checktest.Result(acct)}, Check)
+	msgs := strings.Join(checktest.Messages(res, "suppression"), "\n")
+	if v := checktest.Best(res, checks.Suppressed); v != checks.Confirmed {
+		t.Errorf("the account's address listed: suppressed %q, want confirmed\n%s", v, msgs)
+	}
+	if !strings.Contains(msgs, "bob@example.com, the address on the account (where the app sends the mail, not to zoe@example.com), is on the generic") {
+		t.Errorf("messages %s", msgs)
+	}
+	f := res.Check("suppression").Findings[0]
+	if f.Data["account_address"] != true || !strings.Contains(strings.Join(f.Steps, " "), "bob@example.com") {
+		t.Errorf("data %v steps %q", f.Data, f.Steps)
+	}
+
+	// Neither listed: both named in the ruling-out.
+	acct.Email = "nina@example.com"
+	res = checktest.RunGiven(t, nil, tk, map[*checks.Check]any{account.Check: checktest.Result(acct)}, Check)
+	if v := checktest.Best(res, checks.Suppressed); v != checks.RuledOut ||
+		!strings.Contains(strings.Join(checktest.Messages(res, "suppression"), "\n"), "zoe@example.com and nina@example.com, the address on the account, are on none") {
+		t.Errorf("neither listed: %q %v", v, checktest.Messages(res, "suppression"))
+	}
+
+	// No record, or the record's address is the ticket's: the ticket's alone.
+	for _, a := range []*account.Account{nil, {Found: false}, {Found: true, Email: "ZOE@example.com"}} {
+		res = checktest.RunGiven(t, nil, tk, map[*checks.Check]any{account.Check: checktest.Result(a)}, Check)
+		if msgs := checktest.Messages(res, "suppression"); checktest.Best(res, checks.Suppressed) != checks.RuledOut ||
+			!strings.Contains(msgs[0], "zoe@example.com is on none") {
+			t.Errorf("account %+v: %v", a, msgs)
+		}
+	}
 }

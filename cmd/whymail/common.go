@@ -262,6 +262,16 @@ func markPath(fs *pflag.FlagSet, names ...string) {
 	}
 }
 
+// pathKeysAnnotation marks flags whose LOG=VALUE entries (and mapping
+// keys, in a --config file) name files, taken relative to that file.
+const pathKeysAnnotation = "whymail_path_keys"
+
+func markPathKeys(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		_ = fs.SetAnnotation(n, pathKeysAnnotation, []string{"true"})
+	}
+}
+
 // bindConfig adds --config to cmd.
 func bindConfig(fs *pflag.FlagSet, path *string) {
 	fs.StringVar(path, "config", "", "YAML file of settings: keys are flag names (sender, sending-ip, users, log, zone, ...); flags override it")
@@ -308,8 +318,16 @@ func applyConfig(cmd *cobra.Command, path string) error {
 		if fl.Changed {
 			continue // the command line wins
 		}
+		pathKeys := len(fl.Annotations[pathKeysAnnotation]) > 0
 		if mf, ok := fl.Value.(mapFlag); ok {
 			if m, ok := settings[key].(map[string]any); ok {
+				if pathKeys {
+					rel := make(map[string]any, len(m))
+					for k, v := range m {
+						rel[configPath(filepath.Dir(path), k)] = v
+					}
+					m = rel
+				}
 				if err := mf.SetMap(m); err != nil {
 					return usageError("--config %s: %s: %v", path, key, err)
 				}
@@ -326,6 +344,9 @@ func applyConfig(cmd *cobra.Command, path string) error {
 			}
 			if len(fl.Annotations[pathAnnotation]) > 0 {
 				v = configPath(filepath.Dir(path), v)
+			}
+			if i := strings.LastIndexByte(v, '='); pathKeys && i >= 0 {
+				v = configPath(filepath.Dir(path), v[:i]) + v[i:]
 			}
 			if err := fs.Set(key, v); err != nil {
 				// The value may hold a secret from the environment.

@@ -24,7 +24,7 @@ type diagnoseOptions struct {
 	dnsbl      []string
 	user       string
 	linkTTL    time.Duration
-	logTZ      string
+	logTZ      logZones
 	statusMap  statusMap
 	lang       string
 	evidence   evidenceOptions
@@ -70,7 +70,6 @@ was ruled out.
 	fs := cmd.Flags()
 	bindConfig(fs, &o.config)
 	o.bindTicket(fs)
-	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
 	o.out.bind(fs, "text", "json", "markdown")
 	o.out.bindColor(fs)
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer")
@@ -99,10 +98,12 @@ func (o *diagnoseOptions) bindTicket(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.linkTTL, "link-ttl", 24*time.Hour, "how long a reset link stays valid")
 	fs.StringArrayVar(&o.evidence.suppressions, "suppressions", nil, "a suppression list: generic CSV or a SendGrid, SES, Postmark or Mailgun export (repeatable)")
 	fs.StringArrayVar(&o.evidence.logs, "log", nil, "a mail log: Postfix, Exim, or provider event JSON; gzip is fine (repeatable)")
-	fs.StringVar(&o.logTZ, "log-tz", "", "the time zone of log timestamps that carry none (syslog): an IANA name such as Europe/Paris, UTC or Local (default Local, this machine's)")
+	fs.StringVar(&o.lang, "lang", "en", "the language of the causes' titles, explanations, agent steps and replies to the user: "+strings.Join(report.Languages(), ", "))
+	fs.Var(&o.logTZ, "log-tz", logZoneHelp)
 	fs.StringArrayVar(&o.evidence.bounces, "bounce", nil, "a bounce message (.eml, mbox or Maildir, or Amazon SES notification JSON; - for standard input) (repeatable)")
 	fs.StringVar(&o.evidence.message, "message", "", "a copy of the sent message (.eml; - for standard input)")
 	markPath(fs, "users", "suppressions", "log", "bounce", "message")
+	markPathKeys(fs, "log-tz")
 }
 
 func (o *diagnoseOptions) ticket(address string) (*checks.Ticket, error) {
@@ -130,10 +131,11 @@ func (o *diagnoseOptions) settings() (*checks.Ticket, error) {
 	if o.linkTTL <= 0 {
 		return nil, usageError("--link-ttl must be positive, got %s", o.linkTTL)
 	}
-	zone, err := logZone(o.logTZ)
+	zone, zones, err := o.logTZ.zones(o.evidence.logs)
 	if err != nil {
 		return nil, err
 	}
+	o.evidence.logZones = zones
 	t := &checks.Ticket{
 		LogZone: zone,
 		Sender:  o.sender, HELO: o.helo, DKIMSelectors: o.selectors, DNSBLZones: o.dnsbl,

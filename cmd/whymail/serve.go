@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,6 +54,9 @@ setting comes from the config and flags given here, never from a request.
 Without --tokens or --trusted-header the server is unauthenticated and
 starts only on a loopback address.
 
+--lang sets the desk's language; a request may ask for another with its
+"lang" field (the page's "Answer in"): ` + strings.Join(report.Languages(), ", ") + `.
+
 Helpdesk apps are enabled by their shared secrets in the environment:
 ` + envZendesk + `, ` + envHelpScout + `, ` + envIntercom + `.`,
 		Example: `  # The demo desk, on this machine only.
@@ -93,6 +97,11 @@ Helpdesk apps are enabled by their shared secrets in the environment:
 // ticket settings, sources and DNS as diagnose, with one DNS cache shared
 // by every request, and MTA-STS fetches refused for non-public addresses.
 func (o *diagnoseOptions) desk(cacheSize int) (*server.Desk, error) {
+	cat, err := report.CatalogFor(o.lang)
+	if err != nil {
+		return nil, usageError("--lang: %v", err)
+	}
+	lang, _ := report.Language(o.lang)
 	t, err := o.settings()
 	if err != nil {
 		return nil, err
@@ -120,7 +129,8 @@ func (o *diagnoseOptions) desk(cacheSize int) (*server.Desk, error) {
 		Address: func(ctx context.Context, dns lookup.Resolver, address string) *report.AddressVerdict {
 			return checkAddress(ctx, dns, address, "")
 		},
-		Catalog: report.English,
+		Catalog: cat,
+		Lang:    lang,
 	}, nil
 }
 

@@ -118,6 +118,50 @@ func TestServeSameDocuments(t *testing.T) {
 	}
 }
 
+// TestServeLanguage: --lang (or lang: in the config) is the desk's
+// language, the document diagnose --lang prints; a request's "lang" asks
+// for another; an unknown language stops serve naming those there are.
+func TestServeLanguage(t *testing.T) {
+	srv := demoServer(t, "--lang", "fr")
+	var cli, errb bytes.Buffer
+	if code := Main([]string{"diagnose", "--config", demoConfig, "alice@gmial.com", "--lang", "fr", "--format", "json"}, nil, &cli, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	post := func(body string) []byte {
+		req := httptest.NewRequest("POST", "/v1/diagnose", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, req)
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %s", body, w.Code, w.Body)
+		}
+		return w.Body.Bytes()
+	}
+	if a, b := shape(t, cli.Bytes()), shape(t, post(`{"address":"alice@gmial.com"}`)); a != b {
+		t.Errorf("serve --lang fr differs from diagnose --lang fr\nCLI: %.2000s\nAPI: %.2000s", a, b)
+	}
+	cli.Reset()
+	if code := Main([]string{"diagnose", "--config", demoConfig, "alice@gmial.com", "--format", "json"}, nil, &cli, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if a, b := shape(t, cli.Bytes()), shape(t, post(`{"address":"alice@gmial.com","lang":"en"}`)); a != b {
+		t.Errorf("a French desk asked for English differs from diagnose\nCLI: %.2000s\nAPI: %.2000s", a, b)
+	}
+
+	dir := t.TempDir()
+	config := filepath.Join(dir, "desk.yaml")
+	os.WriteFile(config, []byte("lang: de\n"), 0o600)
+	for _, args := range [][]string{
+		{"serve", "--config", demoConfig, "--lang", "xx"},
+		{"serve", "--config", config},
+	} {
+		errb.Reset()
+		if code := Main(args, nil, io.Discard, &errb); code != ExitUsage || !strings.Contains(errb.String(), "the languages are en, fr") {
+			t.Errorf("%q: exit %d: %s", args, code, errb.String())
+		}
+	}
+}
+
 // TestServeRefusesUnauthenticated: on an address that is not loopback,
 // no auth means no server.
 func TestServeRefusesUnauthenticated(t *testing.T) {

@@ -36,6 +36,8 @@ type evidenceOptions struct {
 	logs         []string
 	bounces      []string
 	message      string
+	// logZones are the zones of single logs by spec (--log-tz LOG=ZONE).
+	logZones map[string]*time.Location
 	// timeout bounds each call to a source that is not a file.
 	timeout time.Duration
 }
@@ -185,6 +187,9 @@ func (o *evidenceOptions) sources() (checks.Sources, error) {
 				return s, usageError("%s %s: %s cannot give %s", op.flag, source.Redact(op.spec), src.Describe(), op.kind)
 			}
 			if op.kind == source.KindLog {
+				if z := o.logZones[op.spec]; z != nil {
+					st = &checks.ZonedLog{Stream: st, Zone: z}
+				}
 				s.Logs = append(s.Logs, st)
 			} else {
 				s.Suppressions = append(s.Suppressions, st)

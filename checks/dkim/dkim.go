@@ -61,16 +61,13 @@ func run(p *checks.Pass) (any, error) {
 			selectors = append(selectors, s.Name)
 		}
 	}
-	probes := make([]*probe, len(selectors))
-	var wg sync.WaitGroup
-	for i, sel := range selectors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			probes[i] = lookupKey(p.Context, p.DNS, strings.TrimSpace(sel), domain)
-		}()
+	var probes []*probe
+	noTree := false
+	if res.Probed {
+		selectors, probes, noTree = probeCommon(p.Context, p.DNS, domain, selectors)
+	} else {
+		probes = lookupKeys(p.Context, p.DNS, domain, selectors)
 	}
-	wg.Wait()
 
 	// When DNS fails for every probed selector, one finding says so; forty
 	// lines of "could not look up" would bury the rest of the report.
@@ -100,7 +97,7 @@ func run(p *checks.Pass) (any, error) {
 		}
 	}
 	if res.Probed && !allFailed {
-		summarise(p, domain, selectors, found, failed)
+		summarise(p, domain, selectors, found, failed, noTree)
 	}
 	var err error
 	if len(failed) > 0 && (!res.Probed || len(failed) == len(probes)) {
@@ -125,6 +122,49 @@ func run(p *checks.Pass) (any, error) {
 		p.Report(checks.MissingOf(idNeedsMessage, checks.SenderAuth, []checks.Input{checks.InputMessage}, "%s publishes a usable DKIM key; whether the app's mail is signed with it needs a copy of a sent message", domain))
 	}
 	return res, err
+}
+
+// probeFirst is how many common selectors are asked beside
+// _domainkey.DOMAIN before the others.
+const probeFirst = 3
+
+// probeCommon looks up the common selectors of domain. When
+// _domainkey.DOMAIN does not exist (NXDOMAIN), no name below it does
+// (RFC 8020), so no selector can: the first few, asked with it, show a
+// server that answers NXDOMAIN for an empty non-terminal against the RFC,
+// and the others are not asked (most of a batch's DKIM lookups, for
+// domains without DKIM). It returns the selectors asked and their probes,
+// and whether the tree was found missing.
+func probeCommon(ctx context.Context, r lookup.Resolver, domain string, selectors []string) ([]string, []*probe, bool) {
+	first := selectors[:min(probeFirst, len(selectors))]
+	var tree *lookup.Answer
+	var treeErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tree, treeErr = lookup.Do(ctx, r, "_domainkey."+domain, dns.TypeTXT)
+	}()
+	probes := lookupKeys(ctx, r, domain, first)
+	<-done
+	missing := treeErr == nil && tree.Status() == lookup.StatusNXDomain
+	for _, pr := range probes {
+		missing = missing && pr.err == nil && pr.status == lookup.StatusNXDomain
+	}
+	if missing {
+		return first, probes, true
+	}
+	return selectors, append(probes, lookupKeys(ctx, r, domain, selectors[len(first):])...), false
+}
+
+// lookupKeys looks up the key record of each selector at once.
+func lookupKeys(ctx context.Context, r lookup.Resolver, domain string, selectors []string) []*probe {
+	probes := make([]*probe, len(selectors))
+	var wg sync.WaitGroup
+	for i, sel := range selectors {
+		wg.Go(func() { probes[i] = lookupKey(ctx, r, strings.TrimSpace(sel), domain) })
+	}
+	wg.Wait()
+	return probes
 }
 
 // probe is the outcome of looking up one selector's key record.
@@ -310,10 +350,21 @@ func report(p *checks.Pass, pr *probe, probed bool) KeyRecord {
 	return k
 }
 
-func summarise(p *checks.Pass, domain string, selectors, found, failed []string) {
+func summarise(p *checks.Pass, domain string, selectors, found, failed []string, noTree bool) {
 	data := map[string]any{"probed": selectors, "found": found}
 	if len(failed) > 0 {
 		data["failed"] = failed
+	}
+	if noTree {
+		data["domainkey"] = "nxdomain"
+		p.Report(checks.Finding{ID: idNoneProbed, Severity: checks.Warning, Record: record, Data: data,
+			Cause: checks.SenderAuth, Verdict: checks.Possible, Strength: checks.Indirect,
+			Message: fmt.Sprintf("no DKIM key at %s: _domainkey.%s does not exist (NXDOMAIN), so no selector under it can (RFC 8020); "+
+				"%s, asked to be sure, have none either, and the other %d common selectors were not asked",
+				domain, domain, strings.Join(selectors, ", "), len(CommonSelectors)-len(selectors)),
+			Needs: []checks.Input{checks.InputDKIMSelector},
+			Steps: []string{"publish a DKIM key for the app's mail service, or find the selector in the s= tag of the DKIM-Signature header of a message the app sent and check again with it"}})
+		return
 	}
 	if len(found) > 0 {
 		p.Report(checks.Finding{ID: idProbed, Severity: checks.Info, Record: record, Data: data,

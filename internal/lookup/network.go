@@ -207,10 +207,10 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 		}
 	}()
 	var (
-		failed   *Answer // first SERVFAIL/REFUSED answer
-		nfailed  int
-		lastErr  error
-		tries    int
+		failed  *Answer // first SERVFAIL/REFUSED answer
+		nfailed int
+		lastErr error
+		tries   int
 	)
 	for round := 0; round <= max(n.Retries, 0); round++ {
 		wait := n.wait(round)

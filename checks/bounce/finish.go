@@ -79,16 +79,26 @@ func (p *parser) finish() {
 		failed = append(failed, addrRE.FindAllString(v, -1)...)
 	}
 	var self bool
-	rs := textRecipients(own, failed, exclude, &self)
+	rs := textRecipients(own, failed, exclude, p.listOwn, &self)
 	if (len(rs) == 0 || self) && b.Original.To != "" {
 		var to []Recipient
+		list := false
 		for _, a := range addrRE.FindAllString(b.Original.To, -1) {
-			if !exclude[strings.ToLower(a)] {
+			switch k := strings.ToLower(a); {
+			case p.listOwn[k]:
+				// A list post is addressed To the list: the list is not
+				// where it failed.
+				list = true
+			case !exclude[k]:
 				to = append(to, Recipient{Address: a, Diagnostic: localBlock(own, a)})
 			}
 		}
 		if len(to) > 0 {
 			rs = to
+		} else if list && len(rs) == 0 {
+			// A bounce of a list post that does not say which member
+			// refused it: one that names no recipient.
+			rs = []Recipient{{}}
 		}
 	}
 	if listRefusal.MatchLower(subject + "\n" + ownLower) {
@@ -255,7 +265,7 @@ func (p *parser) finishDSN(own, whole string) {
 	for i := range b.Recipients {
 		if b.Recipients[i].Address == "" {
 			if fromText == nil {
-				fromText = textRecipients(own, nil, map[string]bool{}, new(bool))
+				fromText = textRecipients(own, nil, map[string]bool{}, p.listOwn, new(bool))
 			}
 			if len(fromText) > 0 {
 				b.Recipients[i].Address = fromText[0].Address

@@ -240,7 +240,8 @@ type parser struct {
 	feedback      map[string][]string
 	broken        bool // the MIME structure could not be read to the end
 	haveOriginal  bool
-	nested        []byte // the first attached message, in case it is the bounce
+	listOwn       map[string]bool // the addresses of a returned list post that are the list's (listOwnAddrs)
+	nested        []byte          // the first attached message, in case it is the bounce
 }
 
 const maxDepth = 8
@@ -342,6 +343,7 @@ func (p *parser) original(body []byte) {
 		To:        headerText(e.Header, "To"),
 	}
 	o.Date, _ = parseDate(e.Header.Get("Date"))
+	p.listOwn = listOwnAddrs(e.Header)
 	if o == (Original{}) {
 		return
 	}

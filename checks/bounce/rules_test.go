@@ -17,7 +17,7 @@ func TestRules(t *testing.T) {
 	tests := []struct {
 		file   string
 		kind   Kind
-		rcpts  []string // the recipients that must be among those found
+		rcpts  []string // recipients found; all a file's rows list all it has
 		action Action
 		reason smtpreply.Reason
 		status string
@@ -30,8 +30,15 @@ func TestRules(t *testing.T) {
 		// The recipient without an SMTP: or RFC822; type.
 		{"smtp-prefix.eml", Text, []string{"lena@example.com"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
 		{"dsn-smtp-prefix.eml", DSN, []string{"mike@example.com"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
-		// The bounced member besides the list address.
+		// A bounce of a list post: the bounced member, not the list's own
+		// addresses (the post's To, List-Id, List-Post, Sender, Errors-To)
+		// quoted in the text or in the returned post.
 		{"list-member.eml", Text, []string{"nina@example.org"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
+		{"list-post-headers.eml", Text, []string{"omar@example.net"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
+		// Naming no member: a bounce that names no recipient; a post the
+		// list addressed To the member names the member.
+		{"list-post-unnamed.eml", Text, []string{""}, Failed, smtpreply.UserUnknown, "5.1.1", true},
+		{"list-post-personal.eml", Text, []string{"nina@example.org"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
 		// Both of two bounced recipients.
 		{"two-failed.eml", Text, []string{"olga@example.com", "pete@example.net"}, Failed, smtpreply.UserUnknown, "5.1.1", true},
 		// Actions outside RFC 3464 normalised.
@@ -80,6 +87,12 @@ func TestRules(t *testing.T) {
 		{"compuserve-old.eml", Text, []string{"71234.567@compuserve.com"}, Failed, smtpreply.UserUnknown, "", true},
 		{"groupwise-old.eml", Text, []string{"tina@gw.example.com"}, Failed, smtpreply.UserUnknown, "", true},
 	}
+	// The failed recipients of each file, over its rows: a file has no
+	// others (a list's address, a quoted To besides the bounced one).
+	all := map[string][]string{}
+	for _, tt := range tests {
+		all[tt.file] = append(all[tt.file], tt.rcpts...)
+	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
@@ -93,6 +106,11 @@ func TestRules(t *testing.T) {
 			var have []string
 			for _, r := range b.Recipients {
 				have = append(have, r.Address)
+			}
+			for _, a := range have {
+				if !slices.ContainsFunc(all[tt.file], func(w string) bool { return strings.EqualFold(a, w) }) {
+					t.Errorf("recipient %s found besides %v (recipients %v)", a, all[tt.file], have)
+				}
 			}
 			if b.Kind != tt.kind {
 				t.Errorf("kind %q, want %q (recipients %v)", b.Kind, tt.kind, have)

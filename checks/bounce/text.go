@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -20,6 +21,7 @@ var (
 	leadAddrRE  = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
 	rcptBareRE  = regexp.MustCompile(`(?i)RCPT TO:[ \t]*([^\s<>@]+@[^\s<>@]+)`)
 	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
+	nameAddrRE  = regexp.MustCompile(`^>?[ \t]+<([^\s<>@]+@[^\s<>@]+)>`)
 	rcptRE      = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
 )
 
@@ -122,15 +124,42 @@ func indexEither(s, a, b string) int {
 //
 // When the text names only the sender's own addresses, those come back and
 // *self is set: the caller prefers the returned message's recipients.
-func textRecipients(own string, failed []string, exclude map[string]bool, self *bool) []Recipient {
+//
+// A returned list post's addresses that are the list's own (listOwn, and
+// those of the list header fields the text quotes) are left out unless
+// X-Failed-Recipients names them or a line that says the delivery failed
+// names them alone; the returned message's To or Cc, quoted in the text,
+// is taken only when nothing else is listed.
+func textRecipients(own string, failed []string, exclude, listOwn map[string]bool, self *bool) []Recipient {
 	lines := strings.Split(own, "\n")
 	type hit struct {
-		addr string
-		line int
+		addr   string
+		line   int
+		quoted bool // named only on a To/Cc line quoting the returned message
+	}
+	// How an address was found: listed, quoted in a To/Cc line, or on a
+	// line that says its delivery failed.
+	const (
+		listed = iota
+		quoted
+		tied
+	)
+	// The list's own addresses: those of the returned message and those
+	// of the list header fields quoted in the text.
+	lists := map[string]bool{}
+	for a := range listOwn {
+		lists[a] = true
+	}
+	for _, l := range lines {
+		if strings.IndexByte(l, '@') >= 0 && listHeaderRE.MatchString(l) {
+			for _, a := range listLineAddrs(l) {
+				lists[a] = true
+			}
+		}
 	}
 	var tiers [3][]hit
-	seen := [3]map[string]bool{{}, {}, {}}
-	add := func(t int, a string, i int) {
+	seen := [3]map[string]int{{}, {}, {}}
+	add := func(t int, a string, i int, how int) {
 		a = stripAddrType(strings.Trim(a, `'<>.,;:()[] `))
 		a = cutScript(a)
 		a = strings.Trim(a, `'<>.,;:()[] `)
@@ -139,18 +168,29 @@ func textRecipients(own string, failed []string, exclude map[string]bool, self *
 		}
 		k := strings.ToLower(a)
 		at := strings.LastIndexByte(k, '@')
-		if at <= 0 || t == 2 && exclude[k] || strings.ContainsAny(k, "/|=") || skipLocal.MatchString(k[:at]) || t == 2 && roleLocal.MatchString(k[:at]) || seen[t][k] || !strings.Contains(k[at:], ".") {
+		if at <= 0 || t == 2 && exclude[k] || strings.ContainsAny(k, "/|=") || skipLocal.MatchString(k[:at]) || t == 2 && roleLocal.MatchString(k[:at]) || !strings.Contains(k[at:], ".") {
 			return
 		}
-		seen[t][k] = true
-		tiers[t] = append(tiers[t], hit{a, i})
+		if lists[k] && t != 1 && how != tied && !(t == 0 && how == listed && i >= 0 && replyOf(block(lines, i)) != "") {
+			// The list's own address, not listed with a reply that refused
+			// it nor on a line that says its delivery failed.
+			return
+		}
+		if j, ok := seen[t][k]; ok {
+			if how != quoted {
+				tiers[t][j].quoted = false
+			}
+			return
+		}
+		seen[t][k] = len(tiers[t])
+		tiers[t] = append(tiers[t], hit{a, i, how == quoted})
 	}
 	for _, a := range failed {
 		at := findLine(lines, a)
 		if at < 0 {
 			at = findLine(lines, a[:max(strings.LastIndexByte(a, '@'), 0)])
 		}
-		add(1, a, at)
+		add(1, a, at, listed)
 	}
 	for i, l := range lines {
 		if strings.IndexByte(l, '@') < 0 {
@@ -159,34 +199,55 @@ func textRecipients(own string, failed []string, exclude map[string]bool, self *
 		}
 		l = strings.TrimRight(l, "\r")
 		ll := strings.ToLower(l)
-		if strings.Contains(ll, "message-id") || strings.Contains(ll, "mail from") || strings.Contains(ll, "envelope-from") || strings.Contains(ll, "return-path") || strings.HasPrefix(strings.TrimSpace(ll), "from:") {
+		if strings.Contains(ll, "message-id") || strings.Contains(ll, "mail from") || strings.Contains(ll, "envelope-from") || strings.Contains(ll, "return-path") || strings.HasPrefix(strings.TrimSpace(ll), "from:") || listHeaderRE.MatchString(l) {
 			continue
 		}
+		promote := failureLine.MatchLower(ll) || listRefusal.MatchLower(ll)
+		how := listed
+		if quotedHeaderRE.MatchString(l) && !promote && replyOf(l) == "" {
+			how = quoted
+		}
 		if m := lineAddrRE.FindStringSubmatch(l); m != nil {
-			add(0, m[1], i)
+			add(0, m[1], i, how)
 			continue
 		}
 		if m := leadAddrRE.FindStringSubmatch(l); m != nil {
-			add(0, m[1], i)
+			add(0, m[1], i, how)
 			continue
 		}
-		if m := startAddrRE.FindStringSubmatch(l); m != nil {
-			add(0, m[1], i)
+		if m := startAddrRE.FindStringSubmatchIndex(l); m != nil {
+			a := l[m[2]:m[3]]
+			if n := nameAddrRE.FindStringSubmatch(l[m[3]:]); n != nil {
+				// "bob@example.com <bob@example.net>: ...": a display name
+				// that looks like an address, then the address.
+				a = n[1]
+			}
+			add(0, a, i, how)
 			continue
 		}
 		for _, m := range rcptRE.FindAllStringSubmatch(l, -1) {
-			add(0, m[1], i)
+			add(0, m[1], i, how)
 		}
 		if m := rcptBareRE.FindStringSubmatch(l); m != nil {
-			add(0, m[1], i)
+			add(0, m[1], i, how)
 		}
-		promote := failureLine.MatchLower(ll) || listRefusal.MatchLower(ll)
-		for _, m := range addrRE.FindAllString(l, -1) {
-			add(2, m, i)
-			if promote && !exclude[strings.ToLower(m)] {
+		all := addrRE.FindAllString(l, -1)
+		// A failure line that names a member and its list ("delivery to
+		// bob@example.org (news@lists.example.org) failed") ties the
+		// failure to the member.
+		member := false
+		for _, m := range all {
+			if k := strings.ToLower(m); !lists[k] && !exclude[k] {
+				member = true
+			}
+		}
+		for _, m := range all {
+			k := strings.ToLower(m)
+			add(2, m, i, how)
+			if promote && !exclude[k] && !(member && lists[k]) {
 				// Named on a line that says it failed: a recipient, besides
-				// any other listed (a list's address and its member's).
-				add(0, m, i)
+				// any other listed.
+				add(0, m, i, tied)
 			}
 		}
 	}
@@ -205,10 +266,28 @@ func textRecipients(own string, failed []string, exclude map[string]bool, self *
 	// The failed recipients listed in the text and in X-Failed-Recipients
 	// together: a bounce for two recipients may list one of them in each.
 	for _, h := range tiers[1] {
-		if !seen[0][strings.ToLower(h.addr)] {
-			seen[0][strings.ToLower(h.addr)] = true
-			tiers[0] = append(tiers[0], h)
+		k := strings.ToLower(h.addr)
+		if _, ok := seen[0][k]; ok {
+			// Quoted in a To line and named in X-Failed-Recipients.
+			for n := range tiers[0] {
+				if strings.EqualFold(tiers[0][n].addr, h.addr) {
+					tiers[0][n].quoted = false
+				}
+			}
+			continue
 		}
+		seen[0][k] = len(tiers[0])
+		tiers[0] = append(tiers[0], h)
+	}
+	// The returned message's To or Cc, quoted in the text, is where it
+	// was addressed: an address the text lists otherwise is where it
+	// failed (the member of a list, the target of an alias). A role
+	// mailbox listed alone is more likely the contact for help.
+	if slices.ContainsFunc(tiers[0], func(h hit) bool {
+		at := strings.LastIndexByte(h.addr, '@')
+		return !h.quoted && !roleLocal.MatchString(h.addr[:at])
+	}) {
+		tiers[0] = slices.DeleteFunc(tiers[0], func(h hit) bool { return h.quoted })
 	}
 	var hits []hit
 	for _, t := range [][]hit{tiers[0], tiers[2]} {

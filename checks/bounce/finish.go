@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -405,7 +404,7 @@ func (p *parser) finishDSN(own, whole string) {
 // glossRE is a reporting MTA's gloss of a status in its own words before
 // the remote server's reply it quotes: "5.1.0 - Unknown address error
 // 550-'5.7.1 <bob@example.com>... Access denied'" (Amazon SES).
-var glossRE = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3} - [^'"\n]{1,80}?\b([245]\d\d[ -]['"])`)
+var glossRE = lazy(`\b[245]\.\d{1,3}\.\d{1,3} - [^'"\n]{1,80}?\b([245]\d\d[ -]['"])`)
 
 // dropGloss cuts the glosses (glossRE) from a text: the remote's own words,
 // not the reporting MTA's reading of a status, say what went wrong.

@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -17,16 +16,16 @@ import (
 
 // listHeaderRE is a line of the bounce's text that quotes one of the list
 // header fields of the returned message.
-var listHeaderRE = regexp.MustCompile(`(?i)^[ \t>]*(?:list-[a-z-]+|sender|errors-to|x-beenthere|x-mailing-list|mailing-list)[ \t]*:`)
+var listHeaderRE = lazy(`(?i)^[ \t>]*(?:list-[a-z-]+|sender|errors-to|x-beenthere|x-mailing-list|mailing-list)[ \t]*:`)
 
 // quotedHeaderRE is a line of the bounce's text that quotes the returned
 // message's To or Cc ("Your message  To: news@lists.example.org  did not
 // reach the following recipient(s): ..."): where it was addressed, which
 // is where it failed only when the text names no other address.
-var quotedHeaderRE = regexp.MustCompile(`(?i)^[ \t>]*(?:to|cc|bcc)[ \t]*:`)
+var quotedHeaderRE = lazy(`(?i)^[ \t>]*(?:to|cc|bcc)[ \t]*:`)
 
 // listIDRE is the list-id of an RFC 2919 List-Id field, in angle brackets.
-var listIDRE = regexp.MustCompile(`<([A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)\.([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>`)
+var listIDRE = lazy(`<([A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)\.([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>`)
 
 // listIDAddr turns an RFC 2919 list-id into the address it is made from,
 // as Mailman, Sympa, Google Groups and most list managers make it

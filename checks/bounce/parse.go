@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 
@@ -304,8 +303,8 @@ func (p *parser) walk(e *message.Entity, depth int) {
 }
 
 var (
-	tagRE   = regexp.MustCompile(`(?s)<(?:style|script).*?</(?:style|script)>|<br\s*/?>|</?(?:p|div|tr|li|h[1-6])\b[^>]*>|<[^>]+>`)
-	spaceRE = regexp.MustCompile(`[ \t]+`)
+	tagRE   = lazy(`(?s)<(?:style|script).*?</(?:style|script)>|<br\s*/?>|</?(?:p|div|tr|li|h[1-6])\b[^>]*>|<[^>]+>`)
+	spaceRE = lazy(`[ \t]+`)
 )
 
 func stripHTML(s string) string {
@@ -428,7 +427,7 @@ func cleanAddr(v string) string {
 
 // addrTypeRE is an address type written before an address: RFC 3464's
 // "rfc822;" (sometimes twice, or with a colon), Exchange's "SMTP:".
-var addrTypeRE = regexp.MustCompile(`^(?i:(?:rfc-?822|smtp|x400|ex)[ \t]*[;:][ \t]*)+<?`)
+var addrTypeRE = lazy(`^(?i:(?:rfc-?822|smtp|x400|ex)[ \t]*[;:][ \t]*)+<?`)
 
 // stripAddrType removes an address type from the front of v.
 func stripAddrType(v string) string {
@@ -507,9 +506,9 @@ func decodeWords(s string) string {
 }
 
 var (
-	dsnFieldRE = regexp.MustCompile(`(?im)^(?:Final-Recipient|Original-Recipient)[ \t]*:`)
-	qpSoftRE   = regexp.MustCompile(`=\r?\n`)
-	qpHexRE    = regexp.MustCompile(`=([0-9A-F]{2})`)
+	dsnFieldRE = lazy(`(?im)^(?:Final-Recipient|Original-Recipient)[ \t]*:`)
+	qpSoftRE   = lazy(`=\r?\n`)
+	qpHexRE    = lazy(`=([0-9A-F]{2})`)
 )
 
 // rawFallback reads a message whose MIME structure is broken (a boundary

@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -13,19 +12,19 @@ import (
 var originalMarkers = rx(`(?m)^[ \t]*(?:-*[ \t]*(?:the )?(?:original|returned|unsent|undelivered|bounced)? ?message(?: headers?)? (?:follows|below)|-*[ \t]*(?:a )?copy of (?:the|your) (?:original )?message|-+ ?Below this line is a copy of the message|-+ ?This is a copy of the message|-+ ?Original message|-+ ?Original Message|-+ ?The header of the original message|-+ ?Returned message|-+ ?Unsent message below|-+ ?Message header follows|-+ ?original message follows|-+ ?Headers of the returned message|-+ ?This is a copy of the headers|-+ ?Your message follows|-+ ?Undelivered message follows|-+ ?The original message|Content-Type: message/rfc822|Content-Type: text/rfc822-headers|-+ ?Original message header|-+ ?\s*Original Message Header|-+ ?Bounced message|------ ?The message and )`)
 
 var (
-	addrRE = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`)
+	addrRE = lazy(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`)
 	// A line that is only an address, as qmail, Exim, Gmail and sendmail
 	// list failed recipients ("<bob@example.com>:", "  bob@example.com").
-	lineAddrRE = regexp.MustCompile(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
+	lineAddrRE = lazy(`^[ \t]*(?:Recipient(?: address)?:|To:|Original-Recipient:|Final-Recipient:)?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?[ \t]*(?:\.\.\.|:)?[ \t]*(?:\([^)]*\))?[ \t]*$`)
 	// "<bob@example.com>: host mx said: 550 ..." (Postfix), "<bob@example.com>... User unknown" (sendmail)
-	leadAddrRE  = regexp.MustCompile(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
-	rcptBareRE  = regexp.MustCompile(`(?i)RCPT TO:[ \t]*([^\s<>@]+@[^\s<>@]+)`)
-	startAddrRE = regexp.MustCompile(`^[ \t]*\*?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
-	nameAddrRE  = regexp.MustCompile(`^>?[ \t]+<([^\s<>@]+@[^\s<>@]+)>`)
-	rcptRE      = regexp.MustCompile(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
+	leadAddrRE  = lazy(`^[ \t]*(?:[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?)?<([^\s<>@]+@[^\s<>@]+)>(?::|\.\.\.| \(| -| host |\s*$)`)
+	rcptBareRE  = lazy(`(?i)RCPT TO:[ \t]*([^\s<>@]+@[^\s<>@]+)`)
+	startAddrRE = lazy(`^[ \t]*\*?[ \t]*(?:(?i:rfc-?822|smtp)[ \t]*[;:][ \t]*)?<?("?[^\s<>@"]+"?@[^\s<>@]+?)>?(?:[ \t]|:|\.\.\.|,|$)`)
+	nameAddrRE  = lazy(`^>?[ \t]+<([^\s<>@]+@[^\s<>@]+)>`)
+	rcptRE      = lazy(`(?i)(?:RCPT TO:?|recipient:?|to:|for|address(?:es)?:?|delivery to|mailbox|user)[ \t]*<([^\s<>@]+@[^\s<>@]+)>`)
 )
 
-func rx(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
+func rx(s string) *lazyRE { return lazy(`(?i)` + s) }
 
 // bounceWords marks a plain-text message as a bounce (rather than an
 // ordinary message or an auto-reply). The matchers take lower-cased text.
@@ -394,8 +393,8 @@ var (
 // replyLowerRE and replyEndLowerRE are replyRE and replyEndRE without (?i),
 // for ASCII-lower-cased text: (?i) is slow over an alternation.
 var (
-	replyLowerRE    = regexp.MustCompile(strings.TrimPrefix(replyRE.String(), "(?i)"))
-	replyEndLowerRE = regexp.MustCompile(strings.TrimPrefix(replyEndRE.String(), "(?i)"))
+	replyLowerRE    = lazy(strings.TrimPrefix(replyRE.String(), "(?i)"))
+	replyEndLowerRE = lazy(strings.TrimPrefix(replyEndRE.String(), "(?i)"))
 )
 
 // replyOf returns the SMTP reply quoted in a block of bounce text, "" if none.
@@ -466,7 +465,7 @@ func specific(c smtpreply.Class) bool {
 var cmdRE = rx(`does not like (recipient)|\[(RCPT)_TO\]|(refused to talk to me|not accepting connections)|(?:smtp command\W*|did not like our |most progress was |in reply to (?:end of )?|after (?:end of )?|>>> ?|during |while sending )(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|initial connection|greeting|connect|STARTTLS|AUTH|BDAT)`)
 
 // cmdLowerRE is cmdRE without (?i), for ASCII-lower-cased text.
-var cmdLowerRE = regexp.MustCompile(strings.ToLower(strings.TrimPrefix(cmdRE.String(), "(?i)")))
+var cmdLowerRE = lazy(strings.ToLower(strings.TrimPrefix(cmdRE.String(), "(?i)")))
 
 // cmdWords are literals one of which every cmdRE match contains.
 var cmdWords = []string{"does not like", "rcpt_to", "refused to talk", "not accepting connections", "smtp command", "did not like", "most progress", "in reply to", "after ", ">>>", "during ", "while sending"}

@@ -257,21 +257,24 @@ func (r *rule) match(lower string) bool { return r.re.MatchLower(lower) }
 // and a branch runs only when one of the literals it requires occurs in
 // the text (strings.Contains is cheap).
 type Matcher struct {
-	re       *regexp.Regexp
+	pattern  string
 	once     sync.Once
+	re       *regexp.Regexp
 	branches []branch
 }
 
-// NewMatcher compiles a pattern written in lower case; it panics if the
-// pattern does not compile.
-func NewMatcher(pattern string) *Matcher { return &Matcher{re: regexp.MustCompile(pattern)} }
+// NewMatcher returns a matcher of a pattern written in lower case. It is
+// compiled on first use (it panics then if it does not compile): the
+// package's rules took milliseconds to compile at start-up, paid by every
+// whymail process.
+func NewMatcher(pattern string) *Matcher { return &Matcher{pattern: pattern} }
 
 // rx compiles a rule; rules are matched against the lower-cased text,
 // which is much faster than (?i) over a long alternation.
 func rx(s string) *Matcher { return NewMatcher(s) }
 
 // String returns the pattern.
-func (m *Matcher) String() string { return m.re.String() }
+func (m *Matcher) String() string { return m.pattern }
 
 // MatchLower reports whether lower, a lower-cased text, holds a match.
 func (m *Matcher) MatchLower(lower string) bool {
@@ -303,7 +306,8 @@ type branch struct {
 
 // prepare splits the pattern into branches and finds their literals.
 func (r *Matcher) prepare() {
-	re, err := syntax.Parse(r.re.String(), syntax.Perl)
+	r.re = regexp.MustCompile(r.pattern)
+	re, err := syntax.Parse(r.pattern, syntax.Perl)
 	if err != nil {
 		r.branches = []branch{{re: r.re}}
 		return

@@ -12,14 +12,6 @@ const (
 	unparsed
 )
 
-// queue is what is kept about one queued message until it leaves the
-// queue: enough to annotate the recipient's events.
-type queue struct {
-	from, messageID string
-	last            int // line last seen
-	events          []int
-}
-
 // maxQueues bounds the queue table: beyond it, messages not seen for
 // staleLines lines are forgotten (their removal was not in the log).
 const (
@@ -30,7 +22,7 @@ const (
 // textReader reads Postfix and Exim logs line by line.
 type textReader struct {
 	*fileState
-	queues  map[string]*queue
+	q       queueTable
 	evicted int
 	postfix int // lines recognised as Postfix's
 	exim    int
@@ -40,8 +32,6 @@ type textReader struct {
 	// Lines each format's reader understood: the format label counts
 	// these, so one Exim-looking garbage line does not relabel a log.
 	postfixRead, eximRead int
-	// kept is the sender last kept.
-	kept string
 	// The year window of traditional syslog timestamps: a month after
 	// the diagnosis time, eleven months before.
 	late, early time.Time
@@ -88,7 +78,7 @@ func (r *textReader) formats() []string {
 }
 
 func newTextReader(fs *fileState) *textReader {
-	return &textReader{fileState: fs, queues: map[string]*queue{},
+	return &textReader{fileState: fs, q: newQueueTable(),
 		late: fs.at.AddDate(0, 1, 0), early: fs.at.AddDate(0, -11, 0)}
 }
 
@@ -168,80 +158,6 @@ func (r *textReader) program(n int, t time.Time, prog, msg string) int {
 }
 
 func isExim(prog string) bool { return strings.HasPrefix(prog, "exim") }
-
-// finish flushes what is left in the queue table at the end of the file.
-func (r *textReader) finish() {
-	for id, q := range r.queues {
-		r.flush(q)
-		delete(r.queues, id)
-	}
-}
-
-// get returns the state of a queued message, creating it.
-func (r *textReader) get(id string, n int) *queue {
-	q := r.queues[id]
-	if q == nil {
-		if len(r.queues) >= maxQueues {
-			r.sweep(n)
-		}
-		q = &queue{}
-		r.queues[strings.Clone(id)] = q
-	}
-	q.last = n
-	return q
-}
-
-// sweep forgets messages not seen for a long time, so that a log whose
-// removals were lost still runs in bounded memory.
-func (r *textReader) sweep(n int) {
-	for id, q := range r.queues {
-		if n-q.last > staleLines && len(q.events) == 0 {
-			delete(r.queues, id)
-			r.evicted++
-		}
-	}
-	if len(r.queues) < maxQueues {
-		return
-	}
-	// Still full: forget the oldest half of those without recipient events.
-	for id, q := range r.queues {
-		if len(q.events) == 0 && n-q.last > 0 && len(r.queues) > maxQueues/2 {
-			delete(r.queues, id)
-			r.evicted++
-		}
-	}
-}
-
-// flush copies a message's sender and Message-ID into its events.
-func (r *textReader) flush(q *queue) {
-	for _, i := range q.events {
-		e := &r.events[i]
-		if e.From == "" {
-			e.From = q.from
-		}
-		if e.MessageID == "" {
-			e.MessageID = q.messageID
-		}
-	}
-}
-
-// keep copies s, a part of the line read, to keep past the line (lines
-// that name no watched address are read in place); the last sender kept
-// is shared, as most messages have the same.
-func (r *textReader) keep(s string) string {
-	if s != r.kept {
-		r.kept = strings.Clone(s)
-	}
-	return r.kept
-}
-
-func (r *textReader) addEvent(q *queue, e Event) {
-	if q != nil {
-		e.From, e.MessageID = q.from, q.messageID
-		q.events = append(q.events, len(r.events))
-	}
-	r.events = append(r.events, e)
-}
 
 // month reads a month's abbreviation ("Jan"), or 0.
 func month(s string) time.Month {
@@ -502,26 +418,14 @@ func parenthesised(s string) string {
 
 // postfixLine reads one Postfix message (the part after "prog[pid]: ").
 func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
+	if !r.maybe {
+		return r.postfixUnnamed(n, t, msg)
+	}
 	colon := strings.Index(msg, ": ")
 	if colon < 0 {
 		return r.unlessNamed(msg, notRelevant)
 	}
 	id, rest := msg[:colon], msg[colon+2:]
-	if !r.maybe {
-		// The line names no watched address (the prefilter): what is
-		// below, its watch and names saying no, in short.
-		if id == "NOQUEUE" {
-			return understood
-		}
-		if !isQueueID(id) {
-			return notRelevant
-		}
-		if strings.HasPrefix(rest, "to=") || strings.HasPrefix(rest, "reject: ") ||
-			strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: ") {
-			r.get(id, n)
-			return understood
-		}
-	}
 	if id == "NOQUEUE" {
 		// "NOQUEUE: reject: RCPT from host[ip]: 550 5.1.1 <x>: ...; from=<> to=<> proto=ESMTP helo=<>"
 		to := field(rest, "to=")
@@ -540,7 +444,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		}
 		// smtpd refused a recipient in an SMTP session: mail coming in,
 		// whoever sent it; from= says whether it was the app's.
-		r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
+		r.addEvent(-1, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
 			Recipient: to, From: field(rest, "from="), Reply: reply, Inbound: true}, ""))
 		return understood
 	}
@@ -554,41 +458,8 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 	}
 	q := r.get(id, n)
 	switch {
-	case rest == "removed":
-		r.flush(q)
-		delete(r.queues, id)
 	case strings.HasPrefix(rest, "to="):
 		return r.postfixDelivery(n, t, id, q, rest)
-	case strings.HasPrefix(rest, "message-id="):
-		q.messageID = strings.Clone(strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>"))
-	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
-		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
-			q.from = r.keep(f)
-		}
-		if len(q.events) > 0 && field(rest, "status=") == "expired" {
-			// qmgr: "from=<>, status=expired, returned to sender": the
-			// queue lifetime ran out for every recipient still pending
-			// (last deferred); one already delivered or bounced in the
-			// same queue ID did not expire.
-			pending := map[string]int{}
-			var order []string
-			for _, i := range q.events {
-				rc := strings.ToLower(r.events[i].Recipient)
-				if _, ok := pending[rc]; !ok {
-					order = append(order, rc)
-				}
-				pending[rc] = i
-			}
-			for _, rc := range order {
-				last := r.events[pending[rc]]
-				if last.Kind != Deferred {
-					continue
-				}
-				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
-					QueueID: strings.Clone(id), Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
-					Cause: last.Cause, Permanent: true})
-			}
-		}
 	case strings.HasPrefix(rest, "reject: ") || strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: "):
 		to := field(rest, "to=")
 		if !r.watch(to) {
@@ -612,15 +483,77 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		// body check); the app's own submission comes in too.
 		e.Inbound = true
 		r.addEvent(q, r.classified(e, ""))
+	default:
+		r.postfixQueued(n, t, id, q, rest)
 	}
 	_ = svc
 	return understood
 }
 
+// postfixUnnamed reads a Postfix message that names no watched address
+// (the prefilter said so): postfixLine, its watch and names saying no, in
+// short. Before the first ": " is the queue ID; a colon before it makes
+// it none, nor NOQUEUE.
+func (r *textReader) postfixUnnamed(n int, t time.Time, msg string) int {
+	k := strings.IndexByte(msg, ':')
+	if k < 0 || k+1 == len(msg) || msg[k+1] != ' ' {
+		return notRelevant
+	}
+	id, rest := msg[:k], msg[k+2:]
+	if !isQueueID(id) {
+		if id == "NOQUEUE" {
+			return understood
+		}
+		return notRelevant
+	}
+	// Another recipient's to= or refusal is seen, and no more.
+	r.postfixQueued(n, t, id, r.get(id, n), rest)
+	return understood
+}
+
+// postfixQueued reads the lines of a queued message other than its
+// deliveries and refusals: its Message-ID, sender, expiry and removal.
+func (r *textReader) postfixQueued(n int, t time.Time, id string, q int32, rest string) {
+	switch {
+	case rest == "removed":
+		r.remove(id, q)
+	case strings.HasPrefix(rest, "message-id="):
+		r.q.set(&r.q.recs[q].mid, strings.Trim(rest[len("message-id="):], "<>"))
+	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
+		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
+			r.q.set(&r.q.recs[q].from, f)
+		}
+		if r.q.recs[q].tied && field(rest, "status=") == "expired" {
+			// qmgr: "from=<>, status=expired, returned to sender": the
+			// queue lifetime ran out for every recipient still pending
+			// (last deferred); one already delivered or bounced in the
+			// same queue ID did not expire.
+			pending := map[string]int{}
+			var order []string
+			for _, i := range r.q.evs[q] {
+				rc := strings.ToLower(r.events[i].Recipient)
+				if _, ok := pending[rc]; !ok {
+					order = append(order, rc)
+				}
+				pending[rc] = i
+			}
+			for _, rc := range order {
+				last := r.events[pending[rc]]
+				if last.Kind != Deferred {
+					continue
+				}
+				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
+					QueueID: strings.Clone(id), Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
+					Cause: last.Cause, Permanent: true})
+			}
+		}
+	}
+}
+
 // postfixDelivery reads "to=<a>, [orig_to=<b>,] relay=h[ip]:25, delay=1,
 // delays=a/b/c/d, dsn=X.Y.Z, status=word (reply)" of smtp, lmtp, local,
 // virtual, pipe, error and discard.
-func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, rest string) int {
+func (r *textReader) postfixDelivery(n int, t time.Time, id string, q int32, rest string) int {
 	to, orig := field(rest, "to="), field(rest, "orig_to=")
 	var rcpt string
 	switch {
@@ -810,10 +743,10 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 	case "<=":
 		from, _, _ := strings.Cut(body, " ")
 		if from != "<>" {
-			q.from = r.keep(from)
+			r.q.set(&r.q.recs[q].from, from)
 		}
 		if mid := eximField(body, "id="); mid != "" {
-			q.messageID = strings.Clone(strings.Trim(mid, "<>"))
+			r.q.set(&r.q.recs[q].mid, strings.Trim(mid, "<>"))
 		}
 	case "*>":
 		// Delivery suppressed (exim -N, a test run): nothing was sent,
@@ -836,8 +769,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 			r.addEvent(q, r.classified(e, ""))
 		}
 	case "Completed":
-		r.flush(q)
-		delete(r.queues, id)
+		r.remove(id, q)
 	}
 	return understood
 }

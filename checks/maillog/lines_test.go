@@ -134,3 +134,98 @@ func FuzzLineReader(f *testing.F) {
 		diffLines(t, data, &fileState{watched: prefilterWatched})
 	})
 }
+
+// TestIsQueueID: the table-driven isQueueID says what the byte-by-byte
+// reading of the rule says.
+func TestIsQueueID(t *testing.T) {
+	ref := func(s string) bool {
+		if len(s) < 5 || len(s) > 32 {
+			return false
+		}
+		hex, digit := true, false
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c >= '0' && c <= '9':
+				digit = true
+			case c >= 'A' && c <= 'F':
+			case c >= 'a' && c <= 'z' || c >= 'G' && c <= 'Z':
+				hex = false
+			default:
+				return false
+			}
+		}
+		return hex || len(s) >= 10 && digit
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const chars = "0123456789ABCDEFGHXYZabfxyz-:@[ \x00\xff"
+	for range 200000 {
+		b := make([]byte, rng.IntN(36))
+		for i := range b {
+			b[i] = chars[rng.IntN(len(chars))]
+			if rng.IntN(3) > 0 {
+				b[i] = chars[rng.IntN(16)] // mostly hex
+			}
+		}
+		if got, want := isQueueID(string(b)), ref(string(b)); got != want {
+			t.Fatalf("isQueueID(%q) = %v, want %v", b, got, want)
+		}
+		n, all := queueIDEnd(string(b) + ":")
+		if n <= maxQueueID && (n == len(b)) == (strings.IndexFunc(string(b), func(r rune) bool {
+			return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+		}) >= 0) {
+			t.Fatalf("queueIDEnd(%q) = %d", b, n)
+		}
+		if n == len(b) && queueIDOf(n, all) != ref(string(b)) {
+			t.Fatalf("queueIDOf(%q)", b)
+		}
+	}
+}
+
+// TestIsEximID: isEximID says what splitting at the dashes says.
+func TestIsEximID(t *testing.T) {
+	ref := func(s string) bool {
+		p := strings.Split(s, "-")
+		if len(p) != 3 {
+			return false
+		}
+		for _, part := range p {
+			for _, c := range part {
+				if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+					return false
+				}
+			}
+		}
+		return len(p[0]) == 6 && (len(p[1]) == 6 && len(p[2]) == 2 || len(p[1]) == 11 && len(p[2]) == 4)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const chars = "0123456789aZ-- :\xff"
+	for _, s := range []string{"1abcDE-0001Ab-Cd", "1abcDE-000000005vi-0000", "1abcDE-0001Ab-C-", "1abcDE--001Ab-Cd", "1abcDE-0001Ab-C\xff"} {
+		if isEximID(s) != ref(s) {
+			t.Fatalf("isEximID(%q)", s)
+		}
+	}
+	for range 300000 {
+		b := []byte("1abcDE-0001Ab-Cd")
+		if rng.IntN(2) == 0 {
+			b = []byte("1abcDE-000000005vi-0000")
+		}
+		for range rng.IntN(3) {
+			switch i := rng.IntN(len(b) + 1); rng.IntN(3) {
+			case 0:
+				if i < len(b) {
+					b[i] = chars[rng.IntN(len(chars))]
+				}
+			case 1:
+				b = append(b[:i], append([]byte{chars[rng.IntN(len(chars))]}, b[i:]...)...)
+			default:
+				if i < len(b) {
+					b = append(b[:i], b[i+1:]...)
+				}
+			}
+		}
+		if got, want := isEximID(string(b)), ref(string(b)); got != want {
+			t.Fatalf("isEximID(%q) = %v, want %v", b, got, want)
+		}
+	}
+}

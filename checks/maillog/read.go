@@ -323,7 +323,14 @@ func readIn(rd io.Reader, name string, at time.Time, zone *time.Location, slow b
 				// Message-IDs) it copies (see queueTable.set).
 				line = unsafe.String(unsafe.SliceData(b), len(b))
 			}
-			fs.count(n, tr.line(n, line), line)
+			kind, ok := 0, false
+			if !fs.maybe {
+				kind, ok = tr.fastLine(n, line)
+			}
+			if !ok {
+				kind = tr.line(n, line)
+			}
+			fs.count(n, kind, line)
 		}
 		fs.maybe = true
 		if err := lr.Err(); err != nil {

@@ -40,9 +40,11 @@ type textReader struct {
 	syslogStamp, eximStamp string
 	syslogTime, eximTime   time.Time
 	syslogZoneless         bool
-	eximLoc                *time.Location
-	zoneName               string
-	zoneLoc                *time.Location
+	// stampSeen is set once syslogTime has widened the time covered.
+	stampSeen bool
+	eximLoc   *time.Location
+	zoneName  string
+	zoneLoc   *time.Location
 }
 
 // tally counts a line of a format that was understood.
@@ -93,6 +95,7 @@ func (r *textReader) line(n int, s string) int {
 	}
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
 		r.seen(t)
+		r.stampSeen = true
 		r.syslog++
 		if !isPostfix(prog) && !isExim(prog) && (prog == "" || isPostfix(host) || isExim(host) || strings.HasSuffix(host, ":")) {
 			// A syslogd note, or a line whose host or ": " after the
@@ -290,7 +293,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 			case t.Before(r.early):
 				t = time.Date(year+1, mon, day, h, m, sec, nsec, r.zone)
 			}
-			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:end]), t, true
+			r.syslogStamp, r.syslogTime, r.syslogZoneless, r.stampSeen = strings.Clone(s[:end]), t, true, false
 		}
 		r.zoneless = true
 		rest = s[end+1:]
@@ -307,7 +310,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 			if err != nil {
 				return
 			}
-			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:sp]), t, false
+			r.syslogStamp, r.syslogTime, r.syslogZoneless, r.stampSeen = strings.Clone(s[:sp]), t, false, false
 		}
 		rest = s[sp+1:]
 	} else {
@@ -355,27 +358,63 @@ func service(prog string) string {
 // (at least 5 digits), long ones (enable_long_queue_ids) are base-52
 // letters and digits with at least 10 characters.
 func isQueueID(s string) bool {
-	if len(s) < 5 || len(s) > 32 {
+	if len(s) < 5 || len(s) > maxQueueID {
 		return false
 	}
-	hex, digit := true, false
+	// Without a branch a byte: queue IDs are random, their letters and
+	// digits mixed.
+	all, each := uint8(0), uint8(idChar)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'A' && c <= 'F':
-		case c >= 'a' && c <= 'z' || c >= 'G' && c <= 'Z':
-			hex = false
-		default:
-			return false
-		}
+		c := queueIDChar[s[i]]
+		all |= c
+		each &= c
 	}
-	if hex {
-		return true
-	}
-	return len(s) >= 10 && digit
+	return each&idChar != 0 && queueIDOf(len(s), all)
 }
+
+// queueIDOf reports whether n bytes of a queue ID, of the classes all,
+// are one.
+func queueIDOf(n int, all uint8) bool {
+	if n < 5 || n > maxQueueID {
+		return false
+	}
+	return all&idLetter == 0 || n >= 10 && all&idDigit != 0
+}
+
+// queueIDEnd returns the length of the run of queue ID bytes that s
+// starts with, up to maxQueueID+1 of them, and their classes.
+func queueIDEnd(s string) (n int, all uint8) {
+	for n < len(s) && n <= maxQueueID {
+		c := queueIDChar[s[n]]
+		if c == 0 {
+			break
+		}
+		all |= c
+		n++
+	}
+	return n, all
+}
+
+// The classes of queueIDChar.
+const (
+	idChar   = 1 << iota // any byte of a queue ID
+	idDigit              // 0-9
+	idLetter             // a letter not an upper-case hex digit
+)
+
+var queueIDChar = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = idChar | idDigit
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = idChar
+		if c > 'F' {
+			t[c] |= idLetter
+		}
+		t[c-'A'+'a'] = idChar | idLetter
+	}
+	return t
+}()
 
 // field returns the value of key= in a Postfix "k=v, k=v" list, with <>
 // kept off addresses; "" if absent.
@@ -495,12 +534,13 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 // short. Before the first ": " is the queue ID; a colon before it makes
 // it none, nor NOQUEUE.
 func (r *textReader) postfixUnnamed(n int, t time.Time, msg string) int {
-	k := strings.IndexByte(msg, ':')
-	if k < 0 || k+1 == len(msg) || msg[k+1] != ' ' {
+	k, all := queueIDEnd(msg)
+	if k+1 >= len(msg) || msg[k] != ':' || msg[k+1] != ' ' {
+		// The first ": " is after a byte no queue ID (nor NOQUEUE) holds.
 		return notRelevant
 	}
 	id, rest := msg[:k], msg[k+2:]
-	if !isQueueID(id) {
+	if !queueIDOf(k, all) {
 		if id == "NOQUEUE" {
 			return understood
 		}
@@ -638,20 +678,17 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' {
 		return
 	}
-	y, ok1 := digits(s[0:4])
-	mo, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
-		return
-	}
 	sp := strings.IndexByte(s[11:], ' ')
 	end := len(s)
 	if sp >= 0 {
 		end = 11 + sp
 	}
-	h, m, sec, nsec, okc := clock(s[11:end])
-	if !okc {
-		return
+	// Most entries have the stamp of the one before, read already.
+	same := r.eximStamp != "" && s[:end] == r.eximStamp
+	if !same {
+		if _, valid := eximStamp(s[:end]); !valid {
+			return
+		}
 	}
 	loc := r.zone
 	zoneless := true
@@ -685,32 +722,54 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if zoneless {
 		r.zoneless = true
 	}
-	if s[:end] != r.eximStamp || loc != r.eximLoc {
+	if !same || loc != r.eximLoc {
+		f, _ := eximStamp(s[:end])
 		r.eximStamp, r.eximLoc = strings.Clone(s[:end]), loc
-		r.eximTime = time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc)
+		r.eximTime = time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6], loc)
 	}
 	return r.eximTime, rest, true
+}
+
+// eximStamp reads "2026-11-22 10:00:01[.123]": year, month, day, hour,
+// minute, second, nanosecond.
+func eximStamp(s string) (f [7]int, ok bool) {
+	y, ok1 := digits(s[0:4])
+	mo, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return f, false
+	}
+	h, m, sec, nsec, okc := clock(s[11:])
+	if !okc {
+		return f, false
+	}
+	return [7]int{y, mo, d, h, m, sec, nsec}, true
 }
 
 // isEximID recognises Exim message IDs: "1abcDE-0001Ab-Cd" (before 4.97)
 // and "1abcDE-000000005vi-0000" (4.97 on).
 func isEximID(s string) bool {
-	// Three parts between dashes, letters and digits.
-	var lens [3]int
-	part := 0
+	// Three parts between dashes, letters and digits: 6, 6 and 2 of
+	// them, or 6, 11 and 4.
+	var second int
+	switch len(s) {
+	case 16:
+		second = 13
+	case 23:
+		second = 18
+	default:
+		return false
+	}
+	if s[6] != '-' || s[second] != '-' {
+		return false
+	}
+	each := uint8(idChar)
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '-':
-			if part++; part > 2 {
-				return false
-			}
-		case c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			lens[part]++
-		default:
-			return false
+		if i != 6 && i != second {
+			each &= queueIDChar[s[i]]
 		}
 	}
-	return part == 2 && lens[0] == 6 && (lens[1] == 6 && lens[2] == 2 || lens[1] == 11 && lens[2] == 4)
+	return each&idChar != 0
 }
 
 // eximLine reads an Exim main log entry after its timestamp (Exim

@@ -39,6 +39,7 @@ type queueTable struct {
 	recs  []queue
 	free  []int32
 	text  []byte
+	spare []byte          // the text before the last compaction, for the next
 	live  int             // bytes of text of the messages in the table
 	evs   map[int32][]int // slot -> indexes of its events in the reader's events
 }
@@ -106,7 +107,10 @@ func (t *queueTable) set(sp *span, v string) {
 // keeps its cost, with the table's size, in proportion to the bytes kept.
 func (t *queueTable) compact(need int) {
 	size := max(2*(t.live+need), 64*len(t.recs), 64<<10)
-	text := make([]byte, 0, size)
+	text := t.spare[:0]
+	if cap(text) < size {
+		text = make([]byte, 0, size)
+	}
 	move := func(sp *span) {
 		if sp.n > 0 {
 			off := len(text)
@@ -118,7 +122,7 @@ func (t *queueTable) compact(need int) {
 		move(&t.recs[s].from)
 		move(&t.recs[s].mid)
 	}
-	t.text = text
+	t.text, t.spare = text, t.text
 }
 
 // drop forgets slot s, of ID k.

@@ -42,9 +42,13 @@ type textReader struct {
 	syslogZoneless         bool
 	// stampSeen is set once syslogTime has widened the time covered.
 	stampSeen bool
-	eximLoc   *time.Location
-	zoneName  string
-	zoneLoc   *time.Location
+	// The second of the RFC 3339 timestamp last parsed, in two parts
+	// around its fraction, and its time (zero when none).
+	secHead, secZone string
+	secTime          time.Time
+	eximLoc          *time.Location
+	zoneName         string
+	zoneLoc          *time.Location
 }
 
 // tally counts a line of a format that was understood.
@@ -95,7 +99,9 @@ func (r *textReader) line(n int, s string) int {
 	}
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
 		r.seen(t)
-		r.stampSeen = true
+		if t == r.syslogTime {
+			r.stampSeen = true
+		}
 		r.syslog++
 		if !isPostfix(prog) && !isExim(prog) && (prog == "" || isPostfix(host) || isExim(host) || strings.HasSuffix(host, ":")) {
 			// A syslogd note, or a line whose host or ": " after the
@@ -304,6 +310,8 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		}
 		if s[:sp] == r.syslogStamp && !r.syslogZoneless {
 			t = r.syslogTime
+		} else if ts, hit := r.sameSecond(s[:sp]); hit {
+			t = ts
 		} else {
 			var err error
 			t, err = time.Parse(time.RFC3339Nano, s[:sp])
@@ -311,6 +319,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 				return
 			}
 			r.syslogStamp, r.syslogTime, r.syslogZoneless, r.stampSeen = strings.Clone(s[:sp]), t, false, false
+			r.second(s[:sp], t)
 		}
 		rest = s[sp+1:]
 	} else {

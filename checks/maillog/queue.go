@@ -10,11 +10,11 @@ import (
 // to the recipient (to=, =>) come after the ones that give its sender and
 // Message-ID (cleanup, qmgr, <=), and those name only the queue ID.
 //
-// It stays small and out of the garbage collector's way: a map from the ID
-// (a fixed-size array, no string kept) to a slot of a slice of fixed-size
-// records, holding no pointer; the senders and Message-IDs are bytes of
-// one shared buffer (text), compacted when it fills with those of messages
-// gone. Only messages with an event of a watched recipient (tied) have
+// It stays small and out of the garbage collector's way: a hash table
+// (qindex) from the ID to a slot of a slice of fixed-size records, which
+// hold the ID as a fixed-size array and no pointer; the senders and
+// Message-IDs are bytes of one shared buffer (text), compacted when it
+// fills with those of messages gone. Only messages with an event of a watched recipient (tied) have
 // more: the list of their events, in evs.
 
 // qkey is a queue ID as a map key: its bytes, zero-padded. Queue IDs are
@@ -26,16 +26,18 @@ const maxQueueID = len(qkey{})
 // span is a string kept in the table's text.
 type span struct{ off, n uint32 }
 
-// queue is one queued message.
+// queue is one queued message; a free slot is all zero.
 type queue struct {
-	last int  // line last seen
-	from span // envelope sender
-	mid  span // Message-ID
-	tied bool // it has events (in evs)
+	key  qkey
+	hash uint64 // of the ID, in index
+	last int    // line last seen
+	from span   // envelope sender
+	mid  span   // Message-ID
+	tied bool   // it has events (in evs)
 }
 
 type queueTable struct {
-	index map[qkey]int32 // ID -> slot in recs
+	index qindex // ID -> slot in recs
 	recs  []queue
 	free  []int32
 	text  []byte
@@ -45,7 +47,7 @@ type queueTable struct {
 }
 
 func newQueueTable() queueTable {
-	return queueTable{index: map[qkey]int32{}, evs: map[int32][]int{}}
+	return queueTable{index: newQindex(), evs: map[int32][]int{}}
 }
 
 func keyOf(id string) (k qkey) {
@@ -58,23 +60,34 @@ func keyOf(id string) (k qkey) {
 func (r *textReader) get(id string, n int) int32 {
 	k := keyOf(id)
 	t := &r.q
-	s, ok := t.index[k]
+	h := t.index.hash(id)
+	cell, s, ok := t.index.find(t.recs, &k, h)
 	if !ok {
-		if len(t.index) >= maxQueues {
+		if t.index.n >= maxQueues {
 			r.sweep(n)
+			cell, _, _ = t.index.find(t.recs, &k, h) // cells moved
 		}
 		if l := len(t.free); l > 0 {
 			s = t.free[l-1]
 			t.free = t.free[:l-1]
-			t.recs[s] = queue{}
 		} else {
 			s = int32(len(t.recs))
 			t.recs = append(t.recs, queue{})
 		}
-		t.index[k] = s
+		t.recs[s] = queue{key: k, hash: h}
+		t.index.add(t.recs, cell, s, h)
 	}
 	t.recs[s].last = n
 	return s
+}
+
+// queued calls f for each message in the table (f may drop it).
+func (t *queueTable) queued(f func(s int32)) {
+	for s := range t.recs {
+		if t.recs[s].key[0] != 0 {
+			f(int32(s))
+		}
+	}
 }
 
 // str returns a string kept in the table.
@@ -118,27 +131,27 @@ func (t *queueTable) compact(need int) {
 			sp.off = uint32(off)
 		}
 	}
-	for _, s := range t.index {
+	t.queued(func(s int32) {
 		move(&t.recs[s].from)
 		move(&t.recs[s].mid)
-	}
+	})
 	t.text, t.spare = text, t.text
 }
 
-// drop forgets slot s, of ID k.
-func (t *queueTable) drop(k qkey, s int32) {
+// drop forgets slot s.
+func (t *queueTable) drop(s int32) {
 	q := &t.recs[s]
 	t.live -= int(q.from.n + q.mid.n)
+	t.index.del(t.recs, s, q.hash)
 	*q = queue{}
-	delete(t.index, k)
 	delete(t.evs, s)
 	t.free = append(t.free, s)
 }
 
 // remove flushes a message that left the queue and forgets it.
-func (r *textReader) remove(id string, s int32) {
+func (r *textReader) remove(s int32) {
 	r.flush(s)
-	r.q.drop(keyOf(id), s)
+	r.q.drop(s)
 }
 
 // sweep forgets messages not seen for a long time, so that a log whose
@@ -146,34 +159,29 @@ func (r *textReader) remove(id string, s int32) {
 // of a watched recipient are kept.
 func (r *textReader) sweep(n int) {
 	t := &r.q
-	for k, s := range t.index {
+	t.queued(func(s int32) {
 		if q := &t.recs[s]; n-q.last > staleLines && !q.tied {
-			t.drop(k, s)
+			t.drop(s)
 			r.evicted++
 		}
-	}
-	if len(t.index) < maxQueues {
+	})
+	if t.index.n < maxQueues {
 		return
 	}
 	// Still full: forget the oldest of those without events, down to
 	// half the table.
-	type aged struct {
-		k    qkey
-		s    int32
-		last int
-	}
-	var old []aged
-	for k, s := range t.index {
+	var old []int32
+	t.queued(func(s int32) {
 		if q := &t.recs[s]; !q.tied && n-q.last > 0 {
-			old = append(old, aged{k, s, q.last})
+			old = append(old, s)
 		}
-	}
-	slices.SortFunc(old, func(a, b aged) int { return a.last - b.last })
-	for _, a := range old {
-		if len(t.index) <= maxQueues/2 {
+	})
+	slices.SortFunc(old, func(a, b int32) int { return t.recs[a].last - t.recs[b].last })
+	for _, s := range old {
+		if t.index.n <= maxQueues/2 {
 			break
 		}
-		t.drop(a.k, a.s)
+		t.drop(s)
 		r.evicted++
 	}
 }
@@ -195,10 +203,10 @@ func (r *textReader) flush(s int32) {
 
 // finish flushes what is left in the queue table at the end of the file.
 func (r *textReader) finish() {
-	for k, s := range r.q.index {
+	r.q.queued(func(s int32) {
 		r.flush(s)
-		r.q.drop(k, s)
-	}
+		r.q.drop(s)
+	})
 }
 
 // addEvent adds an event, of the queued message in slot s (-1: none).

@@ -3,6 +3,7 @@ package maillog
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -93,5 +94,59 @@ func TestQueueTableText(t *testing.T) {
 	}
 	if f.Evicted != 0 {
 		t.Errorf("evicted %d", f.Evicted)
+	}
+}
+
+// TestQindex: the hash table finds what a map would, through inserts,
+// growth and deletions that move entries back around its end.
+func TestQindex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	r := newTextReader(&fileState{at: at, zone: time.UTC, cov: &Coverage{}})
+	model := map[string]int32{}
+	var ids []string
+	for step := range 300000 {
+		if len(ids) > 0 && rng.IntN(2) == 0 {
+			// Drop one, mostly.
+			i := rng.IntN(len(ids))
+			id := ids[i]
+			ids[i] = ids[len(ids)-1]
+			ids = ids[:len(ids)-1]
+			r.q.drop(model[id])
+			delete(model, id)
+			k := keyOf(id)
+			if _, _, ok := r.q.index.find(r.q.recs, &k, r.q.index.hash(id)); ok {
+				t.Fatalf("step %d: %s found after its drop", step, id)
+			}
+		} else {
+			id := fmt.Sprintf("%05X", rng.IntN(1<<20))
+			s := r.get(id, step)
+			if old, ok := model[id]; ok && old != s {
+				t.Fatalf("%s: slot %d, was %d", id, s, old)
+			} else if !ok {
+				model[id] = s
+				ids = append(ids, id)
+			}
+		}
+		if step%1000 == 0 || len(ids) < 50 {
+			n := 0
+			r.q.queued(func(int32) { n++ })
+			if n != len(model) || r.q.index.n != len(model) {
+				t.Fatalf("step %d: %d queued, %d indexed, want %d", step, n, r.q.index.n, len(model))
+			}
+			for id, s := range model {
+				k := keyOf(id)
+				if _, got, ok := r.q.index.find(r.q.recs, &k, r.q.index.hash(id)); !ok || got != s {
+					t.Fatalf("step %d: %s not found (%d, %v)", step, id, got, ok)
+				}
+			}
+		}
+		if step == 150000 {
+			// Empty it down, to small again.
+			for _, id := range ids {
+				r.q.drop(model[id])
+				delete(model, id)
+			}
+			ids = ids[:0]
+		}
 	}
 }

@@ -565,7 +565,7 @@ func (r *textReader) postfixUnnamed(n int, t time.Time, msg string) int {
 func (r *textReader) postfixQueued(n int, t time.Time, id string, q int32, rest string) {
 	switch {
 	case rest == "removed":
-		r.remove(id, q)
+		r.remove(q)
 	case strings.HasPrefix(rest, "message-id="):
 		r.q.set(&r.q.recs[q].mid, strings.Trim(rest[len("message-id="):], "<>"))
 	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
@@ -837,7 +837,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 			r.addEvent(q, r.classified(e, ""))
 		}
 	case "Completed":
-		r.remove(id, q)
+		r.remove(q)
 	}
 	return understood
 }

@@ -132,6 +132,9 @@ func str(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
 	}
+	if v, ok := plainJSON(raw); ok {
+		return v
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
@@ -141,6 +144,64 @@ func str(raw json.RawMessage) string {
 		return n.String()
 	}
 	return ""
+}
+
+// plainJSON returns the value of a JSON string of printable ASCII and no
+// escape, or the text of a JSON number: what unmarshalling them gives,
+// without the reflection (an event's timestamp was two Unmarshal calls,
+// one failing).
+func plainJSON(raw []byte) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		in := raw[1 : len(raw)-1]
+		for _, c := range in {
+			if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				return "", false
+			}
+		}
+		return string(in), true
+	}
+	if isJSONNumber(raw) {
+		return string(raw), true
+	}
+	return "", false
+}
+
+// isJSONNumber reports whether b is a JSON number, as RFC 8259 has it:
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // unixTime reads seconds since the epoch, integer or fractional.

@@ -109,11 +109,20 @@ func (n *foldNeedle) index(b []byte) int {
 	for _, v := range n.variants {
 		from := 0
 		for {
+			// Once a match is found, an earlier one has its anchor
+			// before first+at.
+			end := len(b)
+			if first >= 0 {
+				end = min(end, first+n.at+len(v)-1)
+			}
+			if from >= end {
+				break
+			}
 			var j int
 			if len(v) == 1 {
-				j = bytes.IndexByte(b[from:], v[0])
+				j = bytes.IndexByte(b[from:end], v[0])
 			} else {
-				j = bytes.Index(b[from:], v)
+				j = bytes.Index(b[from:end], v)
 			}
 			if j < 0 {
 				break
@@ -232,17 +241,22 @@ func newNeedles(watched []string) []needle {
 	return out
 }
 
-// mayName reports whether line b may name a watched address.
-func (fs *fileState) mayName(b []byte) bool {
-	if fs.slow {
-		return true
-	}
+// initNeedles makes the needles of the watched addresses, once.
+func (fs *fileState) initNeedles() {
 	if fs.needles == nil {
 		fs.needles = newNeedles(fs.watched)
 		if fs.needles == nil {
 			fs.needles = []needle{}
 		}
 	}
+}
+
+// mayName reports whether line b may name a watched address.
+func (fs *fileState) mayName(b []byte) bool {
+	if fs.slow {
+		return true
+	}
+	fs.initNeedles()
 	if !ascii(b) {
 		return true
 	}
@@ -263,6 +277,74 @@ func (fs *fileState) mayName(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// needleAt returns where in b, whole lines, the first needle of the
+// watched addresses starts, len(b) if none does: mayName says no to each
+// line of ASCII that ends before, for it holds neither a local part with
+// "@" nor a plain needle. With the prefilter off it returns 0.
+func (fs *fileState) needleAt(b []byte) int {
+	if fs.slow {
+		return 0
+	}
+	fs.initNeedles()
+	// In a growing prefix of b: the search of a needle case by case
+	// costs the way to the first match of each, and that is to be paid
+	// once for each match the lines pass, not once for the whole buffer.
+	// A match found in a prefix is not the first when one starts before
+	// and ends after the prefix; the lines that end before it hold none
+	// all the same.
+	for n := 4 << 10; n < len(b); n *= 4 {
+		if j := fs.needleIn(b[:n]); j < n {
+			return j
+		}
+	}
+	return fs.needleIn(b)
+}
+
+// needleIn is needleAt in the whole of b.
+func (fs *fileState) needleIn(b []byte) int {
+	end := len(b)
+	for i := range fs.needles {
+		// Each is looked for before the first start found so far only:
+		// one whole in a line that ends before the result is before it.
+		nd := &fs.needles[i]
+		if len(nd.domains) > 0 {
+			if j := nd.local.index(b[:end]); j >= 0 {
+				end = j
+			}
+		}
+		if nd.plain != nil {
+			if j := nd.plain.index(b[:end]); j >= 0 {
+				end = j
+			}
+		}
+	}
+	return end
+}
+
+// firstHigh returns the offset of the first byte of b outside ASCII, or
+// len(b): 64 bytes at a time, then byte by byte.
+func firstHigh(b []byte) int {
+	const high = 0x8080808080808080
+	n := len(b)
+	for len(b) >= 64 {
+		_ = b[63]
+		v := binary.LittleEndian.Uint64(b[0:8]) | binary.LittleEndian.Uint64(b[8:16]) |
+			binary.LittleEndian.Uint64(b[16:24]) | binary.LittleEndian.Uint64(b[24:32]) |
+			binary.LittleEndian.Uint64(b[32:40]) | binary.LittleEndian.Uint64(b[40:48]) |
+			binary.LittleEndian.Uint64(b[48:56]) | binary.LittleEndian.Uint64(b[56:64])
+		if v&high != 0 {
+			break
+		}
+		b = b[64:]
+	}
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return n - len(b) + i
+		}
+	}
+	return n
 }
 
 // ascii reports whether b is all ASCII, eight bytes at a time.

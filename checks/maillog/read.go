@@ -306,25 +306,34 @@ func readIn(rd io.Reader, name string, at time.Time, zone *time.Location, slow b
 		f.Coverage.Format = strings.Join(er.formats(), "+")
 	} else {
 		tr := newTextReader(fs)
-		sc := bufio.NewScanner(br)
-		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+		lr := newLineReader(br, fs)
 		n := 0
-		for sc.Scan() {
+		for {
+			b, maybe, ok := lr.next()
+			if !ok {
+				break
+			}
 			n++
-			b := sc.Bytes()
 			var line string
-			if fs.maybe = fs.mayName(b); fs.maybe {
+			if fs.maybe = maybe; fs.maybe {
 				line = string(b)
 			} else {
 				// A line that names no watched address is read in place:
 				// what the reader keeps of it (queue IDs, senders,
-				// Message-IDs) it copies (see textReader.keep).
+				// Message-IDs) it copies (see queueTable.set).
 				line = unsafe.String(unsafe.SliceData(b), len(b))
 			}
-			fs.count(n, tr.line(n, line), line)
+			kind, ok := 0, false
+			if !fs.maybe {
+				kind, ok = tr.fastLine(n, line)
+			}
+			if !ok {
+				kind = tr.line(n, line)
+			}
+			fs.count(n, kind, line)
 		}
 		fs.maybe = true
-		if err := sc.Err(); err != nil {
+		if err := lr.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
 				return nil, checks.Inputf(name, n+1, "line longer than %s: not a mail log", textinput.Size(maxLine))
 			}

@@ -12,14 +12,6 @@ const (
 	unparsed
 )
 
-// queue is what is kept about one queued message until it leaves the
-// queue: enough to annotate the recipient's events.
-type queue struct {
-	from, messageID string
-	last            int // line last seen
-	events          []int
-}
-
 // maxQueues bounds the queue table: beyond it, messages not seen for
 // staleLines lines are forgotten (their removal was not in the log).
 const (
@@ -30,7 +22,7 @@ const (
 // textReader reads Postfix and Exim logs line by line.
 type textReader struct {
 	*fileState
-	queues  map[string]*queue
+	q       queueTable
 	evicted int
 	postfix int // lines recognised as Postfix's
 	exim    int
@@ -40,8 +32,6 @@ type textReader struct {
 	// Lines each format's reader understood: the format label counts
 	// these, so one Exim-looking garbage line does not relabel a log.
 	postfixRead, eximRead int
-	// kept is the sender last kept.
-	kept string
 	// The year window of traditional syslog timestamps: a month after
 	// the diagnosis time, eleven months before.
 	late, early time.Time
@@ -50,9 +40,15 @@ type textReader struct {
 	syslogStamp, eximStamp string
 	syslogTime, eximTime   time.Time
 	syslogZoneless         bool
-	eximLoc                *time.Location
-	zoneName               string
-	zoneLoc                *time.Location
+	// stampSeen is set once syslogTime has widened the time covered.
+	stampSeen bool
+	// The second of the RFC 3339 timestamp last parsed, in two parts
+	// around its fraction, and its time (zero when none).
+	secHead, secZone string
+	secTime          time.Time
+	eximLoc          *time.Location
+	zoneName         string
+	zoneLoc          *time.Location
 }
 
 // tally counts a line of a format that was understood.
@@ -88,7 +84,7 @@ func (r *textReader) formats() []string {
 }
 
 func newTextReader(fs *fileState) *textReader {
-	return &textReader{fileState: fs, queues: map[string]*queue{},
+	return &textReader{fileState: fs, q: newQueueTable(),
 		late: fs.at.AddDate(0, 1, 0), early: fs.at.AddDate(0, -11, 0)}
 }
 
@@ -103,6 +99,9 @@ func (r *textReader) line(n int, s string) int {
 	}
 	if t, host, prog, msg, ok := r.syslogHeader(s); ok {
 		r.seen(t)
+		if t == r.syslogTime {
+			r.stampSeen = true
+		}
 		r.syslog++
 		if !isPostfix(prog) && !isExim(prog) && (prog == "" || isPostfix(host) || isExim(host) || strings.HasSuffix(host, ":")) {
 			// A syslogd note, or a line whose host or ": " after the
@@ -168,80 +167,6 @@ func (r *textReader) program(n int, t time.Time, prog, msg string) int {
 }
 
 func isExim(prog string) bool { return strings.HasPrefix(prog, "exim") }
-
-// finish flushes what is left in the queue table at the end of the file.
-func (r *textReader) finish() {
-	for id, q := range r.queues {
-		r.flush(q)
-		delete(r.queues, id)
-	}
-}
-
-// get returns the state of a queued message, creating it.
-func (r *textReader) get(id string, n int) *queue {
-	q := r.queues[id]
-	if q == nil {
-		if len(r.queues) >= maxQueues {
-			r.sweep(n)
-		}
-		q = &queue{}
-		r.queues[strings.Clone(id)] = q
-	}
-	q.last = n
-	return q
-}
-
-// sweep forgets messages not seen for a long time, so that a log whose
-// removals were lost still runs in bounded memory.
-func (r *textReader) sweep(n int) {
-	for id, q := range r.queues {
-		if n-q.last > staleLines && len(q.events) == 0 {
-			delete(r.queues, id)
-			r.evicted++
-		}
-	}
-	if len(r.queues) < maxQueues {
-		return
-	}
-	// Still full: forget the oldest half of those without recipient events.
-	for id, q := range r.queues {
-		if len(q.events) == 0 && n-q.last > 0 && len(r.queues) > maxQueues/2 {
-			delete(r.queues, id)
-			r.evicted++
-		}
-	}
-}
-
-// flush copies a message's sender and Message-ID into its events.
-func (r *textReader) flush(q *queue) {
-	for _, i := range q.events {
-		e := &r.events[i]
-		if e.From == "" {
-			e.From = q.from
-		}
-		if e.MessageID == "" {
-			e.MessageID = q.messageID
-		}
-	}
-}
-
-// keep copies s, a part of the line read, to keep past the line (lines
-// that name no watched address are read in place); the last sender kept
-// is shared, as most messages have the same.
-func (r *textReader) keep(s string) string {
-	if s != r.kept {
-		r.kept = strings.Clone(s)
-	}
-	return r.kept
-}
-
-func (r *textReader) addEvent(q *queue, e Event) {
-	if q != nil {
-		e.From, e.MessageID = q.from, q.messageID
-		q.events = append(q.events, len(r.events))
-	}
-	r.events = append(r.events, e)
-}
 
 // month reads a month's abbreviation ("Jan"), or 0.
 func month(s string) time.Month {
@@ -374,7 +299,7 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 			case t.Before(r.early):
 				t = time.Date(year+1, mon, day, h, m, sec, nsec, r.zone)
 			}
-			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:end]), t, true
+			r.syslogStamp, r.syslogTime, r.syslogZoneless, r.stampSeen = strings.Clone(s[:end]), t, true, false
 		}
 		r.zoneless = true
 		rest = s[end+1:]
@@ -385,13 +310,16 @@ func (r *textReader) syslogHeader(s string) (t time.Time, host, prog, msg string
 		}
 		if s[:sp] == r.syslogStamp && !r.syslogZoneless {
 			t = r.syslogTime
+		} else if ts, hit := r.sameSecond(s[:sp]); hit {
+			t = ts
 		} else {
 			var err error
 			t, err = time.Parse(time.RFC3339Nano, s[:sp])
 			if err != nil {
 				return
 			}
-			r.syslogStamp, r.syslogTime, r.syslogZoneless = strings.Clone(s[:sp]), t, false
+			r.syslogStamp, r.syslogTime, r.syslogZoneless, r.stampSeen = strings.Clone(s[:sp]), t, false, false
+			r.second(s[:sp], t)
 		}
 		rest = s[sp+1:]
 	} else {
@@ -439,27 +367,63 @@ func service(prog string) string {
 // (at least 5 digits), long ones (enable_long_queue_ids) are base-52
 // letters and digits with at least 10 characters.
 func isQueueID(s string) bool {
-	if len(s) < 5 || len(s) > 32 {
+	if len(s) < 5 || len(s) > maxQueueID {
 		return false
 	}
-	hex, digit := true, false
+	// Without a branch a byte: queue IDs are random, their letters and
+	// digits mixed.
+	all, each := uint8(0), uint8(idChar)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'A' && c <= 'F':
-		case c >= 'a' && c <= 'z' || c >= 'G' && c <= 'Z':
-			hex = false
-		default:
-			return false
-		}
+		c := queueIDChar[s[i]]
+		all |= c
+		each &= c
 	}
-	if hex {
-		return true
-	}
-	return len(s) >= 10 && digit
+	return each&idChar != 0 && queueIDOf(len(s), all)
 }
+
+// queueIDOf reports whether n bytes of a queue ID, of the classes all,
+// are one.
+func queueIDOf(n int, all uint8) bool {
+	if n < 5 || n > maxQueueID {
+		return false
+	}
+	return all&idLetter == 0 || n >= 10 && all&idDigit != 0
+}
+
+// queueIDEnd returns the length of the run of queue ID bytes that s
+// starts with, up to maxQueueID+1 of them, and their classes.
+func queueIDEnd(s string) (n int, all uint8) {
+	for n < len(s) && n <= maxQueueID {
+		c := queueIDChar[s[n]]
+		if c == 0 {
+			break
+		}
+		all |= c
+		n++
+	}
+	return n, all
+}
+
+// The classes of queueIDChar.
+const (
+	idChar   = 1 << iota // any byte of a queue ID
+	idDigit              // 0-9
+	idLetter             // a letter not an upper-case hex digit
+)
+
+var queueIDChar = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = idChar | idDigit
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = idChar
+		if c > 'F' {
+			t[c] |= idLetter
+		}
+		t[c-'A'+'a'] = idChar | idLetter
+	}
+	return t
+}()
 
 // field returns the value of key= in a Postfix "k=v, k=v" list, with <>
 // kept off addresses; "" if absent.
@@ -502,26 +466,14 @@ func parenthesised(s string) string {
 
 // postfixLine reads one Postfix message (the part after "prog[pid]: ").
 func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
+	if !r.maybe {
+		return r.postfixUnnamed(n, t, msg)
+	}
 	colon := strings.Index(msg, ": ")
 	if colon < 0 {
 		return r.unlessNamed(msg, notRelevant)
 	}
 	id, rest := msg[:colon], msg[colon+2:]
-	if !r.maybe {
-		// The line names no watched address (the prefilter): what is
-		// below, its watch and names saying no, in short.
-		if id == "NOQUEUE" {
-			return understood
-		}
-		if !isQueueID(id) {
-			return notRelevant
-		}
-		if strings.HasPrefix(rest, "to=") || strings.HasPrefix(rest, "reject: ") ||
-			strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: ") {
-			r.get(id, n)
-			return understood
-		}
-	}
 	if id == "NOQUEUE" {
 		// "NOQUEUE: reject: RCPT from host[ip]: 550 5.1.1 <x>: ...; from=<> to=<> proto=ESMTP helo=<>"
 		to := field(rest, "to=")
@@ -540,7 +492,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		}
 		// smtpd refused a recipient in an SMTP session: mail coming in,
 		// whoever sent it; from= says whether it was the app's.
-		r.addEvent(nil, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
+		r.addEvent(-1, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
 			Recipient: to, From: field(rest, "from="), Reply: reply, Inbound: true}, ""))
 		return understood
 	}
@@ -554,41 +506,8 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 	}
 	q := r.get(id, n)
 	switch {
-	case rest == "removed":
-		r.flush(q)
-		delete(r.queues, id)
 	case strings.HasPrefix(rest, "to="):
 		return r.postfixDelivery(n, t, id, q, rest)
-	case strings.HasPrefix(rest, "message-id="):
-		q.messageID = strings.Clone(strings.Trim(strings.TrimPrefix(rest, "message-id="), "<>"))
-	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
-		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
-			q.from = r.keep(f)
-		}
-		if len(q.events) > 0 && field(rest, "status=") == "expired" {
-			// qmgr: "from=<>, status=expired, returned to sender": the
-			// queue lifetime ran out for every recipient still pending
-			// (last deferred); one already delivered or bounced in the
-			// same queue ID did not expire.
-			pending := map[string]int{}
-			var order []string
-			for _, i := range q.events {
-				rc := strings.ToLower(r.events[i].Recipient)
-				if _, ok := pending[rc]; !ok {
-					order = append(order, rc)
-				}
-				pending[rc] = i
-			}
-			for _, rc := range order {
-				last := r.events[pending[rc]]
-				if last.Kind != Deferred {
-					continue
-				}
-				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
-					QueueID: strings.Clone(id), Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
-					Cause: last.Cause, Permanent: true})
-			}
-		}
 	case strings.HasPrefix(rest, "reject: ") || strings.HasPrefix(rest, "milter-reject: ") || strings.HasPrefix(rest, "discard: "):
 		to := field(rest, "to=")
 		if !r.watch(to) {
@@ -612,15 +531,78 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 		// body check); the app's own submission comes in too.
 		e.Inbound = true
 		r.addEvent(q, r.classified(e, ""))
+	default:
+		r.postfixQueued(n, t, id, q, rest)
 	}
 	_ = svc
 	return understood
 }
 
+// postfixUnnamed reads a Postfix message that names no watched address
+// (the prefilter said so): postfixLine, its watch and names saying no, in
+// short. Before the first ": " is the queue ID; a colon before it makes
+// it none, nor NOQUEUE.
+func (r *textReader) postfixUnnamed(n int, t time.Time, msg string) int {
+	k, all := queueIDEnd(msg)
+	if k+1 >= len(msg) || msg[k] != ':' || msg[k+1] != ' ' {
+		// The first ": " is after a byte no queue ID (nor NOQUEUE) holds.
+		return notRelevant
+	}
+	id, rest := msg[:k], msg[k+2:]
+	if !queueIDOf(k, all) {
+		if id == "NOQUEUE" {
+			return understood
+		}
+		return notRelevant
+	}
+	// Another recipient's to= or refusal is seen, and no more.
+	r.postfixQueued(n, t, id, r.get(id, n), rest)
+	return understood
+}
+
+// postfixQueued reads the lines of a queued message other than its
+// deliveries and refusals: its Message-ID, sender, expiry and removal.
+func (r *textReader) postfixQueued(n int, t time.Time, id string, q int32, rest string) {
+	switch {
+	case rest == "removed":
+		r.remove(q)
+	case strings.HasPrefix(rest, "message-id="):
+		r.q.set(&r.q.recs[q].mid, strings.Trim(rest[len("message-id="):], "<>"))
+	case strings.HasPrefix(rest, "from=") || strings.HasPrefix(rest, "uid="):
+		if f := field(rest, "from="); f != "" || strings.HasPrefix(rest, "from=<>") {
+			r.q.set(&r.q.recs[q].from, f)
+		}
+		if r.q.recs[q].tied && field(rest, "status=") == "expired" {
+			// qmgr: "from=<>, status=expired, returned to sender": the
+			// queue lifetime ran out for every recipient still pending
+			// (last deferred); one already delivered or bounced in the
+			// same queue ID did not expire.
+			pending := map[string]int{}
+			var order []string
+			for _, i := range r.q.evs[q] {
+				rc := strings.ToLower(r.events[i].Recipient)
+				if _, ok := pending[rc]; !ok {
+					order = append(order, rc)
+				}
+				pending[rc] = i
+			}
+			for _, rc := range order {
+				last := r.events[pending[rc]]
+				if last.Kind != Deferred {
+					continue
+				}
+				r.addEvent(q, Event{Time: t, Source: r.source(n), Kind: Expired, Recipient: last.Recipient,
+					QueueID: strings.Clone(id), Relay: last.Relay, DSN: last.DSN, Reply: last.Reply, Reason: last.Reason,
+					Cause: last.Cause, Permanent: true})
+			}
+		}
+	}
+}
+
 // postfixDelivery reads "to=<a>, [orig_to=<b>,] relay=h[ip]:25, delay=1,
 // delays=a/b/c/d, dsn=X.Y.Z, status=word (reply)" of smtp, lmtp, local,
 // virtual, pipe, error and discard.
-func (r *textReader) postfixDelivery(n int, t time.Time, id string, q *queue, rest string) int {
+func (r *textReader) postfixDelivery(n int, t time.Time, id string, q int32, rest string) int {
 	to, orig := field(rest, "to="), field(rest, "orig_to=")
 	var rcpt string
 	switch {
@@ -705,20 +687,17 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' {
 		return
 	}
-	y, ok1 := digits(s[0:4])
-	mo, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
-		return
-	}
 	sp := strings.IndexByte(s[11:], ' ')
 	end := len(s)
 	if sp >= 0 {
 		end = 11 + sp
 	}
-	h, m, sec, nsec, okc := clock(s[11:end])
-	if !okc {
-		return
+	// Most entries have the stamp of the one before, read already.
+	same := r.eximStamp != "" && s[:end] == r.eximStamp
+	if !same {
+		if _, valid := eximStamp(s[:end]); !valid {
+			return
+		}
 	}
 	loc := r.zone
 	zoneless := true
@@ -752,32 +731,54 @@ func (r *textReader) eximHeader(s string) (t time.Time, rest string, ok bool) {
 	if zoneless {
 		r.zoneless = true
 	}
-	if s[:end] != r.eximStamp || loc != r.eximLoc {
+	if !same || loc != r.eximLoc {
+		f, _ := eximStamp(s[:end])
 		r.eximStamp, r.eximLoc = strings.Clone(s[:end]), loc
-		r.eximTime = time.Date(y, time.Month(mo), d, h, m, sec, nsec, loc)
+		r.eximTime = time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6], loc)
 	}
 	return r.eximTime, rest, true
+}
+
+// eximStamp reads "2026-11-22 10:00:01[.123]": year, month, day, hour,
+// minute, second, nanosecond.
+func eximStamp(s string) (f [7]int, ok bool) {
+	y, ok1 := digits(s[0:4])
+	mo, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return f, false
+	}
+	h, m, sec, nsec, okc := clock(s[11:])
+	if !okc {
+		return f, false
+	}
+	return [7]int{y, mo, d, h, m, sec, nsec}, true
 }
 
 // isEximID recognises Exim message IDs: "1abcDE-0001Ab-Cd" (before 4.97)
 // and "1abcDE-000000005vi-0000" (4.97 on).
 func isEximID(s string) bool {
-	// Three parts between dashes, letters and digits.
-	var lens [3]int
-	part := 0
+	// Three parts between dashes, letters and digits: 6, 6 and 2 of
+	// them, or 6, 11 and 4.
+	var second int
+	switch len(s) {
+	case 16:
+		second = 13
+	case 23:
+		second = 18
+	default:
+		return false
+	}
+	if s[6] != '-' || s[second] != '-' {
+		return false
+	}
+	each := uint8(idChar)
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '-':
-			if part++; part > 2 {
-				return false
-			}
-		case c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			lens[part]++
-		default:
-			return false
+		if i != 6 && i != second {
+			each &= queueIDChar[s[i]]
 		}
 	}
-	return part == 2 && lens[0] == 6 && (lens[1] == 6 && lens[2] == 2 || lens[1] == 11 && lens[2] == 4)
+	return each&idChar != 0
 }
 
 // eximLine reads an Exim main log entry after its timestamp (Exim
@@ -810,10 +811,10 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 	case "<=":
 		from, _, _ := strings.Cut(body, " ")
 		if from != "<>" {
-			q.from = r.keep(from)
+			r.q.set(&r.q.recs[q].from, from)
 		}
 		if mid := eximField(body, "id="); mid != "" {
-			q.messageID = strings.Clone(strings.Trim(mid, "<>"))
+			r.q.set(&r.q.recs[q].mid, strings.Trim(mid, "<>"))
 		}
 	case "*>":
 		// Delivery suppressed (exim -N, a test run): nothing was sent,
@@ -836,8 +837,7 @@ func (r *textReader) eximLine(n int, t time.Time, rest string) int {
 			r.addEvent(q, r.classified(e, ""))
 		}
 	case "Completed":
-		r.flush(q)
-		delete(r.queues, id)
+		r.remove(q)
 	}
 	return understood
 }

@@ -93,7 +93,7 @@ func (o *dnsOptions) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.zones, "zone", nil, "answer DNS for the names of this RFC 1035 zone file from it (repeatable); alone, fully offline; with --dns, other names come from that server")
 	fs.StringArrayVar(&o.servers, "dns", nil, "ask this DNS server, HOST:PORT, or \"system\" for those of /etc/resolv.conf (repeatable; default: system, unless --zone)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "longest wait of one DNS query attempt (earlier retries wait less)")
-	fs.IntVar(&o.concurrency, "dns-concurrency", lookup.DefaultMaxInFlight, "most DNS questions in flight at once (0: the default)")
+	fs.IntVar(&o.concurrency, "dns-concurrency", lookup.DefaultMaxInFlight, "most DNS questions in flight at once, halved while questions go unanswered (0: the default; lower it for a resolver that limits a client's rate)")
 	markPath(fs, "zone")
 }
 

@@ -483,13 +483,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			}
 			return r.unlessNamed(rest, understood)
 		}
-		reply := rest
-		if i := strings.Index(rest, "]: "); i >= 0 {
-			reply = rest[i+3:]
-		}
-		if i := strings.LastIndex(reply, "; from="); i >= 0 {
-			reply = reply[:i]
-		}
+		reply := refusalReply(rest)
 		// smtpd refused a recipient in an SMTP session: mail coming in,
 		// whoever sent it; from= says whether it was the app's.
 		r.addEvent(-1, r.classified(Event{Time: t, Source: r.source(n), Kind: Rejected,
@@ -516,13 +510,7 @@ func (r *textReader) postfixLine(n int, t time.Time, svc, msg string) int {
 			}
 			return r.unlessNamed(rest, understood)
 		}
-		reply := rest
-		if i := strings.Index(rest, "]: "); i >= 0 {
-			reply = rest[i+3:]
-		}
-		if i := strings.LastIndex(reply, "; from="); i >= 0 {
-			reply = reply[:i]
-		}
+		reply := refusalReply(rest)
 		e := Event{Time: t, Source: r.source(n), Kind: Rejected, Recipient: to, QueueID: id, Reply: reply}
 		if f := field(rest, "from="); f != "" {
 			e.From = f
@@ -935,4 +923,17 @@ func eximReason(body string) string {
 		return body[i+2:]
 	}
 	return ""
+}
+
+// refusalReply is the server's words in a Postfix reject line's rest:
+// after the client's "]: ", before "; from=".
+func refusalReply(rest string) string {
+	reply := rest
+	if i := strings.Index(rest, "]: "); i >= 0 {
+		reply = rest[i+3:]
+	}
+	if i := strings.LastIndex(reply, "; from="); i >= 0 {
+		reply = reply[:i]
+	}
+	return reply
 }

@@ -64,21 +64,7 @@ func (z *logZones) setLog(spec, zone string) error {
 
 // SetMap sets the zones of a --config mapping (log-tz: {paris.log: Europe/Paris}).
 func (z *logZones) SetMap(entries map[string]any) error {
-	keys := make([]string, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v, ok := entries[k].(string)
-		if !ok {
-			return fmt.Errorf("%s: want a time zone such as Europe/Paris, got %v", k, entries[k])
-		}
-		if err := z.setLog(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachString(entries, "a time zone such as Europe/Paris", z.setLog)
 }
 
 // zones reads the zones: the one of every log (nil, the local zone), and

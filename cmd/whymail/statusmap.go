@@ -69,6 +69,12 @@ func (m statusMap) setPair(word, state string) error {
 
 // SetMap sets the entries of a --config mapping (status-map: {deactivated: inactive}).
 func (m statusMap) SetMap(entries map[string]any) error {
+	return eachString(entries, "a state ("+strings.Join(account.States, ", ")+")", m.setPair)
+}
+
+// eachString calls set with each entry of a --config mapping, in key
+// order; a value that is not a string is an error saying what was wanted.
+func eachString(entries map[string]any, want string, set func(k, v string) error) error {
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
@@ -77,9 +83,9 @@ func (m statusMap) SetMap(entries map[string]any) error {
 	for _, k := range keys {
 		v, ok := entries[k].(string)
 		if !ok {
-			return fmt.Errorf("%s: want a state (%s), got %v", k, strings.Join(account.States, ", "), entries[k])
+			return fmt.Errorf("%s: want %s, got %v", k, want, entries[k])
 		}
-		if err := m.setPair(k, v); err != nil {
+		if err := set(k, v); err != nil {
 			return err
 		}
 	}

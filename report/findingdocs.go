@@ -99,7 +99,7 @@ var findingDocs = map[string]findingDoc{
 	"dkim.multiple-records":            {"More than one TXT record at the selector (RFC 6376 §3.6.2.2).", "Keep exactly one."},
 	"dkim.needs-message":               {"A usable key is published; whether mail is signed with it needs a sent message.", "Give a copy of a sent message."},
 	"dkim.no-key":                      {"No DKIM key at the selector: signatures with it cannot verify.", "Publish the selector's public key."},
-	"dkim.none-at-common-selectors":    {"No key at the probed common selectors.", "Give the selector the app signs with."},
+	"dkim.none-at-common-selectors":    {"No key at the probed common selectors (or nothing under `_domainkey` at all: RFC 8020).", "Give the selector the app signs with."},
 	"dkim.not-a-key":                   {"The selector has TXT records but no DKIM key.", "Publish the key (v=DKIM1; k=...; p=...)."},
 	"dkim.not-a-key-wildcard":          {"A probed selector has a TXT record that is not a key (likely a wildcard).", "—"},
 	"dkim.not-checked":                 {"DKIM was not checked: no sender domain was given.", "Give the sender and its selectors, or a sent message."},

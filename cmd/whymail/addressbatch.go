@@ -113,11 +113,16 @@ func newAddressBatch(ctx context.Context, cache lookup.Resolver, json bool, wind
 
 // ticketFor is the ticket of one address, as checkAddress makes it.
 func ticketFor(address string) *checks.Ticket {
-	t := &checks.Ticket{Mode: checks.Verify, Address: strings.TrimSpace(address)}
-	if i := strings.LastIndexByte(t.Address, '@'); i >= 0 {
-		t.Domain = t.Address[i+1:]
+	a := strings.TrimSpace(address)
+	return &checks.Ticket{Mode: checks.Verify, Address: a, Domain: domainOf(a)}
+}
+
+// domainOf is ticketFor's Domain of a trimmed address, without the ticket.
+func domainOf(address string) string {
+	if i := strings.LastIndexByte(address, '@'); i >= 0 {
+		return address[i+1:]
 	}
-	return t
+	return ""
 }
 
 // start is ordered's: it never blocks.
@@ -126,7 +131,7 @@ func (b *addressBatch) start(job addressJob, done func(addressOut)) {
 		b.queue(cpuJob{pendingAddress{job, done}, nil})
 		return
 	}
-	key := ticketFor(job.address).Domain
+	key := domainOf(strings.TrimSpace(job.address))
 	b.mu.Lock()
 	dv := b.domains[key]
 	if dv != nil && dv.done && !dv.failed.IsZero() && time.Since(dv.failed) > lookup.ErrorTTL {

@@ -141,6 +141,15 @@ func (a *Answer) Loop() []string {
 
 // Of returns the answer's records of type t.
 func (a *Answer) Of(t uint16) []dns.RR {
+	all := true
+	for _, rr := range a.Records {
+		all = all && rr.Header().Rrtype == t
+	}
+	if all {
+		// The usual case, asked on every lookup: no copy (capped, so
+		// that an append by the caller copies).
+		return a.Records[:len(a.Records):len(a.Records)]
+	}
 	var out []dns.RR
 	for _, rr := range a.Records {
 		if rr.Header().Rrtype == t {

@@ -20,10 +20,21 @@ type Shared struct {
 	MaxTTL, NegativeTTL time.Duration
 	now                 func() time.Time
 
-	mu    sync.Mutex
-	order *list.List // of *sharedEntry, most recently used first
-	byQ   map[Question]*list.Element
-	hits  int
+	mu       sync.Mutex
+	order    *list.List // of *sharedEntry, most recently used first
+	byQ      map[Question]*list.Element
+	hits     int
+	inflight map[Question]*sharedCall // misses being asked, which others wait for
+}
+
+// sharedCall is one miss being asked of the resolver behind.
+type sharedCall struct {
+	done chan struct{}
+	a    *Answer
+	err  error
+	// abandoned: the asker's ctx ended first, so its error is its own;
+	// those waiting ask again.
+	abandoned bool
 }
 
 type sharedEntry struct {
@@ -46,23 +57,49 @@ func NewShared(r Resolver, size int) *Shared {
 		size = DefaultSharedSize
 	}
 	return &Shared{next: r, Size: size, MaxTTL: DefaultMaxTTL, NegativeTTL: DefaultNegativeTTL,
-		now: time.Now, order: list.New(), byQ: map[Question]*list.Element{}}
+		now: time.Now, order: list.New(), byQ: map[Question]*list.Element{}, inflight: map[Question]*sharedCall{}}
 }
 
 // Lookup answers q from the kept answers while they live, else asks the
-// resolver behind and keeps what it may.
+// resolver behind and keeps what it may. Concurrent misses of one
+// question (two requests about the same domain) are asked once.
 func (s *Shared) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	q = q.normal()
-	if a := s.get(q); a != nil {
-		return a, nil
-	}
-	a, err := s.next.Lookup(ctx, q)
-	if err == nil && a != nil {
-		if ttl := s.ttl(a); ttl > 0 {
-			s.put(q, a, ttl)
+	for {
+		if a := s.get(q); a != nil {
+			return a, nil
 		}
+		s.mu.Lock()
+		c, waiting := s.inflight[q]
+		if !waiting {
+			c = &sharedCall{done: make(chan struct{})}
+			s.inflight[q] = c
+		}
+		s.mu.Unlock()
+		if waiting {
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if c.abandoned {
+				continue
+			}
+			return c.a, c.err
+		}
+		c.a, c.err = s.next.Lookup(ctx, q)
+		if c.err == nil && c.a != nil {
+			if ttl := s.ttl(c.a); ttl > 0 {
+				s.put(q, c.a, ttl)
+			}
+		}
+		c.abandoned = c.err != nil && ctx.Err() != nil
+		s.mu.Lock()
+		delete(s.inflight, q)
+		s.mu.Unlock()
+		close(c.done)
+		return c.a, c.err
 	}
-	return a, err
 }
 
 // ttl is how long a may be kept: 0 for a failure.

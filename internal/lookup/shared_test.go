@@ -124,3 +124,72 @@ func TestSharedConcurrent(t *testing.T) {
 		t.Errorf("Len = %d beyond the bound 5", s.Len())
 	}
 }
+
+// gated answers once released, counting the questions it was asked.
+type gated struct {
+	release chan struct{}
+	mu      sync.Mutex
+	asked   int
+}
+
+func (g *gated) Lookup(ctx context.Context, q Question) (*Answer, error) {
+	g.mu.Lock()
+	g.asked++
+	g.mu.Unlock()
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	rr, _ := dns.NewRR(q.Name + " 300 IN A 192.0.2.1")
+	return &Answer{Question: q, Rcode: dns.RcodeSuccess, Records: []dns.RR{rr}}, nil
+}
+
+// TestSharedMergesMisses: requests asking the same question while it is
+// being asked wait for that answer instead of asking again; one whose
+// asker gives up (its ctx ends) asks again itself.
+func TestSharedMergesMisses(t *testing.T) {
+	g := &gated{release: make(chan struct{})}
+	s := NewShared(g, 0)
+	q := Question{Name: "example.com.", Type: dns.TypeA}
+	leader, cancel := context.WithCancel(context.Background())
+	leaderErr := make(chan error, 1)
+	go func() {
+		_, err := s.Lookup(leader, q)
+		leaderErr <- err
+	}()
+	waitFor := func(n int) {
+		for range 500 {
+			g.mu.Lock()
+			asked := g.asked
+			g.mu.Unlock()
+			if asked >= n {
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Fatalf("the resolver was not asked %d times", n)
+	}
+	waitFor(1)
+	var wg sync.WaitGroup
+	var got [5]*Answer
+	for i := range got {
+		wg.Go(func() { got[i], _ = s.Lookup(context.Background(), q) })
+	}
+	time.Sleep(20 * time.Millisecond) // the five are waiting on the first
+	cancel()                          // the first gives up: one of them asks
+	if err := <-leaderErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled asker: %v", err)
+	}
+	waitFor(2)
+	close(g.release)
+	wg.Wait()
+	for i, a := range got {
+		if a == nil || a.Status() != StatusOK {
+			t.Errorf("waiter %d: %v, want the answer", i, a)
+		}
+	}
+	if g.asked != 2 {
+		t.Errorf("asked %d times, want 2 (the first, then one for the five)", g.asked)
+	}
+}

@@ -71,9 +71,10 @@ type Baseline struct {
 
 type baselineKey struct{ domain, id string }
 
-// ReadBaseline reads a whymail.domain/v1 JSON document.
+// ReadBaseline reads whymail.domain/v1 JSON: one document, or one a line
+// (what `whymail domain --input` writes).
 func ReadBaseline(r io.Reader, source string) (*Baseline, error) {
-	var doc struct {
+	type document struct {
 		Schema  string `json:"schema"`
 		Domains []struct {
 			Domain  string `json:"domain"`
@@ -86,27 +87,34 @@ func ReadBaseline(r io.Reader, source string) (*Baseline, error) {
 			} `json:"records"`
 		} `json:"domains"`
 	}
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("not a JSON document of whymail domain: %v", err)
-	}
-	if doc.Schema != DomainSchema {
-		return nil, fmt.Errorf("schema %q, want %s (the JSON document of a domain lint)", doc.Schema, DomainSchema)
-	}
 	b := &Baseline{Source: source, known: map[baselineKey]int{}, messages: map[baselineKey][]string{}}
-	for _, d := range doc.Domains {
-		for _, g := range d.Records {
-			for _, f := range g.Findings {
-				if f.ID == "" {
-					continue // a run from before finding IDs: nothing to match on
+	// One document, or one a line as `whymail domain --input` writes them.
+	dec := json.NewDecoder(r)
+	for n := 1; ; n++ {
+		var doc document
+		err := dec.Decode(&doc)
+		if err == io.EOF && n > 1 {
+			return b, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not a JSON document of whymail domain (document %d): %v", n, err)
+		}
+		if doc.Schema != DomainSchema {
+			return nil, fmt.Errorf("document %d: schema %q, want %s (the JSON document of a domain lint)", n, doc.Schema, DomainSchema)
+		}
+		for _, d := range doc.Domains {
+			for _, g := range d.Records {
+				for _, f := range g.Findings {
+					if f.ID == "" {
+						continue // a run from before finding IDs: nothing to match on
+					}
+					k := baselineKey{strings.ToLower(d.Domain), f.ID}
+					b.known[k]++
+					b.messages[k] = append(b.messages[k], f.Message)
 				}
-				k := baselineKey{strings.ToLower(d.Domain), f.ID}
-				b.known[k]++
-				b.messages[k] = append(b.messages[k], f.Message)
 			}
 		}
 	}
-	return b, nil
 }
 
 // Len returns how many findings the baseline holds.

@@ -233,10 +233,14 @@ func LintResultText(w io.Writer, l *Lint, s Style) error {
 }
 
 // Merge counts another lint's outcome (a batch line's) into l: whether it
-// failed or was incomplete. Its domains are not kept.
+// failed or was incomplete, and its accepted findings. Its domains are
+// not kept.
 func (l *Lint) Merge(o *Lint) {
 	l.Failed = l.Failed || o.Failed
 	l.Incomplete = l.Incomplete || o.Incomplete
+	l.AcceptedCount.Config += o.AcceptedCount.Config
+	l.AcceptedCount.Baseline += o.AcceptedCount.Baseline
+	l.AcceptedCount.Expired += o.AcceptedCount.Expired
 }
 
 // LintGitHub writes GitHub Actions workflow commands: one annotation a

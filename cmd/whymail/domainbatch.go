@@ -252,7 +252,15 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 		return err
 	}
 	defer closeInput()
-	cache, err := o.dns.resolver()
+	accepted, baseline, err := o.accept.load(o.config)
+	if err != nil {
+		return err
+	}
+	prober, err := o.probe.prober()
+	if err != nil {
+		return err
+	}
+	cache, zones, err := o.dns.build()
 	if err != nil {
 		return err
 	}
@@ -260,7 +268,9 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	full := domainChecks(o.dns.offline())
+	// The same checks, acceptances and baseline as for domains given as
+	// arguments.
+	full := withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober)
 	noDKIM := slices.DeleteFunc(slices.Clone(full), func(c *checks.Check) bool { return c == dkim.Check })
 	style := o.out.style(e)
 	total := report.NewLint(failOn, never)
@@ -298,6 +308,7 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 			}
 			l := report.NewLint(failOn, never)
 			l.Setting, l.Words = "--fail-on", flagsOf
+			l.Accept, l.Baseline, l.Locate = accepted, baseline, zoneLocator(zones)
 			l.Add(job.domain, res)
 			l.Domains[0].Source, l.Domains[0].Notes = job.source, notes
 			done(result{lint: l})

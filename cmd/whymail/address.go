@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -167,7 +168,7 @@ func readAddresses(r io.Reader, name string, emit func(addr, source string) bool
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if !emit(line, fmt.Sprintf("%s:%d", name, n)) {
+		if !emit(line, name+":"+strconv.Itoa(n)) {
 			return nil // the consumer stopped
 		}
 	}

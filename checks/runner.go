@@ -172,12 +172,60 @@ func Closure(set []*Check) []*Check {
 	return out
 }
 
+// prepared remembers the closure of each set of checks that validated, by
+// its checks: a batch runs the same few sets thousands of times, and the
+// closure and validation were a tenth of a batch's allocations.
+var prepared struct {
+	sync.Mutex
+	sets map[[maxPrepared]*Check][]*Check
+}
+
+// maxPrepared is the largest set remembered (larger ones are prepared
+// each time); the key is an array so that looking it up allocates nothing.
+const maxPrepared = 24
+
+// prepare is Closure and Validate of set, remembered when set validates.
+func prepare(set []*Check) ([]*Check, error) {
+	var key [maxPrepared]*Check
+	if len(set) > maxPrepared {
+		return prepareNow(set)
+	}
+	copy(key[:], set)
+	prepared.Lock()
+	out, ok := prepared.sets[key]
+	prepared.Unlock()
+	if ok {
+		return out, nil
+	}
+	out, err := prepareNow(set)
+	if err != nil {
+		return nil, err
+	}
+	prepared.Lock()
+	if prepared.sets == nil {
+		prepared.sets = map[[maxPrepared]*Check][]*Check{}
+	}
+	if len(prepared.sets) < 1024 { // sets are few; a program making many does not grow this
+		prepared.sets[key] = out
+	}
+	prepared.Unlock()
+	return out, nil
+}
+
+func prepareNow(set []*Check) ([]*Check, error) {
+	set = Closure(set)
+	if err := Validate(set); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
 // Run validates set and runs it: each check starts as soon as the checks it
 // requires are done, so independent checks (and their DNS lookups) run
 // concurrently. It returns an *InputError when a check found bad input.
 func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, error) {
-	set = Closure(set)
-	if err := Validate(set); err != nil {
+	set, err := prepare(set)
+	if err != nil {
 		return nil, err
 	}
 	done := make(map[*Check]chan struct{}, len(set))

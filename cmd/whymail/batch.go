@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 
 	"github.com/whymail/whymail/internal/lookup"
 )
@@ -35,12 +36,6 @@ const (
 	batchMemoryLimit = 256 << 20
 )
 
-// slot is one item's place in the output order.
-type slot[R any] struct {
-	res   R
-	ready chan struct{}
-}
-
 // ordered runs a batch. read emits items in input order and returns the
 // input's error, if any; it stops when emit returns false. start is called
 // for each item on the reading goroutine and must not block: it arranges
@@ -49,6 +44,9 @@ type slot[R any] struct {
 // writer would wait for a result (so the output streams). On a write error
 // or a cancelled ctx everything stops and ordered returns the error; else,
 // when every emitted item is written, the read error.
+//
+// The items held are a ring of window places, so an item costs no
+// allocation of its own.
 func ordered[I, R any](ctx context.Context, window int,
 	read func(emit func(I) bool) error,
 	start func(item I, done func(R)),
@@ -64,41 +62,72 @@ func ordered[I, R any](ctx context.Context, window int,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	queue := make(chan *slot[R], window) // held slots, in input order
-	free := make(chan struct{}, window)  // one token per slot in use
+	r := &ring[R]{res: make([]R, window), done: make([]bool, window)}
+	r.cond = sync.NewCond(&r.mu)
+	context.AfterFunc(ctx, r.wake) // the deferred cancel runs it, waking a blocked reader
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(queue)
+		defer func() {
+			r.mu.Lock()
+			r.closed = true
+			r.mu.Unlock()
+			r.wake()
+		}()
 		emit := func(it I) bool {
-			select {
-			case free <- struct{}{}:
-			case <-ctx.Done():
+			r.mu.Lock()
+			for r.tail-r.head == len(r.res) && ctx.Err() == nil {
+				r.cond.Wait()
+			}
+			if ctx.Err() != nil {
+				r.mu.Unlock()
 				return false
 			}
-			s := &slot[R]{ready: make(chan struct{})}
-			queue <- s // never blocks: at most window slots are held
-			start(it, func(r R) { s.res = r; close(s.ready) })
+			i := r.tail % len(r.res)
+			r.done[i] = false
+			r.tail++
+			r.mu.Unlock()
+			start(it, func(res R) { r.finish(i, res) })
 			return true
 		}
 		readErr <- read(emit)
 	}()
-	for s := range queue {
-		select {
-		case <-s.ready:
-		default:
+	for {
+		r.mu.Lock()
+		for r.head == r.tail && !r.closed && ctx.Err() == nil {
+			r.cond.Wait()
+		}
+		if err := ctx.Err(); err != nil {
+			r.mu.Unlock()
+			return err
+		}
+		if r.head == r.tail { // closed, all written
+			r.mu.Unlock()
+			break
+		}
+		i := r.head % len(r.res)
+		if !r.done[i] {
+			r.mu.Unlock()
 			if err := flush(); err != nil {
 				return err
 			}
-			select {
-			case <-s.ready:
-			case <-ctx.Done():
-				return ctx.Err()
+			r.mu.Lock()
+			for !r.done[i] && ctx.Err() == nil {
+				r.cond.Wait()
+			}
+			if err := ctx.Err(); err != nil {
+				r.mu.Unlock()
+				return err
 			}
 		}
-		if err := write(s.res); err != nil {
+		res := r.res[i]
+		var zero R
+		r.res[i] = zero
+		r.head++
+		r.mu.Unlock()
+		r.cond.Broadcast() // a place is free for the reader
+		if err := write(res); err != nil {
 			return err
 		}
-		<-free
 	}
 	if err := flush(); err != nil {
 		return err
@@ -107,6 +136,31 @@ func ordered[I, R any](ctx context.Context, window int,
 		return err
 	}
 	return ctx.Err()
+}
+
+// ring is ordered's places: items tail-head are held, in input order.
+type ring[R any] struct {
+	mu         sync.Mutex
+	cond       *sync.Cond // a result came, a place was freed, reading ended, or ctx ended
+	res        []R
+	done       []bool
+	head, tail int // the next to write, the next to fill (counting from 0)
+	closed     bool
+}
+
+func (r *ring[R]) finish(i int, res R) {
+	r.mu.Lock()
+	r.res[i], r.done[i] = res, true
+	r.mu.Unlock()
+	r.cond.Broadcast()
+}
+
+// wake wakes every waiter to look again (at ctx, or at closed). The lock
+// is held so that none is between its look and its Wait.
+func (r *ring[R]) wake() {
+	r.mu.Lock()
+	r.cond.Broadcast()
+	r.mu.Unlock()
 }
 
 // lineWriter buffers output for ordered: flushed whenever the writer

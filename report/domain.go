@@ -232,6 +232,15 @@ func LintResultText(w io.Writer, l *Lint, s Style) error {
 	return p.err
 }
 
+// Fresh returns a lint with l's settings (fail-on, acceptances, baseline,
+// locator, wording) and nothing added: a batch's lint of one domain.
+func (l *Lint) Fresh() *Lint {
+	n := NewLint(l.failOn, l.never)
+	n.Accept, n.Baseline, n.Now, n.Locate = l.Accept, l.Baseline, l.Now, l.Locate
+	n.Setting, n.Words, n.ToolVersion = l.Setting, l.Words, l.ToolVersion
+	return n
+}
+
 // Merge counts another lint's outcome (a batch line's) into l: whether it
 // failed or was incomplete, and its accepted findings. Its domains are
 // not kept.

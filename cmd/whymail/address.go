@@ -113,13 +113,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	flush := func() error {
-		if err := w.Flush(); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		return nil
-	}
-	if err := ordered(ctx, o.window, read, b.start, write, flush); err != nil {
+	if err := ordered(ctx, o.window, read, b.start, write, flusher(w)); err != nil {
 		return err
 	}
 	if failed {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -161,6 +162,16 @@ func (r *ring[R]) wake() {
 	r.mu.Lock()
 	r.cond.Broadcast()
 	r.mu.Unlock()
+}
+
+// flusher is ordered's flush of w.
+func flusher(w *bufio.Writer) func() error {
+	return func() error {
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
+	}
 }
 
 // lineWriter buffers output for ordered: flushed whenever the writer

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whymail/whymail/checks"
+	"github.com/whymail/whymail/internal/lookup"
 	"github.com/whymail/whymail/report"
 )
 
@@ -86,6 +87,29 @@ dkim_selector columns, and streams one result a domain in input order
 	return cmd
 }
 
+// prepare reads what every domain's lint of a run shares, whether the
+// domains come as arguments or from --input: the lint (its fail-on, the
+// config's acceptances, the baseline, where records were read), the set
+// of checks (with --probe's), and the DNS.
+func (o *domainOptions) prepare(failOn checks.Severity, never bool) (*report.Lint, []*checks.Check, *lookup.Cache, *lookup.Zones, error) {
+	accepted, baseline, err := o.accept.load(o.config)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	prober, err := o.probe.prober()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cache, zones, err := o.dns.build()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	lint := report.NewLint(failOn, never)
+	lint.Setting, lint.Words = "--fail-on", flagsOf
+	lint.Accept, lint.Baseline, lint.Locate = accepted, baseline, zoneLocator(zones)
+	return lint, withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober), cache, zones, nil
+}
+
 func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -120,15 +144,7 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		domains = append(domains, d)
 	}
-	accepted, baseline, err := o.accept.load(o.config)
-	if err != nil {
-		return err
-	}
-	prober, err := o.probe.prober()
-	if err != nil {
-		return err
-	}
-	cache, zones, err := o.dns.build()
+	lint, set, cache, zones, err := o.prepare(failOn, never)
 	if err != nil {
 		return err
 	}
@@ -138,7 +154,6 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 	if !o.out.trace {
 		cache.DropTrace() // nothing shows it: memory grows only with distinct questions
 	}
-	set := withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober)
 	// Domains run concurrently over one cache; each keeps its place.
 	results := make([]*checks.Result, len(domains))
 	errs := make([]error, len(domains))
@@ -153,9 +168,6 @@ func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {
 		}()
 	}
 	wg.Wait()
-	lint := report.NewLint(failOn, never)
-	lint.Setting, lint.Words = "--fail-on", flagsOf
-	lint.Accept, lint.Baseline, lint.Locate = accepted, baseline, zoneLocator(zones)
 	failed := false
 	for i, d := range domains {
 		if errs[i] != nil {

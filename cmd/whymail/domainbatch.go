@@ -252,15 +252,9 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 		return err
 	}
 	defer closeInput()
-	accepted, baseline, err := o.accept.load(o.config)
-	if err != nil {
-		return err
-	}
-	prober, err := o.probe.prober()
-	if err != nil {
-		return err
-	}
-	cache, zones, err := o.dns.build()
+	// The same checks, acceptances and baseline as for domains given as
+	// arguments; total is the run's outcome, each domain a lint of its own.
+	total, full, cache, _, err := o.prepare(failOn, never)
 	if err != nil {
 		return err
 	}
@@ -268,13 +262,8 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The same checks, acceptances and baseline as for domains given as
-	// arguments.
-	full := withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober)
 	noDKIM := slices.DeleteFunc(slices.Clone(full), func(c *checks.Check) bool { return c == dkim.Check })
 	style := o.out.style(e)
-	total := report.NewLint(failOn, never)
-	total.Setting, total.Words = "--fail-on", flagsOf
 	type result struct {
 		lint *report.Lint
 		err  error
@@ -306,9 +295,7 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 				done(result{err: err})
 				return
 			}
-			l := report.NewLint(failOn, never)
-			l.Setting, l.Words = "--fail-on", flagsOf
-			l.Accept, l.Baseline, l.Locate = accepted, baseline, zoneLocator(zones)
+			l := total.Fresh()
 			l.Add(job.domain, res)
 			l.Domains[0].Source, l.Domains[0].Notes = job.source, notes
 			done(result{lint: l})
@@ -338,12 +325,7 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 		}
 		return nil
 	}
-	flush := func() error {
-		if err := w.Flush(); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		return nil
-	}
+	flush := flusher(w)
 	if err := ordered(ctx, o.window, read, start, write, flush); err != nil {
 		return err
 	}

@@ -150,3 +150,16 @@ func WithQueues(lines []Line, query func(ids []string, since, until time.Time) (
 	}
 	return Merge(append(sets, lines)...), nil
 }
+
+// Window is since and until with the zero ones filled in, for a store that
+// must be asked a bounded range (Loki, the journal): until now, and since
+// span before until.
+func Window(since, until time.Time, span time.Duration) (time.Time, time.Time) {
+	if until.IsZero() {
+		until = time.Now()
+	}
+	if since.IsZero() {
+		since = until.Add(-span)
+	}
+	return since, until
+}

@@ -86,14 +86,7 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 	if len(q.Recipients) == 0 {
 		return nil, fmt.Errorf("no recipient to look up")
 	}
-	until := q.Until
-	if until.IsZero() {
-		until = time.Now()
-	}
-	since := q.Since
-	if since.IsZero() {
-		since = until.Add(-DefaultSpan)
-	}
+	since, until := logstore.Window(q.Since, q.Until, DefaultSpan)
 	var alts, lower []string
 	for _, r := range q.Recipients {
 		alts = append(alts, regexp.QuoteMeta(r))

@@ -168,14 +168,7 @@ func (l *Log) Open(ctx context.Context, q source.Query) (io.ReadCloser, error) {
 	for _, r := range q.Recipients {
 		alts = append(alts, regexp.QuoteMeta(r))
 	}
-	end := q.Until
-	if end.IsZero() {
-		end = time.Now()
-	}
-	start := q.Since
-	if start.IsZero() {
-		start = end.Add(-DefaultSpan)
-	}
+	start, end := logstore.Window(q.Since, q.Until, DefaultSpan)
 	lines, err := l.query(ctx, l.Selector+" |~ "+strconv.Quote("(?i)(?:"+strings.Join(alts, "|")+")"), start, end, 0)
 	if err != nil {
 		return nil, err

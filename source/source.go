@@ -163,15 +163,22 @@ func Schemes() []string {
 // Open opens the source of kind named by spec: "scheme:rest" when scheme
 // is registered (a URL's scheme too, "postgres://..."), a path otherwise.
 func Open(kind Kind, spec string) (Source, error) {
-	scheme, _, ok := strings.Cut(spec, ":")
+	scheme, rest, ok := strings.Cut(spec, ":")
 	mu.RLock()
 	d := drivers[scheme]
+	known := d != nil
 	if !ok || d == nil || !validScheme(scheme) {
 		d = drivers["file"]
 	}
 	mu.RUnlock()
+	if ok && validScheme(scheme) && strings.HasPrefix(rest, "//") && !known {
+		// A URL of no driver (postgress://...) is a typo, not a path: said
+		// so, and without the password it may hold, which a path error
+		// would echo.
+		return nil, fmt.Errorf("%s: no source driver for %q (known: %s)", Redact(spec), scheme, strings.Join(Schemes(), ", "))
+	}
 	if d == nil {
-		return nil, fmt.Errorf("no source driver for %q (is the file driver linked in?)", spec)
+		return nil, fmt.Errorf("no source driver for %q (is the file driver linked in?)", Redact(spec))
 	}
 	return d.Open(kind, spec)
 }

@@ -73,8 +73,14 @@ func warnPasswords(cmd *cobra.Command, e *env) {
 		}
 		for _, spec := range specs {
 			if source.HasPassword(spec) {
+				// The SQL drivers read theirs from one variable; the
+				// others refuse a password in the spec and say which.
+				where := "the environment variable its driver reads (README: Environment variables)"
+				if sqlsource.IsSpec(spec) {
+					where = sqlsource.PasswordEnv
+				}
 				fmt.Fprintf(e.stderr, "whymail: warning: --%s %s has a password on the command line, where the process list shows it; "+
-					"give it in %s, or as ${NAME} in --config\n", name, source.Redact(spec), sqlsource.PasswordEnv)
+					"give it in %s, or as ${NAME} in --config\n", name, source.Redact(spec), where)
 			}
 		}
 	}

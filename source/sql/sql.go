@@ -47,10 +47,19 @@ import (
 	"github.com/whymail/whymail/source"
 )
 
+// schemes are the spec schemes of the SQL drivers.
+var schemes = []string{"postgres", "postgresql", "mysql", "mariadb", "sqlite"}
+
 func init() {
-	for _, s := range []string{"postgres", "postgresql", "mysql", "mariadb", "sqlite"} {
+	for _, s := range schemes {
 		source.Register(s, Driver{})
 	}
+}
+
+// IsSpec reports whether spec names a SQL source (by its scheme).
+func IsSpec(spec string) bool {
+	scheme, _, ok := strings.Cut(spec, ":")
+	return ok && slices.Contains(schemes, scheme)
 }
 
 // Driver opens SQL user sources.

@@ -262,8 +262,8 @@ func (u *Users) Ping(ctx context.Context) error {
 			// says its columns.
 			rows, err = tx.QueryContext(ctx, u.Query, u.args(source.UserQuery{})...)
 		} else {
-			cols, err := u.tableColumns(ctx, tx)
-			if err != nil {
+			var cols []string
+			if cols, err = u.tableColumns(ctx, tx); err != nil {
 				return err
 			}
 			rows, err = tx.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+quoteIdent(u.spec.engine, u.table())+" LIMIT 1")

@@ -279,6 +279,24 @@ func TestSQLite(t *testing.T) {
 			fmt.Sprintf(rows[0], "'2026-11-22T13:00:00+01:00'", "1795339800"), rows[1],
 		},
 	})
+	t.Run("ping of a table whose columns read but whose rows do not", func(t *testing.T) {
+		// The columns are known from a first Ping; then the view's table
+		// is dropped, and its SELECT fails. Ping must say so, not take
+		// the rows as read.
+		exec(t, `CREATE TABLE gone (id, email, status)`, `CREATE VIEW broken AS SELECT id, email, status FROM gone`)
+		u, err := Open("sqlite:" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.SetTable("broken")
+		if err := u.Ping(context.Background()); err != nil {
+			t.Fatalf("first Ping: %v", err)
+		}
+		exec(t, `DROP TABLE gone`)
+		if err := u.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "gone") {
+			t.Errorf("Ping = %v, want the failed SELECT (no such table: gone)", err)
+		}
+	})
 	t.Run("missing file", func(t *testing.T) {
 		u, err := Open("sqlite:" + filepath.Join(t.TempDir(), "none.db"))
 		if err != nil {

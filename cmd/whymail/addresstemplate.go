@@ -27,7 +27,6 @@ const (
 type lineTemplate struct {
 	parts   [][]byte // literal text between the holes
 	holes   []byte   // what goes after parts[i]: 'l' the local part, 's' the source
-	size    int      // bytes of the literal text
 	domain  string   // the domain as the addresses write it
 	unknown bool
 }
@@ -58,11 +57,9 @@ func (b *addressBatch) template(dv *domainVerdict) *lineTemplate {
 		}
 		t.parts = append(t.parts, line[:at])
 		t.holes = append(t.holes, hole)
-		t.size += at
 		line = line[at+n:]
 	}
 	t.parts = append(t.parts, line)
-	t.size += len(line)
 	if bytes.Count(t.holes, []byte{'l'}) == 0 {
 		return nil // the line does not show the address: not this kind
 	}

@@ -122,16 +122,6 @@ func open(t testing.TB, base string) *Log {
 	return s.(*Log)
 }
 
-func read(ctx context.Context, l *Log, q source.Query) (string, error) {
-	rc, err := l.Open(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
-}
-
 func TestQueueLines(t *testing.T) {
 	t.Setenv(EnvPassword, "s3cret-ch")
 	srv := httptest.NewServer(fakeClickHouse(t, table()))
@@ -140,7 +130,7 @@ func TestQueueLines(t *testing.T) {
 	if got := l.Describe(); !strings.HasPrefix(got, "ClickHouse mail.maillog at 127.0.0.1:") {
 		t.Errorf("Describe %q", got)
 	}
-	got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
+	got, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +142,7 @@ func TestQueueLines(t *testing.T) {
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	logstoretest.SameTimeline(t, got, at)
 	// The window is pushed down.
-	got, err = read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at})
+	got, err = logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at})
 	if err != nil || got != "" {
 		t.Errorf("after the window: %q %v", got, err)
 	}
@@ -170,7 +160,7 @@ func TestParamsNotSpliced(t *testing.T) {
 	}))
 	defer srv.Close()
 	evil := `x') OR 1=1 --\@example.com`
-	got, err := read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{evil}})
+	got, err := logstoretest.Read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{evil}})
 	if err != nil || got != "" {
 		t.Errorf("%q %v", got, err)
 	}
@@ -201,13 +191,13 @@ func TestSpecs(t *testing.T) {
 func TestFailures(t *testing.T) {
 	t.Setenv(EnvPassword, "s3cret-ch")
 	apitest.Failures(t, "s3cret-ch", fakeClickHouse(t, table()), func(ctx context.Context, t *testing.T, base string) (string, error) {
-		return read(ctx, open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
+		return logstoretest.Read(ctx, open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
 	})
 	t.Run("unknown table", func(t *testing.T) {
 		srv := httptest.NewServer(fakeClickHouse(t, table()))
 		defer srv.Close()
 		s, _ := source.OpenStream(source.KindLog, "clickhouse://"+strings.TrimPrefix(srv.URL, "http://")+"/mail?table=x")
-		_, err := read(context.Background(), s.(*Log), source.Query{Recipients: []string{"a@example.com"}})
+		_, err := logstoretest.Read(context.Background(), s.(*Log), source.Query{Recipients: []string{"a@example.com"}})
 		if err == nil || !strings.Contains(err.Error(), "UNKNOWN_TABLE") {
 			t.Errorf("err %v", err)
 		}
@@ -218,7 +208,7 @@ func TestFailures(t *testing.T) {
 		l := open(t, srv.URL)
 		t.Setenv(EnvPassword, "wrong")
 		l2, _ := source.OpenStream(source.KindLog, "clickhouse://"+strings.TrimPrefix(srv.URL, "http://")+"/mail?table=maillog")
-		_, err := read(context.Background(), l2.(*Log), source.Query{Recipients: []string{"a@example.com"}})
+		_, err := logstoretest.Read(context.Background(), l2.(*Log), source.Query{Recipients: []string{"a@example.com"}})
 		if err == nil || !strings.Contains(err.Error(), "516") || strings.Contains(err.Error(), "wrong") {
 			t.Errorf("err %v", err)
 		}
@@ -334,7 +324,7 @@ func TestRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(EnvPassword, "s3cret-ch")
-	got, err := read(context.Background(), open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
+	got, err := logstoretest.Read(context.Background(), open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}

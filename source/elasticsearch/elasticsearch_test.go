@@ -212,16 +212,6 @@ func env(t *testing.T) {
 	t.Setenv(EnvPassword, "")
 }
 
-func read(ctx context.Context, l *Log, q source.Query) (string, error) {
-	rc, err := l.Open(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
-}
-
 var at = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func TestQueueLines(t *testing.T) {
@@ -236,7 +226,7 @@ func TestQueueLines(t *testing.T) {
 		for _, limit := range []int{0, 2, 1} {
 			l.Limit = limit
 			calls.Store(0)
-			got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at.Add(-24 * time.Hour), Until: at})
+			got, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at.Add(-24 * time.Hour), Until: at})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,12 +242,12 @@ func TestQueueLines(t *testing.T) {
 	if got := l.Describe(); !strings.HasPrefix(got, "Elasticsearch mail-* (message) at 127.0.0.1:") {
 		t.Errorf("Describe %q", got)
 	}
-	got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
+	got, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logstoretest.SameTimeline(t, got, at)
-	got, err = read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at})
+	got, err = logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at})
 	if err != nil || got != "" {
 		t.Errorf("after the window: %q %v", got, err)
 	}
@@ -288,7 +278,7 @@ func TestSpecs(t *testing.T) {
 func TestFailures(t *testing.T) {
 	env(t)
 	apitest.Failures(t, testAPIKey, fakeES(t, docs(), 0), func(ctx context.Context, t *testing.T, base string) (string, error) {
-		return read(ctx, open(t, base, "/mail-*"), source.Query{Recipients: []string{"alice@example.com"}})
+		return logstoretest.Read(ctx, open(t, base, "/mail-*"), source.Query{Recipients: []string{"alice@example.com"}})
 	})
 	for name, tc := range map[string]struct {
 		h    http.Handler
@@ -304,7 +294,7 @@ func TestFailures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.h)
 			defer srv.Close()
-			_, err := read(context.Background(), open(t, srv.URL, tc.rest), source.Query{Recipients: []string{"alice@example.com"}})
+			_, err := logstoretest.Read(context.Background(), open(t, srv.URL, tc.rest), source.Query{Recipients: []string{"alice@example.com"}})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v", err)
 			}

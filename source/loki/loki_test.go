@@ -178,16 +178,6 @@ func env(t *testing.T) {
 	t.Setenv(EnvToken, "")
 }
 
-func read(ctx context.Context, l *Log, q source.Query) (string, error) {
-	rc, err := l.Open(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
-}
-
 var at = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func TestQueueLines(t *testing.T) {
@@ -204,7 +194,7 @@ func TestQueueLines(t *testing.T) {
 	for _, limit := range []int{0, 2, 1} {
 		l.Limit = limit
 		calls.Store(0)
-		got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at.Add(-24 * time.Hour), Until: at})
+		got, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at.Add(-24 * time.Hour), Until: at})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,13 +206,13 @@ func TestQueueLines(t *testing.T) {
 		}
 	}
 	// The same timeline as the file gives.
-	got, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
+	got, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logstoretest.SameTimeline(t, got, at)
 	// The window is pushed down.
-	got, err = read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at, Until: at.Add(time.Hour)})
+	got, err = logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}, Since: at, Until: at.Add(time.Hour)})
 	if err != nil || got != "" {
 		t.Errorf("after the window: %q %v", got, err)
 	}
@@ -240,7 +230,7 @@ func TestQuoting(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, evil := range []string{`a"} |= "x`, `.*@example.com`, `a\@example.com`} {
-		got, err := read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{evil}})
+		got, err := logstoretest.Read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{evil}})
 		if err != nil || got != "" {
 			t.Errorf("%s: %q %v", evil, got, err)
 		}
@@ -283,13 +273,13 @@ func TestSpecs(t *testing.T) {
 func TestFailures(t *testing.T) {
 	env(t)
 	apitest.Failures(t, testPass, fakeLoki(t, streams()), func(ctx context.Context, t *testing.T, base string) (string, error) {
-		return read(ctx, open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
+		return logstoretest.Read(ctx, open(t, base), source.Query{Recipients: []string{"alice@example.com"}})
 	})
 	t.Run("no tenant", func(t *testing.T) {
 		srv := httptest.NewServer(fakeLoki(t, streams()))
 		defer srv.Close()
 		s, _ := source.OpenStream(source.KindLog, "loki://"+strings.TrimPrefix(srv.URL, "http://")+`?selector={job="postfix"}`)
-		_, err := read(context.Background(), s.(*Log), source.Query{Recipients: []string{"alice@example.com"}})
+		_, err := logstoretest.Read(context.Background(), s.(*Log), source.Query{Recipients: []string{"alice@example.com"}})
 		if err == nil || !strings.Contains(err.Error(), "no org id") || strings.Contains(err.Error(), testPass) {
 			t.Errorf("err %v", err)
 		}
@@ -297,7 +287,7 @@ func TestFailures(t *testing.T) {
 	t.Run("not a Loki", func(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		defer srv.Close()
-		_, err := read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{"alice@example.com"}})
+		_, err := logstoretest.Read(context.Background(), open(t, srv.URL), source.Query{Recipients: []string{"alice@example.com"}})
 		if err == nil || !strings.Contains(err.Error(), "404") {
 			t.Errorf("err %v", err)
 		}
@@ -310,7 +300,7 @@ func TestFailures(t *testing.T) {
 		defer srv.Close()
 		l := open(t, srv.URL)
 		l.Limit = 2
-		_, err := read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
+		_, err := logstoretest.Read(context.Background(), l, source.Query{Recipients: []string{"alice@example.com"}})
 		if err == nil || !strings.Contains(err.Error(), "does not page") {
 			t.Errorf("err %v", err)
 		}

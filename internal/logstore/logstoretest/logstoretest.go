@@ -4,11 +4,14 @@
 package logstoretest
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whymail/whymail/checks/maillog"
+	"github.com/whymail/whymail/source"
 )
 
 // PostfixLog is a Postfix log: alice's reset bounced (its cleanup, qmgr,
@@ -47,4 +50,15 @@ func SameTimeline(t testing.TB, got string, at time.Time) {
 			t.Errorf("event %d: store %+v\nfile %+v", i, a, b)
 		}
 	}
+}
+
+// Read is the whole of what s returns for q.
+func Read(ctx context.Context, s source.Stream, q source.Query) (string, error) {
+	rc, err := s.Open(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return string(b), err
 }

@@ -193,8 +193,12 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	if err := n.slots.acquire(ctx); err != nil {
 		return nil, ctxErr(ctx)
 	}
+	// lost: the question took a retry to be answered, or got no answer
+	// after timeouts, which is what cuts the window. A first server that
+	// is down while the next answers in the same round is not a loss.
 	var timeouts int
-	defer func() { n.slots.release(timeouts > 0) }()
+	lost := false
+	defer func() { n.slots.release(lost) }()
 
 	start := time.Now()
 	servers := make([]*server, len(n.Servers))
@@ -236,6 +240,7 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			a := &Answer{Question: q, Rcode: r.Rcode, Records: r.Answer, Server: via, Duration: time.Since(start),
 				Authenticated: r.AuthenticatedData}
 			if r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
+				lost = round > 0
 				return a, nil
 			}
 			s.failed = true
@@ -248,6 +253,7 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			break
 		}
 	}
+	lost = timeouts > 0
 	if failed != nil {
 		return failed, nil
 	}

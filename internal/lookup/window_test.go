@@ -2,8 +2,12 @@ package lookup
 
 import (
 	"context"
+	"net"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // TestWindow: the bound is max while questions are answered, halves (at
@@ -57,5 +61,42 @@ func TestWindow(t *testing.T) {
 	w.release(false)
 	if err := <-got; err != nil || w.inflight != 1 {
 		t.Errorf("waiter: %v, in flight %d; want nil, 1", err, w.inflight)
+	}
+}
+
+// TestWindowNotCutByADeadServer: a first server that never answers, while
+// the next one does in the same round, is not a loss: the window stays at
+// its bound (resolv.conf with a dead first server must not run a batch at
+// 16 questions in flight).
+func TestWindowNotCutByADeadServer(t *testing.T) {
+	dead, err := net.ListenPacket("udp", "127.0.0.1:0") // reads nothing, answers nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(r, dns.RcodeNameError)
+		w.WriteMsg(m)
+	})}
+	go srv.ActivateAndServe()
+	defer srv.Shutdown()
+	n := &Network{Servers: []string{dead.LocalAddr().String(), pc.LocalAddr().String()}, Timeout: 200 * time.Millisecond, Retries: 1, MaxInFlight: 64}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			a, err := n.Lookup(context.Background(), Question{Name: "h" + string(rune('a'+i)) + ".example.", Type: dns.TypeA})
+			if err != nil || a.Status() != StatusNXDomain {
+				t.Errorf("lookup %d: %v %v, want NXDOMAIN from the second server", i, a, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n.slots.limit != 64 {
+		t.Errorf("window cut to %d by a dead first server, want 64", n.slots.limit)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ type domainOptions struct {
 	input      string
 	window     int
 	dkimProbe  bool
+	only       []string
 	out        outputOptions
 	dns        dnsOptions
 	accept     acceptOptions
@@ -79,6 +81,9 @@ dkim_selector columns, and streams one result a domain in input order
 	fs.BoolVar(&o.out.trace, "trace", false, "show every DNS question and answer (text and json)")
 	fs.StringVar(&o.input, "input", "", "read domains from FILE (- for standard input): DOMAIN [IP...] [s=SELECTOR...] a line, or CSV with domain, sending_ip, dkim_selector columns")
 	fs.IntVar(&o.window, "window", 256, "with --input: most domains held between reading and writing (bounds memory)")
+	names := checks.Names(domainChecks(false))
+	fs.StringSliceVar(&o.only, "check", nil, "run only these checks, and those they need (repeatable or comma-separated): "+strings.Join(names, ", ")+"; default: all")
+	_ = fs.SetAnnotation("check", valuesAnnotation, names)
 	fs.BoolVar(&o.dkimProbe, "dkim-probe", true, "with --input: probe the common DKIM selectors for a domain given none (false: skip DKIM there, and say so)")
 	markPath(fs, "input")
 	o.dns.bind(fs)
@@ -104,10 +109,16 @@ func (o *domainOptions) prepare(failOn checks.Severity, never bool) (*report.Lin
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	set := domainChecks(o.dns.offline())
+	if len(o.only) > 0 {
+		if set, err = checks.Select(set, o.only); err != nil {
+			return nil, nil, nil, nil, usageError("--check: %v", err)
+		}
+	}
 	lint := report.NewLint(failOn, never)
 	lint.Setting, lint.Words = "--fail-on", flagsOf
 	lint.Accept, lint.Baseline, lint.Locate = accepted, baseline, zoneLocator(zones)
-	return lint, withProbe(domainChecks(o.dns.offline()), o.dns.offline(), prober), cache, zones, nil
+	return lint, withProbe(set, o.dns.offline(), prober), cache, zones, nil
 }
 
 func (o *domainOptions) run(ctx context.Context, e *env, args []string) error {

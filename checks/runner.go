@@ -83,6 +83,11 @@ type Runner struct {
 	// checks: a check's result as recorded, or chosen by a test so that
 	// the checks requiring it are tested on their own.
 	Given map[*Check]any
+	// Serial runs the checks one after another on the caller's goroutine,
+	// each after those it requires: for runs of checks that do no I/O of
+	// their own (an address batch's, with the domain's result given),
+	// where a goroutine a check costs more than the check.
+	Serial bool
 }
 
 // Validate checks a set before it runs: names unique and non-empty, docs
@@ -243,50 +248,54 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 			}
 		}
 	}
-	// Each check runs on a goroutine of its own, but the last on this one:
-	// a run of one check (a batch's per-domain run) starts none.
-	for i, c := range set {
-		run := func(c *Check) {
-			defer close(done[c])
-			results := map[*Check]any{}
-			for _, req := range c.Requires {
-				<-done[req]
-				results[req] = out[req].Result
-			}
-			cr := out[c]
-			if v, ok := r.Given[c]; ok {
-				cr.Result, cr.Status, cr.Reason, cr.Findings = v, StatusOK, "given, not run", []Finding{}
-				return
-			}
-			p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, results: results}
-			start := time.Now()
-			res, err := runOne(c, p)
-			if err == nil && res != nil && reflect.TypeOf(res) != c.ResultType {
-				err = fmt.Errorf("internal error in check %s: it returned a %T, but declares %v", c.Name, res, c.ResultType)
-				res = nil
-			}
-			cr.Duration = time.Since(start)
-			cr.DurationMS = cr.Duration.Milliseconds()
-			cr.Result = res
-			cr.Findings = p.findings
-			if cr.Findings == nil {
-				cr.Findings = []Finding{}
-			}
-			cr.Status = status(cr.Findings)
-			if p.skipReason != "" {
-				cr.Status, cr.Reason = StatusSkipped, p.skipReason
-			}
-			if err != nil {
-				cr.Status, cr.Reason = StatusFailed, err.Error()
-				if IsInputError(err) {
-					cr.inputErr = err
-				}
+	run := func(c *Check) {
+		defer close(done[c])
+		results := map[*Check]any{}
+		for _, req := range c.Requires {
+			<-done[req]
+			results[req] = out[req].Result
+		}
+		cr := out[c]
+		if v, ok := r.Given[c]; ok {
+			cr.Result, cr.Status, cr.Reason, cr.Findings = v, StatusOK, "given, not run", []Finding{}
+			return
+		}
+		p := &Pass{Check: c, Context: ctx, Ticket: t, DNS: r.DNS, results: results}
+		start := time.Now()
+		res, err := runOne(c, p)
+		if err == nil && res != nil && reflect.TypeOf(res) != c.ResultType {
+			err = fmt.Errorf("internal error in check %s: it returned a %T, but declares %v", c.Name, res, c.ResultType)
+			res = nil
+		}
+		cr.Duration = time.Since(start)
+		cr.DurationMS = cr.Duration.Milliseconds()
+		cr.Result = res
+		cr.Findings = p.findings
+		if cr.Findings == nil {
+			cr.Findings = []Finding{}
+		}
+		cr.Status = status(cr.Findings)
+		if p.skipReason != "" {
+			cr.Status, cr.Reason = StatusSkipped, p.skipReason
+		}
+		if err != nil {
+			cr.Status, cr.Reason = StatusFailed, err.Error()
+			if IsInputError(err) {
+				cr.inputErr = err
 			}
 		}
-		if i == len(set)-1 {
-			run(c)
-		} else {
-			go run(c)
+	}
+	if r.Serial {
+		inOrder(set, run)
+	} else {
+		// Each check runs on a goroutine of its own, but the last on this
+		// one: a run of one check (a batch's per-domain run) starts none.
+		for i, c := range set {
+			if i == len(set)-1 {
+				run(c)
+			} else {
+				go run(c)
+			}
 		}
 	}
 	res := &Result{Ticket: t}
@@ -302,6 +311,25 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		}
 	}
 	return res, nil
+}
+
+// inOrder calls run on each check of set, each after those it requires.
+func inOrder(set []*Check, run func(*Check)) {
+	seen := make(map[*Check]bool, len(set))
+	var visit func(c *Check)
+	visit = func(c *Check) {
+		if seen[c] {
+			return
+		}
+		seen[c] = true
+		for _, req := range c.Requires {
+			visit(req)
+		}
+		run(c)
+	}
+	for _, c := range set {
+		visit(c)
+	}
 }
 
 // runOne runs a check, turning a panic into a failure so that one broken

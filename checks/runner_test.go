@@ -152,6 +152,48 @@ func TestRunConcurrentAndOrdered(t *testing.T) {
 	}
 }
 
+func TestRunSerial(t *testing.T) {
+	// Serial: one check at a time, each after what it requires, set order
+	// kept in the result.
+	var running, most int
+	var order []string
+	var mu sync.Mutex
+	step := func(p *Pass) (any, error) {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		order = append(order, p.Check.Name)
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return p.Check.Name + "-result", nil
+	}
+	a, b := check("a", nil, step), check("b", nil, step)
+	var seen string
+	c := check("c", req(b, a), func(p *Pass) (any, error) {
+		seen = ResultOf[string](p, a) + "," + ResultOf[string](p, b)
+		return step(p)
+	})
+	res, err := (&Runner{Serial: true}).Run(context.Background(), []*Check{c, a, b}, &Ticket{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most != 1 {
+		t.Errorf("%d checks ran at once, want 1", most)
+	}
+	if got := strings.Join(order, ","); got != "b,a,c" {
+		t.Errorf("ran %s, want b,a,c (c's requirements first, in its order)", got)
+	}
+	if seen != "a-result,b-result" {
+		t.Errorf("c saw %q", seen)
+	}
+	if got := res.Checks[0].Name + res.Checks[1].Name + res.Checks[2].Name; got != "cab" {
+		t.Errorf("result order %s, want cab (set order)", got)
+	}
+}
+
 func TestRunStatuses(t *testing.T) {
 	fails := check("fails", nil, func(p *Pass) (any, error) { return nil, errors.New("dns down") })
 	set := []*Check{

@@ -257,16 +257,22 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX) []*host {
 		if _, err := netip.ParseAddr(strings.Trim(h.Name, "[]")); err == nil {
 			h.ipLiteral = true
 		}
-		wg.Go(func() {
-			h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Name)
-			h.cname = aliasOf(ctx, r, h.Name)
-			// Internal only when both families answered: the failed one
-			// might have held a public address.
-			h.internal = h.err == nil && len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
-		})
+		if i == len(mxs)-1 {
+			h.resolve(ctx, r) // the last here: one host (the usual) needs no goroutine
+		} else {
+			wg.Go(func() { h.resolve(ctx, r) })
+		}
 	}
 	wg.Wait()
 	return hosts
+}
+
+func (h *host) resolve(ctx context.Context, r lookup.Resolver) {
+	h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Name)
+	h.cname = aliasOf(ctx, r, h.Name)
+	// Internal only when both families answered: the failed one might
+	// have held a public address.
+	h.internal = h.err == nil && len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)
 }
 
 // public reports whether a sender on the internet could reach a.

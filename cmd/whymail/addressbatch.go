@@ -80,11 +80,19 @@ type cpuJob struct {
 // from the DNS cache).
 const maxDomains = 1 << 16
 
+// resolveWorkers is the most domains resolved at once. Their questions,
+// about three each, keep lookup.DefaultMaxInFlight busy.
+const resolveWorkers = 512
+
 type addressBatch struct {
 	ctx   context.Context
 	cache lookup.Resolver
 	json  bool
 	cpu   chan cpuJob
+	// domains to resolve, taken by resolveWorkers long-lived goroutines:
+	// their stacks grow once, not once a domain, and the stacks of the
+	// domains in flight stay few.
+	todo chan *domainVerdict
 
 	mu       sync.Mutex
 	domains  map[string]*domainVerdict
@@ -95,7 +103,19 @@ type addressBatch struct {
 // the most addresses in flight (ordered's), so that no send on cpu blocks.
 func newAddressBatch(ctx context.Context, cache lookup.Resolver, json bool, window int) *addressBatch {
 	b := &addressBatch{ctx: ctx, cache: cache, json: json, cpu: make(chan cpuJob, window),
-		domains: map[string]*domainVerdict{}}
+		todo: make(chan *domainVerdict, window), domains: map[string]*domainVerdict{}}
+	for range min(resolveWorkers, window) {
+		go func() {
+			for {
+				select {
+				case dv := <-b.todo:
+					b.resolve(dv)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	for range runtime.GOMAXPROCS(0) {
 		go func() {
 			for {
@@ -142,7 +162,7 @@ func (b *addressBatch) start(job addressJob, done func(addressOut)) {
 		dv = &domainVerdict{key: key, waiters: []pendingAddress{{job, done}}}
 		b.domains[key] = dv
 		b.mu.Unlock()
-		go b.resolve(dv)
+		b.todo <- dv // never blocks: each domain waiting holds an address of the window
 	case !dv.done:
 		dv.waiters = append(dv.waiters, pendingAddress{job, done})
 		b.mu.Unlock()
@@ -245,7 +265,8 @@ func (b *addressBatch) line(job addressJob, dv *domainVerdict, shareTail bool) a
 		v = checkAddress(b.ctx, b.cache, job.address, job.source)
 	default:
 		v = report.NewAddressVerdict(job.address, job.source)
-		runner := &checks.Runner{DNS: b.cache, Given: map[*checks.Check]any{mx.Check: dv.cr.Result}}
+		// mx is given: the rest is CPU work, done here, check after check.
+		runner := &checks.Runner{DNS: b.cache, Given: map[*checks.Check]any{mx.Check: dv.cr.Result}, Serial: true}
 		res, err := runner.Run(b.ctx, addressChecks, ticketFor(job.address))
 		if err != nil {
 			v.Verdict, v.Reason = "unknown", err.Error()

@@ -268,8 +268,9 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX) []*host {
 }
 
 func (h *host) resolve(ctx context.Context, r lookup.Resolver) {
-	h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, h.Name)
-	h.cname = aliasOf(ctx, r, h.Name)
+	fqdn := h.Name + "." // once, not in each of the four lookups
+	h.Addrs, h.Status, h.err = lookup.Addrs(ctx, r, fqdn)
+	h.cname = aliasOf(ctx, r, fqdn)
 	// Internal only when both families answered: the failed one might
 	// have held a public address.
 	h.internal = h.err == nil && len(h.Addrs) > 0 && !slices.ContainsFunc(h.Addrs, public)

@@ -413,6 +413,14 @@ func TestRecogniseTable(t *testing.T) {
 	if op := Recognise("ASPMX.L.GOOGLE.COM."); op == nil || op.Name != "Google Workspace" {
 		t.Errorf("Recognise is not case- and dot-insensitive: %v", op)
 	}
+	for _, h := range []string{"notgoogle.com", "google.com.evil.example", "xgoogle.com."} {
+		if op := Recognise(h); op != nil && op.Name == "Google Workspace" {
+			t.Errorf("Recognise(%q) = Google Workspace: only google.com and names under it are", h)
+		}
+	}
+	if op := Recognise("google.com"); op == nil || op.Name != "Google Workspace" {
+		t.Errorf("Recognise(google.com) = %v, want Google Workspace", op)
+	}
 }
 
 // TestHostsResolvedConcurrently: with 30 ms per DNS answer, five MX hosts

@@ -108,10 +108,20 @@ func Recognise(h string) *Operator {
 	for i := range Operators {
 		op := &Operators[i]
 		for _, s := range op.Hosts {
-			if (h == s || strings.HasSuffix(h, "."+s)) && len(s) > bestLen {
+			if len(s) > bestLen && isOrUnder(h, s) {
 				best, bestLen = op, len(s)
 			}
 		}
 	}
 	return best
+}
+
+// isOrUnder reports whether host is domain or a name under it, without
+// building "."+domain for each of the operators' domains.
+func isOrUnder(host, domain string) bool {
+	if !strings.HasSuffix(host, domain) {
+		return false
+	}
+	n := len(host) - len(domain)
+	return n == 0 || host[n-1] == '.'
 }

@@ -3,7 +3,10 @@ package mx
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -444,5 +447,68 @@ func TestHostsResolvedConcurrently(t *testing.T) {
 	}
 	if took > 200*time.Millisecond {
 		t.Errorf("took %s; serial lookups would take 330ms, concurrent about 60ms", took)
+	}
+}
+
+// TestVerifyAsksAAAAOnlyWhenNeeded: checking addresses in bulk, a host's
+// AAAA is asked only when its A records give no address a sender can
+// reach, and not after NXDOMAIN; the verdicts are those of asking both.
+// A diagnosis asks both for every host.
+func TestVerifyAsksAAAAOnlyWhenNeeded(t *testing.T) {
+	zone := soa + `@ MX 10 pub
+@ MX 20 internal
+@ MX 30 v6only
+@ MX 40 gone.mailhost.net.
+pub A 192.0.2.1
+pub AAAA 2001:db8::1
+internal A 10.0.0.1
+internal AAAA 2001:db8::2
+v6only AAAA 2001:db8::3
+noMX A 192.0.2.9
+noMX AAAA 2001:db8::9
+`
+	z := checktest.Zones(t, zone, other)
+	for _, tt := range []struct {
+		mode   checks.Mode
+		domain string
+		want   string // the AAAA questions asked, sorted
+	}{
+		{checks.Verify, "example.com", "internal.example.com.,v6only.example.com."},
+		{checks.Diagnose, "example.com", "gone.mailhost.net.,internal.example.com.,pub.example.com.,v6only.example.com."},
+		{checks.Verify, "nomx.example.com", ""},
+		{checks.Diagnose, "nomx.example.com", "nomx.example.com."},
+	} {
+		t.Run(tt.mode.String()+"/"+tt.domain, func(t *testing.T) {
+			var mu sync.Mutex
+			var asked []string
+			r := resolverFunc(func(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
+				if q.Type == dns.TypeAAAA {
+					mu.Lock()
+					asked = append(asked, strings.ToLower(dns.Fqdn(q.Name)))
+					mu.Unlock()
+				}
+				return z.Lookup(ctx, q)
+			})
+			res := checktest.Run(t, r, &checks.Ticket{Mode: tt.mode, Domain: tt.domain}, Check)
+			slices.Sort(asked)
+			if got := strings.Join(slices.Compact(asked), ","); got != tt.want {
+				t.Errorf("AAAA asked of %s, want %s", got, tt.want)
+			}
+			md := res.Check("mx").Result.(*Domain)
+			if md.AcceptsMail != checks.Yes {
+				t.Fatalf("accepts mail %v, want yes", md.AcceptsMail)
+			}
+			if tt.domain != "example.com" {
+				return
+			}
+			usable := map[string]bool{}
+			for _, h := range md.Hosts {
+				usable[h.Name] = slices.ContainsFunc(h.Addrs, public)
+			}
+			want := map[string]bool{"pub.example.com": true, "internal.example.com": true, "v6only.example.com": true, "gone.mailhost.net": false}
+			if !maps.Equal(usable, want) {
+				t.Errorf("hosts with a public address %v, want %v", usable, want)
+			}
+		})
 	}
 }

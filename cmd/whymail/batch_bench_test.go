@@ -104,14 +104,22 @@ func BenchmarkDomainBatchLoopback(b *testing.B) {
 				fmt.Fprintf(&in, "%s %s s=%s\n", s.domain, s.ip, s.selector)
 			}
 			list := writeTemp(b, "domains.txt", in.String())
-			args := append([]string{"domain", "--input", list}, common...)
-			before := st.Total()
-			for b.Loop() {
-				if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
-					b.Fatalf("exit %d", code)
+			for _, only := range []string{"", "spf"} {
+				name := "all"
+				args := append([]string{"domain", "--input", list}, common...)
+				if only != "" {
+					name, args = only, append(args, "--check", only)
 				}
+				b.Run(name, func(b *testing.B) {
+					before := st.Total()
+					for b.Loop() {
+						if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+							b.Fatalf("exit %d", code)
+						}
+					}
+					b.ReportMetric(float64(st.Total()-before)/float64(b.N), "queries/op")
+				})
 			}
-			b.ReportMetric(float64(st.Total()-before)/float64(b.N), "queries/op")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -90,7 +91,7 @@ func (o *addressOptions) run(ctx context.Context, e *env, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the domain lookups and the workers on every return
 
-	b := newAddressBatch(ctx, cache, o.out.format == "json", o.window)
+	b := newAddressBatch(ctx, cache, o.out.format == "json", o.window, cmp.Or(o.dns.concurrency, lookup.DefaultMaxInFlight))
 	read := func(emit func(addressJob) bool) error {
 		for _, a := range args {
 			if !emit(addressJob{address: a}) {

@@ -31,9 +31,10 @@ func forBatch(c *lookup.Cache) {
 
 const batchAnswers = 50000
 
-// The GOGC and GOMEMLIMIT of a batch, unless either is set.
+// The GOGC and GOMEMLIMIT of a batch, unless either is set: no collection
+// until the process nears the limit.
 const (
-	batchGCPercent   = 400
+	batchGCPercent   = -1
 	batchMemoryLimit = 256 << 20
 )
 
@@ -55,9 +56,10 @@ func ordered[I, R any](ctx context.Context, window int,
 ) error {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		// A batch makes much short-lived garbage over a live heap the
-		// window and the cache bound: collecting at 5 times the live
-		// heap, not twice, saves a third of its CPU (issue 12), and the
-		// soft limit keeps that from growing the process past it.
+		// window and the cache bound: collecting only near the soft
+		// limit, not each time the heap doubles, saves a third of its
+		// CPU (issue 12: 10,000 addresses then need no collection at
+		// all, 8% less CPU than at GOGC 400), and the limit bounds it.
 		defer debug.SetGCPercent(debug.SetGCPercent(batchGCPercent))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(batchMemoryLimit))
 	}

@@ -48,7 +48,14 @@ type Result struct {
 
 // Findings returns every finding of the run, in check order.
 func (r *Result) Findings() []Finding {
-	var all []Finding
+	n := 0
+	for _, c := range r.Checks {
+		n += len(c.Findings)
+	}
+	if n == 0 {
+		return nil
+	}
+	all := make([]Finding, 0, n)
 	for _, c := range r.Checks {
 		all = append(all, c.Findings...)
 	}
@@ -177,67 +184,107 @@ func Closure(set []*Check) []*Check {
 	return out
 }
 
-// prepared remembers the closure of each set of checks that validated, by
+// A plan is a set ready to run: its closure, validated, with each check's
+// requirements as positions in it and an order that runs each check after
+// them.
+type plan struct {
+	set   []*Check
+	reqs  [][]int
+	order []int
+}
+
+func newPlan(set []*Check) (*plan, error) {
+	set = Closure(set)
+	if err := Validate(set); err != nil {
+		return nil, err
+	}
+	pl := &plan{set: set, reqs: make([][]int, len(set))}
+	at := make(map[*Check]int, len(set))
+	for i, c := range set {
+		at[c] = i
+	}
+	for i, c := range set {
+		for _, r := range c.Requires {
+			pl.reqs[i] = append(pl.reqs[i], at[r])
+		}
+	}
+	seen := make([]bool, len(set))
+	var visit func(i int)
+	visit = func(i int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		for _, j := range pl.reqs[i] {
+			visit(j)
+		}
+		pl.order = append(pl.order, i)
+	}
+	for i := range set {
+		visit(i)
+	}
+	return pl, nil
+}
+
+// prepared remembers the plan of each set of checks that validated, by
 // its checks: a batch runs the same few sets thousands of times, and the
 // closure and validation were a tenth of a batch's allocations.
 var prepared struct {
 	sync.Mutex
-	sets map[[maxPrepared]*Check][]*Check
+	plans map[[maxPrepared]*Check]*plan
 }
 
 // maxPrepared is the largest set remembered (larger ones are prepared
 // each time); the key is an array so that looking it up allocates nothing.
 const maxPrepared = 24
 
-// prepare is Closure and Validate of set, remembered when set validates.
-func prepare(set []*Check) ([]*Check, error) {
+// prepare is set's plan, remembered when set validates.
+func prepare(set []*Check) (*plan, error) {
 	var key [maxPrepared]*Check
 	if len(set) > maxPrepared {
-		return prepareNow(set)
+		return newPlan(set)
 	}
 	copy(key[:], set)
 	prepared.Lock()
-	out, ok := prepared.sets[key]
+	pl, ok := prepared.plans[key]
 	prepared.Unlock()
 	if ok {
-		return out, nil
+		return pl, nil
 	}
-	out, err := prepareNow(set)
+	pl, err := newPlan(set)
 	if err != nil {
 		return nil, err
 	}
 	prepared.Lock()
-	if prepared.sets == nil {
-		prepared.sets = map[[maxPrepared]*Check][]*Check{}
+	if prepared.plans == nil {
+		prepared.plans = map[[maxPrepared]*Check]*plan{}
 	}
-	if len(prepared.sets) < 1024 { // sets are few; a program making many does not grow this
-		prepared.sets[key] = out
+	if len(prepared.plans) < 1024 { // sets are few; a program making many does not grow this
+		prepared.plans[key] = pl
 	}
 	prepared.Unlock()
-	return out, nil
-}
-
-func prepareNow(set []*Check) ([]*Check, error) {
-	set = Closure(set)
-	if err := Validate(set); err != nil {
-		return nil, err
-	}
-	return set, nil
+	return pl, nil
 }
 
 // Run validates set and runs it: each check starts as soon as the checks it
 // requires are done, so independent checks (and their DNS lookups) run
 // concurrently. It returns an *InputError when a check found bad input.
 func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, error) {
-	set, err := prepare(set)
+	pl, err := prepare(set)
 	if err != nil {
 		return nil, err
 	}
-	done := make(map[*Check]chan struct{}, len(set))
-	out := make(map[*Check]*CheckResult, len(set))
-	for _, c := range set {
-		done[c] = make(chan struct{})
-		out[c] = &CheckResult{Name: c.Name, Doc: c.Doc}
+	set = pl.set
+	out := make([]CheckResult, len(set))
+	for i, c := range set {
+		out[i].Name, out[i].Doc = c.Name, c.Doc
+	}
+	var done []chan struct{} // closed as each check ends, unless Serial
+	if !r.Serial {
+		done = make([]chan struct{}, len(set))
+		for i := range done {
+			done[i] = make(chan struct{})
+		}
 	}
 	var prefetches sync.WaitGroup
 	defer prefetches.Wait() // no lookup outlives the run (and its trace)
@@ -248,14 +295,21 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 			}
 		}
 	}
-	run := func(c *Check) {
-		defer close(done[c])
-		results := map[*Check]any{}
-		for _, req := range c.Requires {
-			<-done[req]
-			results[req] = out[req].Result
+	run := func(i int) {
+		if done != nil {
+			defer close(done[i])
 		}
-		cr := out[c]
+		c, cr := set[i], &out[i]
+		var results map[*Check]any
+		if len(pl.reqs[i]) > 0 {
+			results = make(map[*Check]any, len(pl.reqs[i]))
+		}
+		for _, j := range pl.reqs[i] {
+			if done != nil {
+				<-done[j]
+			}
+			results[set[j]] = out[j].Result
+		}
 		if v, ok := r.Given[c]; ok {
 			cr.Result, cr.Status, cr.Reason, cr.Findings = v, StatusOK, "given, not run", []Finding{}
 			return
@@ -286,22 +340,26 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		}
 	}
 	if r.Serial {
-		inOrder(set, run)
+		for _, i := range pl.order {
+			run(i)
+		}
 	} else {
 		// Each check runs on a goroutine of its own, but the last on this
 		// one: a run of one check (a batch's per-domain run) starts none.
-		for i, c := range set {
+		for i := range set {
 			if i == len(set)-1 {
-				run(c)
+				run(i)
 			} else {
-				go run(c)
+				go run(i)
 			}
 		}
+		for i := range done {
+			<-done[i]
+		}
 	}
-	res := &Result{Ticket: t}
-	for _, c := range set {
-		<-done[c]
-		res.Checks = append(res.Checks, out[c])
+	res := &Result{Ticket: t, Checks: make([]*CheckResult, len(set))}
+	for i := range out {
+		res.Checks[i] = &out[i]
 	}
 	// The first bad input in set order, so that the message is the same
 	// on every run when two checks read the same file.
@@ -311,25 +369,6 @@ func (r *Runner) Run(ctx context.Context, set []*Check, t *Ticket) (*Result, err
 		}
 	}
 	return res, nil
-}
-
-// inOrder calls run on each check of set, each after those it requires.
-func inOrder(set []*Check, run func(*Check)) {
-	seen := make(map[*Check]bool, len(set))
-	var visit func(c *Check)
-	visit = func(c *Check) {
-		if seen[c] {
-			return
-		}
-		seen[c] = true
-		for _, req := range c.Requires {
-			visit(req)
-		}
-		run(c)
-	}
-	for _, c := range set {
-		visit(c)
-	}
 }
 
 // runOne runs a check, turning a panic into a failure so that one broken

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -228,6 +229,21 @@ func TraceText(w io.Writer, tr []TraceExchange) error {
 
 // WriteJSONLine writes v as one line of JSON (JSON Lines).
 func WriteJSONLine(w io.Writer, v any) error {
+	if av, ok := v.(*AddressVerdict); ok {
+		// The batch's line, encoded without reflection; into w's own
+		// spare room when w is a buffer.
+		var b []byte
+		if buf, ok := w.(*bytes.Buffer); ok {
+			buf.Grow(2048)
+			b = buf.AvailableBuffer()
+		}
+		b, err := av.appendJSON(b)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/whymail/whymail/checks"
@@ -87,35 +88,30 @@ type addressBatch struct {
 	cpu   chan cpuJob
 	// domains to resolve, taken by long-lived goroutines: their stacks
 	// grow once, not once a domain, and the domains in flight are bounded.
-	todo chan *domainVerdict
+	// A worker is started when a domain finds none idle, up to resolvers:
+	// a run of a few addresses starts a few.
+	todo      chan *domainVerdict
+	resolvers int
+	workers   int          // started; only start (the reading goroutine) counts them
+	idle      atomic.Int32 // workers waiting for a domain
 
 	mu       sync.Mutex
 	domains  map[string]*domainVerdict
 	finished []string // keys of done domains, oldest first, for forgetting
 }
 
-// newAddressBatch starts the workers; they stop with ctx. window is the
-// most addresses in flight (ordered's), so that no send on cpu or todo
-// blocks. resolvers is the most domains resolved at once: the DNS
+// newAddressBatch starts the CPU workers; they and the domain workers
+// stop with ctx. window is the most addresses in flight (ordered's), so
+// that no send on cpu or todo blocks. resolvers is the most domains
+// resolved at once: the DNS
 // questions in flight (--dns-concurrency), since a domain has about one
 // at a time (its MX, then its hosts' addresses at once), so that as many
 // domains keep the DNS window full. Fewer cap the throughput: at 512 and
 // 20 ms a round trip, 10,000 addresses over 2,000 domains took 10% longer.
 func newAddressBatch(ctx context.Context, cache lookup.Resolver, json bool, window, resolvers int) *addressBatch {
 	b := &addressBatch{ctx: ctx, cache: cache, json: json, cpu: make(chan cpuJob, window),
-		todo: make(chan *domainVerdict, window), domains: map[string]*domainVerdict{}}
-	for range max(1, min(resolvers, window)) {
-		go func() {
-			for {
-				select {
-				case dv := <-b.todo:
-					b.resolve(dv)
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
+		todo: make(chan *domainVerdict, window), resolvers: max(1, min(resolvers, window)),
+		domains: map[string]*domainVerdict{}}
 	for range runtime.GOMAXPROCS(0) {
 		go func() {
 			for {
@@ -163,6 +159,10 @@ func (b *addressBatch) start(job addressJob, done func(addressOut)) {
 		b.domains[key] = dv
 		b.mu.Unlock()
 		b.todo <- dv // never blocks: each domain waiting holds an address of the window
+		if b.workers < b.resolvers && int(b.idle.Load()) < len(b.todo) {
+			b.workers++
+			go b.resolveWorker()
+		}
 	case !dv.done:
 		dv.waiters = append(dv.waiters, pendingAddress{job, done})
 		b.mu.Unlock()
@@ -188,6 +188,21 @@ func (b *addressBatch) queue(j cpuJob) {
 	select {
 	case b.cpu <- j:
 	case <-b.ctx.Done():
+	}
+}
+
+// resolveWorker resolves domains until ctx ends.
+func (b *addressBatch) resolveWorker() {
+	for {
+		b.idle.Add(1)
+		select {
+		case dv := <-b.todo:
+			b.idle.Add(-1)
+			b.resolve(dv)
+		case <-b.ctx.Done():
+			b.idle.Add(-1)
+			return
+		}
 	}
 }
 

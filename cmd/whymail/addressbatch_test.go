@@ -233,3 +233,38 @@ func TestAddressSlowDomain(t *testing.T) {
 		t.Errorf("%d lines, line %d = %q: want the slow domain's address in its place", len(lines), before+1, lines[min(before, len(lines)-1)])
 	}
 }
+
+// TestAddressBatchWorkers: a domain worker is started only when a domain
+// finds none idle, up to the bound, so a short list starts a few and a
+// long one no more than the bound.
+func TestAddressBatchWorkers(t *testing.T) {
+	z, err := lookup.ParseZones(rcptZone(50), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		domains, bound, most int
+	}{
+		{1, 1024, 1},
+		{3, 1024, 3},
+		{50, 8, 8},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		b := newAddressBatch(ctx, lookup.NewCache(z), true, 100, tt.bound)
+		var wg sync.WaitGroup
+		for i := range tt.domains {
+			wg.Add(1)
+			b.start(addressJob{address: fmt.Sprintf("bob@%s", rcptDomain(i)), source: "l:1"}, func(o addressOut) {
+				if o.unknown {
+					t.Errorf("domain %d: unknown", i)
+				}
+				wg.Done()
+			})
+		}
+		wg.Wait()
+		cancel()
+		if b.workers > tt.most || b.workers < 1 {
+			t.Errorf("%d domains, bound %d: %d workers started, want 1 to %d", tt.domains, tt.bound, b.workers, tt.most)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package journal
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,13 +77,7 @@ func read(ctx context.Context, spec string, q source.Query) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rc, err := st.Open(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
+	return logstoretest.Read(ctx, st, q)
 }
 
 var at = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)

@@ -28,8 +28,10 @@ type Ticket struct {
 	HELO   string
 	// SendingIPs are the addresses the app sends from.
 	SendingIPs []netip.Addr
-	// DKIMSelectors to check; empty means probe the common ones.
+	// DKIMSelectors to check; empty means probe the common ones, unless
+	// NoDKIMProbe: then DKIM is skipped (a batch that asks not to probe).
 	DKIMSelectors []string
+	NoDKIMProbe   bool
 	// DNSBLZones overrides the default blocklist zones when not empty.
 	DNSBLZones []string
 

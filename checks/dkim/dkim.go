@@ -55,6 +55,12 @@ func run(p *checks.Pass) (any, error) {
 				Message: fmt.Sprintf("checking the selector(s) the message's DKIM-Signature names for %s: %s", domain, strings.Join(selectors, ", "))})
 		}
 	}
+	if len(selectors) == 0 && p.Ticket.NoDKIMProbe {
+		p.Skip("no DKIM selector given, and the common selectors are not to be probed")
+		p.Report(checks.MissingOf(idNotChecked, checks.SenderAuth, []checks.Input{checks.InputDKIMSelector, checks.InputMessage},
+			"DKIM was not checked: no selector was given and the common ones were not probed; a selector or a sent message would tell %s's keys", domain))
+		return nil, nil
+	}
 	if len(selectors) == 0 {
 		res.Probed = true
 		for _, s := range CommonSelectors {

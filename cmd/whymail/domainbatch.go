@@ -262,7 +262,6 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	noDKIM := slices.DeleteFunc(slices.Clone(full), func(c *checks.Check) bool { return c == dkim.Check })
 	style := o.out.style(e)
 	type result struct {
 		lint *report.Lint
@@ -277,7 +276,6 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 				t.SendingIPs = job.ips
 			}
 			var notes []string
-			set := full
 			switch {
 			case len(job.selectors) > 0:
 				t.DKIMSelectors = job.selectors
@@ -287,10 +285,10 @@ func (o *domainOptions) batch(ctx context.Context, e *env, failOn checks.Severit
 				notes = append(notes, fmt.Sprintf("DKIM: only the --dkim-selector selector(s) were checked (%s); the %d common selectors were not probed",
 					strings.Join(t.DKIMSelectors, ", "), len(dkim.CommonSelectors)))
 			case !o.dkimProbe:
-				set = noDKIM
+				t.NoDKIMProbe = true // the check skips; removing it from the set would not: DMARC requires it
 				notes = append(notes, "DKIM: not checked: the input gives no selector and --dkim-probe=false")
 			}
-			res, err := runChecks(ctx, cache, set, t)
+			res, err := runChecks(ctx, cache, full, t)
 			if err != nil {
 				done(result{err: err})
 				return

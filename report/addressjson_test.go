@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -100,4 +101,40 @@ func FuzzAddressVerdictJSON(f *testing.F) {
 			Data: map[string]any{key: val, "n": sev, "m": map[string]any{val: []string{key}}}}
 		sameLine(t, &AddressVerdict{Schema: AddressSchema, Address: addr, Source: source, Verdict: val, Reason: msg, Findings: []checks.Finding{fd, fd}})
 	})
+}
+
+// TestAddressVerdictJSONEveryField sets every field of a verdict and its
+// finding, whatever fields they have: a field added to checks.Finding or
+// AddressVerdict that the appender does not write fails here, not in a
+// user's JSON.
+func TestAddressVerdictJSONEveryField(t *testing.T) {
+	var f checks.Finding
+	fill(t, reflect.ValueOf(&f).Elem())
+	v := &AddressVerdict{Findings: []checks.Finding{f}}
+	fill(t, reflect.ValueOf(v).Elem())
+	v.Findings = []checks.Finding{f}
+	sameLine(t, v)
+}
+
+// fill sets each field of the struct s to a value that is not empty.
+func fill(t *testing.T, s reflect.Value) {
+	for i := range s.NumField() {
+		fv := s.Field(i)
+		switch fv.Kind() {
+		case reflect.String:
+			fv.SetString("x")
+		case reflect.Int, reflect.Int64:
+			fv.SetInt(1)
+		case reflect.Bool:
+			fv.SetBool(true)
+		case reflect.Slice:
+			if fv.Type().Elem().Kind() == reflect.String {
+				fv.Set(reflect.Append(reflect.MakeSlice(fv.Type(), 0, 1), reflect.ValueOf("x").Convert(fv.Type().Elem())))
+			}
+		case reflect.Map:
+			fv.Set(reflect.ValueOf(map[string]any{"k": "v"}))
+		default:
+			t.Fatalf("fill: field %s of kind %s: teach fill, and the appender, this kind", s.Type().Field(i).Name, fv.Kind())
+		}
+	}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // Select returns the checks of set with the given names, in set's order;
-// the runner adds what they require (Closure). A name set has no check
-// of is an error that lists the names it has.
+// the runner adds what they require (Closure). Naming a check that set
+// does not have is an error listing the names it does have.
 func Select(set []*Check, names []string) ([]*Check, error) {
 	want := map[string]bool{}
 	for _, n := range names {

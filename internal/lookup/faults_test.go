@@ -67,8 +67,9 @@ func TestNetworkFaults(t *testing.T) {
 	}
 }
 
-// A reply slower than the first try's wait is not lost: the retry resends
-// the same message on the same socket, and the first reply to come is taken.
+// A reply slower than the first try's wait is not lost: the retry is the
+// same message on the same socket, and the first reply to come, to either
+// try, is taken.
 func TestNetworkLateReplyTaken(t *testing.T) {
 	var st lookuptest.Stats
 	addr := lookuptest.Serve(t, example(t), lookuptest.Count(&st),

@@ -37,9 +37,12 @@ const (
 //
 // A question is tried 1+Retries rounds over Servers. The last round waits
 // Timeout for each server; each round before it half as long (but at least
-// 100ms, or Timeout when that is shorter): silence is usually a lost
-// packet, so retrying early is cheap, and a late answer to an earlier try
-// is still taken (a retry resends the same message on the same socket).
+// 100ms, or Timeout when that is shorter), and once the server's round
+// trips are known at most a timeout learnt from them (rtt.go, tryLimit):
+// silence is usually a lost packet, so retrying early is cheap, and a late
+// answer to an earlier try is still taken (a retry is the same message on
+// the same socket, with an ID of its own, so the answer says which try it
+// is to, and an answer to the first try is not a loss).
 // A server that answers SERVFAIL or REFUSED is not asked again, but the
 // next one is, as a stub resolver does; when none does better, that answer
 // is returned (it is an answer, not an error). When no server answered at
@@ -49,7 +52,7 @@ const (
 //
 // At most MaxInFlight questions are asked at once; more wait their turn.
 // Fewer while questions go unanswered: the bound is halved when they do,
-// and grows back by one for each answered at once (window.go).
+// and grows back by one for each answered at the first try (window.go).
 // The questions in flight share a few UDP sockets per server (udp.go).
 //
 // A Network is safe for concurrent use; it keeps no answers between
@@ -173,11 +176,12 @@ func (n *Network) init() {
 // server is one server's part in one lookup: the socket, ID and message
 // it keeps across rounds, so that a retry is a retransmission.
 type server struct {
-	addr   string
-	call   *udpCall
-	msg    *dns.Msg
-	wire   []byte
-	failed bool // answered SERVFAIL or REFUSED
+	addr     string
+	call     *udpCall
+	msg      *dns.Msg
+	wire     []byte
+	failed   bool // answered SERVFAIL or REFUSED
+	answered int  // which UDP try the answer is to: 0 is the first
 }
 
 // Lookup asks the servers q and returns the first answer.
@@ -225,7 +229,7 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			if err := ctxErr(ctx); err != nil {
 				return nil, err
 			}
-			r, via, err := n.ask(ctx, q, s, wait)
+			r, via, err := n.ask(ctx, q, s, round, wait)
 			tries++
 			if err != nil {
 				if err := ctxErr(ctx); err != nil {
@@ -240,7 +244,9 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 			a := &Answer{Question: q, Rcode: r.Rcode, Records: r.Answer, Server: via, Duration: time.Since(start),
 				Authenticated: r.AuthenticatedData}
 			if r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
-				lost = round > 0
+				// An answer to the first try after a retry was sent is
+				// a slow server, not a lost question.
+				lost = s.answered > 0
 				return a, nil
 			}
 			s.failed = true
@@ -264,10 +270,10 @@ func (n *Network) Lookup(ctx context.Context, q Question) (*Answer, error) {
 	return nil, fmt.Errorf("no answer from %s (%d tries): %w", list, tries, lastErr)
 }
 
-// ask tries s once over UDP, waiting at most wait, and over TCP when the
+// ask tries s once over UDP, waiting at most tryLimit, and over TCP when the
 // UDP reply is truncated. via says which transport answered: "udp
 // 127.0.0.1:53".
-func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Duration) (*dns.Msg, string, error) {
+func (n *Network) ask(ctx context.Context, q Question, s *server, round int, wait time.Duration) (*dns.Msg, string, error) {
 	if s.msg == nil {
 		s.msg = new(dns.Msg)
 		s.msg.SetQuestion(q.Name, q.Type)
@@ -277,12 +283,14 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Dura
 		s.msg.AuthenticatedData = true
 		s.msg.SetEdns0(n.udpSize(), false)
 	}
-	r, err := n.udp(ctx, s, wait)
+	r, err := n.udp(ctx, s, round, wait)
 	if err == nil && r.Rcode == dns.RcodeFormatError && r.IsEdns0() == nil && s.msg.IsEdns0() != nil {
 		// A server that does not know EDNS0 says FORMERR without an OPT
 		// record: ask again without it (RFC 6891 §7), from now on.
 		s.msg.Extra, s.wire = nil, nil
-		r, err = n.udp(ctx, s, wait)
+		first := len(s.call.tries)
+		r, err = n.udp(ctx, s, round, wait)
+		s.answered -= first // the FORMERR was an answer, not a loss
 	}
 	if err != nil {
 		return nil, "", err
@@ -298,7 +306,7 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, wait time.Dura
 }
 
 // udp sends s's message (again) and waits for its reply.
-func (n *Network) udp(ctx context.Context, s *server, wait time.Duration) (*dns.Msg, error) {
+func (n *Network) udp(ctx context.Context, s *server, round int, wait time.Duration) (*dns.Msg, error) {
 	if s.call == nil {
 		c, err := n.mux(s.addr).call(ctx)
 		if err != nil {
@@ -307,14 +315,30 @@ func (n *Network) udp(ctx context.Context, s *server, wait time.Duration) (*dns.
 		s.call, s.wire = c, nil
 	}
 	if s.wire == nil {
-		s.msg.Id = s.call.id
+		s.msg.Id = s.call.id()
 		w, err := s.msg.Pack()
 		if err != nil {
 			return nil, fmt.Errorf("packing the query: %w", err)
 		}
 		s.wire = w
 	}
-	return s.call.exchange(ctx, s.wire, s.msg, wait)
+	r, try, err := s.call.exchange(ctx, s.wire, s.msg, n.tryLimit(s.call.rtt, round, wait))
+	s.answered = try
+	return r, err
+}
+
+// tryLimit is how long a try of round waits: the round's wait, and in a
+// round before the last also at most the server's retransmission timeout
+// once its round trips are known, doubled for each round before (RFC 6298
+// §5.5) and drawn from [1, 1.5) times that, as wait is. A lost packet
+// then costs about a round trip or two, not a schedule made for the
+// slowest server; a slow answer to an early try is still taken later
+// (exchange), and the last round waits the whole Timeout.
+func (n *Network) tryLimit(e *rttEstimator, round int, wait time.Duration) tryLimit {
+	if round >= max(n.Retries, 0) {
+		return tryLimit{wait: wait}
+	}
+	return tryLimit{wait: wait, rtt: e, scale: float64(int64(1)<<min(round, 30)) * (1 + rand.Float64()/2)}
 }
 
 // tcp is one TCP round trip of at most n.Timeout, cut short when ctx is

@@ -43,6 +43,7 @@ const (
 type udpMux struct {
 	addr  string
 	size  int // read buffer per reply
+	rtt   rttEstimator
 	mu    sync.Mutex
 	socks [muxSockets]*muxSock
 	next  int
@@ -59,11 +60,21 @@ type muxSock struct {
 }
 
 // udpCall is one question's place on a socket, kept across its retries so
-// that a late reply to an earlier try is still taken.
+// that a late reply to an earlier try is still taken. Each try has an ID
+// of its own, so a reply says which try it answers: its round trip is
+// known even after a retry (Karn's ambiguity, RFC 6298 §5, does not
+// arise), and a retry that was not needed is told from a lost question.
 type udpCall struct {
 	sock    *muxSock
-	id      uint16
+	rtt     *rttEstimator // the server's
+	tries   []udpTry      // the IDs on sock, one a try; the first is set by call
 	replies chan reply
+}
+
+// udpTry is one try's ID and when it was sent.
+type udpTry struct {
+	id   uint16
+	sent time.Time
 }
 
 // reply is a message read for a call; or a datagram with its ID that
@@ -105,27 +116,40 @@ func (m *udpMux) call(ctx context.Context) (*udpCall, error) {
 	}
 	m.mu.Unlock()
 
-	c := &udpCall{sock: s, replies: make(chan reply, 4)}
+	c := &udpCall{sock: s, rtt: &m.rtt, replies: make(chan reply, 4)}
+	c.addTry()
+	return c, nil
+}
+
+// addTry registers a new ID for c's next try, one no other question on
+// its socket has.
+func (c *udpCall) addTry() {
+	s := c.sock
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
 		// math/rand/v2's generator is ChaCha8, seeded by the runtime:
 		// unpredictable IDs without a getrandom call each (dns.Id's).
-		c.id = uint16(rand.Uint32())
-		if _, busy := s.calls[c.id]; !busy {
-			break
+		id := uint16(rand.Uint32())
+		if _, busy := s.calls[id]; !busy {
+			s.calls[id] = c
+			c.tries = append(c.tries, udpTry{id: id})
+			return
 		}
 	}
-	s.calls[c.id] = c
-	s.mu.Unlock()
-	return c, nil
 }
+
+// id is the ID of c's latest try.
+func (c *udpCall) id() uint16 { return c.tries[len(c.tries)-1].id }
 
 // done takes c off its socket, and closes the socket when no question
 // has held it for muxLinger.
 func (m *udpMux) done(c *udpCall) {
 	s := c.sock
 	s.mu.Lock()
-	delete(s.calls, c.id)
+	for _, t := range c.tries {
+		delete(s.calls, t.id)
+	}
 	s.mu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -221,15 +245,25 @@ func (s *muxSock) read(br batchReader, size int) {
 	}
 }
 
-// exchange sends wire, m packed with c's ID, and waits at most wait for
-// the reply to m. Replies with another question (forgeries, or a late
-// answer to an earlier question with the ID), and replies that do not
-// parse, are skipped; only a timeout then reports the malformed one.
-func (c *udpCall) exchange(ctx context.Context, wire []byte, m *dns.Msg, wait time.Duration) (*dns.Msg, error) {
-	if _, err := c.sock.conn.Write(wire); err != nil {
-		return nil, err
+// exchange sends wire, m packed, as c's next try, and waits for the reply
+// to m as long as limit says (see Network.tryLimit), asking it again now
+// and then while the server's round trips are still being learnt.
+// Replies to any of c's tries are taken; try says which one was answered.
+// Replies with another question (forgeries, or a late answer to an earlier
+// question with the ID), and replies that do not parse, are skipped; only
+// a timeout then reports the malformed one.
+func (c *udpCall) exchange(ctx context.Context, wire []byte, m *dns.Msg, limit tryLimit) (r *dns.Msg, try int, err error) {
+	if !c.tries[len(c.tries)-1].sent.IsZero() {
+		c.addTry() // a retry: an ID of its own
 	}
-	timer := time.NewTimer(wait)
+	id := c.id()
+	wire[0], wire[1] = byte(id>>8), byte(id)
+	sent := time.Now()
+	c.tries[len(c.tries)-1].sent = sent
+	if _, err := c.sock.conn.Write(wire); err != nil {
+		return nil, 0, err
+	}
+	timer := time.NewTimer(limit.next(0))
 	defer timer.Stop()
 	var malformed error
 	for {
@@ -237,19 +271,35 @@ func (c *udpCall) exchange(ctx context.Context, wire []byte, m *dns.Msg, wait ti
 		case r := <-c.replies:
 			switch {
 			case r.err != nil:
-				return nil, r.err
+				return nil, 0, r.err
 			case r.malformed != nil:
 				malformed = r.malformed
 			case r.msg.Response && sameQuestion(r.msg, m):
-				return r.msg, nil
+				try := c.try(r.msg.Id)
+				c.rtt.add(time.Since(c.tries[try].sent))
+				return r.msg, try, nil
 			}
-		case <-timer.C:
+		case now := <-timer.C:
+			if d := now.Sub(sent); d < limit.get() {
+				timer.Reset(limit.next(d))
+				continue
+			}
 			if malformed != nil {
-				return nil, malformed
+				return nil, 0, malformed
 			}
-			return nil, errUDPTimeout
+			return nil, 0, errUDPTimeout
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 	}
+}
+
+// try is the index of c's try with the ID.
+func (c *udpCall) try(id uint16) int {
+	for i, t := range c.tries {
+		if t.id == id {
+			return i
+		}
+	}
+	return len(c.tries) - 1 // not reached: the reader hands c only its own IDs
 }

@@ -59,11 +59,14 @@ type Rule struct {
 	Type  uint16 // 0 matches every type
 	Fault Fault
 	Delay time.Duration // of FaultDelay
+	Times int           // the rule matches only a question's first Times arrivals; 0: every one
 }
 
-func (r Rule) match(q lookup.Question) bool {
+// match reports whether r applies to q arriving for the (n+1)th time.
+func (r Rule) match(q lookup.Question, n uint64) bool {
 	name := strings.ToLower(dns.Fqdn(r.Name))
-	return (r.Name == "" || r.Name == "*" || name == q.Name) && (r.Type == 0 || r.Type == q.Type)
+	return (r.Name == "" || r.Name == "*" || name == q.Name) && (r.Type == 0 || r.Type == q.Type) &&
+		(r.Times == 0 || n < uint64(r.Times))
 }
 
 // Faults adds rules, after those of earlier options.
@@ -198,6 +201,7 @@ type server struct {
 	lossSeed uint64
 	mu       sync.Mutex
 	arrivals map[lookup.Question]uint64 // UDP arrivals per question, for Loss
+	seen     map[lookup.Question]uint64 // arrivals per question, for Rule.Times
 }
 
 // Serve starts an authoritative DNS server answering from z on 127.0.0.1,
@@ -384,9 +388,16 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 // fault returns the fault of the first matching rule and the sum of the
 // matching delays.
 func (s *server) fault(q lookup.Question) (f Fault, delay time.Duration) {
+	s.mu.Lock()
+	if s.seen == nil {
+		s.seen = map[lookup.Question]uint64{}
+	}
+	n := s.seen[q]
+	s.seen[q]++
+	s.mu.Unlock()
 	for _, r := range s.rules {
 		switch {
-		case !r.match(q):
+		case !r.match(q, n):
 		case r.Fault == FaultDelay:
 			delay += r.Delay
 		case f == 0:

@@ -107,7 +107,8 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
-// Each fault applies to the name and type it names, and only there.
+// Each fault applies to the name and type it names, and only there, and
+// only as many times as it says.
 func TestFaults(t *testing.T) {
 	z, err := lookup.ParseZones(zone, "")
 	if err != nil {
@@ -122,6 +123,7 @@ func TestFaults(t *testing.T) {
 		lookuptest.Rule{Name: "example.com", Type: dns.TypeA, Fault: lookuptest.FaultTruncateNoTCP},
 		lookuptest.Rule{Name: "slow.example.com", Fault: lookuptest.FaultDelay, Delay: 100 * time.Millisecond},
 		lookuptest.Rule{Name: "slow.example.com", Type: dns.TypeAAAA, Fault: lookuptest.FaultDrop},
+		lookuptest.Rule{Name: "mx.example.com", Type: dns.TypeTXT, Fault: lookuptest.FaultDrop, Times: 1},
 	))
 	tests := []struct {
 		network, name string
@@ -141,6 +143,8 @@ func TestFaults(t *testing.T) {
 		{"tcp", "example.com", dns.TypeMX, 0, false, "id mismatch", false},
 		{"udp", "slow.example.com", dns.TypeA, dns.RcodeSuccess, false, "", true},
 		{"udp", "slow.example.com", dns.TypeAAAA, 0, false, "timeout", false},
+		{"udp", "mx.example.com", dns.TypeTXT, 0, false, "timeout", false},         // dropped once (Times: 1),
+		{"udp", "mx.example.com", dns.TypeTXT, dns.RcodeSuccess, false, "", false}, // then answered
 	}
 	for _, tt := range tests {
 		start := time.Now()

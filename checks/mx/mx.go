@@ -38,6 +38,7 @@ type host struct {
 	internal  bool   // every address is loopback, private or otherwise unreachable from the internet
 	cname     string // the target is an alias for this name
 	err       error  // the address lookups failed (servfail, timeout...)
+	asked     bool   // its addresses were looked up (resolve)
 }
 
 // usable reports whether a sender can deliver to the host: it has a public
@@ -202,6 +203,7 @@ func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 		res.Hosts = append(res.Hosts, h.Host)
 	}
 	recognise(p, res, hosts)
+	hosts = slices.DeleteFunc(hosts, func(h *host) bool { return !h.asked })
 
 	var usable, dead, failed []*host
 	for _, h := range hosts {
@@ -246,10 +248,13 @@ func explicit(p *checks.Pass, res *Domain, mxs []*dns.MX) (any, error) {
 	return res, fmt.Errorf("could not resolve any MX host of %s: %w", d, failed[0].err)
 }
 
-// resolve looks up every MX target at once.
+// resolve looks up the MX targets, mxs in preference order: every one at
+// once; or, to verify an address, one after another until one can take
+// mail, as a sending MTA tries them (RFC 5321 §5.1), leaving the rest
+// unasked. A batch then asks no backup host of a domain whose first host
+// works.
 func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX, verify bool) []*host {
 	hosts := make([]*host, len(mxs))
-	var wg sync.WaitGroup
 	for i, mx := range mxs {
 		// Hosts are kept lower-case without the final dot, as people write them.
 		h := &host{Host: Host{Name: strings.TrimSuffix(strings.ToLower(mx.Mx), "."), Preference: mx.Preference}}
@@ -257,7 +262,18 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX, verify bool)
 		if _, err := netip.ParseAddr(strings.Trim(h.Name, "[]")); err == nil {
 			h.ipLiteral = true
 		}
-		if i == len(mxs)-1 {
+	}
+	if verify {
+		for _, h := range hosts {
+			if h.resolve(ctx, r, verify); h.usable() {
+				break
+			}
+		}
+		return hosts
+	}
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		if i == len(hosts)-1 {
 			h.resolve(ctx, r, verify) // the last here: one host (the usual) needs no goroutine
 		} else {
 			wg.Go(func() { h.resolve(ctx, r, verify) })
@@ -268,6 +284,7 @@ func resolve(ctx context.Context, r lookup.Resolver, mxs []*dns.MX, verify bool)
 }
 
 func (h *host) resolve(ctx context.Context, r lookup.Resolver, verify bool) {
+	h.asked = true
 	fqdn := h.Name + "." // once, not in each of its lookups
 	var v4only bool
 	h.Addrs, h.Status, v4only, h.err = addresses(ctx, r, fqdn, verify)

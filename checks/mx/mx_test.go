@@ -450,64 +450,84 @@ func TestHostsResolvedConcurrently(t *testing.T) {
 	}
 }
 
-// TestVerifyAsksAAAAOnlyWhenNeeded: checking addresses in bulk, a host's
-// AAAA is asked only when its A records give no address a sender can
-// reach, and not after NXDOMAIN; the verdicts are those of asking both.
-// A diagnosis asks both for every host.
-func TestVerifyAsksAAAAOnlyWhenNeeded(t *testing.T) {
-	zone := soa + `@ MX 10 pub
+// TestVerifyAsksWhatAnMTAWould: checking addresses in bulk, MX hosts are
+// asked one after another in preference order until one has an address a
+// sender can reach, as a sending MTA tries them, and a host's AAAA only
+// when its A records give no such address, and not after NXDOMAIN. The
+// verdict is that of asking everything. A diagnosis asks both families of
+// every host at once.
+func TestVerifyAsksWhatAnMTAWould(t *testing.T) {
+	zone := soa + `@ MX 10 gone.mailhost.net.
 @ MX 20 internal
 @ MX 30 v6only
-@ MX 40 gone.mailhost.net.
+@ MX 40 pub
+internal A 10.0.0.1
+v6only AAAA 2001:db8::3
 pub A 192.0.2.1
 pub AAAA 2001:db8::1
-internal A 10.0.0.1
-internal AAAA 2001:db8::2
-v6only AAAA 2001:db8::3
+first MX 10 pub
+first MX 20 internal
 noMX A 192.0.2.9
 noMX AAAA 2001:db8::9
 `
 	z := checktest.Zones(t, zone, other)
+	all := "gone.mailhost.net.,internal.example.com.,pub.example.com.,v6only.example.com."
 	for _, tt := range []struct {
-		mode   checks.Mode
-		domain string
-		want   string // the AAAA questions asked, sorted
+		mode      checks.Mode
+		domain    string
+		a, aaaa   string          // the host address questions asked, sorted
+		reachable map[string]bool // of the hosts asked
+		hosts     int             // in the result
 	}{
-		{checks.Verify, "example.com", "internal.example.com.,v6only.example.com."},
-		{checks.Diagnose, "example.com", "gone.mailhost.net.,internal.example.com.,pub.example.com.,v6only.example.com."},
-		{checks.Verify, "nomx.example.com", ""},
-		{checks.Diagnose, "nomx.example.com", "nomx.example.com."},
+		{checks.Verify, "example.com", "gone.mailhost.net.,internal.example.com.,v6only.example.com.", "internal.example.com.,v6only.example.com.",
+			map[string]bool{"gone.mailhost.net": false, "internal.example.com": false, "v6only.example.com": true}, 4},
+		{checks.Diagnose, "example.com", all, all,
+			map[string]bool{"gone.mailhost.net": false, "internal.example.com": false, "v6only.example.com": true, "pub.example.com": true}, 4},
+		{checks.Verify, "first.example.com", "pub.example.com.", "", map[string]bool{"pub.example.com": true}, 2},
+		{checks.Diagnose, "first.example.com", "internal.example.com.,pub.example.com.", "internal.example.com.,pub.example.com.",
+			map[string]bool{"internal.example.com": false, "pub.example.com": true}, 2},
+		{checks.Verify, "nomx.example.com", "nomx.example.com.", "", nil, 1}, // implicit MX
+		{checks.Diagnose, "nomx.example.com", "nomx.example.com.", "nomx.example.com.", nil, 1},
 	} {
 		t.Run(tt.mode.String()+"/"+tt.domain, func(t *testing.T) {
 			var mu sync.Mutex
-			var asked []string
+			asked := map[uint16][]string{}
 			r := resolverFunc(func(ctx context.Context, q lookup.Question) (*lookup.Answer, error) {
-				if q.Type == dns.TypeAAAA {
+				if q.Type == dns.TypeA || q.Type == dns.TypeAAAA {
 					mu.Lock()
-					asked = append(asked, strings.ToLower(dns.Fqdn(q.Name)))
+					asked[q.Type] = append(asked[q.Type], strings.ToLower(dns.Fqdn(q.Name)))
 					mu.Unlock()
 				}
 				return z.Lookup(ctx, q)
 			})
 			res := checktest.Run(t, r, &checks.Ticket{Mode: tt.mode, Domain: tt.domain}, Check)
-			slices.Sort(asked)
-			if got := strings.Join(slices.Compact(asked), ","); got != tt.want {
-				t.Errorf("AAAA asked of %s, want %s", got, tt.want)
+			for qt, want := range map[uint16]string{dns.TypeA: tt.a, dns.TypeAAAA: tt.aaaa} {
+				got := asked[qt]
+				slices.Sort(got)
+				if g := strings.Join(slices.Compact(got), ","); g != want {
+					t.Errorf("%s asked of %s, want %s", dns.TypeToString[qt], g, want)
+				}
 			}
 			md := res.Check("mx").Result.(*Domain)
 			if md.AcceptsMail != checks.Yes {
 				t.Fatalf("accepts mail %v, want yes", md.AcceptsMail)
 			}
-			if tt.domain != "example.com" {
-				return
+			// Every host stays in the result, asked or not: the provider
+			// is read from their names.
+			if len(md.Hosts) != tt.hosts {
+				t.Errorf("%d hosts in the result, want %d", len(md.Hosts), tt.hosts)
 			}
-			usable := map[string]bool{}
-			for _, h := range md.Hosts {
-				usable[h.Name] = slices.ContainsFunc(h.Addrs, public)
+			var reachable map[string]bool
+			for _, f := range res.Findings() {
+				if f.ID == idAcceptsMail && tt.reachable != nil {
+					reachable = map[string]bool{}
+					for h := range tt.reachable {
+						reachable[h] = strings.Contains(f.Message, h+" (")
+					}
+				}
 			}
-			want := map[string]bool{"pub.example.com": true, "internal.example.com": true, "v6only.example.com": true, "gone.mailhost.net": false}
-			if !maps.Equal(usable, want) {
-				t.Errorf("hosts with a public address %v, want %v", usable, want)
+			if !maps.Equal(reachable, tt.reachable) {
+				t.Errorf("hosts named as taking mail %v, want %v", reachable, tt.reachable)
 			}
 		})
 	}

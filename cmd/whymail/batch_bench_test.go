@@ -55,6 +55,27 @@ func BenchmarkAddressBatchLoopback(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/address")
 }
 
+// BenchmarkAddressBatchLossy is the same over a network that loses 1% of
+// the queries and 1% of the replies (chosen by a fixed seed): what a lost
+// packet costs a batch, with the CLI's default --timeout.
+func BenchmarkAddressBatchLossy(b *testing.B) {
+	z, err := lookup.ParseZones(rcptZone(2000), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var st lookuptest.Stats
+	addr := lookuptest.Serve(b, z, lookuptest.Delay(rtt), lookuptest.Count(&st), lookuptest.Loss(0.01, 12))
+	list := writeTemp(b, "list.txt", addressList(10000, 2000))
+	args := []string{"address", "--input", list, "--dns", addr, "--format", "json"}
+	for b.Loop() {
+		if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+	b.ReportMetric(float64(st.Total())/float64(b.N), "queries/op")
+	b.ReportMetric(float64(st.Lost.Load())/float64(b.N), "lost/op")
+}
+
 // BenchmarkAddressBatchCPU is the CPU of one address beyond the DNS:
 // 100,000 addresses over 2,000 domains answered from a zone file.
 func BenchmarkAddressBatchCPU(b *testing.B) {

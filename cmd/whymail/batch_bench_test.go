@@ -38,20 +38,7 @@ func addressList(n, domains int) string {
 // BenchmarkAddressBatchLoopback is the harness's W2: 10,000 addresses over
 // 2,000 domains, MX verdicts over a loopback server 20 ms away.
 func BenchmarkAddressBatchLoopback(b *testing.B) {
-	z, err := lookup.ParseZones(rcptZone(2000), "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var st lookuptest.Stats
-	addr := lookuptest.Serve(b, z, lookuptest.Delay(rtt), lookuptest.Count(&st))
-	list := writeTemp(b, "list.txt", addressList(10000, 2000))
-	args := []string{"address", "--input", list, "--dns", addr, "--format", "json"}
-	for b.Loop() {
-		if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
-			b.Fatalf("exit %d", code)
-		}
-	}
-	b.ReportMetric(float64(st.Total())/float64(b.N), "queries/op")
+	benchAddressBatch(b)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/address")
 }
 
@@ -59,12 +46,19 @@ func BenchmarkAddressBatchLoopback(b *testing.B) {
 // the queries and 1% of the replies (chosen by a fixed seed): what a lost
 // packet costs a batch, with the CLI's default --timeout.
 func BenchmarkAddressBatchLossy(b *testing.B) {
+	st := benchAddressBatch(b, lookuptest.Loss(0.01, 12))
+	b.ReportMetric(float64(st.Lost.Load())/float64(b.N), "lost/op")
+}
+
+// benchAddressBatch runs the W2 batch over a loopback server 20 ms away
+// with opts, and reports its queries.
+func benchAddressBatch(b *testing.B, opts ...lookuptest.Option) *lookuptest.Stats {
 	z, err := lookup.ParseZones(rcptZone(2000), "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	var st lookuptest.Stats
-	addr := lookuptest.Serve(b, z, lookuptest.Delay(rtt), lookuptest.Count(&st), lookuptest.Loss(0.01, 12))
+	st := new(lookuptest.Stats)
+	addr := lookuptest.Serve(b, z, append([]lookuptest.Option{lookuptest.Delay(rtt), lookuptest.Count(st)}, opts...)...)
 	list := writeTemp(b, "list.txt", addressList(10000, 2000))
 	args := []string{"address", "--input", list, "--dns", addr, "--format", "json"}
 	for b.Loop() {
@@ -73,7 +67,7 @@ func BenchmarkAddressBatchLossy(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(st.Total())/float64(b.N), "queries/op")
-	b.ReportMetric(float64(st.Lost.Load())/float64(b.N), "lost/op")
+	return st
 }
 
 // BenchmarkAddressBatchCPU is the CPU of one address beyond the DNS:

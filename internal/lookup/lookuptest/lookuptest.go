@@ -388,13 +388,7 @@ func (s *server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 // fault returns the fault of the first matching rule and the sum of the
 // matching delays.
 func (s *server) fault(q lookup.Question) (f Fault, delay time.Duration) {
-	s.mu.Lock()
-	if s.seen == nil {
-		s.seen = map[lookup.Question]uint64{}
-	}
-	n := s.seen[q]
-	s.seen[q]++
-	s.mu.Unlock()
+	n := s.count(&s.seen, q)
 	for _, r := range s.rules {
 		switch {
 		case !r.match(q, n):
@@ -407,15 +401,21 @@ func (s *server) fault(q lookup.Question) (f Fault, delay time.Duration) {
 	return f, delay
 }
 
+// count adds one to q's count in *m and returns the count before.
+func (s *server) count(m *map[lookup.Question]uint64, q lookup.Question) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *m == nil {
+		*m = map[lookup.Question]uint64{}
+	}
+	n := (*m)[q]
+	(*m)[q]++
+	return n
+}
+
 // lose decides whether this arrival of q, and its reply, are lost.
 func (s *server) lose(q lookup.Question) (query, reply bool) {
-	s.mu.Lock()
-	if s.arrivals == nil {
-		s.arrivals = map[lookup.Question]uint64{}
-	}
-	n := s.arrivals[q]
-	s.arrivals[q]++
-	s.mu.Unlock()
+	n := s.count(&s.arrivals, q)
 	return s.chance(q, n, 0) < s.lossRate, s.chance(q, n, 1) < s.lossRate
 }
 

@@ -47,8 +47,8 @@ const (
 // next one is, as a stub resolver does; when none does better, that answer
 // is returned (it is an answer, not an error). When no server answered at
 // all the error wraps ErrTimeout if every try timed out. Replies are taken
-// only with the query's ID and question; others are stale or forged and
-// are ignored. Cancelling ctx stops the lookup at once.
+// only with the ID of one of the question's tries and its question; others
+// are stale or forged and are ignored. Cancelling ctx stops the lookup at once.
 //
 // At most MaxInFlight questions are asked at once; more wait their turn.
 // Fewer while questions go unanswered: the bound is halved when they do,

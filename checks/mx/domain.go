@@ -19,7 +19,9 @@ type Domain struct {
 	// Implicit is set when there is no MX and the domain's own address
 	// receives mail (RFC 5321 §5.1).
 	Implicit bool
-	Hosts    []Host // by preference
+	// Hosts are by preference. In Verify mode only those up to the first
+	// that can take mail are asked; the rest have no Addrs and no Status.
+	Hosts []Host
 	// Provider is the mailbox provider recognised from the MX hosts
 	// ("Google Workspace"), Gateway the mail security gateway ("Mimecast").
 	Provider string

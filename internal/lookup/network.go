@@ -28,7 +28,8 @@ const (
 	// recursive resolver serves that many easily; lower it for one that
 	// limits a client's rate). They share a few sockets (udp.go).
 	DefaultMaxInFlight = 1024
-	// minWait is the shortest wait of an early try (see Network).
+	// minWait is the shortest scheduled wait of an early try (see Network);
+	// a timeout learnt from the server's round trips may be shorter (rtt.go).
 	minWait = 100 * time.Millisecond
 )
 
@@ -173,7 +174,7 @@ func (n *Network) init() {
 	})
 }
 
-// server is one server's part in one lookup: the socket, ID and message
+// server is one server's part in one lookup: the socket, IDs and message
 // it keeps across rounds, so that a retry is a retransmission.
 type server struct {
 	addr     string
@@ -181,7 +182,8 @@ type server struct {
 	msg      *dns.Msg
 	wire     []byte
 	failed   bool // answered SERVFAIL or REFUSED
-	answered int  // which UDP try the answer is to: 0 is the first
+	answered int  // which UDP try the answer is to, 0 the first: more is a loss
+	formerr  int  // which try the FORMERR that dropped EDNS0 was to
 }
 
 // Lookup asks the servers q and returns the first answer.
@@ -288,9 +290,8 @@ func (n *Network) ask(ctx context.Context, q Question, s *server, round int, wai
 		// A server that does not know EDNS0 says FORMERR without an OPT
 		// record: ask again without it (RFC 6891 §7), from now on.
 		s.msg.Extra, s.wire = nil, nil
-		first := len(s.call.tries)
+		s.formerr, s.call.base = s.answered, len(s.call.tries)
 		r, err = n.udp(ctx, s, round, wait)
-		s.answered -= first // the FORMERR was an answer, not a loss
 	}
 	if err != nil {
 		return nil, "", err
@@ -323,7 +324,8 @@ func (n *Network) udp(ctx context.Context, s *server, round int, wait time.Durat
 		s.wire = w
 	}
 	r, try, err := s.call.exchange(ctx, s.wire, s.msg, n.tryLimit(s.call.rtt, round, wait))
-	s.answered = try
+	// Counted from the first try without EDNS0, and a loss before it too.
+	s.answered = max(s.formerr, try-s.call.base)
 	return r, err
 }
 

@@ -9,11 +9,23 @@ import (
 // a smoothed mean and mean deviation, from which comes the retransmission
 // timeout of a try before the last round (Network.tryLimit). Every answer
 // is a sample, retries' too: a try's ID says which one was answered.
+//
+// A try retried on that timeout, before the schedule's wait, is an early
+// retry, and early retries are rationed: one for every earlyPer answers.
+// The first answers of a burst are the fastest (a recursive resolver's
+// cache hits), so the timeout they teach is too short for the cache
+// misses still on their way; without the ration every one of those would
+// be sent two or three times before its answer taught otherwise. With it
+// a server gets at most 1/earlyPer more queries than answers, however its
+// round trips are spread, while a burst of which a part was lost (a
+// server's full receive buffer) has its losses retried about a round trip
+// after they were sent.
 type rttEstimator struct {
 	mu     sync.Mutex
 	srtt   time.Duration
 	rttvar time.Duration
 	n      int
+	credit int // answers not yet spent on early retries, capped at maxCredit
 }
 
 const (
@@ -26,12 +38,18 @@ const (
 	// it waits, and a try lost in that burst should not wait out the
 	// schedule made before anything was known.
 	recheck = minRTO
+	// earlyPer is the answers that earn one early retry.
+	earlyPer = 4
+	// maxCredit bounds the early retries saved up, so that a long quiet
+	// run does not buy a burst of them.
+	maxCredit = 256 * earlyPer
 )
 
 // add takes one round trip.
 func (e *rttEstimator) add(r time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.credit = min(e.credit+1, maxCredit)
 	if e.n++; e.n == 1 {
 		e.srtt, e.rttvar = r, r/2
 		return
@@ -55,6 +73,17 @@ func (e *rttEstimator) rto() (d time.Duration, ok bool) {
 	return max(minRTO, e.srtt+4*e.rttvar), true
 }
 
+// early takes one early retry from the ration, if there is one.
+func (e *rttEstimator) early() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.credit < earlyPer {
+		return false
+	}
+	e.credit -= earlyPer
+	return true
+}
+
 // tryLimit is how long one try waits (Network.tryLimit).
 type tryLimit struct {
 	wait  time.Duration
@@ -71,14 +100,35 @@ func (l tryLimit) get() time.Duration {
 	if !ok {
 		return l.wait
 	}
-	return min(l.wait, time.Duration(float64(rto)*l.scale))
+	// In floating point: rto times 2^round may not fit a Duration.
+	if d := float64(rto) * l.scale; d < float64(l.wait) {
+		return time.Duration(d)
+	}
+	return l.wait
 }
 
-// next is when a try sent elapsed ago should look at its limit again.
-func (l tryLimit) next(elapsed time.Duration) time.Duration {
-	left := l.get() - elapsed
-	if l.rtt != nil {
-		left = min(left, recheck)
+// expired reports whether a try sent elapsed ago has waited its limit; an
+// early retry must also get one from the server's ration, or the try
+// waits on (for its schedule, or for a ration earned meanwhile).
+func (l tryLimit) expired(elapsed time.Duration) bool {
+	switch {
+	case elapsed >= l.wait:
+		return true
+	case elapsed < l.get():
+		return false
 	}
-	return left
+	return l.rtt.early()
+}
+
+// next is when a try sent elapsed ago, and not expired, should look at
+// its limit again.
+func (l tryLimit) next(elapsed time.Duration) time.Duration {
+	if l.rtt == nil {
+		return l.wait - elapsed
+	}
+	left := l.get() - elapsed
+	if left <= 0 {
+		left = l.wait - elapsed // past the learnt limit: waiting for a ration, or the schedule
+	}
+	return max(min(left, recheck), time.Millisecond)
 }

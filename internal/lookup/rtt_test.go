@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -44,8 +45,11 @@ func TestRTTEstimator(t *testing.T) {
 }
 
 // rttServer answers at once, but never the first time a name starting
-// with "lost" is asked, and each "slow" name only after 150ms.
-func rttServer(t *testing.T) (addr string, arrivals func(name string) int) {
+// with "lost" is asked, and each "slow" name only after 150ms. Without
+// EDNS0 it answers a query with an OPT record FORMERR, as a server from
+// before RFC 6891.
+func rttServer(t *testing.T, withoutEDNS ...bool) (addr string, arrivals func(name string) int) {
+	noEDNS := len(withoutEDNS) > 0 && withoutEDNS[0]
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +70,10 @@ func rttServer(t *testing.T) (addr string, arrivals func(name string) int) {
 		}
 		m := new(dns.Msg)
 		m.SetRcode(r, dns.RcodeNameError)
+		if noEDNS && r.IsEdns0() != nil {
+			m.SetRcode(r, dns.RcodeFormatError)
+			m.Extra = nil
+		}
 		w.WriteMsg(m)
 	})}
 	go srv.ActivateAndServe()
@@ -98,10 +106,17 @@ func TestRetryOnLearntRTT(t *testing.T) {
 		return time.Since(start)
 	}
 	const limit = 500 * time.Millisecond // half the schedule's first wait
+	// learn asks earlyPer fast questions: their answers teach the round
+	// trip and earn one early retry.
+	learn := func(n *Network, prefix string) {
+		for i := range earlyPer {
+			ask(n, fmt.Sprintf("fast%s-%d.example.", prefix, i))
+		}
+	}
 
 	t.Run("learnt before", func(t *testing.T) {
 		n := network()
-		ask(n, "fast1.example.")
+		learn(n, "1")
 		if d := ask(n, "lost1.example."); d > limit {
 			t.Errorf("a lost question took %v to be answered, want under %v", d, limit)
 		}
@@ -117,14 +132,14 @@ func TestRetryOnLearntRTT(t *testing.T) {
 		took := make(chan time.Duration, 1)
 		go func() { took <- ask(n, "lost2.example.") }()
 		time.Sleep(20 * time.Millisecond)
-		ask(n, "fast2.example.")
+		learn(n, "2")
 		if d := <-took; d > limit {
 			t.Errorf("a question lost before any round trip was known took %v, want under %v", d, limit)
 		}
 	})
 	t.Run("slow is not lost", func(t *testing.T) {
 		n := network()
-		ask(n, "fast3.example.")
+		learn(n, "3")
 		if d := ask(n, "slow3.example."); d > 300*time.Millisecond {
 			t.Errorf("the slow answer took %v: the first try's answer (150ms) was not taken", d)
 		}
@@ -138,4 +153,56 @@ func TestRetryOnLearntRTT(t *testing.T) {
 			t.Errorf("timeout %v after a 150ms answer, want more: slow answers must teach the estimate", rto)
 		}
 	})
+}
+
+// TestEarlyRetriesRationed: the first answers of a burst teach a round
+// trip too short for the slower answers still to come (a recursive
+// resolver's cache hits, then its misses); those are then retried early
+// only one for every earlyPer answers, not each two or three times.
+func TestEarlyRetriesRationed(t *testing.T) {
+	addr, arrivals := rttServer(t)
+	n := &Network{Servers: []string{addr}, Timeout: 3 * time.Second, Retries: 3, MaxInFlight: 256}
+	ctx := context.Background()
+	for i := range earlyPer {
+		n.Lookup(ctx, Question{Name: fmt.Sprintf("fast%d.example.", i), Type: dns.TypeA})
+	}
+	const slow = 100
+	var wg sync.WaitGroup
+	for i := range slow {
+		wg.Go(func() {
+			a, err := n.Lookup(ctx, Question{Name: fmt.Sprintf("slow%d.example.", i), Type: dns.TypeA})
+			if err != nil || a.Status() != StatusNXDomain {
+				t.Errorf("slow%d: %v %v", i, a, err)
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range slow {
+		total += arrivals(fmt.Sprintf("slow%d.example.", i))
+	}
+	if most := slow + (earlyPer+slow)/earlyPer; total > most {
+		t.Errorf("%d queries for %d slow questions, want at most %d", total, slow, most)
+	}
+}
+
+// TestLearntRTTWithoutEDNS: against a server from before EDNS0, a late
+// FORMERR to an earlier try is not taken for the answer to the query
+// without EDNS0, and a loss before the FORMERR still counts as one.
+func TestLearntRTTWithoutEDNS(t *testing.T) {
+	addr, _ := rttServer(t, true)
+	for _, name := range []string{"slow1.example.", "lost1.example."} {
+		n := &Network{Servers: []string{addr}, Timeout: 8 * time.Second, Retries: 3, MaxInFlight: 64}
+		ctx := context.Background()
+		for i := range earlyPer {
+			n.Lookup(ctx, Question{Name: fmt.Sprintf("fast%d.example.", i), Type: dns.TypeA})
+		}
+		a, err := n.Lookup(ctx, Question{Name: name, Type: dns.TypeA})
+		if err != nil || a.Status() != StatusNXDomain {
+			t.Errorf("%s: %v %v, want NXDOMAIN", name, a, err)
+		}
+		if lost := n.slots.limit < 64; lost != strings.HasPrefix(name, "lost") {
+			t.Errorf("%s: window %d of 64", name, n.slots.limit)
+		}
+	}
 }

@@ -68,6 +68,7 @@ type udpCall struct {
 	sock    *muxSock
 	rtt     *rttEstimator // the server's
 	tries   []udpTry      // the IDs on sock, one a try; the first is set by call
+	base    int           // replies to tries before it are to another message (the query before EDNS0 was dropped)
 	replies chan reply
 }
 
@@ -84,6 +85,7 @@ type reply struct {
 	msg       *dns.Msg
 	malformed error
 	err       error
+	at        time.Time // when it was read off the socket
 }
 
 // errUDPTimeout is a try that heard no reply in its wait.
@@ -122,11 +124,16 @@ func (m *udpMux) call(ctx context.Context) (*udpCall, error) {
 }
 
 // addTry registers a new ID for c's next try, one no other question on
-// its socket has.
+// its socket has. A retry on a socket with few IDs left keeps the last
+// try's: the drawing must not spin on a full socket.
 func (c *udpCall) addTry() {
 	s := c.sock
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(c.tries) > 0 && len(s.calls) >= 1<<15 {
+		c.tries = append(c.tries, udpTry{id: c.id()})
+		return
+	}
 	for {
 		// math/rand/v2's generator is ChaCha8, seeded by the runtime:
 		// unpredictable IDs without a getrandom call each (dns.Id's).
@@ -233,7 +240,7 @@ func (s *muxSock) read(br batchReader, size int) {
 			}
 			// Unpacked here, on a goroutine whose stack has grown once,
 			// not on the asker's, which is often new (and small).
-			r := reply{msg: new(dns.Msg)}
+			r := reply{msg: new(dns.Msg), at: time.Now()}
 			if err := r.msg.Unpack(b); err != nil {
 				r.msg, r.malformed = nil, fmt.Errorf("%w from %s: %w", errMalformed, s.conn.RemoteAddr(), err)
 			}
@@ -246,8 +253,8 @@ func (s *muxSock) read(br batchReader, size int) {
 }
 
 // exchange sends wire, m packed, as c's next try, and waits for the reply
-// to m as long as limit says (see Network.tryLimit), asking it again now
-// and then while the server's round trips are still being learnt.
+// to m as long as limit says (see Network.tryLimit), looking at the limit
+// again now and then while the server's round trips are being learnt.
 // Replies to any of c's tries are taken; try says which one was answered.
 // Replies with another question (forgeries, or a late answer to an earlier
 // question with the ID), and replies that do not parse, are skipped; only
@@ -276,11 +283,14 @@ func (c *udpCall) exchange(ctx context.Context, wire []byte, m *dns.Msg, limit t
 				malformed = r.malformed
 			case r.msg.Response && sameQuestion(r.msg, m):
 				try := c.try(r.msg.Id)
-				c.rtt.add(time.Since(c.tries[try].sent))
+				c.rtt.add(r.at.Sub(c.tries[try].sent))
+				if try < c.base {
+					continue // an answer to the query with EDNS0
+				}
 				return r.msg, try, nil
 			}
 		case now := <-timer.C:
-			if d := now.Sub(sent); d < limit.get() {
+			if d := now.Sub(sent); !limit.expired(d) {
 				timer.Reset(limit.next(d))
 				continue
 			}
